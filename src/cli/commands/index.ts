@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import { registerVersion } from './version.ts';
+import { registerDataset } from './dataset.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 export const commands: RegisterCommand[] = [
   registerVersion,
+  registerDataset,
 ];

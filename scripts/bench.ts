@@ -1,0 +1,25 @@
+// `npm run bench [-- name ...]`: runs the benches of each stage and prints one table.
+// Targets are printed next to the measurement; nothing is enforced here or in tests.
+import os from 'node:os';
+import { benches } from './bench/index.ts';
+import type { BenchRow } from './bench/types.ts';
+
+const only = process.argv.slice(2);
+const rows: BenchRow[] = [];
+const skipped: string[] = [];
+for (const b of benches) {
+  if (only.length > 0 && !only.includes(b.name)) continue;
+  process.stderr.write(`bench ${b.name}…\n`);
+  const r = await b.run();
+  if ('skipped' in r) skipped.push(`${b.name}: ${r.skipped}`);
+  else rows.push(...r);
+}
+const header = ['stage', 'input', 'time (ms)', 'peak RSS (MiB)', 'target', 'note'];
+const table = rows.map((r) => [r.stage, r.input, r.ms.toFixed(1), r.peakRssMiB === undefined ? '' : r.peakRssMiB.toFixed(0), r.target ?? '', r.note ?? '']);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const row of table) console.log(line(row));
+for (const s of skipped) console.log(`skipped ${s}`);

@@ -1,0 +1,5 @@
+import type { Bench } from './types.ts';
+
+/** Each area adds its bench here (one import + one entry). Order = order of the table. */
+export const benches: Array<{ name: string; run: Bench }> = [
+];

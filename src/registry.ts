@@ -26,6 +26,9 @@ export interface OutputFormatEntry {
 }
 
 export const readers: readonly ReaderEntry[] = [
+  { id: 'dicom', description: 'DICOM CT series: a folder (searched recursively), a .zip of one, or one file (src/io/dicom.ts)' },
+  { id: 'nifti', description: 'NIfTI-1 volume, .nii or .nii.gz; read and write (src/io/nifti.ts)' },
+  { id: 'image-stack', description: 'folder of 8-bit PNG/JPEG slices, or one image, as pseudo-HU through a declared window (src/io/image-stack.ts)' },
 ];
 
 export const models: readonly ModelEntry[] = [

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import { registerVersion } from './version.ts';
 import { registerDataset } from './dataset.ts';
+import { registerModels } from './models.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -9,4 +10,5 @@ export type RegisterCommand = (program: Command, io: CliIo) => void;
 export const commands: RegisterCommand[] = [
   registerVersion,
   registerDataset,
+  registerModels,
 ];

@@ -1,0 +1,52 @@
+// A valid classifier card for tests; callers override what they test.
+import { createHash } from 'node:crypto';
+import { NOT_A_DIAGNOSTIC_DEVICE, type ModelCard } from '../../src/models/model-card.ts';
+
+export function makeCard(onnxFile: string, onnxBytes: Uint8Array, opts: { withDistance?: boolean; channels?: number; size?: number; classes?: string[] } = {}): ModelCard {
+  const channels = opts.channels ?? 3;
+  const size = opts.size ?? 4;
+  const labels = opts.classes ?? ['covid19', 'other_pneumonia', 'irrelevant'];
+  const inputs: ModelCard['input']['inputs'] = [{ name: 'patches', shape: ['batch', channels, size, size], dtype: 'float32', description: 'patches' }];
+  if (opts.withDistance ?? true) inputs.push({ name: 'distance', shape: ['batch', 1], dtype: 'float32', description: 'scaled distance' });
+  return {
+    schemaVersion: 1,
+    id: 'test-classifier',
+    version: '0.0.1',
+    task: 'classifier',
+    description: 'tiny linear test model',
+    paperSections: ['§2.5'],
+    classSpec: { labels, infectionLabels: labels.slice(0, 2), irrelevantLabel: labels[labels.length - 1] },
+    input: {
+      inputs,
+      outputs: [{ name: 'logits', shape: ['batch', labels.length], dtype: 'float32', description: 'logits' }],
+      channels: Array.from({ length: channels }, (_, i) => ({ description: `channel ${i}`, windowHu: { centerHu: -600, widthHu: 1500 } })),
+      normalisation: 'clip to window, scale to [0, 1]',
+      patchSizePx: [size, size],
+      marginPx: 2,
+      minCropPx: 4,
+      sliceOffsets: [-1, 0, 1],
+      distanceScale: 10,
+    },
+    temperature: 1.5,
+    onnx: { file: onnxFile, opset: 13, sha256: createHash('sha256').update(onnxBytes).digest('hex'), bytes: onnxBytes.length },
+    architecture: 'linear',
+    parameters: 10,
+    training: {
+      data: [{ source: 'synthetic', licence: 'n/a', use: 'test' }],
+      split: { file: 'split.json', unit: 'patient', train: 1, validation: 1 },
+      labelPolicy: [],
+      seed: 1,
+      epochs: 0,
+      hyperparameters: {},
+      timeSeconds: 0,
+      hardware: 'none',
+      framework: 'none',
+      gitCommit: 'deadbeef',
+      trainedAt: '2024-01-01T00:00:00Z',
+    },
+    metrics: { accuracy: 0.5 },
+    limitations: [],
+    licence: 'test',
+    disclaimer: NOT_A_DIAGNOSTIC_DEVICE,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The segmenter's input preprocessing, ONE implementation used both by the dataset export
+ * (training tensors) and by inference, so the network sees the same numbers in both:
+ * lung-window normalisation of HU, then an antialiased (triangle-filter) resize of a crop box
+ * to a square tile.
+ *
+ *   lungWindowNormalise(hu, window?): number
+ *   resampleTable(srcLength, srcStart, srcExtent, dstLength): ResampleTable
+ *   extractTile(slice, box, tileSize, out, outOffset, scratch?): void
+ *   pasteTile(tile, tileSize, box, dst, dstWidth, dstOffset): void
+ */
+import { AIR_HU, LUNG_WINDOW_HU } from '../core/constants.ts';
+import type { VoxelData } from '../core/volume.ts';
+
+export interface WindowHu {
+  center: number;
+  width: number;
+}
+
+/** Inclusive 2D box in pixels [x0..x1] × [y0..y1]. */
+export interface Box2 {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * HU → [0, 1] through the lung window (§2.4 uses the lung window for patches too). Values below
+ * air are clamped to air first: 8-bit images read as pseudo-HU cannot go below air (io/image-stack),
+ * so scanner padding (−2048, −3024 HU) must not look darker than air in real CT either.
+ */
+export function lungWindowNormalise(hu: number, window: WindowHu = LUNG_WINDOW_HU): number {
+  const low = window.center - window.width / 2;
+  const v = ((hu < AIR_HU ? AIR_HU : hu) - low) / window.width;
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/**
+ * Separable resampling weights along one axis: destination pixel j (centre j + 0.5) reads the
+ * source around srcStart + (j + 0.5)·scale − 0.5, scale = srcExtent / dstLength, with a triangle
+ * filter widened by the scale when shrinking (antialiasing, as PIL's bilinear resize).
+ * Source indices are clamped to [0, srcLength − 1] (edge replicate).
+ */
+export interface ResampleTable {
+  dstLength: number;
+  taps: number;
+  /** dstLength × taps source indices. */
+  index: Int32Array;
+  /** dstLength × taps weights, each row summing to 1. */
+  weight: Float32Array;
+}
+
+export function resampleTable(srcLength: number, srcStart: number, srcExtent: number, dstLength: number): ResampleTable {
+  if (!(srcLength > 0 && srcExtent > 0 && dstLength > 0)) throw new RangeError(`resampleTable: lengths must be positive (src ${srcLength}, extent ${srcExtent}, dst ${dstLength})`);
+  const scale = srcExtent / dstLength;
+  const support = Math.max(1, scale); // triangle half-width in source pixels
+  const taps = Math.ceil(support) * 2 + 1;
+  const index = new Int32Array(dstLength * taps);
+  const weight = new Float32Array(dstLength * taps);
+  for (let j = 0; j < dstLength; j++) {
+    const centre = srcStart + (j + 0.5) * scale - 0.5;
+    const first = Math.floor(centre - support) + 1;
+    let sum = 0;
+    for (let t = 0; t < taps; t++) {
+      const s = first + t;
+      const w = Math.max(0, 1 - Math.abs(s - centre) / support);
+      index[j * taps + t] = s < 0 ? 0 : s >= srcLength ? srcLength - 1 : s;
+      weight[j * taps + t] = w;
+      sum += w;
+    }
+    for (let t = 0; t < taps; t++) weight[j * taps + t] /= sum;
+  }
+  return { dstLength, taps, index, weight };
+}
+
+/** One axial slice inside a volume's flat data: pixel (x, y) is at offset + x + width·y. */
+export interface SliceView {
+  data: VoxelData | Float32Array;
+  width: number;
+  height: number;
+  offset: number;
+}
+
+/**
+ * Crops `box` out of a slice of HU values, normalises through the lung window and resizes it to a
+ * tileSize × tileSize tile written at out[outOffset…]. `scratch` (≥ slice height × tileSize floats)
+ * avoids an allocation per call in hot loops. `window` null resizes raw values (masks).
+ */
+export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: Float32Array, outOffset: number, scratch?: Float32Array, window: WindowHu | null = LUNG_WINDOW_HU): void {
+  const { data, width, height, offset } = slice;
+  const tx = resampleTable(width, box.x0, box.x1 - box.x0 + 1, tileSize);
+  const ty = resampleTable(height, box.y0, box.y1 - box.y0 + 1, tileSize);
+  // rows the vertical pass can touch
+  let r0 = height, r1 = -1;
+  for (let k = 0; k < ty.index.length; k++) {
+    if (ty.weight[k] === 0) continue;
+    if (ty.index[k] < r0) r0 = ty.index[k];
+    if (ty.index[k] > r1) r1 = ty.index[k];
+  }
+  const rows = r1 - r0 + 1;
+  const tmp = scratch && scratch.length >= rows * tileSize ? scratch : new Float32Array(rows * tileSize);
+  const raw = window === null;
+  const low = raw ? 0 : window.center - window.width / 2;
+  const invW = raw ? 1 : 1 / window.width;
+  const txTaps = tx.taps;
+  for (let y = r0; y <= r1; y++) {
+    const rowBase = offset + width * y;
+    const tRow = (y - r0) * tileSize;
+    for (let j = 0; j < tileSize; j++) {
+      let acc = 0;
+      const k0 = j * txTaps;
+      for (let t = 0; t < txTaps; t++) {
+        const w = tx.weight[k0 + t];
+        if (w === 0) continue;
+        const hu = data[rowBase + tx.index[k0 + t]];
+        if (raw) {
+          acc += w * hu;
+          continue;
+        }
+        // lungWindowNormalise inlined (hot loop)
+        let v = ((hu < AIR_HU ? AIR_HU : hu) - low) * invW;
+        v = v < 0 ? 0 : v > 1 ? 1 : v;
+        acc += w * v;
+      }
+      tmp[tRow + j] = acc;
+    }
+  }
+  const tyTaps = ty.taps;
+  for (let i = 0; i < tileSize; i++) {
+    const k0 = i * tyTaps;
+    const o = outOffset + i * tileSize;
+    for (let j = 0; j < tileSize; j++) out[o + j] = 0;
+    for (let t = 0; t < tyTaps; t++) {
+      const w = ty.weight[k0 + t];
+      if (w === 0) continue;
+      const tRow = (ty.index[k0 + t] - r0) * tileSize;
+      for (let j = 0; j < tileSize; j++) out[o + j] += w * tmp[tRow + j];
+    }
+  }
+}
+
+/**
+ * Inverse of extractTile's geometry: resizes a tileSize² map (at tile[tileOffset…]) back onto
+ * `box` of a destination slice (dst[dstOffset + x + dstWidth·y]). Pixels outside the box are left alone.
+ */
+export function pasteTile(tile: Float32Array, tileOffset: number, tileSize: number, box: Box2, dst: Float32Array, dstWidth: number, dstOffset: number, scratch?: Float32Array): void {
+  const bw = box.x1 - box.x0 + 1;
+  const bh = box.y1 - box.y0 + 1;
+  const tx = resampleTable(tileSize, 0, tileSize, bw);
+  const ty = resampleTable(tileSize, 0, tileSize, bh);
+  const tmp = scratch && scratch.length >= tileSize * bw ? scratch : new Float32Array(tileSize * bw);
+  for (let i = 0; i < tileSize; i++) {
+    const src = tileOffset + i * tileSize;
+    for (let x = 0; x < bw; x++) {
+      let acc = 0;
+      const k0 = x * tx.taps;
+      for (let t = 0; t < tx.taps; t++) acc += tx.weight[k0 + t] * tile[src + tx.index[k0 + t]];
+      tmp[i * bw + x] = acc;
+    }
+  }
+  for (let y = 0; y < bh; y++) {
+    const k0 = y * ty.taps;
+    const o = dstOffset + dstWidth * (box.y0 + y) + box.x0;
+    for (let x = 0; x < bw; x++) {
+      let acc = 0;
+      for (let t = 0; t < ty.taps; t++) acc += ty.weight[k0 + t] * tmp[ty.index[k0 + t] * bw + x];
+      dst[o + x] = acc;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Candidate regions (paper §2.2–§2.3): 3D "cubes" around possible foci of infection, produced by a
+ * generator (learned segmenter or classical HU bands) and handed to the patch classifier, which
+ * cuts the cube's centre axial slice and its two neighbours.
+ *
+ *   type CandidateGenerator = (input: CandidateInput, options?) => Promise<CandidateSet>
+ */
+import type { Box3, Vec3, Volume } from '../core/volume.ts';
+
+export type CandidateGeneratorId = 'learned' | 'classical';
+
+/** Axis-aligned box in patient LPS millimetres. */
+export interface BoxMm {
+  /** Smallest L, P, S coordinate covered by the box (outer faces of its voxels, not their centres). */
+  minMm: Vec3;
+  /** Largest L, P, S coordinate covered by the box (outer faces of its voxels). */
+  maxMm: Vec3;
+  /** maxMm − minMm: the physical extent along L, P and S, mm. */
+  sizeMm: Vec3;
+}
+
+export interface Candidate {
+  /** 1-based; equals this candidate's value in `CandidateSet.labels`. Ids are ordered by volume, largest first. */
+  id: number;
+  /** Inclusive voxel box [x, y, z] of the component on the input grid. */
+  boxVoxels: Box3;
+  /** The same box in LPS mm (corners transformed through the volume's direction; axis-aligned hull). */
+  boxMm: BoxMm;
+  /** Mean voxel coordinate [x, y, z] of the component (continuous). */
+  centroidVoxel: Vec3;
+  /**
+   * Centre axial slice of the cube, round((min z + max z) / 2) (§2.2: "the center image together
+   * with the two neighbors"). A 3D connected component covers every slice of its z range, so this
+   * slice always holds some of the candidate.
+   */
+  centreSliceZ: number;
+  voxelCount: number;
+  /** voxelCount × voxel volume, millilitres. */
+  volumeMl: number;
+  /** Mean / max lesion probability over the component's voxels (learned generator only). */
+  meanProbability?: number;
+  maxProbability?: number;
+}
+
+export interface CandidateSet {
+  generator: CandidateGeneratorId;
+  candidates: Candidate[];
+  /**
+   * Component labels on the input grid (zyx memory order, same dims as the volume): 0 = none,
+   * k = candidate with id k. The report writes it as a NIfTI candidate mask.
+   */
+  labels: Uint32Array;
+  dims: Vec3;
+  /** Probability threshold used (learned generator). */
+  threshold?: number;
+  /** Components found before the size filter / cap. */
+  componentsBeforeFilter: number;
+  /** Things an engineer should know (e.g. "312 components, kept the 200 largest"). */
+  warnings: string[];
+  /** Wall time of the steps, ms. */
+  timingsMs: Record<string, number>;
+}
+
+export interface CandidateInput {
+  /** CT in HU (or pseudo-HU). */
+  volume: Volume;
+  /** 1 = lung, on the volume's grid (lung stage output). */
+  lungMask: Uint8Array;
+}
+
+export type CandidateGenerator<O = unknown> = (input: CandidateInput, options?: O) => Promise<CandidateSet>;

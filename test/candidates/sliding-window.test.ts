@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lungSliceBoxes, slidingWindow, type TilePredictor } from '../../src/candidates/sliding-window.ts';
+import { extractTile, lungWindowNormalise, pasteTile, resampleTable } from '../../src/candidates/tile.ts';
+import type { Vec3 } from '../../src/core/volume.ts';
+
+test('lungWindowNormalise: lung window −600/1500 HU, below-air clamped to air (hand values)', () => {
+  assert.equal(lungWindowNormalise(-600), 0.5);
+  assert.equal(lungWindowNormalise(150), 1);
+  assert.equal(lungWindowNormalise(900), 1);
+  // −1000 HU → (−1000 + 1350) / 1500
+  assert.equal(lungWindowNormalise(-1000), 350 / 1500);
+  assert.equal(lungWindowNormalise(-3024), 350 / 1500);
+  assert.equal(lungWindowNormalise(0, { center: 0, width: 100 }), 0.5);
+});
+
+test('resampleTable: same size is the identity; halving uses the widened triangle (hand-computed)', () => {
+  const id = resampleTable(6, 1, 4, 4);
+  for (let j = 0; j < 4; j++) {
+    const row = [...id.weight.subarray(j * id.taps, (j + 1) * id.taps)];
+    const k = row.indexOf(1);
+    assert.ok(k >= 0, `row ${j} has a weight of exactly 1`);
+    assert.equal(id.index[j * id.taps + k], 1 + j);
+  }
+  // 4 → 2: weights 1/8, 3/8, 3/8, 1/8 around centres 0.5 and 2.5, edges replicated
+  const t = resampleTable(4, 0, 4, 2);
+  const src = [0, 8, 16, 24];
+  const out = [0, 1].map((j) => {
+    let acc = 0;
+    for (let k = 0; k < t.taps; k++) acc += t.weight[j * t.taps + k] * src[t.index[j * t.taps + k]];
+    return acc;
+  });
+  // dst0 = (1/8+3/8)·0 + 3/8·8 + 1/8·16 = 5 ; dst1 = 1/8·8 + 3/8·16 + (3/8+1/8)·24 = 19
+  assert.ok(Math.abs(out[0] - 5) < 1e-6 && Math.abs(out[1] - 19) < 1e-6, `got ${out}`);
+});
+
+test('extractTile with a box as large as the tile copies the normalised pixels exactly', () => {
+  const w = 7, h = 6;
+  const data = Int16Array.from({ length: w * h }, (_, i) => -1000 + 25 * i);
+  const out = new Float32Array(16);
+  extractTile({ data, width: w, height: h, offset: 0 }, { x0: 2, y0: 1, x1: 5, y1: 4 }, 4, out, 0);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
+    assert.ok(Math.abs(out[i * 4 + j] - lungWindowNormalise(data[(1 + i) * w + 2 + j])) < 1e-6);
+  }
+});
+
+test('extract then paste keeps a linear ramp away from the box edges (within 0.1 px of shift)', () => {
+  const w = 48, h = 40;
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = -1000 + 10 * x + 5 * y; // inside the window, no clipping
+  const box = { x0: 4, y0: 2, x1: 43, y1: 37 }; // 40 × 36 → 16 × 16 → back
+  const tile = new Float32Array(256);
+  extractTile({ data, width: w, height: h, offset: 0 }, box, 16, tile, 0);
+  const back = new Float32Array(w * h);
+  pasteTile(tile, 0, 16, box, back, w, 0);
+  for (let y = box.y0 + 8; y <= box.y1 - 8; y++) for (let x = box.x0 + 8; x <= box.x1 - 8; x++) {
+    const want = lungWindowNormalise(data[y * w + x]);
+    // a widened triangle sampled at non-integer offsets is only nearly symmetric: allow a 0.1 px shift
+    // of the ramp (10 HU/px / 1500 HU × 0.1 ≈ 6.7e-4)
+    assert.ok(Math.abs(back[y * w + x] - want) < 6.7e-4, `(${x},${y}) ${back[y * w + x]} vs ${want}`);
+  }
+  assert.equal(back[0], 0, 'outside the box untouched');
+});
+
+function rampVolume(dims: Vec3): Int16Array {
+  const [nx, ny, nz] = dims;
+  const d = new Int16Array(nx * ny * nz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) d[x + nx * (y + ny * z)] = -1000 + 7 * x + 3 * y + 100 * z;
+  return d;
+}
+
+const double: TilePredictor = (batch, [n, c, s]) => {
+  // x => 2x on the centre channel (MONAI's test style)
+  const out = new Float32Array(n * s * s);
+  const mid = Math.floor(c / 2);
+  for (let b = 0; b < n; b++) for (let k = 0; k < s * s; k++) out[b * s * s + k] = 2 * batch[(b * c + mid) * s * s + k];
+  return out;
+};
+
+test('slidingWindow with x => 2x and tile-sized boxes returns exactly twice the normalised slice in the boxes, 0 elsewhere', async () => {
+  const dims: Vec3 = [10, 9, 5];
+  const data = rampVolume(dims);
+  const box = { x0: 2, y0: 3, x1: 7, y1: 8 }; // 6 × 6 = the tile
+  const sliceBoxes = [null, box, box, { x0: 3, y0: 3, x1: 8, y1: 8 }, null];
+  const r = await slidingWindow({ data, dims }, { tileSize: 6, sliceOffsets: [-1, 0, 1], batchSize: 2, sliceBoxes }, double);
+  assert.deepEqual(r.region, { min: [2, 3, 1], max: [8, 8, 3] });
+  assert.equal(r.slicesPredicted, 3);
+  const rw = 7, rh = 6;
+  for (let z = 1; z <= 3; z++) for (let y = 3; y <= 8; y++) for (let x = 2; x <= 8; x++) {
+    const b = sliceBoxes[z]!;
+    const inside = x >= b.x0 && x <= b.x1;
+    const got = r.probability[(x - 2) + rw * ((y - 3) + rh * (z - 1))];
+    const want = inside ? 2 * lungWindowNormalise(data[x + 10 * (y + 9 * z)]) : 0;
+    assert.ok(Math.abs(got - want) < 1e-6, `(${x},${y},${z}) ${got} vs ${want}`);
+  }
+});
+
+test('slidingWindow stacks neighbours as channels and repeats the edge slice', async () => {
+  const dims: Vec3 = [4, 4, 3];
+  const data = rampVolume(dims);
+  const box = { x0: 0, y0: 0, x1: 3, y1: 3 };
+  const firstChannel: TilePredictor = (batch, [n, c, s]) => {
+    const out = new Float32Array(n * s * s);
+    for (let b = 0; b < n; b++) out.set(batch.subarray(b * c * s * s, b * c * s * s + s * s), b * s * s);
+    return out;
+  };
+  const r = await slidingWindow({ data, dims }, { tileSize: 4, sliceOffsets: [-1, 0, 1], batchSize: 8, sliceBoxes: [box, box, box] }, firstChannel);
+  // channel 0 is slice z−1; for z = 0 it is slice 0 itself
+  for (const [z, src] of [[0, 0], [1, 0], [2, 1]]) {
+    assert.ok(Math.abs(r.probability[16 * z + 5] - lungWindowNormalise(data[16 * src + 5])) < 1e-6, `z=${z}`);
+  }
+});
+
+test('slidingWindow results do not depend on the batch size', async () => {
+  const dims: Vec3 = [20, 16, 7];
+  const data = rampVolume(dims);
+  const sliceBoxes = Array.from({ length: 7 }, (_, z) => ({ x0: z, y0: 1, x1: 19 - z, y1: 15 }));
+  const opts = { tileSize: 8, sliceOffsets: [-1, 0, 1], sliceBoxes };
+  const a = await slidingWindow({ data, dims }, { ...opts, batchSize: 1 }, double);
+  const b = await slidingWindow({ data, dims }, { ...opts, batchSize: 3 }, double);
+  assert.deepEqual(a.region, b.region);
+  assert.deepEqual([...a.probability], [...b.probability]);
+});
+
+test('slidingWindow rejects a predictor of the wrong output size and boxes outside the slice', async () => {
+  const dims: Vec3 = [4, 4, 1];
+  const data = new Int16Array(16);
+  const box = { x0: 0, y0: 0, x1: 3, y1: 3 };
+  await assert.rejects(slidingWindow({ data, dims }, { tileSize: 4, sliceOffsets: [0], batchSize: 1, sliceBoxes: [box] }, () => new Float32Array(3)), /returned 3 values/);
+  await assert.rejects(slidingWindow({ data, dims }, { tileSize: 4, sliceOffsets: [0], batchSize: 1, sliceBoxes: [{ x0: 0, y0: 0, x1: 4, y1: 3 }] }, double), /outside/);
+  const none = await slidingWindow({ data, dims }, { tileSize: 4, sliceOffsets: [0], batchSize: 1, sliceBoxes: [null] }, double);
+  assert.equal(none.region, null);
+});
+
+test('lungSliceBoxes: per-slice lung bounding box plus the margin, clipped; null without lung', () => {
+  const dims: Vec3 = [10, 8, 2];
+  const m = new Uint8Array(160);
+  m[3 + 10 * 2] = 1; // (3,2,0)
+  m[6 + 10 * 5] = 1; // (6,5,0)
+  const boxes = lungSliceBoxes(m, dims, [0.5, 1, 2], 1); // margin 2 px in x, 1 px in y
+  assert.deepEqual(boxes[0], { x0: 1, y0: 1, x1: 8, y1: 6 });
+  assert.equal(boxes[1], null);
+});

@@ -1,12 +1,13 @@
 import type { ClassSpec } from '../core/classes.ts';
 import { validateClassSpec } from '../core/classes.ts';
+import { NO_INFECTION_FOUND } from '../core/report-schema.ts';
 import type { CaseDecision, DecisionRule, InfectionScore, VotedRegion } from './types.ts';
 
 /**
  * Case label when no region was voted an infection type (§2.6.2, rule 1). Not a classifier class:
- * a model card must not use it as a label.
+ * a model card must not use it as a label. Defined with the report schema, re-exported here.
  */
-export const NO_INFECTION_FOUND = 'no_infection_found';
+export { NO_INFECTION_FOUND };
 export const NO_INFECTION_FOUND_DISPLAY = 'No infection found';
 
 /**

@@ -1,3 +1,5 @@
+import type { DECISION_RULES, VOTE_RULES } from '../core/report-schema.ts';
+
 /**
  * Types of the decision stage (paper §2.6). Everything is generic over the `ClassSpec` that comes
  * with the classifier's model card: no class name is hard-coded here.
@@ -18,7 +20,7 @@ export interface PatchPrediction {
  * - 'majority': at least two patches share the winning type; the most confident of them is taken.
  * - 'most-confident': no type has two patches; the single most confident patch is taken.
  */
-export type VoteRule = 'majority' | 'most-confident';
+export type VoteRule = (typeof VOTE_RULES)[number];
 
 /** The result of the vote of a region's patches. */
 export interface RegionVote {
@@ -67,7 +69,7 @@ export interface InfectionScore {
  * - 'single-type': exactly one P is non-zero → that P is exported directly.
  * - 'softmax': several P are non-zero → softmax over them (eq. 2).
  */
-export type DecisionRule = 'no-infection' | 'single-type' | 'softmax';
+export type DecisionRule = (typeof DECISION_RULES)[number];
 
 export interface CaseDecision {
   /** The dominant infection label, or `NO_INFECTION_FOUND`. */

@@ -8,6 +8,7 @@ import { InputError } from '../core/errors.ts';
 import type { Vec3, Volume } from '../core/volume.ts';
 import { isImageFileName, readImageAsPseudoHu, readImageStack } from './image-stack.ts';
 import { readNifti } from './nifti.ts';
+import { readDicom, type ReadDicomResult } from './dicom.ts';
 
 export type InputKind = 'dicom-folder' | 'dicom-zip' | 'dicom-file' | 'nifti' | 'image-stack' | 'image';
 
@@ -91,19 +92,34 @@ export async function detectInputKind(path: string): Promise<InputKind> {
   throw new InputError('INPUT_UNKNOWN_FORMAT', `${path}: not a recognised input (expected a DICOM folder or file, .zip, .nii, .nii.gz, .png, .jpg or .jpeg)`, { path });
 }
 
-/** Reads any supported input into one volume in HU (pseudo-HU for 8-bit images). */
-export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
+export interface ReadVolumeResult {
+  volume: Volume;
+  kind: InputKind;
+  /** For DICOM inputs: the series found, the one chosen and why. */
+  dicom?: Omit<ReadDicomResult, 'volume'>;
+}
+
+/** Reads any supported input, returning what was found along with the volume (for `info`). */
+export async function readVolumeWithReport(path: string, options: ReadVolumeOptions = {}): Promise<ReadVolumeResult> {
   const kind = await detectInputKind(path);
   switch (kind) {
     case 'nifti':
-      return readNifti(path);
+      return { kind, volume: await readNifti(path) };
     case 'image-stack':
-      return readImageStack(path, { windowHu: options.windowHu, spacingMm: options.spacingMm });
+      return { kind, volume: await readImageStack(path, { windowHu: options.windowHu, spacingMm: options.spacingMm }) };
     case 'image':
-      return readImageAsPseudoHu(path, { windowHu: options.windowHu, spacingMm: options.spacingMm });
+      return { kind, volume: await readImageAsPseudoHu(path, { windowHu: options.windowHu, spacingMm: options.spacingMm }) };
     case 'dicom-folder':
     case 'dicom-zip':
-    case 'dicom-file':
-      throw new InputError('DICOM_NOT_YET', `${path}: DICOM reading is not implemented yet in this build`, { path });
+    case 'dicom-file': {
+      const container = kind === 'dicom-folder' ? 'folder' : kind === 'dicom-zip' ? 'zip' : 'file';
+      const { volume, ...dicom } = await readDicom(path, { seriesUid: options.seriesUid, workers: options.workers, container });
+      return { kind, volume, dicom };
+    }
   }
+}
+
+/** Reads any supported input into one volume in HU (pseudo-HU for 8-bit images). */
+export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
+  return (await readVolumeWithReport(path, options)).volume;
 }

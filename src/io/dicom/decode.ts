@@ -1,0 +1,231 @@
+/**
+ * One slice's pixel bytes → Hounsfield units. Compressed syntaxes use the field's decoders:
+ * cornerstone's WASM builds of CharLS (JPEG-LS), OpenJPEG (JPEG 2000) and libjpeg-turbo
+ * (baseline JPEG), and jpeg-lossless-decoder-js (JPEG Lossless .57/.70). RLE (PS3.5 Annex G) is
+ * byte-level PackBits with no codec package in the cornerstone family; it is decoded here.
+ *
+ * Runs both on the main thread and in worker threads (./decode-worker.ts), so it holds no state
+ * except the lazily loaded WASM modules.
+ */
+import { createRequire } from 'node:module';
+import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
+import { AIR_HU } from '../../core/constants.ts';
+import { InputError } from '../../core/errors.ts';
+import { syntaxInfo, syntaxName, type PixelCodec } from './transfer-syntax.ts';
+
+/** Everything needed to turn one frame into HU, plain data so it can be posted to a worker. */
+export interface SliceJob {
+  file: string;
+  transferSyntaxUid: string;
+  frame: Uint8Array;
+  rows: number;
+  columns: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  pixelRepresentation: number;
+  samplesPerPixel: number;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  paddingValue?: number;
+  paddingRangeLimit?: number;
+  /** Int16 when slope and intercept are integers (exact HU), Float32 otherwise. */
+  output: 'int16' | 'float32';
+}
+
+/**
+ * HU below this are not tissue or air but the scanner's marker for "outside the reconstruction
+ * circle" (e.g. −2000 or −3024); they become air, as padding does. Real air reads ≈ −1000 ± noise
+ * and scanners clip at −1024, so −1100 leaves room for noise.
+ */
+export const OUT_OF_SCAN_BELOW_HU = -1100;
+
+type WasmDecoder = {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  decode(): void;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  delete(): void;
+};
+type WasmModule = Record<string, new () => WasmDecoder>;
+
+const require = createRequire(import.meta.url);
+const wasmModules = new Map<string, Promise<WasmModule>>();
+
+function loadWasm(specifier: string): Promise<WasmModule> {
+  let m = wasmModules.get(specifier);
+  if (!m) {
+    const factory = require(specifier) as () => Promise<WasmModule>;
+    m = factory();
+    wasmModules.set(specifier, m);
+  }
+  return m;
+}
+
+const WASM_CODECS: Partial<Record<PixelCodec, { specifier: string; className: string }>> = {
+  'jpeg-ls': { specifier: '@cornerstonejs/codec-charls/decodewasmjs', className: 'JpegLSDecoder' },
+  jpeg2000: { specifier: '@cornerstonejs/codec-openjpeg/decodewasmjs', className: 'J2KDecoder' },
+  'jpeg-baseline': { specifier: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', className: 'JPEGDecoder' },
+};
+
+interface Decoded {
+  /** Samples as unsigned bit patterns (or signed, for native signed data). */
+  values: Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+  width: number;
+  height: number;
+  components: number;
+}
+
+function bad(job: SliceJob, problem: string, cause?: unknown): InputError {
+  return new InputError('DICOM_DECODE_FAILED', `${job.file}: ${problem}`, { path: job.file, cause });
+}
+
+async function decodeWasm(job: SliceJob, codec: PixelCodec): Promise<Decoded> {
+  const spec = WASM_CODECS[codec]!;
+  const mod = await loadWasm(spec.specifier);
+  const decoder = new mod[spec.className]();
+  try {
+    const input = decoder.getEncodedBuffer(job.frame.length);
+    input.set(job.frame);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    // the decoded buffer is a view into WASM memory: copy before the decoder is freed
+    const bytes = decoder.getDecodedBuffer().slice();
+    const values = info.bitsPerSample > 8 ? new Uint16Array(bytes.buffer, 0, bytes.length >> 1) : bytes;
+    return { values, width: info.width, height: info.height, components: info.componentCount };
+  } finally {
+    decoder.delete();
+  }
+}
+
+function decodeJpegLossless(job: SliceJob): Decoded {
+  const decoder = new JpegLosslessDecoder();
+  const buf = job.frame.buffer.slice(job.frame.byteOffset, job.frame.byteOffset + job.frame.byteLength);
+  const out = decoder.decode(buf as ArrayBuffer, 0, buf.byteLength, job.bitsAllocated > 8 ? 2 : 1) as Uint8Array | Uint16Array;
+  return { values: out, width: decoder.frame.dimX, height: decoder.frame.dimY, components: decoder.frame.numComp };
+}
+
+/** PackBits segments of PS3.5 G.3.1, recombined most significant byte first (G.2). */
+export function decodeRle(frame: Uint8Array, rows: number, columns: number, bitsAllocated: number, samplesPerPixel: number, file: string): Decoded {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 64) throw new InputError('DICOM_DECODE_FAILED', `${file}: RLE frame is ${frame.length} bytes, shorter than its 64-byte header`, { path: file });
+  const segments = view.getUint32(0, true);
+  const bytesPerSample = bitsAllocated / 8;
+  if (segments !== bytesPerSample * samplesPerPixel) {
+    throw new InputError('DICOM_DECODE_FAILED', `${file}: RLE header has ${segments} segments, expected ${bytesPerSample * samplesPerPixel} for ${bitsAllocated}-bit × ${samplesPerPixel} sample(s)`, { path: file });
+  }
+  const n = rows * columns;
+  const out = new Uint8Array(n * bytesPerSample * samplesPerPixel);
+  const pixelStride = bytesPerSample * samplesPerPixel;
+  for (let s = 0; s < segments; s++) {
+    const start = view.getUint32(4 + 4 * s, true);
+    const end = s + 1 < segments ? view.getUint32(8 + 4 * s, true) : frame.length;
+    const sample = Math.floor(s / bytesPerSample);
+    // segment 0 of a sample holds its most significant bytes; output is little endian
+    const byteInSample = bytesPerSample - 1 - (s % bytesPerSample);
+    let o = sample * bytesPerSample + byteInSample;
+    let written = 0;
+    let p = start;
+    while (p < end && written < n) {
+      const h = (frame[p++] << 24) >> 24;
+      if (h >= 0) {
+        for (let k = 0; k <= h && written < n; k++, written++, o += pixelStride) out[o] = frame[p++];
+      } else if (h !== -128) {
+        const v = frame[p++];
+        for (let k = 0; k < 1 - h && written < n; k++, written++, o += pixelStride) out[o] = v;
+      }
+    }
+    if (written < n) throw new InputError('DICOM_DECODE_FAILED', `${file}: RLE segment ${s + 1} ends after ${written} of ${n} pixels (truncated or corrupt)`, { path: file });
+  }
+  const values = bytesPerSample === 2 ? new Uint16Array(out.buffer) : bytesPerSample === 4 ? new Uint32Array(out.buffer) : out;
+  return { values, width: columns, height: rows, components: samplesPerPixel };
+}
+
+function decodeNative(job: SliceJob, bigEndian: boolean): Decoded {
+  const f = job.frame;
+  const n = job.rows * job.columns * job.samplesPerPixel;
+  const view = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  const le = !bigEndian;
+  let values: Decoded['values'];
+  if (job.bitsAllocated === 8) values = f.subarray(0, n);
+  else if (job.bitsAllocated === 16) {
+    const v = new Uint16Array(n);
+    for (let i = 0; i < n; i++) v[i] = view.getUint16(2 * i, le);
+    values = v;
+  } else if (job.bitsAllocated === 32) {
+    const v = new Uint32Array(n);
+    for (let i = 0; i < n; i++) v[i] = view.getUint32(4 * i, le);
+    values = v;
+  } else {
+    throw bad(job, `BitsAllocated ${job.bitsAllocated} is not supported (8, 16 or 32)`);
+  }
+  return { values, width: job.columns, height: job.rows, components: job.samplesPerPixel };
+}
+
+async function decodeFrame(job: SliceJob): Promise<Decoded> {
+  const info = syntaxInfo(job.transferSyntaxUid);
+  if (!info) {
+    throw new InputError('DICOM_UNSUPPORTED_SYNTAX', `${job.file}: transfer syntax ${job.transferSyntaxUid} (${syntaxName(job.transferSyntaxUid)}) is not supported; convert the series (e.g. dcmdjpeg or gdcmconv --raw) to Explicit VR Little Endian`, { path: job.file });
+  }
+  try {
+    switch (info.codec) {
+      case 'native':
+        return decodeNative(job, false);
+      case 'native-big-endian':
+        return decodeNative(job, true);
+      case 'jpeg-lossless':
+        return decodeJpegLossless(job);
+      case 'rle':
+        return decodeRle(job.frame, job.rows, job.columns, job.bitsAllocated, job.samplesPerPixel, job.file);
+      default:
+        return await decodeWasm(job, info.codec);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw bad(job, `cannot decode ${info.name} pixel data (${e instanceof Error ? e.message : String(e)})`, e);
+  }
+}
+
+/**
+ * Decodes one frame and maps stored values to HU: value = stored · slope + intercept (PS3.3
+ * C.11.1.1.2); PixelPaddingValue (and the range up to PixelPaddingRangeLimit) and values below
+ * OUT_OF_SCAN_BELOW_HU become AIR_HU, so the body outline is not a cliff of −3024.
+ */
+export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float32Array> {
+  if (job.samplesPerPixel !== 1) throw bad(job, `has ${job.samplesPerPixel} samples per pixel (colour); a CT slice has 1`);
+  const d = await decodeFrame(job);
+  if (d.width !== job.columns || d.height !== job.rows || d.components !== 1) {
+    throw bad(job, `decoded image is ${d.width}×${d.height}×${d.components} but the header says ${job.columns}×${job.rows}×1`);
+  }
+  const n = job.rows * job.columns;
+  if (d.values.length < n) throw bad(job, `decoded ${d.values.length} of ${n} pixels`);
+  const bits = Math.min(job.bitsStored, 32);
+  const mask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
+  const signBit = 2 ** (bits - 1);
+  const signed = job.pixelRepresentation === 1;
+  const slope = job.rescaleSlope;
+  const inter = job.rescaleIntercept;
+  let padLo = Infinity;
+  let padHi = -Infinity;
+  if (job.paddingValue !== undefined) {
+    const limit = job.paddingRangeLimit ?? job.paddingValue;
+    padLo = Math.min(job.paddingValue, limit);
+    padHi = Math.max(job.paddingValue, limit);
+  }
+  const out = job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
+  // Int16 output saturates instead of wrapping (nothing real in CT is above +32767 HU)
+  const maxOut = job.output === 'int16' ? 32767 : Infinity;
+  const v = d.values;
+  for (let i = 0; i < n; i++) {
+    // keep BitsStored bits, then sign-extend: stored values of e.g. 12-bit data may carry
+    // overlay or garbage bits above BitsStored
+    let s = bits >= 32 ? v[i] >>> 0 : (v[i] >>> 0) & mask;
+    if (signed && s >= signBit) s -= 2 * signBit;
+    if (s >= padLo && s <= padHi) {
+      out[i] = AIR_HU;
+      continue;
+    }
+    const hu = s * slope + inter;
+    out[i] = hu < OUT_OF_SCAN_BELOW_HU ? AIR_HU : hu > maxOut ? maxOut : hu;
+  }
+  return out;
+}

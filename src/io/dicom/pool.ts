@@ -1,0 +1,94 @@
+/**
+ * A small pool of worker threads decoding compressed slices, so a JPEG-Lossless series uses every
+ * core (the issue's "reading must use both cores"). Jobs are plain data; results are transferred.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CtscreenError, InputError } from '../../core/errors.ts';
+import type { SliceJob } from './decode.ts';
+
+/** More threads than this gain little: decoding a slice is ~10 ms, reading files becomes the limit. */
+export const MAX_DECODE_WORKERS = 4;
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_DECODE_WORKERS));
+}
+
+interface Pending {
+  resolve: (d: Int16Array | Float32Array) => void;
+  reject: (e: Error) => void;
+}
+
+interface Reply {
+  id: number;
+  data?: Int16Array | Float32Array;
+  error?: { message: string; code?: string; path?: string };
+}
+
+export class DecodePool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: Array<{ id: number; job: SliceJob }> = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly busy = new Map<Worker, number>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./decode-worker-entry.mjs', import.meta.url));
+      w.on('message', (m: Reply) => this.onReply(w, m));
+      w.on('error', (e) => this.onCrash(w, e));
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  decode(job: SliceJob): Promise<Int16Array | Float32Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const p = new Promise<Int16Array | Float32Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.queue.push({ id, job });
+    this.pump();
+    return p;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const w = this.idle.pop()!;
+      const msg = this.queue.shift()!;
+      this.busy.set(w, msg.id);
+      w.postMessage(msg, [msg.job.frame.buffer as ArrayBuffer]);
+    }
+  }
+
+  private onReply(w: Worker, m: Reply): void {
+    this.busy.delete(w);
+    this.idle.push(w);
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (p) {
+      if (m.data) p.resolve(m.data);
+      else if (m.error?.code) p.reject(new InputError(m.error.code, m.error.message, { path: m.error.path }));
+      else p.reject(new Error(m.error?.message ?? 'decode worker replied without data'));
+    }
+    this.pump();
+  }
+
+  private onCrash(w: Worker, e: Error): void {
+    // a crashed worker (e.g. WASM out of memory) fails every job still waiting: no silent holes
+    this.failure = e instanceof CtscreenError ? e : new Error(`DICOM decode worker failed: ${e.message}`);
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+    this.queue.length = 0;
+    this.busy.delete(w);
+  }
+}

@@ -60,10 +60,12 @@ const InputSpecSchema = z.object({
   normalisation: z.string().min(1),
   /** Patch height and width fed to the network, pixels (classifier). */
   patchSizePx: z.tuple([positiveInt, positiveInt]).optional(),
-  /** Fixed margin added around a candidate box before cropping, pixels of the source slice (§2.4). */
-  marginPx: z.number().int().nonnegative().optional(),
-  /** Smallest crop side before resizing, pixels, so tiny boxes still show context. */
-  minCropPx: positiveInt.optional(),
+  /** Fixed margin added around a candidate box before cropping, mm (§2.4). */
+  marginMm: z.number().nonnegative().optional(),
+  /** Smallest crop side before resizing, mm, so tiny boxes still show context. */
+  minCropMm: z.number().positive().optional(),
+  /** Normalised values are rounded to 1/greyLevels steps (8-bit sources and HU sources alike). */
+  greyLevels: positiveInt.optional(),
   /** Axial slice offsets around a cube centre turned into patches (§2.2: centre and two neighbours). */
   sliceOffsets: z.array(z.number().int()).optional(),
   /** Factor applied to the relative distance-from-edge before it enters the network (§2.5.2). */
@@ -200,7 +202,8 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   card.input.channels.forEach((c, i) => lines.push(`- channel ${i}: ${c.description}${c.windowHu ? ` (window centre ${c.windowHu.centerHu} HU, width ${c.windowHu.widthHu} HU)` : ''}`));
   lines.push(`- Normalisation: ${card.input.normalisation}`);
   if (card.input.patchSizePx) lines.push(`- Patch size: ${card.input.patchSizePx.join(' × ')} px`);
-  if (card.input.marginPx !== undefined) lines.push(`- Crop margin around the candidate box: ${card.input.marginPx} px; minimum crop side ${card.input.minCropPx ?? '—'} px`);
+  if (card.input.marginMm !== undefined) lines.push(`- Square crop around the candidate box with a ${card.input.marginMm} mm margin; minimum crop side ${card.input.minCropMm ?? '—'} mm`);
+  if (card.input.greyLevels !== undefined) lines.push(`- Values quantised to ${card.input.greyLevels} grey steps`);
   if (card.input.sliceOffsets) lines.push(`- Axial slices per candidate: offsets ${card.input.sliceOffsets.join(', ')} from the cube centre`);
   if (card.input.distanceScale !== undefined) lines.push(`- Relative distance-from-edge multiplied by ${card.input.distanceScale} before entering the network`);
   if (card.input.extra) for (const [k, v] of Object.entries(card.input.extra)) lines.push(`- ${k}: ${fmt(v)}`);

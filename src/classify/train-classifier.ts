@@ -1,0 +1,256 @@
+/**
+ * `npm run train:classifier`, as an API: patch dataset → PyTorch training of M1 and M2 (§2.5.2) →
+ * temperature → ONNX → parity (onnxruntime-node vs PyTorch) → validation tables (§3.3.3–§3.3.4) →
+ * model card JSON + Markdown, split, fingerprint and metrics under `outDir`.
+ *
+ *   trainClassifier(options): Promise<TrainClassifierResult>
+ *
+ * Python (training/classifier/train.py) only reads the exported tensors; every preprocessing step
+ * lives once, here in TypeScript. Seeded and resumable: the Python side checkpoints every epoch.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ModelError } from '../core/errors.ts';
+import { clearModelCache, loadModel, floatTensor, REPO_ROOT } from '../models/load-model.ts';
+import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderModelCardMarkdown, type ModelCard } from '../models/model-card.ts';
+import { readPatchDataset, type PatchDatasetIndex } from './patch-dataset-format.ts';
+import { validationTables, type ValidationTables } from './validation-tables.ts';
+
+/** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
+export const PARITY_TOLERANCE = 1e-4;
+/** Issue 5: each model file at most 25 MB. */
+export const MAX_MODEL_BYTES = 25 * 2 ** 20;
+/** PyTorch 1.13 is installed for the system interpreter only (not the python3 first on PATH). */
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+
+export type ClassifierVariant = 'm1' | 'm2';
+
+export interface TrainClassifierOptions {
+  /** Folder with index.json / patches.bin / split.json (from `ctscreen dataset patches`). */
+  datasetDir: string;
+  /** Where the ONNX files, cards, split and metrics go (the repository's models/ for the real run). */
+  outDir: string;
+  /** Checkpoints and Python outputs. */
+  workDir: string;
+  variants?: ClassifierVariant[];
+  epochs?: number;
+  seed?: number;
+  /** Stop after this many optimiser steps (CI smoke run); 0 / undefined = full epochs. */
+  maxSteps?: number;
+  batchSize?: number;
+  python?: string;
+  /** Progress lines (Python's progress and ETA are passed through). */
+  log?: (line: string) => void;
+  /** Extra card facts supplied by the dataset exporter (data sources, licences, label policy, limitations). */
+  cardExtras?: CardExtras;
+}
+
+export interface CardExtras {
+  data: ModelCard['training']['data'];
+  limitations: string[];
+}
+
+export interface TrainedVariant {
+  variant: ClassifierVariant;
+  card: ModelCard;
+  onnxPath: string;
+  cardPath: string;
+  parityMaxAbsDiff: number;
+  tables: ValidationTables;
+}
+
+export interface TrainClassifierResult {
+  variants: TrainedVariant[];
+  metricsPath: string;
+  splitPath: string;
+  seconds: number;
+}
+
+interface PythonResult {
+  id: string;
+  labels: string[];
+  parameters: number;
+  distanceScale: number;
+  history: Array<Record<string, number>>;
+  trainSeconds: number;
+  steps: number;
+  epochs: number;
+  config: Record<string, unknown>;
+  torch: string;
+  hardware: string;
+  temperature: number;
+  validation?: Record<string, unknown>;
+  onnx: { opset: number; sha256: string; bytes: number; file: string };
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/classify', 'training'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+uncommitted` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function runPython(python: string, args: string[], log: (l: string) => void): Promise<void> {
+  return new Promise((res, rej) => {
+    const child = spawn(python, ['-m', 'training.classifier.train', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '2' } });
+    let tail = '';
+    const onData = (b: Buffer) => {
+      const text = b.toString();
+      tail = (tail + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) log(line);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (e) => rej(new ModelError('TRAIN_PYTHON', `cannot start ${python} (${e.message}); PyTorch 1.13 must be installed for it (apt-get install python3-torch)`)));
+    child.on('close', (code) => (code === 0 ? res() : rej(new ModelError('TRAIN_PYTHON', `training/classifier/train.py exited with ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`))));
+  });
+}
+
+/** Compares onnxruntime-node outputs with the PyTorch outputs written by train.py on the same inputs. */
+export async function checkParity(cardPath: string, parityJsonPath: string): Promise<{ maxAbsDiff: number; samples: number }> {
+  const model = await loadModel(cardPath);
+  const meta = JSON.parse(readFileSync(parityJsonPath, 'utf8')) as { inputs: string[]; outputs: string[]; tensors: Record<string, { shape: number[]; file: string }> };
+  const dir = resolve(parityJsonPath, '..');
+  const load = (name: string) => {
+    const b = readFileSync(join(dir, meta.tensors[name].file));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const feeds: Record<string, ReturnType<typeof floatTensor>> = {};
+  const graphInputs = new Set(model.card.input.inputs.map((x) => x.name));
+  for (const name of meta.inputs) if (graphInputs.has(name)) feeds[name] = floatTensor(load(name), meta.tensors[name].shape);
+  const out = await model.run(feeds);
+  let maxAbsDiff = 0;
+  for (const name of meta.outputs) {
+    const want = load(name);
+    const got = out[name].data as Float32Array;
+    if (got.length !== want.length) throw new ModelError('PARITY_SHAPE', `parity: ONNX output '${name}' has ${got.length} values, PyTorch ${want.length}`);
+    for (let i = 0; i < want.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
+  }
+  return { maxAbsDiff, samples: meta.tensors[meta.inputs[0]].shape[0] };
+}
+
+function tableMetrics(t: ValidationTables): Record<string, unknown> {
+  return {
+    patchAccuracy: t.patch.accuracy,
+    patchMacroF1: t.patch.macroF1,
+    regionAccuracy: t.region.accuracy,
+    regionMacroF1: t.region.macroF1,
+    expectedCalibrationError: t.expectedCalibrationError,
+    patchConfusion: t.patch,
+    regionConfusion: t.region,
+    singlePatchRegionConfusion: t.regionSinglePatch,
+    perSourcePatchAccuracy: t.perSourceAccuracy,
+  };
+}
+
+function buildCard(variant: ClassifierVariant, py: PythonResult, index: PatchDatasetIndex, split: { train: string[]; validation: string[]; unit: string }, extras: CardExtras | undefined, seconds: number): ModelCard {
+  const spec = index.patchSpec;
+  const inputs: ModelCard['input']['inputs'] = [{ name: 'patches', shape: ['batch', spec.channels, spec.sizePx, spec.sizePx], dtype: 'float32', description: 'lung-window patches in [0, 1] (see channels and normalisation)' }];
+  if (variant === 'm2') inputs.push({ name: 'distance', shape: ['batch', 1], dtype: 'float32', description: 'raw relative distance-from-edge of the patch centre (§2.5.1); the graph multiplies it by distanceScale' });
+  const isM2 = variant === 'm2';
+  return {
+    schemaVersion: 1,
+    id: py.id,
+    version: '1.0.0',
+    task: 'classifier',
+    description: isM2
+      ? 'Location-attention patch classifier (paper §2.5, model M2): ResNet-18 features of a candidate patch plus its relative distance-from-edge, classifying COVID-19 vs other pneumonia vs irrelevant-to-infection.'
+      : 'Patch classifier without location attention (paper §2.5, model M1, the ablation baseline): ResNet-18 features of a candidate patch only.',
+    paperSections: ['§2.2', '§2.4', '§2.5', '§3.3.3', '§3.3.4'],
+    classSpec: {
+      labels: index.labels,
+      infectionLabels: index.infectionLabels,
+      irrelevantLabel: index.irrelevantLabel,
+      displayNames: { covid19: 'COVID-19', other_pneumonia: 'Other pneumonia (CAP; stands in for the paper\'s Influenza-A)', irrelevant: 'Irrelevant to infection' },
+    },
+    input: {
+      inputs,
+      outputs: [{ name: 'logits', shape: ['batch', index.labels.length], dtype: 'float32', description: 'class logits; probabilities = softmax(logits / temperature)' }],
+      channels: [{ description: 'the patch\'s own axial slice, lung window', windowHu: spec.windowHu }],
+      normalisation: `HU clipped to the window and scaled to [0, 1], rounded to 1/${spec.greyLevels} steps (as 8-bit lung-window images)`,
+      patchSizePx: [spec.sizePx, spec.sizePx],
+      marginMm: spec.marginMm,
+      minCropMm: spec.minCropMm,
+      greyLevels: spec.greyLevels,
+      sliceOffsets: [...spec.sliceOffsets],
+      ...(isM2 ? { distanceScale: py.distanceScale } : {}),
+    },
+    temperature: py.temperature,
+    onnx: py.onnx,
+    architecture: `ResNet-18 (BasicBlock ×[2,2,2,2], widths 32-64-128-256, 7×7/2 stem + max pool) → 256-d → FC 16${isM2 ? ' ⊕ scaled distance' : ''} → FC 64 → FC 32 → FC ${index.labels.length}`,
+    parameters: py.parameters,
+    training: {
+      data: extras?.data ?? [{ source: 'dataset', licence: 'see dataset', use: `patches from ${index.count} samples` }],
+      split: { file: 'classifier-split.json', unit: split.unit, train: split.train.length, validation: split.validation.length },
+      labelPolicy: index.labelPolicy,
+      seed: Number(py.config.seed),
+      epochs: py.epochs,
+      hyperparameters: { batchSize: py.config.batch_size, learningRate: py.config.lr, weightDecay: py.config.weight_decay, optimiser: 'AdamW, one-cycle schedule', loss: 'cross-entropy', oversampling: 'covid19 and other_pneumonia ×3 (§2.4)', augmentation: 'random crop (4 px edge padding), left-right and up-down flips, transposition (§2.4)', steps: py.steps, modelSelection: 'last epoch (validation is used for the temperature and the report, not for selection)' },
+      timeSeconds: seconds,
+      hardware: py.hardware,
+      framework: `PyTorch ${py.torch} (training), onnxruntime-node (inference)`,
+      gitCommit: gitCommit(),
+      trainedAt: new Date().toISOString(),
+    },
+    metrics: { pythonValidation: py.validation ?? {} },
+    limitations: extras?.limitations ?? [],
+    licence: NON_COMMERCIAL_NOTICE,
+    disclaimer: NOT_A_DIAGNOSTIC_DEVICE,
+  };
+}
+
+function writeCard(card: ModelCard, outDir: string): string {
+  const checked = parseModelCard(JSON.parse(JSON.stringify(card)), `${card.id}.card.json`);
+  const cardPath = join(outDir, `${card.id}.card.json`);
+  writeFileSync(cardPath, `${JSON.stringify(checked, null, 2)}\n`);
+  writeFileSync(join(outDir, `${card.id}.card.md`), renderModelCardMarkdown(checked));
+  return cardPath;
+}
+
+export async function trainClassifier(options: TrainClassifierOptions): Promise<TrainClassifierResult> {
+  const t0 = Date.now();
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const variants = options.variants ?? ['m1', 'm2'];
+  mkdirSync(options.outDir, { recursive: true });
+  mkdirSync(options.workDir, { recursive: true });
+  const { index, data, split } = readPatchDataset(options.datasetDir);
+  const splitPath = join(options.outDir, 'classifier-split.json');
+  copyFileSync(join(options.datasetDir, 'split.json'), splitPath);
+  if (existsSync(join(options.datasetDir, 'fingerprint.json'))) copyFileSync(join(options.datasetDir, 'fingerprint.json'), join(options.outDir, 'classifier-fingerprint.json'));
+  const pyOut = join(options.workDir, 'python-out');
+  const results: TrainedVariant[] = [];
+  for (const variant of variants) {
+    const vt0 = Date.now();
+    const args = ['--data', resolve(options.datasetDir), '--variant', variant, '--out', resolve(pyOut), '--work', resolve(options.workDir)];
+    if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
+    if (options.seed !== undefined) args.push('--seed', String(options.seed));
+    if (options.maxSteps) args.push('--max-steps', String(options.maxSteps));
+    if (options.batchSize) args.push('--batch-size', String(options.batchSize));
+    log(`train:classifier ${variant}: python ${args.join(' ')}`);
+    await runPython(options.python ?? DEFAULT_PYTHON, args, log);
+    const py = JSON.parse(readFileSync(join(pyOut, `classifier-${variant}.train.json`), 'utf8')) as PythonResult;
+    if (py.onnx.bytes > MAX_MODEL_BYTES) throw new ModelError('MODEL_TOO_BIG', `${py.onnx.file} is ${(py.onnx.bytes / 2 ** 20).toFixed(1)} MiB, over the 25 MB limit`);
+    copyFileSync(join(pyOut, py.onnx.file), join(options.outDir, py.onnx.file));
+    let card = buildCard(variant, py, index, split, options.cardExtras, py.trainSeconds);
+    let cardPath = writeCard(card, options.outDir);
+    await clearModelCache();
+    const parity = await checkParity(cardPath, join(pyOut, `${py.id}.parity.json`));
+    log(`train:classifier ${variant}: parity max |Δ| = ${parity.maxAbsDiff.toExponential(2)} over ${parity.samples} samples`);
+    if (!(parity.maxAbsDiff <= PARITY_TOLERANCE)) throw new ModelError('PARITY_FAILED', `${py.onnx.file}: onnxruntime and PyTorch differ by ${parity.maxAbsDiff} > ${PARITY_TOLERANCE}`);
+    const model = await loadModel(cardPath);
+    const tables = await validationTables({ index, data, split, model });
+    card = { ...card, parity: { maxAbsDiff: parity.maxAbsDiff, tolerance: PARITY_TOLERANCE, samples: parity.samples }, metrics: { ...tableMetrics(tables), ...card.metrics }, training: { ...card.training, timeSeconds: (Date.now() - vt0) / 1000 } };
+    cardPath = writeCard(card, options.outDir);
+    await clearModelCache();
+    results.push({ variant, card, onnxPath: join(options.outDir, py.onnx.file), cardPath, parityMaxAbsDiff: parity.maxAbsDiff, tables });
+    log(`train:classifier ${variant}: validation patch accuracy ${tables.patch.accuracy.toFixed(3)}, macro F1 ${tables.patch.macroF1.toFixed(3)}; region accuracy ${tables.region.accuracy.toFixed(3)} (${tables.region.count} regions)`);
+  }
+  const metricsPath = join(options.outDir, 'classifier-metrics.json');
+  const metrics = Object.fromEntries(results.map((r) => [r.card.id, { parityMaxAbsDiff: r.parityMaxAbsDiff, temperature: r.card.temperature, trainingSeconds: r.card.training.timeSeconds, ...tableMetrics(r.tables) }]));
+  writeFileSync(metricsPath, `${JSON.stringify({ note: 'Validation split (patient level) measured with the ONNX models in onnxruntime-node; rows actual, columns predicted.', ...metrics }, null, 2)}\n`);
+  return { variants: results, metricsPath, splitPath, seconds: (Date.now() - t0) / 1000 };
+}

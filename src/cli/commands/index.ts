@@ -3,6 +3,7 @@ import type { CliIo } from '../main.ts';
 import { registerVersion } from './version.ts';
 import { registerDataset } from './dataset.ts';
 import { registerModels } from './models.ts';
+import { registerMetrics } from './metrics.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -11,4 +12,5 @@ export const commands: RegisterCommand[] = [
   registerVersion,
   registerDataset,
   registerModels,
+  registerMetrics,
 ];

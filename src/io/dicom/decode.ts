@@ -54,8 +54,10 @@ const wasmModules = new Map<string, Promise<WasmModule>>();
 function loadWasm(specifier: string): Promise<WasmModule> {
   let m = wasmModules.get(specifier);
   if (!m) {
-    const factory = require(specifier) as () => Promise<WasmModule>;
-    m = factory();
+    const factory = require(specifier) as (moduleArg: { print: (s: string) => void; printErr: (s: string) => void }) => Promise<WasmModule>;
+    // OpenJPEG prints "[INFO] ..." lines on stdout by default, which would corrupt
+    // `ctscreen info --json`; decoder failures are thrown as exceptions, so the chatter is dropped
+    m = factory({ print: () => undefined, printErr: () => undefined });
     wasmModules.set(specifier, m);
   }
   return m;

@@ -109,6 +109,21 @@ export function metricsSummaryToJson(s: MetricsSummary): unknown {
   };
 }
 
+/**
+ * A classification report in the shape model cards render as tables (models/model-card.ts):
+ * `{ labels, matrix, perClass: { <label>: { recall, precision, f1, support } }, accuracy, macroF1, weightedF1 }`.
+ */
+export function toCardMetrics(r: ClassificationReport): Record<string, unknown> {
+  return {
+    labels: [...r.labels],
+    matrix: r.matrix.map((row) => [...row]),
+    perClass: Object.fromEntries(r.perClass.map((m) => [m.label, { recall: m.recall, precision: m.precision, f1: m.f1, support: m.support }])),
+    accuracy: r.accuracy,
+    macroF1: r.macro.f1,
+    weightedF1: r.weighted.f1,
+  };
+}
+
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
 
 function table(rows: string[][], rightAlignFrom = 1): string {

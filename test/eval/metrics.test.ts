@@ -15,6 +15,7 @@ import {
   rocAuc,
   rocCurve,
 } from '../../src/eval/metrics.ts';
+import { toCardMetrics } from '../../src/eval/metrics-summary.ts';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);
 
@@ -184,4 +185,12 @@ test('calibration bins are [lower, upper) on the edges they report, with 1 in th
   const below = expectedCalibrationError({ confidences: [0.8999999999999999], correct: [false] });
   assert.equal(below.bins[8].count, 1);
   assert.throws(() => expectedCalibrationError({ confidences: [1.2], correct: [true] }), /confidence 0 is 1.2/);
+});
+
+test('toCardMetrics gives the model-card table shape keyed by label', () => {
+  const card = toCardMetrics(classificationReport({ labels: ['a', 'b'], matrix: [[3, 1], [2, 4]] })) as { labels: string[]; matrix: number[][]; perClass: Record<string, { recall: number; support: number }>; accuracy: number };
+  assert.deepEqual(card.labels, ['a', 'b']);
+  assert.deepEqual(card.matrix, [[3, 1], [2, 4]]);
+  assert.deepEqual(card.perClass.b, { recall: 4 / 6, precision: 4 / 5, f1: 8 / 11, support: 6 });
+  assert.equal(card.accuracy, 0.7);
 });

@@ -130,8 +130,9 @@ export function decodeRle(frame: Uint8Array, rows: number, columns: number, bits
     while (p < end && written < n) {
       const h = (frame[p++] << 24) >> 24;
       if (h >= 0) {
-        for (let k = 0; k <= h && written < n; k++, written++, o += pixelStride) out[o] = frame[p++];
+        for (let k = 0; k <= h && written < n && p < end; k++, written++, o += pixelStride) out[o] = frame[p++];
       } else if (h !== -128) {
+        if (p >= end) break;
         const v = frame[p++];
         for (let k = 0; k < 1 - h && written < n; k++, written++, o += pixelStride) out[o] = v;
       }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, readFile, copyFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.ts';
 import { AIR_HU } from '../../src/core/constants.ts';
@@ -9,14 +8,10 @@ import { voxelToPatient } from '../../src/core/volume.ts';
 import { readDicom } from '../../src/io/dicom.ts';
 import { TS } from '../../src/io/dicom/transfer-syntax.ts';
 import { phantomHu, sampleFilePath, SECONDARY_CAPTURE, SECRET_PATIENT_ID, SECRET_PATIENT_NAME, writeSeries } from './dicom-writer.ts';
+import { withTempDir } from './temp-dir.ts';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'ctscreen-series-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('series', fn);
 }
 
 const isInputError = (re: RegExp) => (e: unknown) => e instanceof InputError && re.test(e.message) && !e.message.includes('\n');
@@ -147,7 +142,7 @@ test('no DICOM, non-CT modality and corrupt zip give one-line errors', async () 
     await assert.rejects(readDicom(mr), isInputError(/no CT series; found MR ×2 \(modality MR, not CT\)/));
     // a real MR sample file shipped by an npm package
     const sample = join(dir, 'sample');
-    await (await import('node:fs/promises')).mkdir(sample);
+    await mkdir(sample);
     await copyFile(sampleFilePath('jpeg_lossless_sel1.dcm'), join(sample, 'mr.dcm'));
     await assert.rejects(readDicom(sample), isInputError(/no CT series; found MR ×1/));
     const zip = join(dir, 'broken.zip');

@@ -1,20 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { readDicom } from '../../src/io/dicom.ts';
 import { TS } from '../../src/io/dicom/transfer-syntax.ts';
 import { dicomSliceBytes, phantomHu, sampleJpegLosslessFrame, writeSeries } from './dicom-writer.ts';
+import { withTempDir } from './temp-dir.ts';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'ctscreen-dicom-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('dicom', fn);
 }
 
 function assertPhantom(data: ArrayLike<number>, nx: number, ny: number, nz: number): void {

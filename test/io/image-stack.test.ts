@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../../src/core/errors.ts';
 import { DEFAULT_STACK_SPACING_MM, naturalCompare, readImageAsPseudoHu, readImageStack } from '../../src/io/image-stack.ts';
+import { withTempDir } from './temp-dir.ts';
 
 /** A w×h grey PNG whose pixel (x, y) is f(x, y). */
 async function png(path: string, w: number, h: number, f: (x: number, y: number) => number): Promise<void> {
@@ -14,13 +14,8 @@ async function png(path: string, w: number, h: number, f: (x: number, y: number)
   await sharp(raw, { raw: { width: w, height: h, channels: 1 } }).png().toFile(path);
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'ctscreen-stack-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('stack', fn);
 }
 
 test('natural order puts slice2 before slice10', () => {

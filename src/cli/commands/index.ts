@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import { registerVersion } from './version.ts';
+import { registerInfo } from './info.ts';
 import { registerDataset } from './dataset.ts';
 import { registerModels } from './models.ts';
 import { registerMetrics } from './metrics.ts';
@@ -10,6 +11,7 @@ export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 export const commands: RegisterCommand[] = [
   registerVersion,
+  registerInfo,
   registerDataset,
   registerModels,
   registerMetrics,

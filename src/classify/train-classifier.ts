@@ -39,6 +39,8 @@ export interface TrainClassifierOptions {
   /** Stop after this many optimiser steps (CI smoke run); 0 / undefined = full epochs. */
   maxSteps?: number;
   batchSize?: number;
+  /** Torch threads (default 1: on the 2 shared cores, 2 OpenMP threads thrash when anything else runs — measured 30–60 vs 240 samples/s). */
+  threads?: number;
   python?: string;
   /** Progress lines (Python's progress and ETA are passed through). */
   log?: (line: string) => void;
@@ -94,9 +96,9 @@ function gitCommit(): string {
   }
 }
 
-function runPython(python: string, args: string[], log: (l: string) => void): Promise<void> {
+function runPython(python: string, args: string[], threads: number, log: (l: string) => void): Promise<void> {
   return new Promise((res, rej) => {
-    const child = spawn(python, ['-m', 'training.classifier.train', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '2' } });
+    const child = spawn(python, ['-m', 'training.classifier.train', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
     let tail = '';
     const onData = (b: Buffer) => {
       const text = b.toString();
@@ -230,8 +232,10 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     if (options.seed !== undefined) args.push('--seed', String(options.seed));
     if (options.maxSteps) args.push('--max-steps', String(options.maxSteps));
     if (options.batchSize) args.push('--batch-size', String(options.batchSize));
+    const threads = options.threads ?? 1;
+    args.push('--threads', String(threads));
     log(`train:classifier ${variant}: python ${args.join(' ')}`);
-    await runPython(options.python ?? DEFAULT_PYTHON, args, log);
+    await runPython(options.python ?? DEFAULT_PYTHON, args, threads, log);
     const py = JSON.parse(readFileSync(join(pyOut, `classifier-${variant}.train.json`), 'utf8')) as PythonResult;
     if (py.onnx.bytes > MAX_MODEL_BYTES) throw new ModelError('MODEL_TOO_BIG', `${py.onnx.file} is ${(py.onnx.bytes / 2 ** 20).toFixed(1)} MiB, over the 25 MB limit`);
     copyFileSync(join(pyOut, py.onnx.file), join(options.outDir, py.onnx.file));

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
+import { registerDatasetPatches } from './dataset-patches.ts';
 
 /** `ctscreen dataset <kind>`: each training-data exporter adds its subcommand registrar here. */
 export type RegisterDatasetSubcommand = (dataset: Command, io: CliIo) => void;
 
 const subcommands: RegisterDatasetSubcommand[] = [
+  registerDatasetPatches,
 ];
 
 export function registerDataset(program: Command, io: CliIo): void {

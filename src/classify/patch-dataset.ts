@@ -1,0 +1,386 @@
+/**
+ * `ctscreen dataset patches`: turns ../shared/data into classifier training tensors (§2.4), all
+ * preprocessing in TypeScript, through the same `cutPatch` / `extractPatches` that screening uses.
+ *
+ *   exportPatchDataset(options): Promise<PatchExportResult>
+ *
+ * Label policy (what the public data offers; see LABEL_POLICY, copied into the index and the cards):
+ * - covid19: COVID-SemiSeg infection-mask components (50 doctor slices + the 1600 model-made pseudo
+ *   label slices, whose diagnosis is certain but whose mask outlines are a model's) and provisional
+ *   candidates of COVID-CT-MD P001 lying wholly on its infected slices;
+ * - other_pneumonia: provisional candidates of COVID-CT-MD cap001 (the only CAP patient) wholly on
+ *   its infected slices, and the 3-D lesion components of the 3 TB volumes;
+ * - irrelevant: lung boxes away from every mask (COVID-SemiSeg, TB) and candidates wholly on
+ *   uninfected slices (P001, cap001, normal001).
+ * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import sharp from 'sharp';
+import type { ClassSpec } from '../core/classes.ts';
+import { InputError } from '../core/errors.ts';
+import { patientToVoxel, type Box3, type Volume } from '../core/volume.ts';
+import { labelComponents3d, componentStats } from '../candidates/connected-components.ts';
+import { readImageAsPseudoHu } from '../io/image-stack.ts';
+import { readNifti } from '../io/nifti.ts';
+import { readVolume } from '../io/read.ts';
+import { label2d } from '../lung/morphology.ts';
+import { cutPatch, cropSideMm } from './extract-patches.ts';
+import { provisionalLungs } from './lung-adapter.ts';
+import { makeGroupSplit, seededRandom, writePatchDataset, type PatchDatasetFingerprint, type PatchSample, type PatchSplit } from './patch-dataset-format.ts';
+import { DEFAULT_PATCH_SPEC, type PatchSpec } from './patch-spec.ts';
+
+export const CLASSIFIER_CLASSES: ClassSpec = {
+  labels: ['covid19', 'other_pneumonia', 'irrelevant'],
+  infectionLabels: ['covid19', 'other_pneumonia'],
+  irrelevantLabel: 'irrelevant',
+};
+
+/** COVID-SemiSeg slices are cropped to the body and resized; assume the longer side spans this (adult chest ≈ 300–360 mm). */
+export const INFNET_BODY_EXTENT_MM = 330;
+/** Mask components smaller than this are outline noise, mm². */
+export const MIN_LESION_AREA_MM2 = 25;
+/** Boxes of irrelevant samples drawn with sides in this range, mm (the size range of the infection boxes). */
+export const IRRELEVANT_BOX_MM: readonly [number, number] = [8, 40];
+/** An irrelevant box keeps at least this distance from any infection mask, mm. */
+export const IRRELEVANT_CLEARANCE_MM = 10;
+/** Provisional candidates: HU band of ground glass to early consolidation (§2.3 stands in until src/candidates lands). */
+export const CANDIDATE_BAND_HU: readonly [number, number] = [-750, -250];
+export const CANDIDATE_VOLUME_ML: readonly [number, number] = [0.05, 40];
+
+export interface PatchExportLimits {
+  /** COVID-SemiSeg pseudo-label slices per volume (evenly spaced among slices with infection). */
+  pseudoSlicesPerVolume: number;
+  /** Infection components per slice (largest first). */
+  lesionsPerSlice: number;
+  /** Irrelevant boxes per 2-D slice. */
+  irrelevantPerSlice: number;
+  /** Candidate cubes per class and volume (COVID-CT-MD, TB). */
+  cubesPerVolume: number;
+}
+
+export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 2, cubesPerVolume: 100 };
+
+export interface PatchExportOptions {
+  dataDir: string;
+  outDir: string;
+  seed?: number;
+  spec?: PatchSpec;
+  limits?: Partial<PatchExportLimits>;
+  log?: (line: string) => void;
+}
+
+export interface PatchExportResult {
+  fingerprint: PatchDatasetFingerprint;
+  split: PatchSplit;
+  count: number;
+  seconds: number;
+}
+
+export const LABEL_POLICY: readonly string[] = [
+  'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
+  'covid19 also = 2-D components of the candidate HU band on COVID-CT-MD P001 slices labelled infected, each a cube centred on that slice (slice labels, no masks: noisy; a component on an infected slice need not be the lesion).',
+  'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices, and provisional candidates wholly on uninfected slices of P001, cap001 and normal001; candidates spanning infected and uninfected slices are dropped.',
+  'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
+  'Provisional candidates = 3-D components (6-connected) of lung voxels in −750…−250 HU with 0.05–40 ml, at most 100 per class and volume (largest first); they stand in for src/candidates until it lands.',
+];
+
+interface Collector {
+  samples: PatchSample[];
+  patches: Float32Array[];
+  spec: PatchSpec;
+}
+
+function addPatch(c: Collector, volume: Volume, box: Box3, z: number, distance: number, meta: Omit<PatchSample, 'distance' | 'box' | 'slice'>): void {
+  const p = new Float32Array(c.spec.sizePx * c.spec.sizePx);
+  cutPatch(volume, (box.min[0] + box.max[0]) / 2, (box.min[1] + box.max[1]) / 2, z, cropSideMm(box, volume.spacingMm, c.spec), c.spec, p, 0);
+  c.patches.push(p);
+  c.samples.push({ ...meta, distance, box, slice: z });
+}
+
+function addCube(c: Collector, volume: Volume, box: Box3, distanceAt: (x: number, y: number, z: number) => number, meta: Omit<PatchSample, 'distance' | 'box' | 'slice'>): void {
+  const nz = volume.dims[2];
+  const cz = Math.round((box.min[2] + box.max[2]) / 2);
+  const cx = (box.min[0] + box.max[0]) / 2;
+  const cy = (box.min[1] + box.max[1]) / 2;
+  for (const off of c.spec.sliceOffsets) {
+    const z = Math.min(nz - 1, Math.max(0, cz + off));
+    addPatch(c, volume, box, z, distanceAt(cx, cy, z), meta);
+  }
+}
+
+async function readGreyMask(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(file).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const m = new Uint8Array(info.width * info.height);
+  for (let i = 0; i < m.length; i++) m[i] = data[i * info.channels] > 127 ? 1 : 0;
+  return { data: m, width: info.width, height: info.height };
+}
+
+/** Boxes of the 2-D components of a mask, largest first, area ≥ MIN_LESION_AREA_MM2. */
+function maskBoxes2d(mask: Uint8Array, w: number, h: number, spacing: number, z: number): Box3[] {
+  const cc = label2d(mask, w, h, { connectivity: 8 });
+  const minX = new Int32Array(cc.count + 1).fill(w), maxX = new Int32Array(cc.count + 1).fill(-1);
+  const minY = new Int32Array(cc.count + 1).fill(h), maxY = new Int32Array(cc.count + 1).fill(-1);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const k = cc.labels[y * w + x];
+    if (!k) continue;
+    if (x < minX[k]) minX[k] = x;
+    if (x > maxX[k]) maxX[k] = x;
+    if (y < minY[k]) minY[k] = y;
+    if (y > maxY[k]) maxY[k] = y;
+  }
+  const out: Array<{ box: Box3; size: number }> = [];
+  for (let k = 1; k <= cc.count; k++) {
+    if (cc.sizes[k] * spacing * spacing < MIN_LESION_AREA_MM2) continue;
+    out.push({ box: { min: [minX[k], minY[k], z], max: [maxX[k], maxY[k], z] }, size: cc.sizes[k] });
+  }
+  return out.sort((a, b) => b.size - a.size).map((o) => o.box);
+}
+
+/** Random lung boxes whose clearance zone touches no infection voxel on slice z. */
+function irrelevantBoxes(lung: Uint8Array, infection: Uint8Array | null, dims: readonly number[], spacing: number, z: number, n: number, rand: () => number): Box3[] {
+  const [nx, ny] = dims;
+  const base = z * nx * ny;
+  const lungIdx: number[] = [];
+  for (let i = 0; i < nx * ny; i++) if (lung[base + i]) lungIdx.push(i);
+  const out: Box3[] = [];
+  for (let tries = 0; out.length < n && tries < 40 * n && lungIdx.length > 0; tries++) {
+    const i = lungIdx[Math.floor(rand() * lungIdx.length)];
+    const cx = i % nx, cy = Math.floor(i / nx);
+    const half = Math.round(((IRRELEVANT_BOX_MM[0] + rand() * (IRRELEVANT_BOX_MM[1] - IRRELEVANT_BOX_MM[0])) / spacing) / 2);
+    const box: Box3 = { min: [Math.max(0, cx - half), Math.max(0, cy - half), z], max: [Math.min(nx - 1, cx + half), Math.min(ny - 1, cy + half), z] };
+    if (infection) {
+      const c = Math.ceil(IRRELEVANT_CLEARANCE_MM / spacing);
+      let hit = false;
+      for (let y = Math.max(0, box.min[1] - c); y <= Math.min(ny - 1, box.max[1] + c) && !hit; y++) {
+        for (let x = Math.max(0, box.min[0] - c); x <= Math.min(nx - 1, box.max[0] + c); x++) if (infection[base + y * nx + x]) { hit = true; break; }
+      }
+      if (hit) continue;
+    }
+    out.push(box);
+  }
+  return out;
+}
+
+/** COVID-SemiSeg pseudo-label volume name → patient group (two Radiopaedia series can be one patient). */
+export function infnetGroup(fileName: string): { volume: string; group: string; slice: number } | null {
+  const m = /^Data-1_(.+)_(\d+)\.(?:jpg|png)$/.exec(fileName);
+  if (!m) return null;
+  const volume = m[1];
+  const cc = /^coronacases_org_(\d+)$/.exec(volume);
+  const rp = /^radiopaedia_org_covid-19-pneumonia-(\d+)_/.exec(volume);
+  const group = cc ? `covid19ctseg-coronacases-${cc[1]}` : rp ? `covid19ctseg-radiopaedia-${rp[1]}` : `covid19ctseg-${volume}`;
+  return { volume, group, slice: Number(m[2]) };
+}
+
+async function exportInfnetSlice(c: Collector, imgPath: string, gtPath: string, meta: { case: string; group: string; labelSource: string }, limits: PatchExportLimits, rand: () => number): Promise<void> {
+  const probe = await sharp(imgPath).metadata();
+  const spacing = INFNET_BODY_EXTENT_MM / Math.max(probe.width ?? 1, probe.height ?? 1);
+  const vol = await readImageAsPseudoHu(imgPath, { spacingMm: [spacing, spacing, 1] });
+  const gt = await readGreyMask(gtPath);
+  if (gt.width !== vol.dims[0] || gt.height !== vol.dims[1]) throw new InputError('DATASET_MASK_SIZE', `${gtPath}: mask is ${gt.width}×${gt.height}, image ${imgPath} is ${vol.dims[0]}×${vol.dims[1]}`, { path: gtPath });
+  const lungs = provisionalLungs(vol);
+  const common = { case: meta.case, source: 'infnet-semiseg', group: meta.group };
+  maskBoxes2d(gt.data, gt.width, gt.height, spacing, 0).slice(0, limits.lesionsPerSlice).forEach((box, k) => {
+    addPatch(c, vol, box, 0, lungs.distanceAt((box.min[0] + box.max[0]) / 2, (box.min[1] + box.max[1]) / 2, 0), { ...common, label: 'covid19', region: `${meta.case}#l${k}`, labelSource: meta.labelSource });
+  });
+  irrelevantBoxes(lungs.mask, gt.data, vol.dims, spacing, 0, limits.irrelevantPerSlice, rand).forEach((box, k) => {
+    addPatch(c, vol, box, 0, lungs.distanceAt((box.min[0] + box.max[0]) / 2, (box.min[1] + box.max[1]) / 2, 0), { ...common, label: 'irrelevant', region: `${meta.case}#i${k}`, labelSource: 'away-from-mask' });
+  });
+}
+
+/** Provisional candidate cubes: 3-D components of lung voxels in the GGO band (stand-in for src/candidates). */
+export function provisionalCandidates(volume: Volume, lungMask: Uint8Array): Array<{ box: Box3; ml: number; meanHu: number }> {
+  const n = lungMask.length;
+  const band = new Uint8Array(n);
+  for (let i = 0; i < n; i++) band[i] = lungMask[i] && volume.data[i] >= CANDIDATE_BAND_HU[0] && volume.data[i] <= CANDIDATE_BAND_HU[1] ? 1 : 0;
+  const cc = labelComponents3d(band, volume.dims, { connectivity: 6 });
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = volume.data[i];
+  const st = componentStats(cc.labels, cc.count, volume.dims, values);
+  const voxMl = (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000;
+  const out: Array<{ box: Box3; ml: number; meanHu: number }> = [];
+  for (let k = 1; k <= cc.count; k++) {
+    const ml = st.voxelCounts[k] * voxMl;
+    if (ml < CANDIDATE_VOLUME_ML[0] || ml > CANDIDATE_VOLUME_ML[1]) continue;
+    out.push({ box: { min: [st.minX[k], st.minY[k], st.minZ[k]], max: [st.maxX[k], st.maxY[k], st.maxZ[k]] }, ml, meanHu: st.valueSum[k] / st.voxelCounts[k] });
+  }
+  return out.sort((a, b) => b.ml - a.ml);
+}
+
+/** 2-D components of the candidate HU band on one slice, largest first, area ≥ MIN_LESION_AREA_MM2. */
+export function sliceBandBoxes(volume: Volume, lungMask: Uint8Array, z: number): Array<{ box: Box3; meanHu: number }> {
+  const [nx, ny] = volume.dims;
+  const base = z * nx * ny;
+  const band = new Uint8Array(nx * ny);
+  for (let i = 0; i < nx * ny; i++) {
+    const v = volume.data[base + i];
+    band[i] = lungMask[base + i] && v >= CANDIDATE_BAND_HU[0] && v <= CANDIDATE_BAND_HU[1] ? 1 : 0;
+  }
+  return maskBoxes2d(band, nx, ny, volume.spacingMm[0], z).map((box) => {
+    let s = 0, n = 0;
+    for (let y = box.min[1]; y <= box.max[1]; y++) for (let x = box.min[0]; x <= box.max[0]; x++) if (band[y * nx + x]) { s += volume.data[base + y * nx + x]; n++; }
+    return { box, meanHu: n ? s / n : 0 };
+  });
+}
+
+/** COVID-CT-MD labels.csv: instance numbers of infected slices per case. */
+async function readCtmdLabels(path: string): Promise<Map<string, Map<number, boolean>>> {
+  const text = await readFile(path, 'utf8');
+  const out = new Map<string, Map<number, boolean>>();
+  for (const line of text.trim().split('\n').slice(1)) {
+    const [caseId, , , instance, infected] = line.split(',');
+    if (!out.has(caseId)) out.set(caseId, new Map());
+    out.get(caseId)!.set(Number(instance), infected === '1');
+  }
+  return out;
+}
+
+/** Voxel z of each DICOM file's InstanceNumber, from its ImagePositionPatient (file names are not in order). */
+async function instanceToZ(dir: string, volume: Volume): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.dcm'))) {
+    const bytes = new Uint8Array(await readFile(join(dir, f)));
+    const ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
+    const inst = Number(ds.string('x00200013'));
+    const ipp = (ds.string('x00200032') ?? '').split('\\').map(Number);
+    if (ipp.length !== 3 || !Number.isFinite(inst)) continue;
+    out.set(inst, Math.round(patientToVoxel(volume, [ipp[0], ipp[1], ipp[2]])[2]));
+  }
+  return out;
+}
+
+export async function exportPatchDataset(options: PatchExportOptions): Promise<PatchExportResult> {
+  const t0 = Date.now();
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const limits = { ...DEFAULT_EXPORT_LIMITS, ...options.limits };
+  const seed = options.seed ?? 20200219;
+  const rand = seededRandom(seed);
+  const c: Collector = { samples: [], patches: [], spec: options.spec ?? DEFAULT_PATCH_SPEC };
+  const data = options.dataDir;
+  try {
+    await stat(data);
+  } catch {
+    throw new InputError('DATASET_NO_DATA', `data folder ${data} does not exist; point --data at ../shared/data`, { path: data });
+  }
+  const measurements: Record<string, unknown> = {};
+
+  // COVID-SemiSeg: doctor slices (MedSeg; patients unknown → one group) and pseudo-label volumes.
+  const infnet = join(data, 'infnet-semiseg/LungInfection-Train');
+  const doctorImgs = (await readdir(join(infnet, 'Doctor-label/Imgs'))).filter((f) => f.endsWith('.jpg')).sort();
+  for (const f of doctorImgs) {
+    const stem = f.replace(/\.jpg$/, '');
+    await exportInfnetSlice(c, join(infnet, 'Doctor-label/Imgs', f), join(infnet, 'Doctor-label/GT', `${stem}.png`), { case: `medseg-doctor-${stem}`, group: 'medseg-doctor', labelSource: 'doctor-mask' }, limits, rand);
+  }
+  log(`dataset patches: COVID-SemiSeg doctor slices done (${c.samples.length} patches)`);
+  const pseudoDir = join(infnet, 'Pseudo-label');
+  const byVolume = new Map<string, Array<{ file: string; slice: number; group: string }>>();
+  for (const f of await readdir(join(pseudoDir, 'Imgs'))) {
+    const g = infnetGroup(f);
+    if (!g) continue;
+    if (!byVolume.has(g.volume)) byVolume.set(g.volume, []);
+    byVolume.get(g.volume)!.push({ file: f, slice: g.slice, group: g.group });
+  }
+  for (const [volume, files] of [...byVolume.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    files.sort((a, b) => a.slice - b.slice);
+    const take = Math.min(limits.pseudoSlicesPerVolume, files.length);
+    for (let k = 0; k < take; k++) {
+      const f = files[Math.floor(((k + 0.5) * files.length) / take)];
+      const stem = f.file.replace(/\.jpg$/, '');
+      await exportInfnetSlice(c, join(pseudoDir, 'Imgs', f.file), join(pseudoDir, 'GT', `${stem}.png`), { case: `${volume}_${f.slice}`, group: f.group, labelSource: 'pseudo-mask' }, limits, rand);
+    }
+  }
+  log(`dataset patches: COVID-SemiSeg pseudo-label volumes done (${c.samples.length} patches)`);
+
+  // COVID-CT-MD: slice labels + provisional candidates.
+  const ctmd = join(data, 'covid-ct-md');
+  const labels = await readCtmdLabels(join(ctmd, 'labels.csv'));
+  for (const [caseId, label] of [['P001', 'covid19'], ['cap001', 'other_pneumonia'], ['normal001', 'irrelevant']] as const) {
+    const dir = join(ctmd, caseId);
+    const vol = await readVolume(dir);
+    const lungs = provisionalLungs(vol);
+    const zOf = await instanceToZ(dir, vol);
+    const infectedZ = new Set<number>();
+    for (const [inst, inf] of labels.get(caseId) ?? []) if (inf && zOf.has(inst)) infectedZ.add(zOf.get(inst)!);
+    const cands = provisionalCandidates(vol, lungs.mask);
+    let nInf = 0, nIrr = 0;
+    const huInf: number[] = [];
+    const meta = (k: string) => ({ case: caseId, source: 'covid-ct-md', group: `covid-ct-md-${caseId}`, region: `${caseId}#${k}` });
+    // Infection: per infected slice, the 2-D components of the candidate band (slice labels locate
+    // the slice, not the lesion; one cube per component, centred on that slice).
+    if (label !== 'irrelevant') {
+      const zs = [...infectedZ].sort((a, b) => a - b);
+      const perSlice = Math.max(1, Math.ceil(limits.cubesPerVolume / Math.max(1, zs.length)));
+      for (const z of zs) {
+        for (const [k, b] of sliceBandBoxes(vol, lungs.mask, z).slice(0, perSlice).entries()) {
+          if (nInf >= limits.cubesPerVolume) break;
+          addCube(c, vol, b.box, lungs.distanceAt, { ...meta(`s${z}c${k}`), label, labelSource: 'slice-label-candidate' });
+          huInf.push(b.meanHu);
+          nInf++;
+        }
+      }
+    }
+    for (const [k, cand] of cands.entries()) {
+      let inf = 0;
+      for (let z = cand.box.min[2]; z <= cand.box.max[2]; z++) if (infectedZ.has(z)) inf++;
+      if (inf === 0 && nIrr < limits.cubesPerVolume) {
+        addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${k}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
+        nIrr++;
+      }
+    }
+    measurements[`covid-ct-md/${caseId}`] = { candidates: cands.length, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, meanHuOfInfectionCubes: huInf.length ? huInf.reduce((a, b) => a + b, 0) / huInf.length : null };
+    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidates, ${nInf} ${label} and ${nIrr} irrelevant cubes`);
+  }
+
+  // TB volumes: true 3-D lesion masks.
+  const tbDir = join(data, 'tb-lesions');
+  for (const f of (await readdir(tbDir)).filter((x) => x.endsWith('-128x128x64.nii.gz')).sort()) {
+    const caseId = f.replace(/-128x128x64\.nii\.gz$/, '');
+    const vol = await readNifti(join(tbDir, f));
+    const mskVol = await readNifti(join(tbDir, `${caseId}-128x128x64-msk.nii.gz`));
+    const msk = new Uint8Array(mskVol.data.length);
+    for (let i = 0; i < msk.length; i++) msk[i] = mskVol.data[i] > 0.5 ? 1 : 0;
+    const lungs = provisionalLungs(vol);
+    const cc = labelComponents3d(msk, vol.dims, { connectivity: 26 });
+    const values = new Float32Array(vol.data.length);
+    for (let i = 0; i < values.length; i++) values[i] = vol.data[i];
+    const st = componentStats(cc.labels, cc.count, vol.dims, values);
+    const voxMl = (vol.spacingMm[0] * vol.spacingMm[1] * vol.spacingMm[2]) / 1000;
+    const comps = Array.from({ length: cc.count }, (_, i) => i + 1).filter((k) => st.voxelCounts[k] * voxMl >= CANDIDATE_VOLUME_ML[0]);
+    const group = `tb-${caseId.split('_').slice(0, 2).join('_')}`;
+    // every second slice of the lesion mask: its 2-D components, each a cube centred on that slice
+    let nLes = 0;
+    for (let z = 1; z < vol.dims[2] - 1 && nLes < limits.cubesPerVolume; z += 2) {
+      for (const [j, box] of maskBoxes2d(msk.subarray(z * vol.dims[0] * vol.dims[1], (z + 1) * vol.dims[0] * vol.dims[1]), vol.dims[0], vol.dims[1], vol.spacingMm[0], z).slice(0, limits.lesionsPerSlice).entries()) {
+        if (nLes >= limits.cubesPerVolume) break;
+        addCube(c, vol, box, lungs.distanceAt, { case: caseId, source: 'tb-lesions', group, label: 'other_pneumonia', region: `${caseId}#s${z}l${j}`, labelSource: 'tb-mask' });
+        nLes++;
+      }
+    }
+    let nIrr = 0;
+    for (let z = 2; z < vol.dims[2] - 2 && nIrr < nLes; z += 2) {
+      for (const box of irrelevantBoxes(lungs.mask, msk, vol.dims, vol.spacingMm[0], z, 1, rand)) {
+        addCube(c, vol, { min: [box.min[0], box.min[1], z], max: [box.max[0], box.max[1], z] }, lungs.distanceAt, { case: caseId, source: 'tb-lesions', group, label: 'irrelevant', region: `${caseId}#i${z}`, labelSource: 'away-from-mask' });
+        nIrr++;
+      }
+    }
+    measurements[`tb-lesions/${caseId}`] = { lesionComponents: cc.count, lesionCubes: nLes, irrelevantCubes: nIrr, meanLesionHu: comps.length ? comps.reduce((a, k) => a + st.valueSum[k], 0) / comps.reduce((a, k) => a + st.voxelCounts[k], 0) : null };
+    log(`dataset patches: TB ${caseId}: ${nLes} lesion cubes, ${nIrr} irrelevant`);
+  }
+
+  // Patient-level split. Forced placements keep every class present in validation where the data allows.
+  const groups = [...new Map(c.samples.map((s) => [s.group, s.source])).entries()].map(([group, source]) => ({ group, stratum: source }));
+  const tbGroups = groups.filter((g) => g.stratum === 'tb-lesions').map((g) => g.group).sort();
+  const forced: Record<string, { split: 'train' | 'validation'; why: string }> = {
+    'covid-ct-md-P001': { split: 'validation', why: 'the only COVID-19 DICOM (HU) volume: validation then measures COVID-19 on real HU with region votes, and exposes any 8-bit-vs-DICOM source shortcut' },
+    'covid-ct-md-cap001': { split: 'train', why: 'the ONLY community-acquired pneumonia patient: without it the model would never see CAP; CAP therefore has no patient in validation' },
+    'covid-ct-md-normal001': { split: 'train', why: 'the only normal DICOM volume: irrelevant HU examples for training (validation irrelevant patches come from P001, TB and COVID-SemiSeg)' },
+    'medseg-doctor': { split: 'train', why: 'the 50 MedSeg slices have no patient ids, so they stay together as one group; expert masks are the best covid19 labels' },
+  };
+  tbGroups.forEach((g, i) => (forced[g] = { split: i === tbGroups.length - 1 ? 'validation' : 'train', why: i === tbGroups.length - 1 ? 'one TB volume in validation so other_pneumonia is measured at all' : 'TB volumes 1–2 train other_pneumonia' }));
+  const split = makeGroupSplit(groups, { seed, validationFraction: 0.25, forced, unit: 'patient (COVID-SemiSeg pseudo labels: COVID-19-CT-Seg patient; MedSeg doctor slices: one group)' });
+  const fingerprint = writePatchDataset(options.outDir, { spec: c.spec, classSpec: CLASSIFIER_CLASSES, samples: c.samples, patches: c.patches, split, labelPolicy: [...LABEL_POLICY], measurements });
+  return { fingerprint, split, count: c.samples.length, seconds: (Date.now() - t0) / 1000 };
+}

@@ -205,25 +205,32 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
   const wanted = options.workers ?? defaultWorkerCount();
   const workers = compressed && headers.length >= MIN_SLICES_FOR_WORKERS ? Math.min(wanted, headers.length) : 0;
   const pool = workers > 0 ? new DecodePool(workers) : undefined;
-  let slicesHu: Array<Int16Array | Float32Array>;
+  // a regular stack goes straight into the volume as slices arrive; tilted or uneven stacks
+  // keep their slices until all are there (shift / interpolation need neighbours)
+  const plane = geom.dims[0] * geom.dims[1];
+  const regular = !geom.tilted && !geom.uneven;
+  const direct = regular ? (output === 'int16' ? new Int16Array(plane * geom.dims[2]) : new Float32Array(plane * geom.dims[2])) : undefined;
+  const kept: Array<Int16Array | Float32Array> = [];
+  const place = (z: number, s: Int16Array | Float32Array) => {
+    if (direct) direct.set(s, z * plane);
+    else kept[z] = s;
+  };
   try {
     if (pool) {
       // read files on this thread while workers decode; keep a bounded number in flight
-      const results: Array<Promise<Int16Array | Float32Array>> = [];
       const inFlight = new Set<Promise<unknown>>();
-      for (const h of headers) {
-        const job = await sliceJob(entryOf.get(h)!, h, output);
-        const p = pool.decode(job);
-        results.push(p);
-        const tracked = p.finally(() => inFlight.delete(tracked));
+      for (let z = 0; z < headers.length; z++) {
+        const job = await sliceJob(entryOf.get(headers[z])!, headers[z], output);
+        const tracked: Promise<unknown> = pool.decode(job).then((s) => place(z, s)).finally(() => inFlight.delete(tracked));
+        // handled here so a failure while this loop is elsewhere is not an unhandled rejection;
+        // race/all below still see it
         tracked.catch(() => undefined);
         inFlight.add(tracked);
         if (inFlight.size >= 4 * pool.size) await Promise.race(inFlight);
       }
-      slicesHu = await Promise.all(results);
+      await Promise.all(inFlight);
     } else {
-      slicesHu = [];
-      for (const h of headers) slicesHu.push(await decodeSliceToHu(await sliceJob(entryOf.get(h)!, h, output)));
+      for (let z = 0; z < headers.length; z++) place(z, await decodeSliceToHu(await sliceJob(entryOf.get(headers[z])!, headers[z], output)));
     }
   } finally {
     await pool?.close();
@@ -237,7 +244,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
   if (lossy.length > 0) warnings.push(`lossy compression (${lossy.map(syntaxName).join(', ')}): HU values are approximate`);
   const first = headers[0];
   const volume: Volume = {
-    data: assemble(geom, slicesHu, output),
+    data: direct ?? assemble(geom, kept, output),
     dims: geom.dims,
     spacingMm: geom.spacingMm,
     originMm: geom.originMm,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { InputError } from '../../src/core/errors.ts';
 import { readDicom } from '../../src/io/dicom.ts';
 import { TS } from '../../src/io/dicom/transfer-syntax.ts';
 import { dicomSliceBytes, phantomHu, sampleJpegLosslessFrame, writeSeries } from './dicom-writer.ts';
@@ -59,6 +60,13 @@ test('worker threads decode a compressed series to the same voxels as the callin
     const threaded = await readDicom(dir, { workers: 2 });
     assert.equal(threaded.workersUsed, 2);
     assertPhantom(threaded.volume.data, 64, 64, 10);
+  });
+});
+
+test('a frame a worker cannot decode fails the read with an error naming the file', async () => {
+  await withDir(async (dir) => {
+    await writeSeries({ dir, syntax: TS.jpegLs, nz: 8, encodedFrame: Uint8Array.of(0xff, 0xd8, 1, 2, 3, 4) });
+    await assert.rejects(readDicom(dir, { workers: 2 }), (e: unknown) => e instanceof InputError && /img_\d\.dcm: cannot decode JPEG-LS Lossless pixel data/.test((e as Error).message));
   });
 });
 

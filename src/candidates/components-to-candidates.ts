@@ -52,11 +52,19 @@ export function boxToMm(grid: Pick<Volume, 'originMm' | 'spacingMm' | 'direction
  * when given, fills mean/max lesion probability.
  */
 export function componentsToCandidates(
-  input: { mask: Uint8Array; grid: Pick<Volume, 'dims' | 'originMm' | 'spacingMm' | 'direction'>; probability?: Float32Array },
+  input: {
+    mask: Uint8Array;
+    grid: Pick<Volume, 'dims' | 'originMm' | 'spacingMm' | 'direction'>;
+    probability?: Float32Array;
+    /** When given, `mask` and `probability` cover only this box of `grid` (zyx order within it); labels still come back on the whole grid. */
+    region?: Box3;
+  },
   options: ComponentsToCandidatesOptions,
 ): ComponentsToCandidatesResult {
   const { mask, grid, probability } = input;
-  const dims = grid.dims;
+  const region: Box3 = input.region ?? { min: [0, 0, 0], max: [grid.dims[0] - 1, grid.dims[1] - 1, grid.dims[2] - 1] };
+  const dims: Vec3 = [region.max[0] - region.min[0] + 1, region.max[1] - region.min[1] + 1, region.max[2] - region.min[2] + 1];
+  const [ox, oy, oz] = region.min;
   const { labels, count } = labelComponents3d(mask, dims, { connectivity: options.connectivity ?? 26 });
   const st = componentStats(labels, count, dims, probability);
   const voxelMl = (grid.spacingMm[0] * grid.spacingMm[1] * grid.spacingMm[2]) / MM3_PER_ML;
@@ -79,19 +87,27 @@ export function componentsToCandidates(
   }
   const newId = new Uint32Array(count + 1);
   kept.forEach((l, k) => (newId[l] = k + 1));
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l !== 0) labels[i] = newId[l];
+  const [gx, gy, gz] = grid.dims;
+  const full = input.region ? new Uint32Array(gx * gy * gz) : labels;
+  let i = 0;
+  for (let z = 0; z < dims[2]; z++) {
+    for (let y = 0; y < dims[1]; y++) {
+      const o = ox + gx * (oy + y + gy * (oz + z));
+      for (let x = 0; x < dims[0]; x++, i++) {
+        const l = labels[i];
+        if (l !== 0) full[o + x] = newId[l];
+      }
+    }
   }
   const candidates: Candidate[] = kept.map((l, k) => {
     const n = st.voxelCounts[l];
-    const boxVoxels: Box3 = { min: [st.minX[l], st.minY[l], st.minZ[l]], max: [st.maxX[l], st.maxY[l], st.maxZ[l]] };
+    const boxVoxels: Box3 = { min: [st.minX[l] + ox, st.minY[l] + oy, st.minZ[l] + oz], max: [st.maxX[l] + ox, st.maxY[l] + oy, st.maxZ[l] + oz] };
     const c: Candidate = {
       id: k + 1,
       boxVoxels,
       boxMm: boxToMm(grid, boxVoxels),
-      centroidVoxel: [st.sumX[l] / n, st.sumY[l] / n, st.sumZ[l] / n],
-      centreSliceZ: Math.round((st.minZ[l] + st.maxZ[l]) / 2),
+      centroidVoxel: [st.sumX[l] / n + ox, st.sumY[l] / n + oy, st.sumZ[l] / n + oz],
+      centreSliceZ: Math.round((boxVoxels.min[2] + boxVoxels.max[2]) / 2),
       voxelCount: n,
       volumeMl: n * voxelMl,
     };
@@ -101,5 +117,5 @@ export function componentsToCandidates(
     }
     return c;
   });
-  return { candidates, labels, componentsBeforeFilter: count, warnings };
+  return { candidates, labels: full, componentsBeforeFilter: count, warnings };
 }

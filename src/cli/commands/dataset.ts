@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import { registerDatasetPatches } from './dataset-patches.ts';
+import { registerDatasetSegmentation } from './dataset-segmentation.ts';
 
 /** `ctscreen dataset <kind>`: each training-data exporter adds its subcommand registrar here. */
 export type RegisterDatasetSubcommand = (dataset: Command, io: CliIo) => void;
 
 const subcommands: RegisterDatasetSubcommand[] = [
   registerDatasetPatches,
+  registerDatasetSegmentation,
 ];
 
 export function registerDataset(program: Command, io: CliIo): void {

@@ -1,0 +1,140 @@
+/**
+ * Learned candidate generator (§2.3): a 2.5D segmentation network gives a lesion probability map
+ * (tiled over the lung boxes of each slice), thresholded LOW so that as many foci as possible
+ * become candidates even if normal regions come along (§3.3.2: "reduce the proposal's threshold
+ * to maximum separate candidate regions"); 3D connected components → candidate cubes.
+ *
+ *   learnedCandidates(input, options): Promise<CandidateSet>          predictor passed in (pure)
+ *   onnxTilePredictor(model): TilePredictor                           wraps a loaded ONNX segmenter
+ *   segmenterSettings(card): SegmenterSettings                        tile size, offsets, threshold from the card
+ *   loadLearnedGenerator(idOrPath?, options?): Promise<CandidateGenerator<LearnedRunOptions>>
+ */
+import { performance } from 'node:perf_hooks';
+import { InputError, ModelError } from '../core/errors.ts';
+import { voxelCount, type Box3 } from '../core/volume.ts';
+import { floatTensor, loadModel, type LoadedModel, type LoadModelOptions } from '../models/load-model.ts';
+import type { ModelCard } from '../models/model-card.ts';
+import type { Connectivity } from './connected-components.ts';
+import { componentsToCandidates } from './components-to-candidates.ts';
+import { lungSliceBoxes, slidingWindow, type TilePredictor } from './sliding-window.ts';
+import type { CandidateGenerator, CandidateInput, CandidateSet } from './types.ts';
+
+/** Registry id of the trained segmenter (models/candidates-segmenter.onnx + card). */
+export const SEGMENTER_MODEL_ID = 'candidates-segmenter';
+/** Lung boxes are widened by this much so lesions on the pleura keep some context, mm. */
+export const LUNG_BOX_MARGIN_MM = 2;
+/** ≈ a 4.6 mm sphere: smaller blobs are below what the 128-px tiles resolve. */
+export const LEARNED_MIN_VOLUME_ML = 0.05;
+/** The classifier sees 3 patches per candidate; 100 candidates keep a scan well under a second there. */
+export const LEARNED_MAX_CANDIDATES = 100;
+export const DEFAULT_BATCH_SIZE = 8;
+
+export interface SegmenterSettings {
+  tileSize: number;
+  sliceOffsets: readonly number[];
+  /** Probability at or above which a voxel is candidate (low, for recall). */
+  threshold: number;
+  inputName: string;
+  outputName: string;
+}
+
+/** Reads the segmenter's contract from its model card (input.extra holds tileSize and threshold). */
+export function segmenterSettings(card: ModelCard, cardPath = card.id): SegmenterSettings {
+  const extra = card.input.extra ?? {};
+  const tileSize = extra.tileSize;
+  const threshold = extra.threshold;
+  const sliceOffsets = card.input.sliceOffsets;
+  if (card.task !== 'segmenter') throw new ModelError('MODEL_TASK_MISMATCH', `model card ${cardPath} is a ${card.task}, not a segmenter`, { path: cardPath });
+  if (typeof tileSize !== 'number' || !Number.isInteger(tileSize) || tileSize <= 0) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.tileSize must be a positive integer`, { path: cardPath });
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.threshold must be a probability in (0, 1)`, { path: cardPath });
+  if (!sliceOffsets || sliceOffsets.length !== card.input.channels.length) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.sliceOffsets must list one offset per channel (${card.input.channels.length})`, { path: cardPath });
+  return { tileSize, sliceOffsets, threshold, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
+}
+
+/** A TilePredictor over an ONNX segmenter session (input n×C×S×S → probability n×1×S×S). */
+export function onnxTilePredictor(model: Pick<LoadedModel, 'run' | 'card'>): TilePredictor {
+  const st = segmenterSettings(model.card);
+  return async (batch, dims) => {
+    const out = await model.run({ [st.inputName]: floatTensor(batch, dims) });
+    const t = out[st.outputName];
+    if (!t) throw new ModelError('MODEL_CARD_MISMATCH', `segmenter ${model.card.id} returned no '${st.outputName}' output`);
+    return t.data as Float32Array;
+  };
+}
+
+export interface LearnedRunOptions {
+  /** Override the card's threshold (e.g. for a recall/threshold sweep). */
+  threshold?: number;
+  minVolumeMl?: number;
+  maxVolumeMl?: number;
+  maxCandidates?: number;
+  batchSize?: number;
+  lungBoxMarginMm?: number;
+  /** Keep only voxels inside the lung mask (default true). */
+  restrictToLungMask?: boolean;
+  connectivity?: Connectivity;
+}
+
+export interface LearnedCandidatesOptions extends LearnedRunOptions {
+  predict: TilePredictor;
+  tileSize: number;
+  sliceOffsets: readonly number[];
+  threshold: number;
+}
+
+export async function learnedCandidates(input: CandidateInput, options: LearnedCandidatesOptions): Promise<CandidateSet> {
+  const t0 = performance.now();
+  const { volume, lungMask } = input;
+  const n = voxelCount(volume.dims);
+  if (lungMask.length !== n) {
+    throw new InputError('CANDIDATES_MASK_SIZE', `lung mask has ${lungMask.length} voxels but the volume ${volume.source.path ?? ''} has ${n} (${volume.dims.join('×')}); the mask must be on the volume's grid`);
+  }
+  const threshold = options.threshold;
+  if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`threshold must be in (0, 1], got ${threshold}`);
+  const boxes = lungSliceBoxes(lungMask, volume.dims, volume.spacingMm, options.lungBoxMarginMm ?? LUNG_BOX_MARGIN_MM);
+  const sw = await slidingWindow(volume, { tileSize: options.tileSize, sliceOffsets: options.sliceOffsets, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, sliceBoxes: boxes }, options.predict);
+  const timingsMs: Record<string, number> = { network: performance.now() - t0 };
+  if (!sw.region) {
+    return { generator: 'learned', candidates: [], labels: new Uint32Array(n), dims: volume.dims, threshold, componentsBeforeFilter: 0, warnings: ['lung mask is empty: no candidates'], timingsMs };
+  }
+  const t1 = performance.now();
+  const region: Box3 = sw.region;
+  const [nx, ny] = volume.dims;
+  const rw = region.max[0] - region.min[0] + 1;
+  const rh = region.max[1] - region.min[1] + 1;
+  const rz = region.max[2] - region.min[2] + 1;
+  const mask = new Uint8Array(rw * rh * rz);
+  const restrict = options.restrictToLungMask ?? true;
+  const p = sw.probability;
+  let i = 0;
+  for (let z = 0; z < rz; z++) {
+    for (let y = 0; y < rh; y++) {
+      const o = region.min[0] + nx * (region.min[1] + y + ny * (region.min[2] + z));
+      for (let x = 0; x < rw; x++, i++) {
+        mask[i] = p[i] >= threshold && (!restrict || lungMask[o + x] !== 0) ? 1 : 0;
+      }
+    }
+  }
+  const r = componentsToCandidates(
+    { mask, grid: volume, probability: p, region },
+    {
+      minVolumeMl: options.minVolumeMl ?? LEARNED_MIN_VOLUME_ML,
+      maxVolumeMl: options.maxVolumeMl,
+      maxCandidates: options.maxCandidates ?? LEARNED_MAX_CANDIDATES,
+      connectivity: options.connectivity,
+    },
+  );
+  timingsMs.components = performance.now() - t1;
+  return { generator: 'learned', candidates: r.candidates, labels: r.labels, dims: volume.dims, threshold, componentsBeforeFilter: r.componentsBeforeFilter, warnings: r.warnings, timingsMs };
+}
+
+/**
+ * Loads the segmenter (registry id or path; session cached by models/) and returns a generator
+ * with the card's tile size, slice offsets and threshold.
+ */
+export async function loadLearnedGenerator(idOrPath: string = SEGMENTER_MODEL_ID, options: Omit<LoadModelOptions, 'task'> = {}): Promise<CandidateGenerator<LearnedRunOptions>> {
+  const model = await loadModel(idOrPath, { ...options, task: 'segmenter' });
+  const st = segmenterSettings(model.card, model.cardPath);
+  const predict = onnxTilePredictor(model);
+  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold });
+}

@@ -1,0 +1,422 @@
+/**
+ * Training tensors for the 2.5D candidate segmenter (§2.3), made in TypeScript with the very
+ * preprocessing inference uses (tile.ts extractTile: pseudo-HU → lung window → tile).
+ *
+ *   exportSegmentationDataset(options): Promise<SegmentationDatasetSummary>
+ *
+ * Writes into `outDir`:
+ *   inputs.f32        N × C × S × S float32 (little-endian), channels = slices z−1, z, z+1
+ *   masks.u8          N × S × S uint8, 1 = infection
+ *   index.json        one entry per sample: case, source, group (patient), split, slice, file, lesion pixels
+ *   fingerprint.json  counts per source and split, intensity and mask statistics, neighbour check
+ *   split.json        the patient-level split: every group (patient / volume) in exactly one of train / validation
+ *
+ * What the data offers (../shared/data/README.md) and how it is used:
+ * - infnet-semiseg Pseudo-label: 1650 slices with model-made masks from 20 CT volumes
+ *   (COVID-19-CT-Seg). Consecutive slice numbers of one volume are adjacent slices (checked: the
+ *   mean absolute difference grows with the number gap, see fingerprint), so the two neighbours of
+ *   a slice are the slices numbered ±1 of the same volume. Group = patient: Radiopaedia series of
+ *   one case number (e.g. case 10, series 85902_1 and 85902_3) are ONE patient.
+ * - infnet-semiseg Doctor-label: 50 single slices with radiologist masks (MedSeg), no neighbours
+ *   (the centre slice is repeated) and no patient ids: all of them go to validation, so no patient
+ *   can straddle the split and validation Dice is measured on expert masks.
+ *   (Hybrid-label and MultiClassInfection are the same 50 images: not exported twice.)
+ * - tb-lesions (3 volumes) and covid-ct-md (slice-level labels only) are not mask supervision
+ *   here: they are the 3D / slice-level recall checks (candidate-recall.ts).
+ * Images are 8-bit and already windowed with different windows (coronacases darker than the
+ * Radiopaedia series); they are read as pseudo-HU through the lung window like any 8-bit stack.
+ * Many are rotated 90° or flipped relative to the radiological convention: training applies the
+ * eight flips/rotations, so orientation does not matter.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import sharp from 'sharp';
+import { InputError } from '../core/errors.ts';
+import { readImageAsPseudoHu } from '../io/image-stack.ts';
+import { extractTile } from './tile.ts';
+
+export const SEGMENTER_TILE_SIZE = 128;
+/** Slices stacked as channels: the slice and its two neighbours (§2.2's centre + two neighbours). */
+export const SEGMENTER_SLICE_OFFSETS: readonly number[] = [-1, 0, 1];
+/** Pseudo-label PNGs are soft (0..255): at least half grey counts as infection. */
+const MASK_GREY_THRESHOLD = 128;
+/** A resized mask pixel is infection when at least half of it was. */
+const TILE_MASK_THRESHOLD = 0.5;
+/** Pseudo-label patients held out for validation (besides all Doctor-label slices). */
+export const DEFAULT_VALIDATION_GROUPS = 4;
+
+const PSEUDO_DIR = 'infnet-semiseg/LungInfection-Train/Pseudo-label';
+const DOCTOR_DIR = 'infnet-semiseg/LungInfection-Train/Doctor-label';
+const PSEUDO_NAME = /^Data-1_(.+)_(\d+)\.jpg$/;
+
+export type SegmentationSource = 'infnet-pseudo' | 'infnet-doctor';
+export type SplitName = 'train' | 'validation';
+
+export interface SegmentationSample {
+  index: number;
+  /** e.g. 'coronacases_org_001/50' or 'doctor/12'. */
+  case: string;
+  source: SegmentationSource;
+  /** Patient (or, where unknown, the single slice) the sample belongs to: the split unit. */
+  group: string;
+  /** Volume the slice comes from (pseudo labels) — a patient may have several series. */
+  volume?: string;
+  slice: number;
+  split: SplitName;
+  /** Image path relative to the data folder. */
+  file: string;
+  /** Original image size [width, height]. */
+  sizePx: [number, number];
+  neighbours: 'adjacent-slices' | 'centre-repeated';
+  /** Infection pixels in the tile / in the original mask. */
+  lesionPixelsTile: number;
+  lesionPixelsOriginal: number;
+}
+
+export interface SegmentationSplit {
+  unit: string;
+  seed: number;
+  train: string[];
+  validation: string[];
+  /** Sources used only to evaluate candidate recall, never for training. */
+  evaluationOnly: Array<{ source: string; why: string }>;
+}
+
+export interface ExportSegmentationOptions {
+  /** The shared data folder (with infnet-semiseg/). */
+  dataDir: string;
+  outDir: string;
+  tileSize?: number;
+  validationGroups?: number;
+  seed?: number;
+  /** At most this many slices per volume / doctor slices (quick runs and tests); default all. */
+  limitPerVolume?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SegmentationDatasetSummary {
+  outDir: string;
+  samples: number;
+  tileSize: number;
+  channels: number;
+  bySplit: Record<SplitName, number>;
+  bySource: Record<string, number>;
+  groups: { train: number; validation: number };
+}
+
+/** Deterministic shuffle (mulberry32), so the split is reproducible from the seed. */
+function seededShuffle<T>(items: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Patient of a COVID-19-CT-Seg volume name: Radiopaedia series of one case number are one patient. */
+export function pseudoPatientGroup(volume: string): string {
+  const rp = /^radiopaedia_org_covid-19-pneumonia-(\d+)_/.exec(volume);
+  if (rp) return `radiopaedia-case-${rp[1]}`;
+  return volume;
+}
+
+interface GreyImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+async function readGrey(file: string): Promise<GreyImage> {
+  try {
+    const { data, info } = await sharp(file).greyscale().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (e) {
+    throw new InputError('DATASET_BAD_MASK', `${file}: cannot decode mask image (${(e as Error).message})`, { path: file, cause: e });
+  }
+}
+
+interface SliceSource {
+  image: string;
+  mask: string;
+  source: SegmentationSource;
+  volume?: string;
+  group: string;
+  slice: number;
+  caseId: string;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    throw new InputError('DATASET_MISSING', `${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code}); expected the COVID-SemiSeg layout of ../shared/data/README.md`, { path: dir, cause: e });
+  }
+}
+
+async function discover(dataDir: string, limit: number): Promise<{ volumes: Map<string, SliceSource[]>; doctor: SliceSource[] }> {
+  const pseudoImgs = join(dataDir, PSEUDO_DIR, 'Imgs');
+  const volumes = new Map<string, SliceSource[]>();
+  for (const name of await listDir(pseudoImgs)) {
+    const m = PSEUDO_NAME.exec(name);
+    if (!m) continue;
+    const volume = m[1];
+    const slice = Number(m[2]);
+    const list = volumes.get(volume) ?? [];
+    list.push({
+      image: join(pseudoImgs, name),
+      mask: join(dataDir, PSEUDO_DIR, 'GT', name.replace(/\.jpg$/, '.png')),
+      source: 'infnet-pseudo',
+      volume,
+      group: pseudoPatientGroup(volume),
+      slice,
+      caseId: `${volume}/${slice}`,
+    });
+    volumes.set(volume, list);
+  }
+  for (const list of volumes.values()) {
+    list.sort((a, b) => a.slice - b.slice);
+    if (list.length > limit) list.splice(limit);
+  }
+  const doctorImgs = join(dataDir, DOCTOR_DIR, 'Imgs');
+  const doctor: SliceSource[] = [];
+  for (const name of await listDir(doctorImgs)) {
+    const m = /^(\d+)\.jpg$/.exec(name);
+    if (!m) continue;
+    const slice = Number(m[1]);
+    doctor.push({
+      image: join(doctorImgs, name),
+      mask: join(dataDir, DOCTOR_DIR, 'GT', `${slice}.png`),
+      source: 'infnet-doctor',
+      group: `medseg-slice-${slice}`,
+      slice,
+      caseId: `doctor/${slice}`,
+    });
+  }
+  doctor.sort((a, b) => a.slice - b.slice);
+  if (doctor.length > limit) doctor.splice(limit);
+  if (volumes.size === 0 && doctor.length === 0) {
+    throw new InputError('DATASET_EMPTY', `${join(dataDir, 'infnet-semiseg')}: no Data-1_<volume>_<slice>.jpg or <n>.jpg slices found`, { path: dataDir });
+  }
+  return { volumes, doctor };
+}
+
+interface RunningStats {
+  n: number;
+  sum: number;
+  sumSq: number;
+  histogram: Uint32Array;
+}
+const HIST_BINS = 100;
+function newStats(): RunningStats {
+  return { n: 0, sum: 0, sumSq: 0, histogram: new Uint32Array(HIST_BINS) };
+}
+function addStats(s: RunningStats, v: Float32Array): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    s.n++;
+    s.sum += x;
+    s.sumSq += x * x;
+    s.histogram[Math.min(HIST_BINS - 1, Math.floor(x * HIST_BINS))]++;
+  }
+}
+function summarise(s: RunningStats): Record<string, number> {
+  const mean = s.sum / Math.max(1, s.n);
+  const pct = (p: number) => {
+    let acc = 0;
+    for (let b = 0; b < HIST_BINS; b++) {
+      acc += s.histogram[b];
+      if (acc >= p * s.n) return (b + 0.5) / HIST_BINS;
+    }
+    return 1;
+  };
+  return { voxels: s.n, mean, std: Math.sqrt(Math.max(0, s.sumSq / Math.max(1, s.n) - mean * mean)), p01: pct(0.01), p50: pct(0.5), p99: pct(0.99) };
+}
+
+/** Mean absolute difference of two tiles (the neighbour-adjacency check). */
+function meanAbsDiff(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+export async function exportSegmentationDataset(options: ExportSegmentationOptions): Promise<SegmentationDatasetSummary> {
+  const { dataDir, outDir } = options;
+  const s = options.tileSize ?? SEGMENTER_TILE_SIZE;
+  const seed = options.seed ?? 1;
+  const nVal = options.validationGroups ?? DEFAULT_VALIDATION_GROUPS;
+  if (!existsSync(join(dataDir, 'infnet-semiseg'))) {
+    throw new InputError('DATASET_MISSING', `${dataDir}: no infnet-semiseg/ folder; pass --data pointing at the shared data folder (../shared/data)`, { path: dataDir });
+  }
+  const { volumes, doctor } = await discover(dataDir, options.limitPerVolume ?? Infinity);
+
+  // patient-level split: whole pseudo-label patients to validation; every doctor slice to validation
+  // stratified by origin (coronacases.org vs Radiopaedia: different scanners and windows), taken in turn
+  const pseudoGroups = [...new Set([...volumes.keys()].map(pseudoPatientGroup))].sort();
+  const families = ['radiopaedia', 'other'].map((f) => seededShuffle(pseudoGroups.filter((g) => (f === 'radiopaedia') === g.startsWith('radiopaedia')), seed));
+  const valPseudo = new Set<string>();
+  const maxVal = Math.min(nVal, Math.max(0, pseudoGroups.length - 1));
+  for (let k = 0; valPseudo.size < maxVal; k++) {
+    const fam = families[k % 2].length > 0 ? families[k % 2] : families[(k + 1) % 2];
+    const g = fam.shift();
+    if (g !== undefined) valPseudo.add(g);
+  }
+  const splitOf = (g: string, src: SegmentationSource): SplitName => (src === 'infnet-doctor' || valPseudo.has(g) ? 'validation' : 'train');
+
+  const c = SEGMENTER_SLICE_OFFSETS.length;
+  const tileLen = s * s;
+  const total = [...volumes.values()].reduce((a, l) => a + l.length, 0) + doctor.length;
+  const inputs = new Float32Array(total * c * tileLen);
+  const masks = new Uint8Array(total * tileLen);
+  const samples: SegmentationSample[] = [];
+  const intensity: Record<string, RunningStats> = {};
+  const adjacency: Array<{ volume: string; meanAbsDiffGap1: number; meanAbsDiffGap2: number; adjacent: boolean }> = [];
+  const sizes: Record<string, { minW: number; maxW: number; minH: number; maxH: number }> = {};
+  const maskTile = new Float32Array(tileLen);
+  let done = 0;
+
+  const tileOf = async (file: string): Promise<{ tile: Float32Array; width: number; height: number }> => {
+    const vol = await readImageAsPseudoHu(file);
+    const [w, h] = vol.dims;
+    const tile = new Float32Array(tileLen);
+    extractTile({ data: vol.data, width: w, height: h, offset: 0 }, { x0: 0, y0: 0, x1: w - 1, y1: h - 1 }, s, tile, 0);
+    return { tile, width: w, height: h };
+  };
+
+  const addSample = async (src: SliceSource, channels: Float32Array[], size: [number, number], neighbours: SegmentationSample['neighbours']) => {
+    const k = samples.length;
+    channels.forEach((t, ch) => inputs.set(t, (k * c + ch) * tileLen));
+    const grey = await readGrey(src.mask);
+    if (grey.width !== size[0] || grey.height !== size[1]) {
+      throw new InputError('DATASET_MASK_SIZE', `${src.mask}: mask is ${grey.width}×${grey.height} but its image ${src.image} is ${size[0]}×${size[1]}`, { path: src.mask });
+    }
+    const bin = new Uint8Array(grey.data.length);
+    let orig = 0;
+    for (let i = 0; i < bin.length; i++) {
+      bin[i] = grey.data[i] >= MASK_GREY_THRESHOLD ? 1 : 0;
+      orig += bin[i];
+    }
+    extractTile({ data: bin, width: grey.width, height: grey.height, offset: 0 }, { x0: 0, y0: 0, x1: grey.width - 1, y1: grey.height - 1 }, s, maskTile, 0, undefined, null);
+    let px = 0;
+    for (let i = 0; i < tileLen; i++) {
+      const v = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
+      masks[k * tileLen + i] = v;
+      px += v;
+    }
+    const split = splitOf(src.group, src.source);
+    samples.push({
+      index: k,
+      case: src.caseId,
+      source: src.source,
+      group: src.group,
+      ...(src.volume ? { volume: src.volume } : {}),
+      slice: src.slice,
+      split,
+      file: relative(dataDir, src.image),
+      sizePx: size,
+      neighbours,
+      lesionPixelsTile: px,
+      lesionPixelsOriginal: orig,
+    });
+    const key = `${src.source}`;
+    intensity[key] ??= newStats();
+    addStats(intensity[key], channels[Math.floor(c / 2)]);
+    const sz = (sizes[key] ??= { minW: Infinity, maxW: 0, minH: Infinity, maxH: 0 });
+    sz.minW = Math.min(sz.minW, size[0]);
+    sz.maxW = Math.max(sz.maxW, size[0]);
+    sz.minH = Math.min(sz.minH, size[1]);
+    sz.maxH = Math.max(sz.maxH, size[1]);
+    options.onProgress?.(++done, total);
+  };
+
+  for (const [volume, list] of [...volumes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const tiles: Array<{ tile: Float32Array; width: number; height: number }> = [];
+    for (const src of list) tiles.push(await tileOf(src.image));
+    // neighbours are the slices numbered ±1 when present; otherwise the centre is repeated (as slidingWindow does at the volume's ends)
+    const bySlice = new Map(list.map((src, i) => [src.slice, i]));
+    for (let i = 0; i < list.length; i++) {
+      const src = list[i];
+      const prev = bySlice.get(src.slice - 1);
+      const next = bySlice.get(src.slice + 1);
+      const channels = SEGMENTER_SLICE_OFFSETS.map((o) => (o < 0 ? tiles[prev ?? i] : o > 0 ? tiles[next ?? i] : tiles[i]).tile);
+      await addSample(src, channels, [tiles[i].width, tiles[i].height], prev === undefined && next === undefined ? 'centre-repeated' : 'adjacent-slices');
+    }
+    if (tiles.length >= 3) {
+      let g1 = 0, g2 = 0;
+      for (let i = 0; i + 1 < tiles.length; i++) g1 += meanAbsDiff(tiles[i].tile, tiles[i + 1].tile) / (tiles.length - 1);
+      for (let i = 0; i + 2 < tiles.length; i++) g2 += meanAbsDiff(tiles[i].tile, tiles[i + 2].tile) / (tiles.length - 2);
+      adjacency.push({ volume, meanAbsDiffGap1: g1, meanAbsDiffGap2: g2, adjacent: g1 < g2 });
+    }
+  }
+  for (const src of doctor) {
+    const t = await tileOf(src.image);
+    await addSample(src, SEGMENTER_SLICE_OFFSETS.map(() => t.tile), [t.width, t.height], 'centre-repeated');
+  }
+
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'inputs.f32'), Buffer.from(inputs.buffer, inputs.byteOffset, inputs.byteLength));
+  await writeFile(join(outDir, 'masks.u8'), masks);
+  const layout = { tileSize: s, channels: c, sliceOffsets: SEGMENTER_SLICE_OFFSETS, inputs: 'inputs.f32', masks: 'masks.u8', dtype: { inputs: 'float32-le', masks: 'uint8' } };
+  await writeFile(join(outDir, 'index.json'), JSON.stringify({ ...layout, dataDir, samples }, null, 1));
+
+  const groupsBySplit = { train: new Set<string>(), validation: new Set<string>() };
+  for (const x of samples) groupsBySplit[x.split].add(x.group);
+  const split: SegmentationSplit = {
+    unit: 'patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together); MedSeg Doctor-label slices have no patient id and are all in validation',
+    seed,
+    train: [...groupsBySplit.train].sort(),
+    validation: [...groupsBySplit.validation].sort(),
+    evaluationOnly: [
+      { source: 'tb-lesions', why: '3 volumes with coarse blob masks: kept as the true-3D lesion-level recall check, not as Dice supervision' },
+      { source: 'covid-ct-md', why: 'slice- and lobe-level labels only, no voxel masks: slice-level recall check' },
+      { source: 'radiopaedia-covid', why: 'no masks' },
+    ],
+  };
+  await writeFile(join(outDir, 'split.json'), JSON.stringify(split, null, 1));
+
+  const count = (pred: (x: SegmentationSample) => boolean) => samples.filter(pred).length;
+  const bySource: Record<string, number> = {};
+  for (const x of samples) bySource[x.source] = (bySource[x.source] ?? 0) + 1;
+  const fingerprint = {
+    ...layout,
+    samples: samples.length,
+    counts: Object.fromEntries(
+      (['infnet-pseudo', 'infnet-doctor'] as const).map((src) => [
+        src,
+        {
+          train: count((x) => x.source === src && x.split === 'train'),
+          validation: count((x) => x.source === src && x.split === 'validation'),
+          withLesion: count((x) => x.source === src && x.lesionPixelsTile > 0),
+          lesionPixelFraction: samples.filter((x) => x.source === src).reduce((a, x) => a + x.lesionPixelsTile, 0) / Math.max(1, count((x) => x.source === src) * tileLen),
+        },
+      ]),
+    ),
+    groups: { train: split.train.length, validation: split.validation.length },
+    intensityAfterLungWindow: Object.fromEntries(Object.entries(intensity).map(([k, v]) => [k, summarise(v)])),
+    originalSizePx: sizes,
+    neighbourAdjacencyCheck: {
+      rule: 'mean |Δ| of tiles numbered 1 apart must be below that of tiles 2 apart if consecutive numbers are adjacent slices',
+      volumes: adjacency,
+      allAdjacent: adjacency.every((a) => a.adjacent),
+    },
+  };
+  await writeFile(join(outDir, 'fingerprint.json'), JSON.stringify(fingerprint, null, 1));
+  return {
+    outDir,
+    samples: samples.length,
+    tileSize: s,
+    channels: c,
+    bySplit: { train: count((x) => x.split === 'train'), validation: count((x) => x.split === 'validation') },
+    bySource,
+    groups: { train: split.train.length, validation: split.validation.length },
+  };
+}

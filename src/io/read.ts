@@ -9,6 +9,7 @@ import type { Vec3, Volume } from '../core/volume.ts';
 import { isImageFileName, readImageAsPseudoHu, readImageStack } from './image-stack.ts';
 import { readNifti } from './nifti.ts';
 import { readDicom, type ReadDicomResult } from './dicom.ts';
+import { hasPart10Magic, looksLikeRawDataSet } from './dicom/parse.ts';
 
 export type InputKind = 'dicom-folder' | 'dicom-zip' | 'dicom-file' | 'nifti' | 'image-stack' | 'image';
 
@@ -23,8 +24,7 @@ export interface ReadVolumeOptions {
   workers?: number;
 }
 
-/** Bytes 128..131 of a DICOM Part-10 file. */
-const DICM_MAGIC = 'DICM';
+/** 'DICM' sits at bytes 128..131 of a DICOM Part-10 file. */
 const DICM_OFFSET = 128;
 /** Folders searched for DICOM at most this deep, so a wrong path (e.g. `/`) fails fast. */
 const MAX_SEARCH_DEPTH = 8;
@@ -38,14 +38,15 @@ export function isNiftiFileName(p: string): boolean {
   return l.endsWith('.nii') || l.endsWith('.nii.gz');
 }
 
-/** True when the file starts with the DICOM Part-10 preamble + 'DICM'. */
-export async function hasDicomMagic(file: string): Promise<boolean> {
+/** True when the file starts like DICOM: Part-10 preamble + 'DICM', or a raw group-0008 data set. */
+export async function looksLikeDicomFile(file: string): Promise<boolean> {
   let fh;
   try {
     fh = await open(file, 'r');
-    const buf = Buffer.alloc(DICM_OFFSET + 4);
+    const buf = new Uint8Array(DICM_OFFSET + 4);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return bytesRead === buf.length && buf.toString('latin1', DICM_OFFSET, DICM_OFFSET + 4) === DICM_MAGIC;
+    const head = buf.subarray(0, bytesRead);
+    return hasPart10Magic(head) || looksLikeRawDataSet(head);
   } catch {
     return false;
   } finally {
@@ -63,7 +64,7 @@ async function folderHasDicom(dir: string, depth: number): Promise<boolean> {
     return false;
   }
   for (const e of entries) {
-    if (e.isFile() && (lower(e.name).endsWith('.dcm') || (!isImageFileName(e.name) && (await hasDicomMagic(join(dir, e.name)))))) return true;
+    if (e.isFile() && (lower(e.name).endsWith('.dcm') || (!isImageFileName(e.name) && (await looksLikeDicomFile(join(dir, e.name)))))) return true;
   }
   for (const e of entries) {
     if (e.isDirectory() && (await folderHasDicom(join(dir, e.name), depth + 1))) return true;
@@ -88,7 +89,7 @@ export async function detectInputKind(path: string): Promise<InputKind> {
   if (isNiftiFileName(path)) return 'nifti';
   if (lower(path).endsWith('.zip')) return 'dicom-zip';
   if (isImageFileName(path)) return 'image';
-  if (lower(path).endsWith('.dcm') || (await hasDicomMagic(path))) return 'dicom-file';
+  if (lower(path).endsWith('.dcm') || (await looksLikeDicomFile(path))) return 'dicom-file';
   throw new InputError('INPUT_UNKNOWN_FORMAT', `${path}: not a recognised input (expected a DICOM folder or file, .zip, .nii, .nii.gz, .png, .jpg or .jpeg)`, { path });
 }
 

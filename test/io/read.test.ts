@@ -39,3 +39,33 @@ test('readVolume detects NIfTI, image stacks and single images; rejects unknown 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('readVolume: a DICOM folder, one DICOM file, and a raw data set without the Part-10 preamble', async () => {
+  const { writeSeries } = await import('./dicom-writer.ts');
+  const { TS } = await import('../../src/io/dicom/transfer-syntax.ts');
+  const { readFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'ctscreen-read-dicom-'));
+  try {
+    const { files } = await writeSeries({ dir: join(dir, 's'), syntax: TS.implicitLittle, nz: 3, spacingMm: [0.7, 0.8, 2.5] });
+    assert.equal(await detectInputKind(join(dir, 's')), 'dicom-folder');
+    assert.deepEqual((await readVolume(join(dir, 's'), { workers: 0 })).dims, [16, 12, 3]);
+    assert.equal(await detectInputKind(files[0]), 'dicom-file');
+    const one = await readVolume(files[0]);
+    assert.deepEqual(one.dims, [16, 12, 1]);
+    assert.equal(one.spacingMm[2], 2.5);
+    assert.match(one.warnings.join(' '), /single slice: slice spacing taken from SliceThickness \(2\.5 mm\)/);
+    // strip preamble + file meta (group 0002): an old-style raw implicit-LE data set
+    const raw = join(dir, 'raw');
+    await mkdir(raw);
+    for (const [i, f] of files.entries()) {
+      const bytes = new Uint8Array(await readFile(f));
+      const metaLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(132 + 8, true);
+      await writeFile(join(raw, `IM${i}`), bytes.subarray(132 + 12 + metaLength));
+    }
+    const r = await readVolume(raw, { workers: 0 });
+    assert.deepEqual(r.dims, [16, 12, 3]);
+    assert.equal(r.source.transferSyntaxUid, TS.implicitLittle);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { infnetGroup } from '../../src/classify/patch-dataset.ts';
+import { makeGroupSplit, readPatchDataset } from '../../src/classify/patch-dataset-format.ts';
+import { main } from '../../src/cli/main.ts';
+import { writeSyntheticDataset } from './synthetic-dataset.ts';
+
+test('COVID-SemiSeg pseudo-label names give the volume and the patient group', () => {
+  assert.deepEqual(infnetGroup('Data-1_coronacases_org_004_17.jpg'), { volume: 'coronacases_org_004', group: 'covid19ctseg-coronacases-004', slice: 17 });
+  // two Radiopaedia series of case 29 are one patient
+  assert.equal(infnetGroup('Data-1_radiopaedia_org_covid-19-pneumonia-29_86490_1-dcm_3.jpg')?.group, 'covid19ctseg-radiopaedia-29');
+  assert.equal(infnetGroup('Data-1_radiopaedia_org_covid-19-pneumonia-29_86491_1-dcm_12.jpg')?.group, 'covid19ctseg-radiopaedia-29');
+  assert.equal(infnetGroup('12.jpg'), null);
+});
+
+test('group split: each group in exactly one split, forced groups respected, seeded and reproducible', () => {
+  const groups = [...Array.from({ length: 8 }, (_, i) => ({ group: `a${i}`, stratum: 'A' })), { group: 'b0', stratum: 'B' }, { group: 'cap', stratum: 'C' }];
+  const opts = { seed: 3, validationFraction: 0.25, unit: 'patient', forced: { cap: { split: 'train' as const, why: 'only one' } } };
+  const s1 = makeGroupSplit(groups, opts);
+  const s2 = makeGroupSplit(groups, opts);
+  assert.deepEqual(s1, s2);
+  assert.equal(s1.validation.length, 2); // 8 × 0.25 from A, none from the single-group stratum B
+  assert.ok(s1.train.includes('cap') && s1.train.includes('b0'));
+  assert.equal(new Set([...s1.train, ...s1.validation]).size, 10);
+  assert.equal(s1.train.filter((g) => s1.validation.includes(g)).length, 0);
+  assert.notDeepEqual(makeGroupSplit(groups, { ...opts, seed: 4 }).validation, s1.validation.length ? [] : ['x']);
+});
+
+test('dataset writer → reader round trip with fingerprint counts per class, source and split', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctscreen-ds-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fp = writeSyntheticDataset(dir, { regionsPerGroup: 3, sizePx: 8 });
+  const { index, data, split } = readPatchDataset(dir);
+  assert.equal(index.count, 54);
+  assert.equal(data.length, 54 * 64);
+  assert.deepEqual(split.validation, ['g4', 'g5']);
+  assert.equal(fp.perSplit.validation.covid19 + fp.perSplit.validation.other_pneumonia + fp.perSplit.validation.irrelevant, 18);
+  assert.equal(fp.perSource.synthetic.covid19, 18);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'fingerprint.json'), 'utf8')).hash, index.fingerprintHash);
+});
+
+test('ctscreen dataset patches with a missing data folder is a one-line user error', async () => {
+  const err: string[] = [];
+  const code = await main(['dataset', 'patches', '--data', '/nonexistent/data', '--out', join(tmpdir(), 'x')], { stdout: () => {}, stderr: (s) => void err.push(s) });
+  assert.equal(code, 2);
+  assert.match(err.join(''), /data folder \/nonexistent\/data does not exist/);
+});
+
+const shared = fileURLToPath(new URL('../../../shared/data', import.meta.url));
+test('real data: the export covers every class, and no patient group is in both splits', { timeout: 180_000 }, async (t) => {
+  if (!existsSync(shared)) {
+    t.skip('../shared/data is absent');
+    return;
+  }
+  if (!process.env.CTSCREEN_SLOW_TESTS) {
+    t.skip('the full export takes ~40 s on 2 cores: set CTSCREEN_SLOW_TESTS=1 (npm run train:classifier runs it anyway)');
+    return;
+  }
+  const { exportPatchDataset } = await import('../../src/classify/patch-dataset.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'ctscreen-real-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = await exportPatchDataset({ dataDir: shared, outDir: dir, log: () => {} });
+  for (const l of ['covid19', 'other_pneumonia', 'irrelevant']) assert.ok(r.fingerprint.perClass[l] > 100, `${l}: ${r.fingerprint.perClass[l]}`);
+  assert.equal(r.split.train.filter((g) => r.split.validation.includes(g)).length, 0);
+  assert.ok(r.split.validation.includes('covid-ct-md-P001') && r.split.train.includes('covid-ct-md-cap001'));
+});

@@ -95,20 +95,10 @@ async function sliceJob(entry: DicomEntry, h: DicomSliceHeader, output: SliceJob
   } catch (e) {
     throw parseError(entry.name, e, 'reading pixel data');
   }
+  const { file, transferSyntaxUid, rows, columns, bitsAllocated, bitsStored, pixelRepresentation, samplesPerPixel, rescaleSlope, rescaleIntercept, paddingValue, paddingRangeLimit } = h;
   return {
-    file: h.file,
-    transferSyntaxUid: h.transferSyntaxUid,
+    file, transferSyntaxUid, rows, columns, bitsAllocated, bitsStored, pixelRepresentation, samplesPerPixel, rescaleSlope, rescaleIntercept, paddingValue, paddingRangeLimit,
     frame: extractFrame(ds, h),
-    rows: h.rows,
-    columns: h.columns,
-    bitsAllocated: h.bitsAllocated,
-    bitsStored: h.bitsStored,
-    pixelRepresentation: h.pixelRepresentation,
-    samplesPerPixel: h.samplesPerPixel,
-    rescaleSlope: h.rescaleSlope,
-    rescaleIntercept: h.rescaleIntercept,
-    paddingValue: h.paddingValue,
-    paddingRangeLimit: h.paddingRangeLimit,
     output,
   };
 }

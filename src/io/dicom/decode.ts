@@ -11,23 +11,18 @@ import { createRequire } from 'node:module';
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { AIR_HU } from '../../core/constants.ts';
 import { InputError } from '../../core/errors.ts';
+import type { DicomSliceHeader } from './parse.ts';
 import { syntaxInfo, syntaxName, type PixelCodec } from './transfer-syntax.ts';
 
+/** The header fields decoding needs (a subset of DicomSliceHeader). */
+export type PixelHeader = Pick<
+  DicomSliceHeader,
+  'file' | 'transferSyntaxUid' | 'rows' | 'columns' | 'bitsAllocated' | 'bitsStored' | 'pixelRepresentation' | 'samplesPerPixel' | 'rescaleSlope' | 'rescaleIntercept' | 'paddingValue' | 'paddingRangeLimit'
+>;
+
 /** Everything needed to turn one frame into HU, plain data so it can be posted to a worker. */
-export interface SliceJob {
-  file: string;
-  transferSyntaxUid: string;
+export interface SliceJob extends PixelHeader {
   frame: Uint8Array;
-  rows: number;
-  columns: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  pixelRepresentation: number;
-  samplesPerPixel: number;
-  rescaleSlope: number;
-  rescaleIntercept: number;
-  paddingValue?: number;
-  paddingRangeLimit?: number;
   /** Int16 when slope and intercept are integers (exact HU), Float32 otherwise. */
   output: 'int16' | 'float32';
 }

@@ -1,0 +1,298 @@
+/**
+ * Puts juxtapleural lesions back into a lung on one axial slice. A consolidation touching the chest
+ * wall has soft-tissue density, so a threshold cuts a "bite" out of the lung's otherwise convex
+ * costal surface. The bite is a deficit of the lung's convex hull that faces the chest wall
+ * (away from the mediastinum); medial deficits — heart, hilum, aorta, spine — face the body's centre
+ * and are left alone. Depth and area limits keep the completion from swallowing the diaphragm dome
+ * seen between two islands of a lung base.
+ */
+import { squaredEdt2d } from './distance-transform.ts';
+import { label2d, openDisk2d } from './morphology.ts';
+
+export interface CostalCompletionOptions {
+  /** Deepest bite (mm, from the hull line into the deficit) that is filled. */
+  maxDepthMm: number;
+  /** Largest bite as a fraction of the lung's area on the slice. */
+  maxAreaFraction: number;
+  /**
+   * Minimum cosine between (bite centroid − lung centroid) and (lung centroid − body centre):
+   * > 0 faces outward; a little below 0 still accepts anterior and posterior bites.
+   */
+  minOutwardCos: number;
+  /**
+   * A filled bite is widened by this much (mm) into dense non-bone tissue: the hull chord runs
+   * inside the curved pleura, and the scanner's blur mixes the lesion's last voxels with the wall.
+   */
+  rimMm: number;
+  /** Opening radius (mm) that cuts a lesion loose from a vessel or bronchus joining it to the hilum. */
+  neckMm: number;
+  /** A cut-loose piece whose outline is at least this fraction lung is inside the lung. */
+  enclosedFraction: number;
+}
+
+export const DEFAULT_COSTAL_COMPLETION: CostalCompletionOptions = { maxDepthMm: 60, maxAreaFraction: 0.45, minOutwardCos: -0.25, rimMm: 3.5, neckMm: 4, enclosedFraction: 0.75 };
+/** Bone (ribs) never joins the lung through the rim; consolidation is ≤ ≈ +60 HU. */
+const RIM_MAX_HU = 150;
+
+export interface SliceLungContext {
+  width: number;
+  height: number;
+  spacingMm: readonly [number, number];
+  /** Body centre (pixel coordinates) of this slice. */
+  bodyCentre: readonly [number, number];
+  /** 1 where a pixel may join the lung (inside the body, not airway); read at allowed[offset + i]. */
+  allowed: Uint8Array;
+  /** HU of the working grid, read at hu[offset + i]. */
+  hu: Float32Array;
+}
+
+let defImg = new Uint8Array(0);
+let hullImg = new Uint8Array(0);
+let depth2: Float32Array = new Float32Array(0);
+let compLabels = new Int32Array(0);
+const xs: number[] = [];
+const ys: number[] = [];
+
+function cross(ox: number, oy: number, ax: number, ay: number, bx: number, by: number): number {
+  return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
+}
+
+/**
+ * Fills outward-facing convex-hull deficits of lung `label` in `labels[offset … offset+w·h)`.
+ * Returns the number of pixels added.
+ */
+export function completeCostalBites(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, options: CostalCompletionOptions = DEFAULT_COSTAL_COMPLETION): number {
+  const { width: w, height: h } = ctx;
+  const [sx, sy] = ctx.spacingMm;
+  // row extremes → hull points (the hull of a pixel set is the hull of each row's end pixels)
+  xs.length = 0;
+  ys.length = 0;
+  let area = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+  for (let y = 0; y < h; y++) {
+    const row = offset + w * y;
+    let lo = -1;
+    let hi = -1;
+    for (let x = 0; x < w; x++) {
+      if (labels[row + x] !== label) continue;
+      if (lo < 0) lo = x;
+      hi = x;
+      area++;
+      sumX += x;
+      sumY += y;
+    }
+    if (lo < 0) continue;
+    xs.push(lo);
+    ys.push(y);
+    if (hi !== lo) {
+      xs.push(hi);
+      ys.push(y);
+    }
+    if (lo < bx0) bx0 = lo;
+    if (hi > bx1) bx1 = hi;
+    if (y < by0) by0 = y;
+    by1 = y;
+  }
+  if (area < 3) return 0;
+  // Andrew's monotone chain; points are already in (y, x) lexicographic order
+  const m = xs.length;
+  const hx: number[] = [];
+  const hy: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const start = hx.length;
+    for (let t = 0; t < m; t++) {
+      const i = pass === 0 ? t : m - 1 - t;
+      while (hx.length >= start + 2 && cross(hy[hy.length - 2], hx[hx.length - 2], hy[hy.length - 1], hx[hx.length - 1], ys[i], xs[i]) <= 0) {
+        hx.pop();
+        hy.pop();
+      }
+      hx.push(xs[i]);
+      hy.push(ys[i]);
+    }
+    hx.pop();
+    hy.pop();
+  }
+  const nv = hx.length;
+  if (nv < 3) return 0;
+  // bounding box with a 1-pixel margin so "outside the hull" surrounds the deficit
+  const ox = bx0 - 1;
+  const oy = by0 - 1;
+  const bw = bx1 - bx0 + 3;
+  const bh = by1 - by0 + 3;
+  const bn = bw * bh;
+  if (defImg.length < bn) {
+    defImg = new Uint8Array(bn);
+    hullImg = new Uint8Array(bn);
+    depth2 = new Float32Array(bn);
+    compLabels = new Int32Array(bn);
+  }
+  defImg.fill(0, 0, bn);
+  hullImg.fill(0, 0, bn);
+  const EPS = 1e-6;
+  let anyDeficit = false;
+  for (let y = by0; y <= by1; y++) {
+    let xl = Infinity;
+    let xr = -Infinity;
+    for (let e = 0; e < nv; e++) {
+      const x1 = hx[e], y1 = hy[e];
+      const x2 = hx[(e + 1) % nv], y2 = hy[(e + 1) % nv];
+      if ((y < Math.min(y1, y2)) || (y > Math.max(y1, y2))) continue;
+      if (y1 === y2) {
+        xl = Math.min(xl, x1, x2);
+        xr = Math.max(xr, x1, x2);
+      } else {
+        const xi = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
+        xl = Math.min(xl, xi);
+        xr = Math.max(xr, xi);
+      }
+    }
+    if (xl > xr) continue;
+    const a = Math.max(0, Math.ceil(xl - EPS));
+    const b = Math.min(w - 1, Math.floor(xr + EPS));
+    const brow = bw * (y - oy);
+    for (let x = a; x <= b; x++) {
+      hullImg[brow + x - ox] = 1;
+      const p = offset + w * y + x;
+      if (labels[p] === label) continue;
+      // 1 = may be added, 2 = blocked (another lung, airway, outside the body)
+      defImg[brow + x - ox] = labels[p] === 0 && ctx.allowed[p] === 1 ? 1 : 2;
+      anyDeficit = true;
+    }
+  }
+  if (!anyDeficit) return 0;
+  squaredEdt2d(hullImg, bw, bh, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true, out: depth2 });
+  const cc = label2d(defImg, bw, bh, { labels: compLabels });
+  const n = cc.count;
+  const cArea = new Float64Array(n + 1);
+  const cX = new Float64Array(n + 1);
+  const cY = new Float64Array(n + 1);
+  const cDepth2 = new Float64Array(n + 1);
+  const blocked = new Uint8Array(n + 1);
+  for (let i = 0; i < bn; i++) {
+    const l = compLabels[i];
+    if (l === 0) continue;
+    const x = i % bw;
+    const y = (i - x) / bw;
+    cArea[l]++;
+    cX[l] += x;
+    cY[l] += y;
+    if (depth2[i] > cDepth2[l]) cDepth2[l] = depth2[i];
+    if (defImg[i] === 2) blocked[l] = 1;
+  }
+  const lx = (sumX / area) * sx;
+  const ly = (sumY / area) * sy;
+  const ovx = lx - ctx.bodyCentre[0] * sx;
+  const ovy = ly - ctx.bodyCentre[1] * sy;
+  const ol = Math.hypot(ovx, ovy);
+  const maxDepth2 = options.maxDepthMm * options.maxDepthMm;
+  let added = 0;
+  const accepted = new Uint8Array(n + 1);
+  for (let l = 1; l <= n; l++) {
+    if (blocked[l] || cArea[l] > options.maxAreaFraction * area || cDepth2[l] > maxDepth2) continue;
+    const vx = (cX[l] / cArea[l] + ox) * sx - lx;
+    const vy = (cY[l] / cArea[l] + oy) * sy - ly;
+    const vl = Math.hypot(vx, vy);
+    if (ol < 1e-9 || vl < 1e-9) continue;
+    if ((vx * ovx + vy * ovy) / (vl * ol) < options.minOutwardCos) continue;
+    accepted[l] = 1;
+    for (let i = 0; i < bn; i++) {
+      if (compLabels[i] !== l) continue;
+      const x = (i % bw) + ox;
+      const y = Math.floor(i / bw) + oy;
+      labels[offset + w * y + x] = label;
+      added++;
+    }
+    added += widenBite(labels, offset, label, ctx, l, ox, oy, bw, bn, options.rimMm);
+  }
+  if (options.neckMm > 0) added += fillEnclosedPieces(labels, offset, label, ctx, options, accepted, ox, oy, bw, bh);
+  return added;
+}
+
+let pieceImg = new Uint8Array(0);
+let pieceLabels = new Int32Array(0);
+
+/**
+ * Deficit components that were not accepted as bites are opened; a piece that comes loose and is
+ * mostly outlined by this lung (a central lesion tied to the hilum by a vessel) joins the lung.
+ */
+function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, options: CostalCompletionOptions, accepted: Uint8Array, ox: number, oy: number, bw: number, bh: number): number {
+  const bn = bw * bh;
+  const w = ctx.width;
+  if (pieceImg.length < bn) {
+    pieceImg = new Uint8Array(bn);
+    pieceLabels = new Int32Array(bn);
+  }
+  let any = false;
+  for (let i = 0; i < bn; i++) {
+    const l = compLabels[i];
+    const v = l !== 0 && accepted[l] === 0 ? 1 : 0;
+    defImg[i] = v === 1 ? defImg[i] : 0;
+    if (v) any = true;
+  }
+  if (!any) return 0;
+  for (let i = 0; i < bn; i++) pieceImg[i] = defImg[i] !== 0 ? 1 : 0;
+  openDisk2d(pieceImg, bw, bh, ctx.spacingMm, options.neckMm, pieceImg);
+  const cc = label2d(pieceImg, bw, bh, { labels: pieceLabels });
+  if (cc.count === 0) return 0;
+  const lungEdge = new Float64Array(cc.count + 1);
+  const otherEdge = new Float64Array(cc.count + 1);
+  const bad = new Uint8Array(cc.count + 1);
+  for (let i = 0; i < bn; i++) {
+    const l = pieceLabels[i];
+    if (l === 0) continue;
+    if (defImg[i] === 2) bad[l] = 1;
+    const x = i % bw;
+    const y = (i - x) / bw;
+    for (let d = 0; d < 4; d++) {
+      const xx = d === 0 ? x - 1 : d === 1 ? x + 1 : x;
+      const yy = d === 2 ? y - 1 : d === 3 ? y + 1 : y;
+      if (xx >= 0 && yy >= 0 && xx < bw && yy < bh && pieceLabels[xx + bw * yy] === l) continue;
+      const gx = xx + ox;
+      const gy = yy + oy;
+      if (gx >= 0 && gy >= 0 && gx < w && gy < ctx.height && labels[offset + gx + w * gy] === label) lungEdge[l]++;
+      else otherEdge[l]++;
+    }
+  }
+  let added = 0;
+  for (let i = 0; i < bn; i++) {
+    const l = pieceLabels[i];
+    if (l === 0 || bad[l] || lungEdge[l] < options.enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
+    const x = (i % bw) + ox;
+    const y = Math.floor(i / bw) + oy;
+    const p = offset + x + w * y;
+    if (labels[p] === 0 && ctx.allowed[p] === 1) {
+      labels[p] = label;
+      added++;
+    }
+  }
+  return added;
+}
+
+function widenBite(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, comp: number, ox: number, oy: number, bw: number, bn: number, rimMm: number): number {
+  const { width: w, height: h } = ctx;
+  const [sx, sy] = ctx.spacingMm;
+  const rx = Math.floor(rimMm / sx);
+  const ry = Math.floor(rimMm / sy);
+  const r2 = rimMm * rimMm;
+  let added = 0;
+  for (let i = 0; i < bn; i++) {
+    if (compLabels[i] !== comp) continue;
+    const x = (i % bw) + ox;
+    const y = Math.floor(i / bw) + oy;
+    for (let dy = -ry; dy <= ry; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= h) continue;
+      for (let dx = -rx; dx <= rx; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= w || (dx * sx) ** 2 + (dy * sy) ** 2 > r2) continue;
+        const p = offset + xx + w * yy;
+        if (labels[p] !== 0 || ctx.allowed[p] !== 1 || ctx.hu[p] >= RIM_MAX_HU) continue;
+        labels[p] = label;
+        added++;
+      }
+    }
+  }
+  return added;
+}

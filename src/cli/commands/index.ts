@@ -5,6 +5,8 @@ import { registerInfo } from './info.ts';
 import { registerDataset } from './dataset.ts';
 import { registerModels } from './models.ts';
 import { registerMetrics } from './metrics.ts';
+import { registerPhantom } from './phantom.ts';
+import { registerLungs } from './lungs.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -15,4 +17,6 @@ export const commands: RegisterCommand[] = [
   registerDataset,
   registerModels,
   registerMetrics,
+  registerPhantom,
+  registerLungs,
 ];

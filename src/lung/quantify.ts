@@ -1,0 +1,153 @@
+/**
+ * Lung quantification: volume per lung, the share of each lung in HU bands, and — given a lesion
+ * mask — the percentage of each lung (and of its upper / middle / lower third) that the lesions
+ * occupy. Thirds are by height within each lung's own extent (patient z), as CT severity scores
+ * grade involvement by zone.
+ */
+import { InputError } from '../core/errors.ts';
+import { type Volume, voxelToPatient } from '../core/volume.ts';
+
+export interface HuBand {
+  fromHu: number;
+  /** Exclusive upper limit. */
+  toHu: number;
+  name: string;
+}
+
+/** Bands named in issue 4: emphysema-like, normally aerated, ground-glass range, consolidation range. */
+export const DEFAULT_HU_BANDS: readonly HuBand[] = [
+  { fromHu: -1050, toHu: -950, name: 'hyperlucent' },
+  { fromHu: -950, toHu: -750, name: 'normally aerated' },
+  { fromHu: -750, toHu: -400, name: 'ground-glass range' },
+  { fromHu: -400, toHu: 0, name: 'consolidation range' },
+];
+
+export interface BandFraction extends HuBand {
+  /** Fraction (0–1) of the lung's voxels in [fromHu, toHu). */
+  fraction: number;
+}
+
+export interface LesionShare {
+  voxels: number;
+  volumeMl: number;
+  /** Percent of the lung's volume occupied by lesion. */
+  percent: number;
+  /** Percent per third of the lung's height; null where that third has no lung voxels. */
+  thirds: { upper: number | null; middle: number | null; lower: number | null };
+}
+
+export interface LungRegionStats {
+  voxels: number;
+  volumeMl: number;
+  meanHu: number;
+  bands: BandFraction[];
+  lesion?: LesionShare;
+}
+
+export interface LungStats {
+  right: LungRegionStats;
+  left: LungRegionStats;
+  total: LungRegionStats;
+  /** True when HU are recovered from 8-bit images: band fractions are approximate. */
+  pseudoHu: boolean;
+}
+
+export interface QuantifyOptions {
+  /** Non-zero = lesion, same grid as the volume. */
+  lesionMask?: Uint8Array;
+  bands?: readonly HuBand[];
+}
+
+export function quantifyLungs(volume: Volume, lungMask: Uint8Array, options: QuantifyOptions = {}): LungStats {
+  const [nx, ny, nz] = volume.dims;
+  const plane = nx * ny;
+  const n = plane * nz;
+  if (lungMask.length !== n) throw new InputError('MASK_GRID', `lung mask has ${lungMask.length} voxels but the volume has ${nx}×${ny}×${nz} = ${n}`);
+  const lesion = options.lesionMask;
+  if (lesion && lesion.length !== n) throw new InputError('MASK_GRID', `lesion mask has ${lesion.length} voxels but the volume has ${n}`);
+  const bands = options.bands ?? DEFAULT_HU_BANDS;
+  const nb = bands.length;
+  const voxelMl = (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000;
+  // per side (index 1, 2): counts, HU sums, band counts, per-slice lung and lesion counts
+  const count = [0, 0, 0];
+  const huSum = [0, 0, 0];
+  const lesionCount = [0, 0, 0];
+  const bandCount = [new Float64Array(nb), new Float64Array(nb), new Float64Array(nb)];
+  const sliceLung = [new Float64Array(nz), new Float64Array(nz), new Float64Array(nz)];
+  const sliceLesion = [new Float64Array(nz), new Float64Array(nz), new Float64Array(nz)];
+  const data = volume.data;
+  for (let z = 0; z < nz; z++) {
+    for (let i = plane * z, end = plane * (z + 1); i < end; i++) {
+      const s = lungMask[i];
+      if (s !== 1 && s !== 2) continue;
+      const v = data[i];
+      count[s]++;
+      huSum[s] += v;
+      sliceLung[s][z]++;
+      for (let b = 0; b < nb; b++) {
+        if (v >= bands[b].fromHu && v < bands[b].toHu) {
+          bandCount[s][b]++;
+          break;
+        }
+      }
+      if (lesion && lesion[i] !== 0) {
+        lesionCount[s]++;
+        sliceLesion[s][z]++;
+      }
+    }
+  }
+  for (let z = 0; z < nz; z++) {
+    sliceLung[0][z] = sliceLung[1][z] + sliceLung[2][z];
+    sliceLesion[0][z] = sliceLesion[1][z] + sliceLesion[2][z];
+  }
+  count[0] = count[1] + count[2];
+  huSum[0] = huSum[1] + huSum[2];
+  lesionCount[0] = lesionCount[1] + lesionCount[2];
+  for (let b = 0; b < nb; b++) bandCount[0][b] = bandCount[1][b] + bandCount[2][b];
+  // patient height of each slice centre, for thirds
+  const sliceZ = new Float64Array(nz);
+  for (let z = 0; z < nz; z++) sliceZ[z] = voxelToPatient(volume, [(nx - 1) / 2, (ny - 1) / 2, z])[2];
+
+  const region = (s: 0 | 1 | 2): LungRegionStats => {
+    const c = count[s];
+    const r: LungRegionStats = {
+      voxels: c,
+      volumeMl: c * voxelMl,
+      meanHu: c > 0 ? huSum[s] / c : NaN,
+      bands: bands.map((b, k) => ({ ...b, fraction: c > 0 ? bandCount[s][k] / c : 0 })),
+    };
+    if (lesion) {
+      r.lesion = {
+        voxels: lesionCount[s],
+        volumeMl: lesionCount[s] * voxelMl,
+        percent: c > 0 ? (100 * lesionCount[s]) / c : 0,
+        thirds: thirds(sliceLung[s], sliceLesion[s], sliceZ),
+      };
+    }
+    return r;
+  };
+  return { right: region(1), left: region(2), total: region(0), pseudoHu: volume.source.pseudoHu };
+}
+
+/** Splits the lung's height range (slice centres, mm) into equal thirds; slices go by their centre. */
+function thirds(lung: Float64Array, les: Float64Array, sliceZ: Float64Array): LesionShare['thirds'] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let z = 0; z < lung.length; z++) {
+    if (lung[z] === 0) continue;
+    lo = Math.min(lo, sliceZ[z]);
+    hi = Math.max(hi, sliceZ[z]);
+  }
+  const lungT = [0, 0, 0];
+  const lesT = [0, 0, 0];
+  for (let z = 0; z < lung.length; z++) {
+    if (lung[z] === 0) continue;
+    // 0 lower, 1 middle, 2 upper; a single-slice lung is all "middle"
+    const t = hi > lo ? (sliceZ[z] - lo) / (hi - lo) : 0.5;
+    const k = t < 1 / 3 ? 0 : t < 2 / 3 ? 1 : 2;
+    lungT[k] += lung[z];
+    lesT[k] += les[z];
+  }
+  const pct = (k: number) => (lungT[k] > 0 ? (100 * lesT[k]) / lungT[k] : null);
+  return { lower: pct(0), middle: pct(1), upper: pct(2) };
+}

@@ -7,6 +7,9 @@ import { registerModels } from './models.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerPhantom } from './phantom.ts';
 import { registerLungs } from './lungs.ts';
+import { registerScreen } from './screen.ts';
+import { registerDemo } from './demo.ts';
+import { registerEval } from './eval.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -19,4 +22,7 @@ export const commands: RegisterCommand[] = [
   registerMetrics,
   registerPhantom,
   registerLungs,
+  registerScreen,
+  registerDemo,
+  registerEval,
 ];

@@ -1,0 +1,133 @@
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { CandidateGeneratorId } from '../../candidates/types.ts';
+import { InputError } from '../../core/errors.ts';
+import type { CaseReport } from '../../core/report-schema.ts';
+import type { Vec3 } from '../../core/volume.ts';
+import { loadScreeningModels } from '../../pipeline/load-models.ts';
+import { screenCase, type ScreenProgressEvent, type ScreenCaseResult } from '../../pipeline/screen.ts';
+import { formatPercent } from '../../report/html-report.ts';
+import { writeScreeningOutputs, type ScreeningOutputs } from '../../report/write-outputs.ts';
+import type { CliIo } from '../main.ts';
+
+/** The candidate generators `--candidates` accepts. */
+export const CANDIDATE_MODES: readonly CandidateGeneratorId[] = ['learned', 'classical'];
+
+export function parseCandidatesFlag(value: string | undefined): CandidateGeneratorId | undefined {
+  if (value === undefined) return undefined;
+  if (!(CANDIDATE_MODES as readonly string[]).includes(value)) throw new InputError('CLI_FLAG', `--candidates '${value}' is not a candidate generator; expected one of ${CANDIDATE_MODES.join(', ')}`);
+  return value as CandidateGeneratorId;
+}
+
+export function parsePositiveIntFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InputError('CLI_FLAG', `--${name} '${value}' must be a positive integer`);
+  return Number(value);
+}
+
+function parseSpacing(value: string | undefined): Vec3 | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((s) => Number(s.trim()));
+  if (parts.length !== 3 || parts.some((v) => !(Number.isFinite(v) && v > 0))) throw new InputError('CLI_FLAG', `--spacing '${value}' must be three positive numbers of mm, x,y,z (e.g. 0.7,0.7,5)`);
+  return [parts[0], parts[1], parts[2]];
+}
+
+/**
+ * A progress bar per pipeline stage on a terminal (cli-progress), nothing otherwise. Stages report
+ * only start and end, so each bar fills when its stage is done and shows the stage's time.
+ */
+export function stageProgress(enabled: boolean): { onProgress?: (e: ScreenProgressEvent) => void; stop: () => void } {
+  if (!enabled) return { stop: () => {} };
+  const multi = new cliProgress.MultiBar(
+    { format: ' {stage} |{bar}| {status}', barsize: 20, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  return {
+    onProgress: (e) => {
+      const name = e.stage.padEnd(10);
+      if (e.phase === 'start') bars.set(e.stage, multi.create(1, 0, { stage: name, status: '…' }));
+      else bars.get(e.stage)?.update(1, { stage: name, status: `${(e.ms ?? 0).toFixed(0)} ms${e.detail ? `  ${e.detail}` : ''}` });
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+/** The short text summary printed after a screening. */
+export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null): string {
+  const d = report.decision;
+  const kept = report.regions.filter((r) => r.kept).length;
+  const lines = [
+    `Result: ${d.displayName}${d.confidence === null ? '' : ` (confidence ${formatPercent(d.confidence)})`}`,
+    `Regions: ${report.regions.length} candidate(s), ${kept} voted an infection type${report.infections.filter((s) => s.regionCount > 0).map((s) => `; ${s.displayName}: ${s.regionCount} (Noisy-OR ${formatPercent(s.noisyOr)})`).join('')}`,
+  ];
+  for (const side of ['right', 'left'] as const) {
+    const s = report.lung?.[side];
+    if (s) lines.push(`${side === 'right' ? 'Right' : 'Left'} lung: ${s.volumeMl === null ? '—' : `${s.volumeMl.toFixed(0)} mL`}, involved ${s.involvedPercent === null ? '—' : `${s.involvedPercent.toFixed(1)} %`}`);
+  }
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  lines.push(`Time: ${((report.timingsMs.total ?? 0) / 1000).toFixed(1)} s`);
+  if (outputs) lines.push(`Report: ${outputs.html}`, `JSON: ${outputs.json}`, `Candidate mask: ${outputs.candidateMask}`);
+  lines.push(report.notice);
+  return `${lines.join('\n')}\n`;
+}
+
+interface ScreenFlags {
+  out?: string;
+  json?: boolean;
+  candidates?: string;
+  series?: string;
+  classifier?: string;
+  segmenter?: string;
+  maxCandidates?: string;
+  spacing?: string;
+}
+
+/** Screens `input` with the flags' models; writes outputs when `outDir` is given. Shared by screen and demo. */
+export async function runScreening(
+  input: { path: string } | { volume: import('../../core/volume.ts').Volume },
+  flags: Omit<ScreenFlags, 'json' | 'out'> & { outDir?: string; progress: boolean; extraWarnings?: string[] },
+): Promise<ScreenCaseResult & { outputs: ScreeningOutputs | null }> {
+  const loaded = await loadScreeningModels({ classifier: flags.classifier, segmenter: flags.segmenter, candidates: parseCandidatesFlag(flags.candidates) });
+  const progress = stageProgress(flags.progress);
+  let result: ScreenCaseResult;
+  try {
+    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing) } } : input;
+    result = await screenCase(screenInput, {
+      models: loaded.models,
+      candidates: loaded.candidates,
+      maxCandidates: parsePositiveIntFlag('max-candidates', flags.maxCandidates),
+      onProgress: progress.onProgress,
+      warnings: [...(flags.extraWarnings ?? []), ...loaded.warnings],
+    });
+  } finally {
+    progress.stop();
+  }
+  const outputs = flags.outDir ? await writeScreeningOutputs({ outDir: resolve(flags.outDir), report: result.report, artifacts: result.artifacts }) : null;
+  return { ...result, outputs };
+}
+
+/** `ctscreen screen <input>`: one CT → decision, report.json, report.html and the candidate mask. */
+export function registerScreen(program: Command, io: CliIo): void {
+  program
+    .command('screen')
+    .description('screen one chest CT (DICOM folder/zip/file, NIfTI, or 8-bit slice images) and write the report')
+    .argument('<input>', 'CT to screen')
+    .option('--out <dir>', 'write report.json, report.html, candidates.nii.gz and lungs.nii.gz here')
+    .option('--json', 'print the report (and output paths) as JSON; no progress bars')
+    .option('--candidates <generator>', `candidate regions: ${CANDIDATE_MODES.join(' or ')} (default: learned when its model is present)`)
+    .option('--series <uid>', 'DICOM: SeriesInstanceUID to screen when the input holds several series')
+    .option('--classifier <id|path>', 'patch classifier (registry id or .onnx path; default the registry\'s first)')
+    .option('--segmenter <id|path>', 'candidate segmenter for learned candidates (registry id or .onnx path)')
+    .option('--max-candidates <n>', 'classify at most this many candidate regions (largest first)')
+    .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)')
+    .action(async (input: string, flags: ScreenFlags) => {
+      parseCandidatesFlag(flags.candidates);
+      parsePositiveIntFlag('max-candidates', flags.maxCandidates);
+      parseSpacing(flags.spacing);
+      const r = await runScreening({ path: input }, { ...flags, outDir: flags.out, progress: !flags.json && process.stderr.isTTY === true });
+      if (flags.json) io.stdout(`${JSON.stringify({ outputs: r.outputs, report: r.report }, null, 2)}\n`);
+      else io.stdout(summaryText(r.report, r.outputs));
+    });
+}

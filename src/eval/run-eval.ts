@@ -1,0 +1,356 @@
+/**
+ * `ctscreen eval`: screens every case of a manifest with worker processes (both cores: 2 at a time
+ * by default, one onnxruntime thread each), writes each case's outputs and one predictions CSV, and
+ * summarises the case-level results (paper §3.3.5: COVID-19 / other pneumonia / no infection found)
+ * with the metrics of eval/metrics-summary.ts.
+ *
+ *   runEval(options): Promise<EvalRun>
+ *   caseScores(outcome, labels): number[]          the score columns of one case
+ *   formatEvalText(run): string
+ *
+ * A case that fails (unreadable file, a crash) is recorded with its error and counted; the run goes
+ * on. Cases a model was trained on (models/*split*.json) are summarised apart from the held-out
+ * ones: numbers on training cases are not validation.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CandidateGeneratorId } from '../candidates/types.ts';
+import { ModelError } from '../core/errors.ts';
+import { NO_INFECTION_FOUND } from '../core/report-schema.ts';
+import { readModelCard } from '../models/model-card.ts';
+import { REPO_ROOT, resolveModel } from '../models/load-model.ts';
+import { models as registryModels } from '../registry.ts';
+import type { EvalCaseOutcome, EvalErrorInfo, EvalWorkerReply, EvalWorkerRequest } from './eval-protocol.ts';
+import { checkManifestLabels, type Manifest, type ManifestCase } from './manifest.ts';
+import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED } from './metrics.ts';
+import { formatMetricsText, metricsSummaryToJson, summarizeMetrics, type MetricsSummary } from './metrics-summary.ts';
+import { readTrainingSplits, splitMembership, type SplitMembership } from './training-split.ts';
+
+/** Two worker processes: the machines here have 2 cores. */
+export const DEFAULT_EVAL_JOBS = 2;
+export const PREDICTIONS_CSV = 'predictions.csv';
+export const CASES_CSV = 'cases.csv';
+export const SUMMARY_JSON = 'summary.json';
+export const SUMMARY_TXT = 'summary.txt';
+export const CASES_DIR = 'cases';
+
+export interface RunEvalOptions {
+  manifest: Manifest;
+  outDir: string;
+  candidates?: CandidateGeneratorId;
+  classifier?: string;
+  segmenter?: string;
+  maxCandidates?: number;
+  /** Worker processes (default 2). */
+  jobs?: number;
+  /** Folder with the training split files (default the repository's models/). */
+  modelsDir?: string;
+  bootstrap?: number;
+  seed?: number;
+  /** Called as each case finishes (progress). */
+  onCase?: (result: EvalCaseResult, done: number, total: number) => void;
+}
+
+export interface EvalCaseResult {
+  id: string;
+  path: string;
+  label: string;
+  /** Manifest's split column, when given. */
+  split?: string;
+  /** Split groups (models/*split*.json) that name this case. */
+  membership: SplitMembership[];
+  /** True when some model was trained on this case. */
+  trainingCase: boolean;
+  status: 'ok' | 'failed';
+  predicted?: string;
+  /** One score per case-level class (see caseScores). */
+  scores?: number[];
+  outcome?: EvalCaseOutcome;
+  error?: EvalErrorInfo;
+  ms: number;
+  outDir: string;
+}
+
+export interface EvalGroupSummary {
+  name: 'all' | 'held-out' | 'training';
+  cases: number;
+  summary: MetricsSummary | null;
+}
+
+export interface EvalRun {
+  labels: string[];
+  candidates: CandidateGeneratorId;
+  modelWarnings: string[];
+  classifier: { id: string; version: string };
+  cases: EvalCaseResult[];
+  failed: number;
+  groups: EvalGroupSummary[];
+  files: { predictions: string; cases: string; summaryJson: string; summaryText: string };
+  seconds: number;
+}
+
+/**
+ * Case scores in `labels` order: an infection type's exported confidence (§2.6.2: its P directly, or
+ * the softmax share); no-infection-found gets ∏(1 − P_t), the Noisy-OR probability that none of the
+ * types is present. The predicted class always has the largest score.
+ */
+export function caseScores(outcome: EvalCaseOutcome, labels: readonly string[]): number[] {
+  let none = 1;
+  for (const s of outcome.infections) none *= 1 - s.noisyOr;
+  return labels.map((l) => (l === NO_INFECTION_FOUND ? none : outcome.infections.find((s) => s.label === l)?.exportedConfidence ?? 0));
+}
+
+function csvField(v: string | number | null | undefined): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function safeDirName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function classifierCard(idOrPath: string | undefined) {
+  const id = idOrPath ?? registryModels.find((m) => m.stage === 'classifier')?.id;
+  if (!id) throw new ModelError('MODEL_UNKNOWN', 'no classifier model is registered; give one with --classifier <path.onnx>');
+  try {
+    return readModelCard(resolveModel(id).cardPath);
+  } catch (e) {
+    if (e instanceof ModelError) throw new ModelError(e.code, `eval needs the patch classifier '${id}': ${e.message}`, { path: e.path, cause: e });
+    throw e;
+  }
+}
+
+interface Slot {
+  child: ChildProcess;
+  busy: ManifestCase | null;
+  started: number;
+}
+
+/** Screens every case with `jobs` worker processes; never throws for a single case's failure. */
+export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
+  const t0 = Date.now();
+  const { manifest, outDir } = options;
+  const card = classifierCard(options.classifier);
+  const labels = [...card.classSpec.infectionLabels, NO_INFECTION_FOUND];
+  checkManifestLabels(manifest, labels);
+  const splits = readTrainingSplits(options.modelsDir ?? join(REPO_ROOT, 'models'));
+  mkdirSync(join(outDir, CASES_DIR), { recursive: true });
+
+  const jobs = Math.max(1, Math.min(options.jobs ?? DEFAULT_EVAL_JOBS, manifest.cases.length));
+  const queue = [...manifest.cases];
+  const results = new Map<string, EvalCaseResult>();
+  let candidates: CandidateGeneratorId = options.candidates ?? 'learned';
+  let modelWarnings: string[] = [];
+  let fatal: EvalErrorInfo | null = null;
+
+  const record = (c: ManifestCase, ms: number, outcome?: EvalCaseOutcome, error?: EvalErrorInfo) => {
+    const membership = splitMembership(c.path, splits);
+    const r: EvalCaseResult = {
+      id: c.id,
+      path: c.path,
+      label: c.label,
+      split: c.split,
+      membership,
+      trainingCase: membership.some((m) => m.split === 'train'),
+      status: outcome ? 'ok' : 'failed',
+      ms,
+      outDir: join(outDir, CASES_DIR, safeDirName(c.id)),
+    };
+    if (outcome) {
+      r.outcome = outcome;
+      r.predicted = outcome.decision;
+      r.scores = caseScores(outcome, labels);
+    } else r.error = error;
+    results.set(c.id, r);
+    options.onCase?.(r, results.size, manifest.cases.length);
+  };
+
+  await new Promise<void>((resolveAll) => {
+    const slots: Slot[] = [];
+    let live = 0;
+    const finish = () => {
+      if (live === 0) resolveAll();
+    };
+    const next = (slot: Slot) => {
+      const c = fatal ? undefined : queue.shift();
+      if (!c) {
+        slot.busy = null;
+        slot.child.send({ type: 'exit' } satisfies EvalWorkerRequest);
+        return;
+      }
+      slot.busy = c;
+      slot.started = Date.now();
+      slot.child.send({ type: 'case', id: c.id, path: c.path, outDir: join(outDir, CASES_DIR, safeDirName(c.id)), maxCandidates: options.maxCandidates } satisfies EvalWorkerRequest);
+    };
+    const spawn = () => {
+      const child = fork(new URL('./eval-worker-entry.mjs', import.meta.url), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+      const slot: Slot = { child, busy: null, started: 0 };
+      slots.push(slot);
+      live++;
+      let stderrTail = '';
+      child.stderr?.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-2000)));
+      child.on('message', (m: EvalWorkerReply) => {
+        if (m.type === 'ready') {
+          candidates = m.candidates;
+          modelWarnings = m.warnings;
+          next(slot);
+        } else if (m.type === 'fatal') {
+          fatal = m.error;
+          slot.child.send({ type: 'exit' } satisfies EvalWorkerRequest);
+        } else if (m.type === 'done' && slot.busy) {
+          const c = slot.busy;
+          slot.busy = null;
+          record(c, m.ms, m.outcome, m.error);
+          next(slot);
+        }
+      });
+      child.on('exit', (code, signal) => {
+        live--;
+        if (slot.busy) {
+          // a crash (native abort, out of memory) takes the case with it, not the run
+          const c = slot.busy;
+          slot.busy = null;
+          const tail = stderrTail.trim().split('\n').slice(-2).join(' | ');
+          record(c, Date.now() - slot.started, undefined, { message: `worker process died (${signal ?? `exit code ${code}`})${tail ? `: ${tail}` : ''}`, userFacing: false });
+          if (queue.length > 0 && !fatal) spawn();
+        }
+        finish();
+      });
+      child.send({ type: 'init', classifier: options.classifier, segmenter: options.segmenter, candidates: options.candidates, intraOpThreads: 1 } satisfies EvalWorkerRequest);
+    };
+    for (let i = 0; i < jobs; i++) spawn();
+  });
+  if (fatal) {
+    const f = fatal as EvalErrorInfo;
+    throw new ModelError(f.code ?? 'EVAL_MODELS', f.message);
+  }
+
+  const cases = manifest.cases.map((c) => results.get(c.id)!).filter((r) => r !== undefined);
+  const groups: EvalGroupSummary[] = [
+    { name: 'all', pick: (_r: EvalCaseResult) => true },
+    { name: 'held-out', pick: (r: EvalCaseResult) => !r.trainingCase },
+    { name: 'training', pick: (r: EvalCaseResult) => r.trainingCase },
+  ].map(({ name, pick }) => {
+    const ok = cases.filter((r) => r.status === 'ok' && pick(r));
+    const summary =
+      ok.length === 0
+        ? null
+        : summarizeMetrics({
+            labels,
+            actual: ok.map((r) => labels.indexOf(r.label)),
+            predicted: ok.map((r) => labels.indexOf(r.predicted!)),
+            scores: ok.map((r) => r.scores!),
+            resamples: options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES,
+            seed: options.seed ?? DEFAULT_BOOTSTRAP_SEED,
+          });
+    return { name: name as EvalGroupSummary['name'], cases: ok.length, summary };
+  });
+
+  const files = {
+    predictions: join(outDir, PREDICTIONS_CSV),
+    cases: join(outDir, CASES_CSV),
+    summaryJson: join(outDir, SUMMARY_JSON),
+    summaryText: join(outDir, SUMMARY_TXT),
+  };
+  const ok = cases.filter((r) => r.status === 'ok');
+  writeFileSync(
+    files.predictions,
+    [['case', 'label', 'predicted', ...labels.map((l) => `score_${l}`)].join(','), ...ok.map((r) => [r.id, r.label, r.predicted!, ...r.scores!.map((s) => s.toFixed(6))].map(csvField).join(','))].join('\n') + '\n',
+  );
+  writeFileSync(
+    files.cases,
+    [
+      'case,path,label,predicted,status,manifest_split,training_case,split_groups,regions,kept_regions,confidence,seconds,warnings,error',
+      ...cases.map((r) =>
+        [
+          r.id,
+          r.path,
+          r.label,
+          r.predicted ?? '',
+          r.status,
+          r.split ?? '',
+          r.trainingCase ? 'yes' : 'no',
+          r.membership.map((m) => `${m.group}:${m.split}(${m.models.join('+')})`).join(' '),
+          r.outcome?.regions ?? '',
+          r.outcome?.keptRegions ?? '',
+          r.outcome?.confidence === null || r.outcome?.confidence === undefined ? '' : r.outcome.confidence.toFixed(4),
+          (r.ms / 1000).toFixed(1),
+          r.outcome ? r.outcome.warnings.length : '',
+          r.error?.message ?? '',
+        ]
+          .map(csvField)
+          .join(','),
+      ),
+    ].join('\n') + '\n',
+  );
+  const run: EvalRun = {
+    labels,
+    candidates,
+    modelWarnings,
+    classifier: { id: card.id, version: card.version },
+    cases,
+    failed: cases.filter((r) => r.status === 'failed').length,
+    groups,
+    files,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  writeFileSync(
+    files.summaryJson,
+    `${JSON.stringify(
+      {
+        manifest: manifest.file,
+        classifier: run.classifier,
+        candidates,
+        modelWarnings,
+        labels,
+        failed: run.failed,
+        seconds: run.seconds,
+        cases: cases.map((r) => ({ id: r.id, label: r.label, predicted: r.predicted ?? null, status: r.status, trainingCase: r.trainingCase, membership: r.membership, error: r.error?.message ?? null })),
+        groups: groups.map((g) => ({ name: g.name, cases: g.cases, metrics: g.summary ? metricsSummaryToJson(g.summary) : null })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  writeFileSync(files.summaryText, formatEvalText(run));
+  return run;
+}
+
+const GROUP_TITLES: Record<EvalGroupSummary['name'], string> = {
+  all: 'ALL screened cases',
+  'held-out': 'HELD-OUT cases (no model was trained on them)',
+  training: 'TRAINING cases (a model was trained on them: NOT validation)',
+};
+
+/** The text `ctscreen eval` prints: per-case lines, failures, then each group's metrics. */
+export function formatEvalText(run: EvalRun): string {
+  const lines: string[] = [];
+  lines.push(`ctscreen eval: ${run.cases.length} case(s), classifier ${run.classifier.id} v${run.classifier.version}, ${run.candidates} candidates, ${run.seconds.toFixed(0)} s`);
+  for (const w of run.modelWarnings) lines.push(`warning: ${w}`);
+  lines.push('');
+  const idW = Math.max(4, ...run.cases.map((r) => r.id.length));
+  const labW = Math.max(5, ...run.labels.map((l) => l.length));
+  lines.push(`${'case'.padEnd(idW)}  ${'label'.padEnd(labW)}  ${'predicted'.padEnd(labW)}  conf.   regions  set`);
+  for (const r of run.cases) {
+    const set = r.trainingCase ? 'TRAINING' : r.membership.some((m) => m.split === 'validation') ? 'validation split' : 'not in any split';
+    if (r.status === 'ok') {
+      const conf = r.outcome!.confidence === null ? '   —  ' : `${(100 * r.outcome!.confidence).toFixed(1).padStart(5)}%`;
+      const mark = r.predicted === r.label ? ' ' : '✗';
+      lines.push(`${r.id.padEnd(idW)}  ${r.label.padEnd(labW)}  ${r.predicted!.padEnd(labW)}${mark} ${conf}  ${String(r.outcome!.keptRegions).padStart(3)}/${String(r.outcome!.regions).padEnd(3)}  ${set}`);
+    } else {
+      lines.push(`${r.id.padEnd(idW)}  ${r.label.padEnd(labW)}  FAILED: ${r.error?.message ?? 'unknown error'}`);
+    }
+  }
+  lines.push('', `failed: ${run.failed} of ${run.cases.length} case(s)${run.failed ? ' (not in the metrics below)' : ''}`);
+  for (const g of run.groups) {
+    lines.push('', `=== ${GROUP_TITLES[g.name]}: ${g.cases} case(s) ===`);
+    if (!g.summary) {
+      lines.push('(none)');
+      continue;
+    }
+    lines.push(formatMetricsText(g.summary, `case-level metrics, ${g.name}`).trimEnd());
+  }
+  lines.push('', `predictions: ${run.files.predictions}`, `per-case table: ${run.files.cases}`, `summary: ${run.files.summaryJson}`);
+  return `${lines.join('\n')}\n`;
+}

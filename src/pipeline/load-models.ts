@@ -1,0 +1,72 @@
+/**
+ * Loads the models a screening needs, once, for the CLI, eval workers and the server:
+ *
+ *   loadScreeningModels(options): Promise<LoadedScreeningModels>
+ *
+ * Defaults come from the registry (STYLE §5): the first classifier (the paper's M2) and the first
+ * candidate model. When the caller did not insist on learned candidates and the segmenter is not
+ * there, screening falls back to the classical generator and says so; the classifier is required.
+ */
+import type { CandidateGeneratorId } from '../candidates/types.ts';
+import { ModelError } from '../core/errors.ts';
+import { loadModel, type LoadModelOptions } from '../models/load-model.ts';
+import { models as registryModels } from '../registry.ts';
+import type { ScreeningModels } from './stages.ts';
+
+export interface LoadScreeningModelsOptions {
+  /** Registry id or path of the classifier (default: the registry's first classifier). */
+  classifier?: string;
+  /** Registry id or path of the candidate segmenter (default: the registry's first candidate model). */
+  segmenter?: string;
+  /** Candidate generator asked for; undefined = learned when its model is available, else classical. */
+  candidates?: CandidateGeneratorId;
+  /** onnxruntime threads per session (default: the model loader's). */
+  intraOpThreads?: number;
+  /** Folder registry paths are relative to (default: the repository root). */
+  root?: string;
+}
+
+export interface LoadedScreeningModels {
+  models: ScreeningModels;
+  /** The generator screening will use. */
+  candidates: CandidateGeneratorId;
+  /** E.g. the fallback to classical candidates. */
+  warnings: string[];
+}
+
+/** Codes of a model that is simply not there (as opposed to broken). */
+const ABSENT_CODES = new Set(['MODEL_MISSING', 'MODEL_CARD_MISSING', 'MODEL_UNKNOWN']);
+
+function defaultId(stage: 'classifier' | 'candidates'): string | undefined {
+  return registryModels.find((m) => m.stage === stage)?.id;
+}
+
+export async function loadScreeningModels(options: LoadScreeningModelsOptions = {}): Promise<LoadedScreeningModels> {
+  const loadOptions: LoadModelOptions = { intraOpThreads: options.intraOpThreads, root: options.root };
+  const classifierId = options.classifier ?? defaultId('classifier');
+  if (!classifierId) throw new ModelError('MODEL_UNKNOWN', 'no classifier model is registered in src/registry.ts; give one with --classifier <path.onnx>');
+  let classifier;
+  try {
+    classifier = await loadModel(classifierId, { ...loadOptions, task: 'classifier' });
+  } catch (e) {
+    if (e instanceof ModelError) throw new ModelError(e.code, `screening needs the patch classifier '${classifierId}': ${e.message}`, { path: e.path, cause: e });
+    throw e;
+  }
+  const warnings: string[] = [];
+  if (options.candidates === 'classical') return { models: { classifier }, candidates: 'classical', warnings };
+
+  const segmenterId = options.segmenter ?? defaultId('candidates');
+  if (!segmenterId) {
+    if (options.candidates === 'learned') throw new ModelError('MODEL_UNKNOWN', 'learned candidates need a segmenter, but none is registered in src/registry.ts; give one with --segmenter <path.onnx> or use --candidates classical');
+    warnings.push('no candidate segmenter is registered: classical candidate regions (HU bands) were used instead of the learned segmenter');
+    return { models: { classifier }, candidates: 'classical', warnings };
+  }
+  try {
+    const segmenter = await loadModel(segmenterId, { ...loadOptions, task: 'segmenter' });
+    return { models: { classifier, segmenter }, candidates: 'learned', warnings };
+  } catch (e) {
+    if (options.candidates === 'learned' || !(e instanceof ModelError) || !ABSENT_CODES.has(e.code)) throw e;
+    warnings.push(`the candidate segmenter '${segmenterId}' is not available (${e.message}); classical candidate regions (HU bands) were used instead`);
+    return { models: { classifier }, candidates: 'classical', warnings };
+  }
+}

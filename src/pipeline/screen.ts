@@ -1,0 +1,236 @@
+/**
+ * Screening one chest CT, end to end (paper Fig. 2): read → lungs → candidate regions → patches
+ * (centre slice + two neighbours) → patch classifier → region vote (§2.6.1) → Noisy-OR (§2.6.2) →
+ * case report. This file composes the stages and nothing else: every rule lives in its stage.
+ *
+ *   screenCase(input, options): Promise<ScreenCaseResult>
+ *
+ * Models are passed in, already loaded (loadScreeningModels), so a caller screening many cases
+ * (`ctscreen eval`, the server) creates each ONNX session once. Problems with the scan that still
+ * allow an answer — no lungs, no candidates, partial coverage — give a valid report with a clear
+ * decision and warnings; only unusable input (unreadable file) or a broken model throws.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
+import type { ClassSpec } from '../core/classes.ts';
+import { ModelError, ScreeningError } from '../core/errors.ts';
+import {
+  createCaseReport,
+  describeInput,
+  type CaseReport,
+  type LungStats,
+  type ModelRef,
+  type RegionReport,
+  type TIMING_STAGES,
+} from '../core/report-schema.ts';
+import type { Volume } from '../core/volume.ts';
+import { decide } from '../decide/decide.ts';
+import { reportClasses, reportDecision, reportRegion } from '../decide/report-parts.ts';
+import type { PatchPrediction } from '../decide/types.ts';
+import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
+import { classifyCubes, findCandidates, findLungs, measureLungs, readInput, type ScreeningModels, type ReadInputOptions } from './stages.ts';
+
+export type { ScreeningModels } from './stages.ts';
+
+export type TimingStage = (typeof TIMING_STAGES)[number];
+
+/** At most this many candidate regions are classified (largest first); the paper averages ~6.4 per CT (3957 cubes / 618 CTs, §2.4). */
+export const DEFAULT_MAX_CANDIDATES = 64;
+/** More regions than this is unusual (diffuse disease or a noisy segmentation) and is flagged. */
+export const MANY_CANDIDATES_WARNING = 32;
+/** Slices thicker than this are not thin-section chest CT; small foci may fall between slices, mm. */
+export const THICK_SLICE_MM = 5;
+/** A side gets a region when at least this share of the region's lung voxels are in that lung. */
+const SIDE_SHARE = 0.8;
+
+export type ScreenInput = { volume: Volume } | { path: string; read?: ReadInputOptions };
+
+export interface ScreenProgressEvent {
+  stage: Exclude<TimingStage, 'total'>;
+  phase: 'start' | 'end';
+  /** Wall time of the stage, on 'end'. */
+  ms?: number;
+  /** A short note, e.g. '7 candidates'. */
+  detail?: string;
+}
+
+export interface ScreenCaseOptions {
+  models: ScreeningModels;
+  candidates: CandidateGeneratorId;
+  /** Default DEFAULT_MAX_CANDIDATES. */
+  maxCandidates?: number;
+  onProgress?: (event: ScreenProgressEvent) => void;
+  /** Report time (default now) and tool version (default the package's), for reproducible reports. */
+  now?: Date;
+  toolVersion?: string;
+  /** Warnings the caller adds (e.g. a fallback it made), listed first. */
+  warnings?: readonly string[];
+}
+
+export interface ScreenArtifacts {
+  volume: Volume;
+  /** 0 none, 1 right lung, 2 left lung, on the volume grid; null when no lungs were found. */
+  lungMask: Uint8Array | null;
+  /** Candidate labels on the volume grid: 0 none, k = the region whose `labelValue` is k; null without candidates. */
+  candidateLabels: Uint32Array | null;
+  /** The report's regions as the pictures need them (same order as report.regions). */
+  regions: OverlayRegion[];
+  /** Axial slices the report shows, superior first. */
+  keySlices: number[];
+}
+
+export interface ScreenCaseResult {
+  report: CaseReport;
+  artifacts: ScreenArtifacts;
+}
+
+function sideOf(lungMask: Uint8Array, labels: Uint32Array, value: number, box: { min: readonly number[]; max: readonly number[] }, dims: readonly number[]): 'left' | 'right' | 'both' | null {
+  const [nx, ny] = dims;
+  let right = 0;
+  let left = 0;
+  for (let z = box.min[2]; z <= box.max[2]; z++) {
+    for (let y = box.min[1]; y <= box.max[1]; y++) {
+      let i = box.min[0] + nx * (y + ny * z);
+      for (let x = box.min[0]; x <= box.max[0]; x++, i++) {
+        if (labels[i] !== value) continue;
+        if (lungMask[i] === 1) right++;
+        else if (lungMask[i] === 2) left++;
+      }
+    }
+  }
+  const n = right + left;
+  if (n === 0) return null;
+  return right >= SIDE_SHARE * n ? 'right' : left >= SIDE_SHARE * n ? 'left' : 'both';
+}
+
+function modelRefs(models: ScreeningModels, candidates: CandidateSet | null, mode: CandidateGeneratorId, toolVersion: string): ModelRef[] {
+  const c = models.classifier.card;
+  const refs: ModelRef[] = [{ role: 'lung', id: 'ctscreen-lung-extraction', version: toolVersion }];
+  if (mode === 'learned' && models.segmenter) {
+    const s = models.segmenter.card;
+    refs.push({ role: 'candidates', id: s.id, version: s.version, sha256: s.onnx.sha256 });
+  } else {
+    refs.push({ role: 'candidates', id: `classical-${candidates?.generator ?? mode}`, version: toolVersion });
+  }
+  refs.push({ role: 'classifier', id: c.id, version: c.version, sha256: c.onnx.sha256 });
+  return refs;
+}
+
+let cachedVersion: string | undefined;
+/** The package version, for the report and the classical methods' model refs. */
+function toolVersionOf(options: ScreenCaseOptions): string {
+  if (options.toolVersion) return options.toolVersion;
+  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}
+
+/** Screens one CT. See the file header. */
+export async function screenCase(input: ScreenInput, options: ScreenCaseOptions): Promise<ScreenCaseResult> {
+  const { models } = options;
+  const spec: ClassSpec = models.classifier.card.classSpec;
+  if (options.candidates === 'learned' && !models.segmenter) {
+    throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
+  }
+  const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
+  const timings: Partial<Record<TimingStage, number>> = {};
+  const t0 = performance.now();
+  const stage = async <T>(name: Exclude<TimingStage, 'total'>, fn: () => T | Promise<T>, detail?: (r: T) => string): Promise<T> => {
+    options.onProgress?.({ stage: name, phase: 'start' });
+    const s = performance.now();
+    const r = await fn();
+    const ms = performance.now() - s;
+    timings[name] = ms;
+    options.onProgress?.({ stage: name, phase: 'end', ms, detail: detail?.(r) });
+    return r;
+  };
+  const warnings: string[] = [...(options.warnings ?? [])];
+
+  const volume = 'volume' in input ? input.volume : await stage('read', () => readInput(input.path, input.read), (v) => `${v.dims.join('×')}`);
+  warnings.push(...volume.warnings);
+  if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
+    warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);
+  }
+
+  // lungs: "no lungs found" is an answer about this scan, not a crash
+  const lungs = await stage('lung', () => {
+    try {
+      return findLungs(volume);
+    } catch (e) {
+      if (e instanceof ScreeningError) return e;
+      throw e;
+    }
+  }, (r) => (r instanceof ScreeningError ? 'no lungs' : `${r.volumeMl.right.toFixed(0)} + ${r.volumeMl.left.toFixed(0)} mL`));
+
+  let candidates: CandidateSet | null = null;
+  let regionsPatches: PatchPrediction[][] = [];
+  let lungStats: LungStats | null = null;
+  const regions: RegionReport[] = [];
+  const overlay: OverlayRegion[] = [];
+  let decisionOverride: string | null = null;
+
+  if (lungs instanceof ScreeningError) {
+    decisionOverride = 'Not screened: no lungs found';
+    warnings.push(`NO LUNGS FOUND — nothing was screened, so the result 'no infection found' says nothing about this patient. ${lungs.message}`);
+  } else {
+    warnings.push(...lungs.warnings);
+    candidates = await stage('candidates', () => findCandidates({ volume, lungMask: lungs.mask, mode: options.candidates, models, maxCandidates }), (c) => `${c.candidates.length} regions`);
+    warnings.push(...candidates.warnings);
+    const set = candidates;
+    if (set.candidates.length === 0) {
+      warnings.push('no candidate regions were found in the lungs: nothing to classify, so no infection was found');
+    } else if (set.candidates.length >= MANY_CANDIDATES_WARNING) {
+      warnings.push(`${set.candidates.length} candidate regions (the paper's CTs average about 6): diffuse disease, or a noisy candidate segmentation; the decision rests on many regions`);
+    }
+    if (set.candidates.length > 0) {
+      regionsPatches = await stage('classify', () => classifyCubes({ volume, lungMask: lungs.mask, candidates: set.candidates, classifier: models.classifier }), (r) => `${r.reduce((a, p) => a + p.length, 0)} patches`);
+    }
+  }
+
+  const decided = await stage('decide', () => decide({ regions: regionsPatches, spec }));
+  warnings.push(...decided.decision.warnings);
+
+  if (candidates && !(lungs instanceof ScreeningError)) {
+    const lungMask = lungs.mask;
+    const set = candidates;
+    set.candidates.forEach((c, i) => {
+      const id = `R${i + 1}`;
+      const side = sideOf(lungMask, set.labels, c.id, c.boxVoxels, volume.dims);
+      regions.push(
+        reportRegion({ id, box: c.boxVoxels, geometry: volume, patches: regionsPatches[i], vote: decided.votes[i], spec, centreSlice: c.centreSliceZ, volumeMl: c.volumeMl, side }),
+      );
+      overlay.push({ id, labelValue: c.id, box: c.boxVoxels, voteLabel: decided.votes[i].label, kept: decided.votes[i].kept, confidence: decided.votes[i].confidence });
+    });
+    const keptValues = new Set(overlay.filter((r) => r.kept).map((r) => r.labelValue));
+    lungStats = await stage('quantify', () => measureLungs({ volume, lungMask, candidateLabels: set.labels, keptLabelValues: keptValues }));
+  }
+
+  const toolVersion = toolVersionOf(options);
+  const report = await stage('report', () => {
+    const parts = reportDecision(decided.decision, spec);
+    if (decisionOverride) parts.decision.displayName = decisionOverride;
+    timings.total = performance.now() - t0;
+    return createCaseReport(
+      {
+        input: describeInput(volume),
+        classes: reportClasses(spec),
+        models: modelRefs(models, candidates, options.candidates, toolVersion),
+        decision: parts.decision,
+        infections: parts.infections,
+        regions,
+        lung: lungStats,
+        warnings: [...new Set(warnings)],
+        timingsMs: { ...timings },
+      },
+      { now: options.now, toolVersion },
+    );
+  });
+  // the report stage's own time is known only now; the report is re-stamped with it
+  report.timingsMs.report = timings.report;
+  report.timingsMs.total = performance.now() - t0;
+
+  const lungMask = lungs instanceof ScreeningError ? null : lungs.mask;
+  const candidateLabels = candidates && candidates.candidates.length > 0 ? candidates.labels : null;
+  const keySlices = chooseKeySlices({ volume, lungMask, candidateLabels, regions: overlay, classes: report.classes });
+  return { report, artifacts: { volume, lungMask, candidateLabels, regions: overlay, keySlices } };
+}

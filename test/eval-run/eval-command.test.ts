@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+import { validateCaseReport } from '../../src/core/report-schema.ts';
+import { readPredictionsCsv } from '../../src/eval/metrics-input.ts';
+import { parseManifest } from '../../src/eval/manifest.ts';
+import { caseScores, runEval } from '../../src/eval/run-eval.ts';
+import { writeNifti } from '../../src/io/nifti.ts';
+import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
+import { writeStubClassifierOnnx } from '../pipeline/fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ctscreen-eval-'));
+const classifier = writeStubClassifierOnnx(dir);
+mkdirSync(join(dir, 'phantoms'));
+const ph = makeChestPhantom({ size: [128, 128], slices: 60, seed: 3, lesions: 'covid' });
+await writeNifti(ph.volume, join(dir, 'phantoms', 'covid.nii.gz'));
+await writeNifti({ ...ph.volume, data: new Int16Array(ph.volume.data.length) }, join(dir, 'phantoms', 'water.nii.gz'));
+writeFileSync(join(dir, 'phantoms', 'broken.nii.gz'), 'not a NIfTI');
+
+function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  return main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) }).then((code) => ({ code, out, err }));
+}
+
+test('caseScores: exported confidences for the types, Noisy-OR "none of them" for no infection', () => {
+  const outcome = { decision: 'covid19', rule: 'softmax', confidence: 0.6, infections: [{ label: 'covid19', noisyOr: 0.9, exportedConfidence: 0.6 }, { label: 'other_pneumonia', noisyOr: 0.5, exportedConfidence: 0.4 }], regions: 3, keptRegions: 3, warnings: [], totalMs: 1 };
+  // (1 − 0.9)(1 − 0.5) = 0.05
+  const s = caseScores(outcome, ['covid19', 'other_pneumonia', 'no_infection_found']);
+  assert.deepEqual(s.slice(0, 2), [0.6, 0.4]);
+  assert.ok(Math.abs(s[2] - 0.05) < 1e-12);
+});
+
+test('eval screens every case in worker processes, counts a failing case, and keeps training cases apart', async () => {
+  const manifest = parseManifest('phantoms/covid.nii.gz,covid19\nphantoms/water.nii.gz,no_infection_found,test\nphantoms/broken.nii.gz,covid19\n', join(dir, 'manifest.csv'));
+  const models = join(dir, 'models');
+  mkdirSync(models);
+  // a split file that says a model was trained on the water phantom
+  writeFileSync(join(models, 'stub-split.json'), JSON.stringify({ train: ['phantoms-water'], validation: ['phantoms-covid'] }));
+  const seen: string[] = [];
+  const out = join(dir, 'eval-out');
+  const run1 = await runEval({ manifest, outDir: out, classifier, candidates: 'classical', modelsDir: models, jobs: 2, bootstrap: 50, onCase: (r) => seen.push(r.id) });
+  assert.deepEqual([...seen].sort(), ['broken', 'covid', 'water']);
+  assert.deepEqual(run1.cases.map((c) => [c.id, c.status, c.predicted ?? null, c.trainingCase]), [
+    ['covid', 'ok', 'covid19', false],
+    ['water', 'ok', 'no_infection_found', true],
+    ['broken', 'failed', null, false],
+  ]);
+  assert.equal(run1.failed, 1);
+  assert.match(run1.cases[2].error!.message, /broken\.nii\.gz/);
+  assert.equal(run1.cases[2].error!.userFacing, true);
+  // per-case outputs of the screened cases
+  validateCaseReport(JSON.parse(readFileSync(join(out, 'cases', 'covid', 'report.json'), 'utf8')));
+  assert.ok(existsSync(join(out, 'cases', 'water', 'report.html')));
+  // the predictions CSV is what `ctscreen metrics --predictions` reads
+  const p = readPredictionsCsv(run1.files.predictions);
+  assert.deepEqual(p.caseIds, ['covid', 'water']);
+  assert.deepEqual(p.labels, ['covid19', 'other_pneumonia', 'no_infection_found']);
+  assert.deepEqual(Array.from(p.predicted), [0, 2]);
+  // groups: all = both screened cases; held-out = covid only; training = water only
+  assert.deepEqual(run1.groups.map((g) => [g.name, g.cases]), [['all', 2], ['held-out', 1], ['training', 1]]);
+  assert.equal(run1.groups[0].summary!.report.accuracy, 1);
+  const cases = readFileSync(run1.files.cases, 'utf8');
+  assert.match(cases, /water,.*,no_infection_found,no_infection_found,ok,test,yes,phantoms-water:train\(stub-split\)/);
+  assert.match(cases, /broken,.*,failed,,no,/);
+  const text = readFileSync(run1.files.summaryText, 'utf8');
+  assert.match(text, /failed: 1 of 3 case\(s\) \(not in the metrics below\)/);
+  assert.match(text, /TRAINING cases \(a model was trained on them: NOT validation\): 1 case/);
+});
+
+test('ctscreen eval: bad manifests and labels are one-line errors with exit code 2', async () => {
+  writeFileSync(join(dir, 'bad-label.csv'), 'phantoms/covid.nii.gz,influenza\n');
+  let r = await run(['eval', join(dir, 'bad-label.csv'), '--classifier', classifier, '--out', join(dir, 'x')]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^ctscreen: error: .*bad-label\.csv line 1: label 'influenza' is not a case-level class of the classifier; expected one of covid19, other_pneumonia, no_infection_found\n$/);
+  r = await run(['eval', join(dir, 'absent.csv'), '--classifier', classifier]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /cannot read manifest .*absent\.csv/);
+  r = await run(['eval', join(dir, 'bad-label.csv'), '--jobs', 'two']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--jobs 'two' must be a positive integer/);
+});
+
+test('ctscreen eval prints per-case lines and the case-level metrics', async () => {
+  writeFileSync(join(dir, 'one.csv'), 'path,label\nphantoms/covid.nii.gz,covid19\n');
+  const r = await run(['eval', join(dir, 'one.csv'), '--classifier', classifier, '--candidates', 'classical', '--out', join(dir, 'eval-cli'), '--bootstrap', '0']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^ctscreen eval: 1 case\(s\), classifier stub-classifier/);
+  assert.match(r.out, /covid\s+covid19\s+covid19 /);
+  assert.match(r.out, /failed: 0 of 1 case\(s\)/);
+  assert.match(r.out, /=== HELD-OUT cases \(no model was trained on them\): 1 case\(s\) ===/);
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InputError } from '../../src/core/errors.ts';
+import { checkManifestLabels, parseManifest, readManifest } from '../../src/eval/manifest.ts';
+
+test('manifest rows become cases with paths resolved against the manifest folder and short ids', () => {
+  const m = parseManifest(
+    ['path,label,split', '# a comment', '../../shared/data/covid-ct-md/P001,covid19,validation', '../../shared/data/tb-lesions/tb1_003_102-128x128x64.nii.gz,other_pneumonia', ''].join('\n'),
+    '/work/repo/eval/m.csv',
+  );
+  assert.equal(m.cases.length, 2);
+  assert.deepEqual(
+    m.cases.map((c) => [c.id, c.path, c.label, c.split, c.line]),
+    [
+      ['covid-ct-md/P001', '/work/shared/data/covid-ct-md/P001', 'covid19', 'validation', 3],
+      ['tb-lesions/tb1_003_102-128x128x64', '/work/shared/data/tb-lesions/tb1_003_102-128x128x64.nii.gz', 'other_pneumonia', undefined, 4],
+    ],
+  );
+});
+
+test('a header is optional and a lone case keeps its own name', () => {
+  const m = parseManifest('scans/a.nii.gz,covid19\n', '/x/m.csv');
+  assert.equal(m.cases[0].id, 'scans/a');
+  assert.equal(m.cases[0].path, '/x/scans/a.nii.gz');
+});
+
+test('bad manifests fail with the file and line', () => {
+  assert.throws(() => parseManifest('a.nii,covid19\nb.nii\n', 'm.csv'), (e: unknown) => e instanceof InputError && /m\.csv line 2: has 1 field/.test(e.message));
+  assert.throws(() => parseManifest('a.nii,covid19\na.nii,covid19\n', 'm.csv'), /m\.csv line 2: a\.nii is already listed on line 1/);
+  assert.throws(() => parseManifest('path,label\n', 'm.csv'), /m\.csv lists no cases/);
+  assert.throws(() => parseManifest('path,truth\na,b\n', 'm.csv'), /header must be/);
+  assert.throws(() => parseManifest(',covid19\n', 'm.csv'), /line 1: path is empty/);
+  assert.throws(() => readManifest('/nonexistent/m.csv'), /cannot read manifest \/nonexistent\/m\.csv \(ENOENT\)/);
+});
+
+test('labels are checked against the case-level classes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctscreen-manifest-'));
+  const file = join(dir, 'm.csv');
+  writeFileSync(file, 'a.nii,covid19\nb.nii,influenza\n');
+  const m = readManifest(file);
+  assert.doesNotThrow(() => checkManifestLabels({ ...m, cases: m.cases.slice(0, 1) }, ['covid19', 'no_infection_found']));
+  assert.throws(() => checkManifestLabels(m, ['covid19', 'no_infection_found']), /line 2: label 'influenza' is not a case-level class of the classifier; expected one of covid19, no_infection_found/);
+});

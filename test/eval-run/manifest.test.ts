@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { InputError } from '../../src/core/errors.ts';
 import { checkManifestLabels, parseManifest, readManifest } from '../../src/eval/manifest.ts';
@@ -43,4 +44,15 @@ test('labels are checked against the case-level classes', () => {
   const m = readManifest(file);
   assert.doesNotThrow(() => checkManifestLabels({ ...m, cases: m.cases.slice(0, 1) }, ['covid19', 'no_infection_found']));
   assert.throws(() => checkManifestLabels(m, ['covid19', 'no_infection_found']), /line 2: label 'influenza' is not a case-level class of the classifier; expected one of covid19, no_infection_found/);
+});
+
+test('the shared-data manifest lists every labelled CT once, and each exists when the data is here', (t) => {
+  const file = fileURLToPath(new URL('../../eval/shared-data-manifest.csv', import.meta.url));
+  const m = readManifest(file);
+  assert.equal(m.cases.length, 11);
+  checkManifestLabels(m, ['covid19', 'other_pneumonia', 'no_infection_found']);
+  assert.deepEqual(m.cases.slice(0, 3).map((c) => c.id), ['covid-ct-md/P001', 'covid-ct-md/cap001', 'covid-ct-md/normal001']);
+  const data = fileURLToPath(new URL('../../../shared/data', import.meta.url));
+  if (!existsSync(data)) return t.skip(`${data} not present`);
+  for (const c of m.cases) assert.ok(existsSync(c.path), c.path);
 });

@@ -1,0 +1,185 @@
+/**
+ * Measurements of the candidate stage on the shared data, used by `npm run train:candidates`
+ * (training/segmenter/finalize.ts) to choose the segmenter's low threshold and to compare the
+ * learned and classical generators (§3.3.2). Everything runs the shipped ONNX model through the
+ * same TypeScript code as screening.
+ *
+ *   tileThresholdSweep(options): ThresholdSweep              validation tiles: lesion recall + Dice per threshold
+ *   chooseThreshold(sweep, recallTarget): number
+ *   restackPseudoVolume(dataDir, samples): Promise<{ volume, truth }>
+ *   croppedLungMask(volume): Uint8Array                       lung mask for slices already cropped to the lungs
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
+import { readImageAsPseudoHu } from '../io/image-stack.ts';
+import { closeDisk2d, fillHoles2d } from '../lung/morphology.ts';
+import { lesionRecall } from './candidate-recall.ts';
+import type { SegmentationSample } from './segmentation-dataset.ts';
+import type { TilePredictor } from './sliding-window.ts';
+
+/** §3.3.2: lowered threshold — the largest grid value still finding this share of validation lesions. */
+export const THRESHOLD_GRID: readonly number[] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
+export const RECALL_TARGET = 0.95;
+/**
+ * Ground-truth lesions smaller than this many tile pixels are not counted in tile-level recall:
+ * at 128 px over a ≈ 250 mm lung field one pixel is ≈ 2 mm, so this is a focus under ≈ 4 mm across.
+ */
+export const MIN_LESION_TILE_PX = 4;
+/**
+ * Assumed voxel size of the restacked COVID-SemiSeg volumes: the slices are lung crops of unknown
+ * pixel size (≈ 250–300 mm of chest over 250–400 px) and unknown slice distance. Lesion recall is
+ * by overlap and does not depend on it; only the candidates' mL size filter does.
+ */
+export const RESTACK_SPACING_MM: Vec3 = [0.8, 0.8, 2];
+const CROP_AIR_HU = -500;
+const CROP_CLOSING_MM = 6;
+
+export interface ThresholdPoint {
+  threshold: number;
+  lesionRecall: number | null;
+  lesions: number;
+  /** Dice of (probability ≥ threshold) against the masks, all tiles pooled. */
+  dice: number;
+}
+
+export interface ThresholdSweep {
+  bySource: Record<string, ThresholdPoint[]>;
+  all: ThresholdPoint[];
+}
+
+export interface TileSweepOptions {
+  predict: TilePredictor;
+  inputs: Float32Array;
+  masks: Uint8Array;
+  tileSize: number;
+  channels: number;
+  samples: readonly Pick<SegmentationSample, 'index' | 'source'>[];
+  thresholds?: readonly number[];
+  batchSize?: number;
+}
+
+export async function tileThresholdSweep(o: TileSweepOptions): Promise<ThresholdSweep> {
+  const s = o.tileSize;
+  const len = s * s;
+  const thresholds = o.thresholds ?? THRESHOLD_GRID;
+  const batch = o.batchSize ?? 16;
+  const prob = new Float32Array(o.samples.length * len);
+  for (let b = 0; b < o.samples.length; b += batch) {
+    const chunk = o.samples.slice(b, b + batch);
+    const x = new Float32Array(chunk.length * o.channels * len);
+    chunk.forEach((smp, k) => x.set(o.inputs.subarray(smp.index * o.channels * len, (smp.index + 1) * o.channels * len), k * o.channels * len));
+    prob.set(await o.predict(x, [chunk.length, o.channels, s, s]), b * len);
+  }
+  const sources = [...new Set(o.samples.map((x) => x.source))].sort();
+  const sweep = (keep: (src: string) => boolean): ThresholdPoint[] =>
+    thresholds.map((t) => {
+      let lesions = 0, hit = 0, inter = 0, ps = 0, ts = 0;
+      o.samples.forEach((smp, k) => {
+        if (!keep(smp.source)) return;
+        const truth = o.masks.subarray(smp.index * len, (smp.index + 1) * len);
+        const pred = new Uint8Array(len);
+        for (let i = 0; i < len; i++) pred[i] = prob[k * len + i] >= t ? 1 : 0;
+        const r = lesionRecall({ truth, candidates: pred, dims: [s, s, 1], minLesionVoxels: MIN_LESION_TILE_PX });
+        lesions += r.lesions;
+        hit += r.hit;
+        for (let i = 0; i < len; i++) {
+          ps += pred[i];
+          ts += truth[i];
+          inter += pred[i] & truth[i];
+        }
+      });
+      return { threshold: t, lesionRecall: lesions > 0 ? hit / lesions : null, lesions, dice: ps + ts > 0 ? (2 * inter) / (ps + ts) : 1 };
+    });
+  return { bySource: Object.fromEntries(sources.map((src) => [src, sweep((x) => x === src)])), all: sweep(() => true) };
+}
+
+export function chooseThreshold(points: readonly ThresholdPoint[], recallTarget = RECALL_TARGET): number {
+  const ok = points.filter((p) => p.lesionRecall !== null && p.lesionRecall >= recallTarget).map((p) => p.threshold);
+  return ok.length > 0 ? Math.max(...ok) : Math.min(...points.map((p) => p.threshold));
+}
+
+/**
+ * Restacks the pseudo-label slices of one COVID-19-CT-Seg volume into a 3D pseudo-HU volume and
+ * mask. Slices are lung crops of slightly different sizes, so each is resized to the size of the
+ * first slice (nearest neighbour: a few pixels, since neighbouring crops differ little).
+ */
+export async function restackPseudoVolume(dataDir: string, samples: readonly SegmentationSample[]): Promise<{ volume: Volume<Float32Array>; truth: Uint8Array }> {
+  const sorted = [...samples].sort((a, b) => a.slice - b.slice);
+  const [w, h] = sorted[0].sizePx;
+  const plane = w * h;
+  const data = new Float32Array(plane * sorted.length);
+  const truth = new Uint8Array(plane * sorted.length);
+  const resized = new Float32Array(Math.max(w, h) * Math.max(w, h));
+  for (let z = 0; z < sorted.length; z++) {
+    const smp = sorted[z];
+    const img = await readImageAsPseudoHu(join(dataDir, smp.file));
+    const [iw, ih] = img.dims;
+    const gt = await sharp(join(dataDir, smp.file.replace('/Imgs/', '/GT/').replace(/\.jpg$/, '.png'))).greyscale().raw({ depth: 'uchar' }).toBuffer();
+    rectResize(img.data, iw, ih, w, h, resized);
+    data.set(resized.subarray(0, plane), z * plane);
+    rectResize(gt, iw, ih, w, h, resized);
+    for (let i = 0; i < plane; i++) truth[z * plane + i] = resized[i] >= 128 ? 1 : 0;
+  }
+  const volume: Volume<Float32Array> = {
+    data,
+    dims: [w, h, sorted.length],
+    spacingMm: RESTACK_SPACING_MM,
+    originMm: [0, 0, 0],
+    direction: IDENTITY_DIRECTION,
+    source: { format: 'image-stack', path: sorted[0].volume, sliceCount: sorted.length, pseudoHu: true },
+    warnings: [],
+  };
+  return { volume, truth };
+}
+
+/**
+ * Nearest-neighbour resize of a (sw × sh) image to (dw × dh): neighbouring crops differ by a few
+ * pixels only, so this is enough for an evaluation restack (training tiles use extractTile).
+ */
+function rectResize(src: ArrayLike<number>, sw: number, sh: number, dw: number, dh: number, out: Float32Array): void {
+  for (let y = 0; y < dh; y++) {
+    const sy = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / dh));
+    for (let x = 0; x < dw; x++) {
+      const sx = Math.min(sw - 1, Math.floor(((x + 0.5) * sw) / dw));
+      out[y * dw + x] = src[sy * sw + sx];
+    }
+  }
+}
+
+/**
+ * Lung mask for images that are already cropped to the lungs (COVID-SemiSeg): aerated pixels,
+ * closed with a 6 mm disk (vessels, small foci) and hole-filled per slice. Foci that touch the
+ * crop border stay outside — a limitation of this evaluation mask, shared by both generators.
+ */
+export function croppedLungMask(volume: Pick<Volume, 'data' | 'dims' | 'spacingMm'>): Uint8Array {
+  const [nx, ny, nz] = volume.dims;
+  const plane = nx * ny;
+  const pad = Math.ceil(CROP_CLOSING_MM / Math.min(volume.spacingMm[0], volume.spacingMm[1])) + 1;
+  const pw = nx + 2 * pad;
+  const ph = ny + 2 * pad;
+  const air = new Uint8Array(pw * ph);
+  const closed = new Uint8Array(pw * ph);
+  const out = new Uint8Array(plane * nz);
+  for (let z = 0; z < nz; z++) {
+    air.fill(0);
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) air[(y + pad) * pw + x + pad] = volume.data[z * plane + y * nx + x] < CROP_AIR_HU ? 1 : 0;
+    closeDisk2d(air, pw, ph, [volume.spacingMm[0], volume.spacingMm[1]], CROP_CLOSING_MM, closed);
+    const slice = new Uint8Array(plane);
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) slice[y * nx + x] = closed[(y + pad) * pw + x + pad];
+    fillHoles2d(slice, nx, ny);
+    out.set(slice, z * plane);
+  }
+  return out;
+}
+
+/** Reads the exported dataset (inputs, masks, index) written by exportSegmentationDataset. */
+export async function readSegmentationDataset(dir: string): Promise<{ inputs: Float32Array; masks: Uint8Array; tileSize: number; channels: number; samples: SegmentationSample[]; dataDir: string }> {
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { tileSize: number; channels: number; samples: SegmentationSample[]; dataDir: string };
+  const buf = await readFile(join(dir, 'inputs.f32'));
+  const inputs = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const masks = new Uint8Array(await readFile(join(dir, 'masks.u8')));
+  return { inputs, masks, tileSize: index.tileSize, channels: index.channels, samples: index.samples, dataDir: index.dataDir };
+}
+

@@ -55,10 +55,15 @@ function displayName(report: CaseReport, label: string): string {
   return report.classes.displayNames?.[label] ?? label;
 }
 
-function classChip(report: CaseReport, label: string, colours: Record<string, Rgb>): string {
+/** The display name without a trailing parenthetical note, for table cells and captions. */
+function shortName(report: CaseReport, label: string): string {
+  return displayName(report, label).replace(/\s*\([^()]*\)\s*$/, '') || displayName(report, label);
+}
+
+function classChip(report: CaseReport, label: string, colours: Record<string, Rgb>, short = false): string {
   const c = colours[label];
   const dot = c ? `<span class="dot" style="background:${rgb(c)}"></span>` : '';
-  return `${dot}${esc(displayName(report, label))}`;
+  return `${dot}${esc(short ? shortName(report, label) : displayName(report, label))}`;
 }
 
 function decisionSection(report: CaseReport, colours: Record<string, Rgb>): string {
@@ -93,14 +98,12 @@ function figure(f: KeySliceFigure, report: CaseReport): string {
   const labels = f.labels.map((l) => `<span class="rid" style="left:${l.xPercent.toFixed(2)}%;top:${l.yPercent.toFixed(2)}%;color:${rgb(l.colour)}">${esc(l.text)}</span>`).join('');
   const o = f.orientation;
   const orient = o ? `<span class="or ol">${o.left}</span><span class="or orr">${o.right}</span><span class="or ot">${o.top}</span><span class="or ob">${o.bottom}</span>` : '';
-  const caption = f.regionIds.length
-    ? f.regionIds
-        .map((id) => {
-          const r = byId.get(id);
-          return r ? `${esc(id)}: ${esc(displayName(report, r.vote.label))} ${pct(r.vote.confidence, 0)}` : esc(id);
-        })
-        .join(' · ')
-    : 'no candidate region on this slice';
+  const shown = f.regionIds.map((id) => byId.get(id)).filter((r): r is RegionReport => r !== undefined);
+  const kept = shown.filter((r) => r.kept).reverse();
+  const ignored = shown.length - kept.length;
+  const parts = kept.map((r) => `${esc(r.id)}: ${esc(shortName(report, r.vote.label))} ${pct(r.vote.confidence, 0)}`);
+  if (ignored > 0) parts.push(`${ignored} ignored region${ignored > 1 ? 's' : ''} (thin boxes)`);
+  const caption = parts.length ? parts.join(' · ') : 'no candidate region on this slice';
   return `<figure><div class="img"><img alt="axial slice ${f.sliceIndex}" width="${f.width}" height="${f.height}" src="data:image/png;base64,${f.png.toString('base64')}">${labels}${orient}</div>
 <figcaption><b>Slice ${f.sliceIndex + 1} of ${report.input.sliceCount}</b> (z = ${f.zMm.toFixed(1)} mm)<br>${caption}</figcaption></figure>`;
 }
@@ -126,20 +129,26 @@ function sliceRange(r: RegionReport): string {
 function regionsSection(report: CaseReport, colours: Record<string, Rgb>): string {
   if (report.regions.length === 0) return `<section class="card"><h2>Candidate regions</h2><p>No candidate regions were found in the lungs.</p></section>`;
   const ordered = [...report.regions].sort((a, b) => Number(b.kept) - Number(a.kept) || b.vote.confidence - a.vote.confidence);
-  const rows = ordered
-    .map((r) => {
+  const row = (r: RegionReport) => {
       const centre = r.patches.find((p) => p.sliceIndex === r.centreSlice) ?? r.patches[Math.floor(r.patches.length / 2)];
       const votes = r.patches
-        .map((p, j) => `<div${j === r.vote.patchIndex ? ' class="chosen"' : ''}>sl. ${p.sliceIndex + 1}: ${classChip(report, p.predictedLabel, colours)} ${pct(p.confidence, 0)}</div>`)
+        .map((p, j) => `<div${j === r.vote.patchIndex ? ' class="chosen"' : ''}>sl. ${p.sliceIndex + 1}: ${classChip(report, p.predictedLabel, colours, true)} ${pct(p.confidence, 0)}</div>`)
         .join('');
-      return `<tr class="${r.kept ? 'kept' : 'dropped'}"><td><b>${esc(r.id)}</b></td><td>${classChip(report, r.vote.label, colours)}<br><span class="small">${pct(r.vote.confidence, 1)}, ${r.vote.rule === 'majority' ? 'majority vote' : 'most confident patch'}${r.kept ? '' : ', ignored'}</span></td>
+      return `<tr class="${r.kept ? 'kept' : 'dropped'}"><td><b>${esc(r.id)}</b></td><td>${classChip(report, r.vote.label, colours, true)}<br><span class="small">${pct(r.vote.confidence, 1)}, ${r.vote.rule === 'majority' ? 'majority vote' : 'most confident patch'}${r.kept ? '' : ', ignored'}</span></td>
 <td>${r.side ? esc(r.side) : '—'}</td><td>${sliceRange(r)}<br><span class="small">centre ${r.centreSlice + 1}</span></td><td class="n">${r.sizeMm.map((v) => v.toFixed(0)).join(' × ')}</td><td class="n">${num(r.volumeMl, 2)}</td><td class="n">${num(centre?.distanceFromEdge, 3)}</td><td class="votes">${votes}</td></tr>`;
-    })
-    .join('\n');
-  return `<section class="card"><h2>Candidate regions (${report.regions.length})</h2>
+  };
+  const head = '<thead><tr><th>Region</th><th>Voted class</th><th>Side</th><th>Slices</th><th>Size x × y × z (mm)</th><th>Volume (mL)</th><th>Distance-from-edge</th><th>Patch votes</th></tr></thead>';
+  const kept = ordered.filter((r) => r.kept);
+  const ignored = ordered.filter((r) => !r.kept);
+  const keptTable = kept.length ? `<table class="regions">${head}<tbody>${kept.map(row).join('\n')}</tbody></table>` : '<p>No region was voted an infection type.</p>';
+  // ignored regions stay one click away: they are evidence too, but not what the reader needs first
+  const ignoredTable = ignored.length
+    ? `<details><summary>${ignored.length} region${ignored.length > 1 ? 's' : ''} voted ${esc(shortName(report, report.classes.irrelevantLabel))} (ignored by the decision)</summary><table class="regions">${head}<tbody>${ignored.map(row).join('\n')}</tbody></table></details>`
+    : '';
+  return `<section class="card"><h2>Candidate regions (${report.regions.length}: ${kept.length} infection-voted, ${ignored.length} ignored)</h2>
 <p class="small">Each region is classified on three axial patches (its centre slice and the two neighbours); the patches vote for the region (§2.6.1): the highlighted patch gave the region's class and confidence. Slice numbers count from 1 in the order of the scan. Distance-from-edge: distance of the centre patch to the lung edge divided by the diagonal of the lungs' bounding rectangle on that slice (§2.5.1).</p>
-<table class="regions"><thead><tr><th>Region</th><th>Voted class</th><th>Side</th><th>Slices</th><th>Size x × y × z (mm)</th><th>Volume (mL)</th><th>Distance-from-edge</th><th>Patch votes</th></tr></thead><tbody>
-${rows}</tbody></table></section>`;
+${keptTable}
+${ignoredTable}</section>`;
 }
 
 function lungSection(report: CaseReport): string {
@@ -206,6 +215,7 @@ figure{margin:0;max-width:100%}figcaption{font-size:13px;margin-top:4px;max-widt
 .rid{position:absolute;font:700 12px/1 system-ui,sans-serif;transform:translateY(-100%);text-shadow:0 0 2px #000,0 0 2px #000;padding-bottom:1px}
 .or{position:absolute;color:#fff;font:700 13px/1 system-ui,sans-serif;text-shadow:0 0 2px #000}
 .ol{left:4px;top:50%}.orr{right:4px;top:50%}.ot{top:4px;left:50%}.ob{bottom:4px;left:50%}
+.regions{width:100%}details{margin-top:8px}summary{cursor:pointer;font-weight:600;color:#374151}
 .cols{display:flex;flex-wrap:wrap;gap:24px}.kv th{width:130px}
 footer{font-size:12px;color:#4b5563;margin:16px 0}
 `;

@@ -100,9 +100,9 @@ function body(seriesDescription: string): CaseReportBody {
   const patch = (z: number, c: number) => ({ sliceIndex: z, probabilities: { covid19: c, other_pneumonia: 0.05, irrelevant: 0.95 - c }, predictedLabel: 'covid19', confidence: c, distanceFromEdge: 0.02 });
   return {
     input: { format: 'synthetic', dimsVoxels: [NX, NY, NZ], spacingMm: [1, 1, 5], sliceCount: NZ, pseudoHu: true, seriesDescription },
-    classes: { ...CLASSES, displayNames: { covid19: 'COVID-19', other_pneumonia: 'Other pneumonia', irrelevant: 'Irrelevant to infection' } },
+    classes: { ...CLASSES, displayNames: { covid19: 'COVID-19 (SARS-CoV-2)', other_pneumonia: 'Other pneumonia', irrelevant: 'Irrelevant to infection' } },
     models: [{ role: 'classifier', id: 'classifier-m2', version: '1.0.0', sha256: 'a'.repeat(64) }],
-    decision: { label: 'covid19', displayName: 'COVID-19', rule: 'single-type', confidence: 0.9, tie: false },
+    decision: { label: 'covid19', displayName: 'COVID-19 (SARS-CoV-2)', rule: 'single-type', confidence: 0.9, tie: false },
     infections: [
       { label: 'covid19', displayName: 'COVID-19', regionCount: 1, noisyOr: 0.9, exportedConfidence: 0.9 },
       { label: 'other_pneumonia', displayName: 'Other pneumonia', regionCount: 0, noisyOr: 0, exportedConfidence: 0 },
@@ -121,6 +121,19 @@ function body(seriesDescription: string): CaseReportBody {
         vote: { label: 'covid19', confidence: 0.9, patchIndex: 1, rule: 'majority' },
         kept: true,
       },
+      {
+        id: 'R2',
+        boxVoxels: { min: [20, 5, 6], max: [22, 7, 6] },
+        boxMm: { min: [20, 5, 30], max: [22, 7, 30] },
+        sizeMm: [3, 3, 5],
+        centreSlice: 6,
+        slicesUsed: [5, 6, 7],
+        volumeMl: 0.04,
+        side: 'left',
+        patches: [5, 6, 7].map((z) => ({ sliceIndex: z, probabilities: { covid19: 0.1, other_pneumonia: 0.1, irrelevant: 0.8 }, predictedLabel: 'irrelevant', confidence: 0.8, distanceFromEdge: 0.1 })),
+        vote: { label: 'irrelevant', confidence: 0.8, patchIndex: 0, rule: 'majority' },
+        kept: false,
+      },
     ],
     lung: {
       right: { volumeMl: 2500, huBands: [{ label: 'aerated', minHu: -950, maxHu: -750, fraction: 0.8 }], involvedPercent: 3.25, thirds: { upper: 0, middle: 9.5, lower: 0.25 } },
@@ -136,7 +149,8 @@ test('the HTML report is self-contained, escaped, and shows decision, regions, l
   const report = createCaseReport(body('<script>alert(1)</script>'), { now: new Date('2024-01-01T00:00:00Z'), toolVersion: '1.2.3' });
   const labels = new Uint32Array(NX * NY * NZ);
   paint(labels, 1, 5, 9, 5, 9, [5, 6, 7]);
-  const fig = renderKeySlice({ volume: volume(), lungMask: null, candidateLabels: labels, regions: [region('R1', 1, 5, 7, 'covid19')], classes: report.classes }, 6);
+  paint(labels, 2, 20, 22, 5, 7, [6]);
+  const fig = renderKeySlice({ volume: volume(), lungMask: null, candidateLabels: labels, regions: [region('R1', 1, 5, 7, 'covid19'), region('R2', 2, 6, 6, 'irrelevant', 20, 22)], classes: report.classes }, 6);
   const html = renderHtmlReport({ report, keySlices: [fig] });
   assert.ok(html.startsWith('<!DOCTYPE html>'));
   // self-contained: nothing fetched, no script
@@ -150,7 +164,13 @@ test('the HTML report is self-contained, escaped, and shows decision, regions, l
   assert.deepEqual(Buffer.from(uri[1], 'base64'), fig.png);
   // decision with its confidence up front, before the warnings and the slices
   const at = (s: string) => html.indexOf(s);
-  assert.match(html, /class="decision infection"><span class="dot"[^>]*><\/span>COVID-19 <span class="conf">confidence 90\.0 %/);
+  assert.match(html, /class="decision infection"><span class="dot"[^>]*><\/span>COVID-19 \(SARS-CoV-2\) <span class="conf">confidence 90\.0 %/);
+  // the caption names the infection-voted regions and counts the ignored ones
+  assert.match(html, /R1: COVID-19 90 % · 1 ignored region \(thin boxes\)<\/figcaption>/);
+  // ignored regions one click away, after the infection-voted ones; tables use the short class names
+  assert.match(html, /Candidate regions \(2: 1 infection-voted, 1 ignored\)/);
+  assert.ok(html.indexOf('<b>R1</b>') < html.indexOf('<details><summary>1 region voted Irrelevant to infection (ignored by the decision)</summary>'));
+  assert.ok(html.indexOf('<details>') < html.indexOf('<b>R2</b>'));
   assert.ok(at('confidence 90.0 %') > 0 && at('confidence 90.0 %') < at('Warnings (1)') && at('Warnings (1)') < at('Key axial slices'));
   assert.equal(html.split(report.notice).length - 1, 2, 'notice at the top and the bottom');
   // region row: slices (1-based), size, volume, distance, the three patch votes with the chosen one
@@ -159,7 +179,7 @@ test('the HTML report is self-contained, escaped, and shows decision, regions, l
   assert.match(html, /5 × 5 × 15/);
   assert.match(html, />0\.30</);
   assert.match(html, />0\.020</);
-  assert.match(html, /class="chosen">sl\. 7: .*COVID-19 90 %/);
+  assert.match(html, /class="chosen">sl\. 7: <span class="dot"[^>]*><\/span>COVID-19 90 %/);
   // lungs: volume, involvement and thirds; the missing left lung is said to be missing
   assert.match(html, />2500</);
   assert.match(html, /<b>3\.3 %<\/b>/);

@@ -32,6 +32,7 @@ export const readers: readonly ReaderEntry[] = [
 ];
 
 export const models: readonly ModelEntry[] = [
+  { id: 'candidates-segmenter', stage: 'candidates', description: 'candidate-region segmenter: 2.5D U-Net lesion probability, thresholded low, 3D components → cubes (paper §2.3, §3.3.2)', onnxPath: 'models/candidates-segmenter.onnx', cardPath: 'models/candidates-segmenter.card.json' },
   { id: 'classifier-m2', stage: 'classifier', description: 'location-attention patch classifier (ResNet-18/256-d + relative distance-from-edge, paper §2.5 M2)', onnxPath: 'models/classifier-m2.onnx', cardPath: 'models/classifier-m2.card.json' },
   { id: 'classifier-m1', stage: 'classifier', description: 'patch classifier without location attention (paper §2.5 M1, ablation)', onnxPath: 'models/classifier-m1.onnx', cardPath: 'models/classifier-m1.card.json' },
 ];

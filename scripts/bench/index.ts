@@ -1,11 +1,11 @@
 import type { Bench } from './types.ts';
 import { ioBench } from './io.ts';
-import { candidatesBench } from './candidates.ts';
+import { lungBench } from './lung.ts';
 import { classifyBench } from './classify.ts';
 
 /** Each area adds its bench here (one import + one entry). Order = order of the table. */
 export const benches: Array<{ name: string; run: Bench }> = [
   { name: 'io', run: ioBench },
-  { name: 'candidates', run: candidatesBench },
+  { name: 'lung', run: lungBench },
   { name: 'classify', run: classifyBench },
 ];

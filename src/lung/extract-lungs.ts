@@ -65,6 +65,8 @@ const GAS_MEAN_HU = -975;
 /** Components smaller than this fraction of the largest are not lungs (esophagus, bowel gas, noise). */
 const MIN_LUNG_FRACTION = 0.03;
 const MIN_LUNG_ML = 0.5;
+/** A further piece joins a lung only when at least this fraction of the largest component. */
+const EXTRA_PIECE_FRACTION = 0.1;
 /** A component with at least this share of its voxels on each side of the midline holds both lungs. */
 const BOTH_SIDES_SHARE = 0.2;
 const MAX_SPLIT_EROSIONS = 10;
@@ -435,13 +437,15 @@ function assignLungs(
   }
   // other large components join the side they lie on (the other lung, or parts of a lung cut off)
   const firstSide = keep.get(first.id);
+  let secondFound = false;
   for (const s of stats.slice(1)) {
-    if (splitByErosion || share >= BOTH_SIDES_SHARE) {
-      keep.set(s.id, sideOf(s));
-      continue;
-    }
     const side = sideOf(s);
-    if (side === firstSide && s.size < 0.25 * first.size && !overlapsZ(s, first)) continue;
+    const joined = splitByErosion || share >= BOTH_SIDES_SHARE;
+    // the other lung may be small (collapse, effusion); extra pieces of a side must be sizeable
+    // and level with the lungs (not a gas pocket or an annotation's hole next to the body)
+    const isOtherLung = !joined && !secondFound && side !== firstSide && overlapsZ(s, first);
+    if (!isOtherLung && (s.size < EXTRA_PIECE_FRACTION * first.size || !overlapsZ(s, first))) continue;
+    if (isOtherLung) secondFound = true;
     keep.set(s.id, side);
   }
   for (let i = 0; i < out.length; i++) {

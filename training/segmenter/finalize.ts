@@ -70,10 +70,21 @@ const runBoth = async (input: CandidateInput): Promise<Record<Gen, CandidateSet>
   learned: await learnedCandidates(input, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold }),
   classical: await classicalCandidates(input),
 });
-interface Pool { lesions: number; hit: number; candidates: number; cases: number; ms: number }
-const newPools = (): Record<Gen, Pool> => ({ learned: { lesions: 0, hit: 0, candidates: 0, cases: 0, ms: 0 }, classical: { lesions: 0, hit: 0, candidates: 0, cases: 0, ms: 0 } });
+interface Pool { lesions: number; hit: number; candidates: number; cases: number; ms: number; coveredFractionSum: number }
+const newPool = (): Pool => ({ lesions: 0, hit: 0, candidates: 0, cases: 0, ms: 0, coveredFractionSum: 0 });
+const newPools = (): Record<Gen, Pool> => ({ learned: newPool(), classical: newPool() });
 const summarise = (p: Record<Gen, Pool>) =>
-  Object.fromEntries(Object.entries(p).map(([g, v]) => [g, { lesions: v.lesions, hit: v.hit, recall: v.lesions ? v.hit / v.lesions : null, candidatesPerCase: v.cases ? v.candidates / v.cases : null, cases: v.cases }]));
+  Object.fromEntries(Object.entries(p).map(([g, v]) => [g, { lesions: v.lesions, hit: v.hit, recall: v.lesions ? v.hit / v.lesions : null, candidatesPerCase: v.cases ? v.candidates / v.cases : null, meanLungFractionInCandidates: v.cases ? v.coveredFractionSum / v.cases : null, cases: v.cases }]));
+/** Share of lung voxels inside some candidate: recall is cheap when candidates cover everything. */
+function lungFractionCovered(labels: Uint32Array, lungMask: Uint8Array): number {
+  let lung = 0, covered = 0;
+  for (let i = 0; i < lungMask.length; i++) {
+    if (lungMask[i] === 0) continue;
+    lung++;
+    if (labels[i] !== 0) covered++;
+  }
+  return lung > 0 ? covered / lung : 0;
+}
 async function lesionEval(pool: Record<Gen, Pool>, volume: Volume, lungMask: Uint8Array, truth: Uint8Array, minLesionVoxels: number) {
   for (const g of ['learned', 'classical'] as const) {
     const t0 = performance.now();
@@ -84,6 +95,7 @@ async function lesionEval(pool: Record<Gen, Pool>, volume: Volume, lungMask: Uin
     pool[g].candidates += set.candidates.length;
     pool[g].cases++;
     pool[g].ms += performance.now() - t0;
+    pool[g].coveredFractionSum += lungFractionCovered(set.labels, lungMask);
   }
 }
 
@@ -171,7 +183,7 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
       }
       const both = await runBoth({ volume, lungMask });
       md[c] = Object.fromEntries(
-        (['learned', 'classical'] as const).map((g) => [g, { candidates: both[g].candidates.length, ms: Math.round(Object.values(both[g].timingsMs).reduce((x, y) => x + y, 0)), ...sliceRecall({ infected, candidates: both[g].labels, dims: volume.dims }) }]),
+        (['learned', 'classical'] as const).map((g) => [g, { candidates: both[g].candidates.length, lungFractionInCandidates: lungFractionCovered(both[g].labels, lungMask), ms: Math.round(Object.values(both[g].timingsMs).reduce((x, y) => x + y, 0)), ...sliceRecall({ infected, candidates: both[g].labels, dims: volume.dims }) }]),
       );
       log(`recall: COVID-CT-MD ${c} done`);
     }

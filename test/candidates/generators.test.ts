@@ -136,3 +136,17 @@ test('learned generator with a passed-in predictor: low threshold, lung-restrict
   for (let i = 0; i < lungMask.length; i++) if (!lungMask[i]) assert.equal(low.labels[i], 0);
   assert.deepEqual(low.dims, volume.dims);
 });
+
+test('classical generator on the chest phantom (vessel tree, airways, GGO and consolidation): every lesion is hit', async () => {
+  const { makeChestPhantom } = await import('../../src/phantom/chest-phantom.ts');
+  const { lesionRecall } = await import('../../src/candidates/candidate-recall.ts');
+  const ph = makeChestPhantom({ size: [160, 160], slices: 48, seed: 2 });
+  const lungMask = Uint8Array.from(ph.lungLabels, (v) => (v ? 1 : 0));
+  const r = await classicalCandidates({ volume: ph.volume, lungMask });
+  const truth = Uint8Array.from(ph.lesionLabels, (v) => (v ? 1 : 0));
+  const rec = lesionRecall({ truth, candidates: r.labels, dims: ph.volume.dims });
+  assert.equal(rec.lesions, ph.lesions.filter((l) => l.voxels > 0).length);
+  assert.equal(rec.recall, 1, `missed lesions of ${rec.missedSizes.join(', ')} voxels`);
+  // the vessel tree must not turn into dozens of candidates
+  assert.ok(r.candidates.length <= 3 * rec.lesions, `${r.candidates.length} candidates for ${rec.lesions} lesions`);
+});

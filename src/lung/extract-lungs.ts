@@ -290,22 +290,28 @@ function downsample(volume: Volume, f: number, cx: number, cy: number): Float32A
     for (let i = 0; i < out.length; i++) out[i] = src[i];
     return out;
   }
-  const xmap = new Int32Array(nx);
-  for (let x = 0; x < nx; x++) xmap[x] = Math.floor(x / f);
-  const count = new Float32Array(cx * cy);
-  for (let y = 0; y < ny; y++) {
-    const by = Math.floor(y / f);
-    for (let x = 0; x < nx; x++) count[xmap[x] + cx * by]++;
-  }
+  const rowSum = new Float64Array(cx);
   for (let z = 0; z < nz; z++) {
-    const cbase = cx * cy * z;
     const fbase = nx * ny * z;
-    for (let y = 0; y < ny; y++) {
-      const orow = cbase + cx * Math.floor(y / f);
-      const irow = fbase + nx * y;
-      for (let x = 0; x < nx; x++) out[orow + xmap[x]] += src[irow + x];
+    for (let by = 0; by < cy; by++) {
+      rowSum.fill(0);
+      const y0 = by * f;
+      const y1 = Math.min(ny, y0 + f);
+      for (let y = y0; y < y1; y++) {
+        let i = fbase + nx * y;
+        // whole blocks, then the partial last one
+        let bx = 0;
+        for (let x = 0; x + f <= nx; x += f, bx++) {
+          let s = 0;
+          for (let k = 0; k < f; k++) s += src[i++];
+          rowSum[bx] += s;
+        }
+        for (let x = bx * f; x < nx; x++) rowSum[bx] += src[i++];
+      }
+      const obase = cx * (by + cy * z);
+      const rows = y1 - y0;
+      for (let bx = 0; bx < cx; bx++) out[obase + bx] = rowSum[bx] / (rows * (Math.min(nx, (bx + 1) * f) - bx * f));
     }
-    for (let i = 0; i < cx * cy; i++) out[cbase + i] /= count[i];
   }
   return out;
 }
@@ -581,17 +587,22 @@ function upsample(volume: Volume, labels: Uint8Array, allowed: Uint8Array, hu: F
     for (let y = 0; y < ny; y++) {
       const crow = cx * Math.floor(y / f);
       const frow = foff + nx * y;
-      for (let x = 0; x < nx; x++) {
-        const c = crow + Math.floor(x / f);
+      for (let bx = 0; bx < cx; bx++) {
+        const c = crow + bx;
         const e = edge[c];
         const l = labels[coff + c];
+        const x0 = bx * f;
+        const x1 = Math.min(nx, x0 + f);
         if (e === 0) {
-          out[frow + x] = l;
+          if (l !== 0) for (let x = x0; x < x1; x++) out[frow + x] = l;
           continue;
         }
-        const aerated = src[frow + x] < threshold;
-        if (l !== 0) out[frow + x] = aerated || hu[coff + c] >= threshold ? l : 0;
-        else out[frow + x] = aerated && e > 1 ? e - 1 : 0;
+        const denseBlock = hu[coff + c] >= threshold;
+        for (let x = x0; x < x1; x++) {
+          const aerated = src[frow + x] < threshold;
+          if (l !== 0) out[frow + x] = aerated || denseBlock ? l : 0;
+          else out[frow + x] = aerated && e > 1 ? e - 1 : 0;
+        }
       }
     }
   }

@@ -38,4 +38,8 @@ export const models: readonly ModelEntry[] = [
 ];
 
 export const outputFormats: readonly OutputFormatEntry[] = [
+  { id: 'report-json', description: 'validated case report, schema in src/core/report-schema.ts (ctscreen screen --out)', fileName: 'report.json' },
+  { id: 'report-html', description: 'self-contained HTML report for a clinician: decision, key slices, regions, lungs (src/report/html-report.ts)', fileName: 'report.html' },
+  { id: 'candidate-mask', description: 'candidate regions as NIfTI labels on the input grid, k = region Rk (src/report/write-outputs.ts)', fileName: 'candidates.nii.gz' },
+  { id: 'lung-mask', description: 'lung mask as NIfTI on the input grid, 1 right / 2 left (src/report/write-outputs.ts)', fileName: 'lungs.nii.gz' },
 ];

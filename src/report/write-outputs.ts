@@ -13,13 +13,21 @@ import { InputError } from '../core/errors.ts';
 import { validateCaseReport, type CaseReport } from '../core/report-schema.ts';
 import { sameGrid, type Volume } from '../core/volume.ts';
 import { writeNifti } from '../io/nifti.ts';
+import { outputFormats } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { renderKeySlice, type OverlayRegion } from './key-slices.ts';
 
-export const REPORT_JSON = 'report.json';
-export const REPORT_HTML = 'report.html';
-export const CANDIDATE_MASK_NIFTI = 'candidates.nii.gz';
-export const LUNG_MASK_NIFTI = 'lungs.nii.gz';
+function outputFileName(id: string): string {
+  const entry = outputFormats.find((f) => f.id === id);
+  if (!entry) throw new Error(`output format '${id}' is not in the registry (src/registry.ts)`);
+  return entry.fileName;
+}
+
+/** File names come from the registry's output formats (STYLE §5). */
+export const REPORT_JSON = outputFileName('report-json');
+export const REPORT_HTML = outputFileName('report-html');
+export const CANDIDATE_MASK_NIFTI = outputFileName('candidate-mask');
+export const LUNG_MASK_NIFTI = outputFileName('lung-mask');
 
 /** What the report writer needs of a screening's artifacts (pipeline/screen.ts ScreenArtifacts fits). */
 export interface ReportArtifacts {

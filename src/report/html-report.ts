@@ -69,6 +69,8 @@ function classChip(report: CaseReport, label: string, colours: Record<string, Rg
 function decisionSection(report: CaseReport, colours: Record<string, Rgb>): string {
   const d = report.decision;
   const kept = report.regions.filter((r) => r.kept).length;
+  // softmax of probabilities in [0, 1] (eq. 2): the top share is at most e / (e + k − 1) for k types
+  const typesWithEvidence = report.infections.filter((s) => s.noisyOr > 0).length;
   const headline =
     d.label === NO_INFECTION_FOUND
       ? `<div class="decision none">${esc(d.displayName)}</div>`
@@ -82,7 +84,7 @@ function decisionSection(report: CaseReport, colours: Record<string, Rgb>): stri
   return `<section class="card">
 <h2>Screening result</h2>
 ${headline}
-<p class="why">${esc(RULE_TEXT[d.rule])}${d.tie ? ' — <b>tie</b>: several types had exactly the same probability; the first in the model\'s class list is shown' : ''}.
+<p class="why">${esc(RULE_TEXT[d.rule])}${d.rule === 'softmax' ? ` — with ${typesWithEvidence} types in play a confidence cannot exceed ${pct(Math.E / (Math.E + typesWithEvidence - 1))}, so compare the Noisy-OR P column too` : ''}${d.tie ? ' — <b>tie</b>: several types had exactly the same probability; the first in the model\'s class list is shown' : ''}.
 ${report.regions.length} candidate region(s) were classified; ${kept} were voted an infection type and ${report.regions.length - kept} were voted ${esc(displayName(report, report.classes.irrelevantLabel))} and ignored (§2.6.1).</p>
 <table class="types"><thead><tr><th>Infection type</th><th>Regions</th><th>Noisy-OR P</th><th>Reported confidence</th></tr></thead><tbody>${rows}</tbody></table>
 </section>`;

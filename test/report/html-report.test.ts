@@ -201,3 +201,14 @@ test('a no-infection report says so without a confidence, and an empty region li
   assert.match(html, /No lung measurements/);
   assert.doesNotMatch(html, /Key axial slices/);
 });
+
+test('a softmax decision says how high its confidence can go (e / (e + 1) = 73.1 % for two types)', () => {
+  const b = body('x');
+  b.decision = { ...b.decision, rule: 'softmax', confidence: 0.55 };
+  b.infections = [
+    { ...b.infections[0], noisyOr: 0.9, exportedConfidence: 0.55 },
+    { ...b.infections[1], regionCount: 0, noisyOr: 0.7, exportedConfidence: 0.45 },
+  ];
+  const html = renderHtmlReport({ report: createCaseReport(b), keySlices: [] });
+  assert.match(html, /with 2 types in play a confidence cannot exceed 73\.1 %/);
+});

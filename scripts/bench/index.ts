@@ -3,6 +3,7 @@ import { ioBench } from './io.ts';
 import { lungBench } from './lung.ts';
 import { candidatesBench } from './candidates.ts';
 import { classifyBench } from './classify.ts';
+import { pipelineBench } from './pipeline.ts';
 
 /** Each area adds its bench here (one import + one entry). Order = order of the table. */
 export const benches: Array<{ name: string; run: Bench }> = [
@@ -10,4 +11,5 @@ export const benches: Array<{ name: string; run: Bench }> = [
   { name: 'lung', run: lungBench },
   { name: 'candidates', run: candidatesBench },
   { name: 'classify', run: classifyBench },
+  { name: 'pipeline', run: pipelineBench },
 ];

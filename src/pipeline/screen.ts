@@ -104,14 +104,17 @@ function sideOf(lungMask: Uint8Array, labels: Uint32Array, value: number, box: {
   return right >= SIDE_SHARE * n ? 'right' : left >= SIDE_SHARE * n ? 'left' : 'both';
 }
 
-function modelRefs(models: ScreeningModels, candidates: CandidateSet | null, mode: CandidateGeneratorId, toolVersion: string): ModelRef[] {
+/** Id the report gives the classical candidate generator (src/candidates/classical.ts). */
+export const CLASSICAL_CANDIDATES_ID = 'classical-hu-bands';
+
+function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVersion: string): ModelRef[] {
   const c = models.classifier.card;
   const refs: ModelRef[] = [{ role: 'lung', id: 'ctscreen-lung-extraction', version: toolVersion }];
   if (mode === 'learned' && models.segmenter) {
     const s = models.segmenter.card;
     refs.push({ role: 'candidates', id: s.id, version: s.version, sha256: s.onnx.sha256 });
   } else {
-    refs.push({ role: 'candidates', id: `classical-${candidates?.generator ?? mode}`, version: toolVersion });
+    refs.push({ role: 'candidates', id: CLASSICAL_CANDIDATES_ID, version: toolVersion });
   }
   refs.push({ role: 'classifier', id: c.id, version: c.version, sha256: c.onnx.sha256 });
   return refs;
@@ -214,7 +217,7 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
       {
         input: describeInput(volume),
         classes: reportClasses(spec),
-        models: modelRefs(models, candidates, options.candidates, toolVersion),
+        models: modelRefs(models, options.candidates, toolVersion),
         decision: parts.decision,
         infections: parts.infections,
         regions,

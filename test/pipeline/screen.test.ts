@@ -33,6 +33,7 @@ test('a COVID-like phantom is screened end to end into a valid report whose part
   assert.deepEqual(report.regions.map((r) => r.vote.label), again.votes.map((v) => v.label));
   assert.equal(report.decision.label, again.decision.label);
   assert.equal(report.decision.label, 'covid19');
+  assert.deepEqual(report.models.map((m) => [m.role, m.id]), [['lung', 'ctscreen-lung-extraction'], ['candidates', 'classical-hu-bands'], ['classifier', 'stub-classifier']]);
   // artifacts: candidate labels on the volume grid, one label value per region, region volume = its voxels
   const voxelMl = ph.volume.spacingMm[0] * ph.volume.spacingMm[1] * ph.volume.spacingMm[2] / 1000;
   assert.ok(artifacts.candidateLabels && artifacts.candidateLabels.length === ph.volume.data.length);

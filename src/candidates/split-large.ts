@@ -1,0 +1,192 @@
+/**
+ * Large candidate regions → focus-sized sub-cubes (§2.2, §2.4). The paper's cubes are foci of
+ * infection, a few centimetres across; the classifier sees the cube's centre axial slice cropped to
+ * the cube's box. A lung-sized HU-band component (confluent ground glass, or ground glass fused
+ * with vessels) would otherwise become one patch showing a whole lung, at one slice — measured on
+ * COVID-CT-MD P001 / cap001, where the largest classical components span 110–165 mm in-plane.
+ *
+ * Each candidate whose voxel box is longer than `maxSideMm` along any axis is tiled: the box is cut
+ * into ceil(side / maxSideMm) equal parts along each such axis, and every tile holding at least
+ * `minTileMl` of the component's voxels becomes its own candidate, with the tight box of those
+ * voxels, its own centroid and centre slice. Component voxels in dropped tiles are removed from
+ * the label volume (they are fringes smaller than the smallest candidate a generator keeps).
+ *
+ *   splitLargeCandidates(set, options): CandidateSet
+ */
+import type { Box3, Vec3, Volume } from '../core/volume.ts';
+import { boxToMm } from './components-to-candidates.ts';
+import type { Candidate, CandidateSet } from './types.ts';
+
+/** ≈ the size of a large focus / a segment's width: one patch still shows a recognisable lesion pattern. */
+export const DEFAULT_MAX_SIDE_MM = 50;
+/** A tile with less of the component than this is a fringe, not a focus (= CLASSICAL_MIN_VOLUME_ML). */
+export const DEFAULT_MIN_TILE_ML = 0.2;
+const MM3_PER_ML = 1000;
+
+export interface SplitLargeOptions {
+  /** Grid of the label volume (dims, spacing; origin and direction for the mm boxes). */
+  grid: Pick<Volume, 'dims' | 'originMm' | 'spacingMm' | 'direction'>;
+  /** Longest allowed side of a candidate's box along each voxel axis, mm (default DEFAULT_MAX_SIDE_MM). */
+  maxSideMm?: number;
+  /** Tiles with fewer component voxels than this are dropped, mL (default DEFAULT_MIN_TILE_ML). */
+  minTileMl?: number;
+  /** Keep at most this many candidates after splitting, largest first (default all). */
+  maxCandidates?: number;
+}
+
+interface Piece {
+  /** Old candidate this piece came from. */
+  parent: Candidate;
+  /** Tile index within the parent (0 for unsplit candidates). */
+  tile: number;
+  count: number;
+  min: [number, number, number];
+  max: [number, number, number];
+  sum: [number, number, number];
+  /** Voxels per slice of the tile's z range (for a centre slice that holds the piece). */
+  perSlice: Int32Array | null;
+  zFrom: number;
+}
+
+/** Tiles per axis and the voxel start of each tile along it (equal parts of the box). */
+function tiling(lo: number, hi: number, spacingMm: number, maxSideMm: number): number[] {
+  const n = hi - lo + 1;
+  const parts = Math.max(1, Math.ceil((n * spacingMm) / maxSideMm - 1e-9));
+  const starts: number[] = [];
+  for (let k = 0; k < parts; k++) starts.push(lo + Math.floor((k * n) / parts));
+  return starts;
+}
+
+/** Index of the tile that holds coordinate v (starts ascending). */
+function tileOf(starts: readonly number[], v: number): number {
+  let k = starts.length - 1;
+  while (k > 0 && v < starts[k]) k--;
+  return k;
+}
+
+/** Splits candidates larger than maxSideMm into sub-cubes; see the file header. Pure: `set` is not changed. */
+export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptions): CandidateSet {
+  const { grid } = options;
+  const maxSideMm = options.maxSideMm ?? DEFAULT_MAX_SIDE_MM;
+  const minTileMl = options.minTileMl ?? DEFAULT_MIN_TILE_ML;
+  if (!(maxSideMm > 0)) throw new RangeError(`maxSideMm must be > 0, got ${maxSideMm}`);
+  const [nx, ny] = grid.dims;
+  const sp = grid.spacingMm;
+  const voxelMl = (sp[0] * sp[1] * sp[2]) / MM3_PER_ML;
+  const minTileVoxels = Math.max(1, Math.ceil(minTileMl / voxelMl - 1e-9));
+  const labels = set.labels;
+
+  const pieces: Piece[] = [];
+  // per old id: tiling, or null when the candidate stays whole; and the piece index of each tile (-1 dropped)
+  const splitOf = new Map<number, { starts: number[][]; pieceOfTile: Int32Array }>();
+  let splitCount = 0;
+  let droppedTiles = 0;
+  for (const c of set.candidates) {
+    const b = c.boxVoxels;
+    const starts = [0, 1, 2].map((a) => tiling(b.min[a], b.max[a], sp[a], maxSideMm));
+    const tiles = starts[0].length * starts[1].length * starts[2].length;
+    if (tiles === 1) {
+      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], perSlice: null, zFrom: b.min[2] });
+      continue;
+    }
+    splitCount++;
+    const acc: Piece[] = [];
+    for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], perSlice: new Int32Array(b.max[2] - b.min[2] + 1), zFrom: b.min[2] });
+    const [tx, ty] = [starts[0].length, starts[1].length];
+    for (let z = b.min[2]; z <= b.max[2]; z++) {
+      const tz = tileOf(starts[2], z);
+      for (let y = b.min[1]; y <= b.max[1]; y++) {
+        const tyz = tx * (tileOf(starts[1], y) + ty * tz);
+        let i = b.min[0] + nx * (y + ny * z);
+        for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
+          if (labels[i] !== c.id) continue;
+          const p = acc[tileOf(starts[0], x) + tyz];
+          p.count++;
+          if (x < p.min[0]) p.min[0] = x;
+          if (x > p.max[0]) p.max[0] = x;
+          if (y < p.min[1]) p.min[1] = y;
+          if (y > p.max[1]) p.max[1] = y;
+          if (z < p.min[2]) p.min[2] = z;
+          if (z > p.max[2]) p.max[2] = z;
+          p.sum[0] += x;
+          p.sum[1] += y;
+          p.sum[2] += z;
+          p.perSlice![z - b.min[2]]++;
+        }
+      }
+    }
+    const pieceOfTile = new Int32Array(tiles).fill(-1);
+    acc.forEach((p, t) => {
+      if (p.count >= minTileVoxels) {
+        pieceOfTile[t] = pieces.length;
+        pieces.push(p);
+      } else if (p.count > 0) droppedTiles++;
+    });
+    splitOf.set(c.id, { starts, pieceOfTile });
+  }
+
+  // largest first, ties in input order (deterministic), as the generators order their ids
+  const order = pieces.map((_, k) => k).sort((a, b) => pieces[b].count - pieces[a].count || a - b);
+  const warnings = [...set.warnings];
+  if (options.maxCandidates !== undefined && order.length > options.maxCandidates) {
+    warnings.push(`${order.length} candidates after splitting large regions; kept the ${options.maxCandidates} largest`);
+    order.length = options.maxCandidates;
+  }
+  const newIdOfPiece = new Int32Array(pieces.length);
+  order.forEach((k, rank) => (newIdOfPiece[k] = rank + 1));
+  const wholeNewId = new Map<number, number>();
+  pieces.forEach((p, k) => {
+    if (!splitOf.has(p.parent.id)) wholeNewId.set(p.parent.id, newIdOfPiece[k]);
+  });
+
+  const out = new Uint32Array(labels.length);
+  for (const c of set.candidates) {
+    const b = c.boxVoxels;
+    const s = splitOf.get(c.id);
+    const whole = wholeNewId.get(c.id) ?? 0;
+    for (let z = b.min[2]; z <= b.max[2]; z++) {
+      const tz = s ? tileOf(s.starts[2], z) : 0;
+      for (let y = b.min[1]; y <= b.max[1]; y++) {
+        const tyz = s ? s.starts[0].length * (tileOf(s.starts[1], y) + s.starts[1].length * tz) : 0;
+        let i = b.min[0] + nx * (y + ny * z);
+        for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
+          if (labels[i] !== c.id) continue;
+          if (!s) out[i] = whole;
+          else {
+            const k = s.pieceOfTile[tileOf(s.starts[0], x) + tyz];
+            out[i] = k < 0 ? 0 : newIdOfPiece[k];
+          }
+        }
+      }
+    }
+  }
+
+  const candidates: Candidate[] = order.map((k, rank) => {
+    const p = pieces[k];
+    if (!p.perSlice) return { ...p.parent, id: rank + 1 };
+    const boxVoxels: Box3 = { min: [p.min[0], p.min[1], p.min[2]], max: [p.max[0], p.max[1], p.max[2]] };
+    // the box centre slice, or the nearest slice that holds some of the piece (a tile may cut a
+    // component into parts that skip slices)
+    const mid = Math.round((p.min[2] + p.max[2]) / 2);
+    let centre = mid;
+    for (let d = 0; d <= p.max[2] - p.min[2]; d++) {
+      if (mid - d >= p.min[2] && p.perSlice[mid - d - p.zFrom] > 0) { centre = mid - d; break; }
+      if (mid + d <= p.max[2] && p.perSlice[mid + d - p.zFrom] > 0) { centre = mid + d; break; }
+    }
+    const c: Candidate = {
+      id: rank + 1,
+      boxVoxels,
+      boxMm: boxToMm(grid, boxVoxels),
+      centroidVoxel: [p.sum[0] / p.count, p.sum[1] / p.count, p.sum[2] / p.count] as Vec3,
+      centreSliceZ: centre,
+      voxelCount: p.count,
+      volumeMl: p.count * voxelMl,
+    };
+    // the probability map is not at hand here: a tile reports its parent component's values
+    if (p.parent.meanProbability !== undefined) c.meanProbability = p.parent.meanProbability;
+    if (p.parent.maxProbability !== undefined) c.maxProbability = p.parent.maxProbability;
+    return c;
+  });
+  if (splitCount > 0) warnings.push(`${splitCount} candidate region(s) larger than ${maxSideMm} mm split into ${pieces.length - (set.candidates.length - splitCount)} sub-cubes (${droppedTiles} fringe tile(s) under ${minTileMl} mL dropped)`);
+  return { ...set, candidates, labels: out, warnings };
+}

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { splitLargeCandidates } from '../candidates/split-large.ts';
 import type { CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import type { ClassSpec } from '../core/classes.ts';
 import { ModelError, ScreeningError } from '../core/errors.ts';
@@ -177,7 +178,8 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
     warnings.push(`NO LUNGS FOUND — nothing was screened, so the result 'no infection found' says nothing about this patient. ${lungs.message}`);
   } else {
     warnings.push(...lungs.warnings);
-    candidates = await stage('candidates', () => findCandidates({ volume, lungMask: lungs.mask, mode: options.candidates, models, maxCandidates }), (c) => `${c.candidates.length} regions`);
+    // lung-sized components become ≤ 50 mm sub-cubes, so each patch shows a focus, not a whole lung (§2.2)
+    candidates = await stage('candidates', async () => splitLargeCandidates(await findCandidates({ volume, lungMask: lungs.mask, mode: options.candidates, models, maxCandidates }), { grid: volume, maxCandidates }), (c) => `${c.candidates.length} regions`);
     warnings.push(...candidates.warnings);
     const set = candidates;
     if (set.candidates.length === 0) {

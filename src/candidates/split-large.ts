@@ -8,7 +8,7 @@
  * Each candidate whose voxel box is longer than `maxSideMm` along any axis is tiled: the box is cut
  * into ceil(side / maxSideMm) equal parts along each such axis, and every tile holding at least
  * `minTileMl` of the component's voxels becomes its own candidate, with the tight box of those
- * voxels, its own centroid and centre slice. Component voxels in dropped tiles are removed from
+ * voxels, its own centroid and centre slice (the tight box's middle slice, where patches are cut). Component voxels in dropped tiles are removed from
  * the label volume (they are fringes smaller than the smallest candidate a generator keeps).
  *
  *   splitLargeCandidates(set, options): CandidateSet
@@ -43,9 +43,8 @@ interface Piece {
   min: [number, number, number];
   max: [number, number, number];
   sum: [number, number, number];
-  /** Voxels per slice of the tile's z range (for a centre slice that holds the piece). */
-  perSlice: Int32Array | null;
-  zFrom: number;
+  /** False for a candidate kept whole. */
+  tiled: boolean;
 }
 
 /** Tiles per axis and the voxel start of each tile along it (equal parts of the box). */
@@ -86,12 +85,12 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     const starts = [0, 1, 2].map((a) => tiling(b.min[a], b.max[a], sp[a], maxSideMm));
     const tiles = starts[0].length * starts[1].length * starts[2].length;
     if (tiles === 1) {
-      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], perSlice: null, zFrom: b.min[2] });
+      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], tiled: false });
       continue;
     }
     splitCount++;
     const acc: Piece[] = [];
-    for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], perSlice: new Int32Array(b.max[2] - b.min[2] + 1), zFrom: b.min[2] });
+    for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], tiled: true });
     const [tx, ty] = [starts[0].length, starts[1].length];
     for (let z = b.min[2]; z <= b.max[2]; z++) {
       const tz = tileOf(starts[2], z);
@@ -111,7 +110,6 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
           p.sum[0] += x;
           p.sum[1] += y;
           p.sum[2] += z;
-          p.perSlice![z - b.min[2]]++;
         }
       }
     }
@@ -163,16 +161,11 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
 
   const candidates: Candidate[] = order.map((k, rank) => {
     const p = pieces[k];
-    if (!p.perSlice) return { ...p.parent, id: rank + 1 };
+    if (!p.tiled) return { ...p.parent, id: rank + 1 };
     const boxVoxels: Box3 = { min: [p.min[0], p.min[1], p.min[2]], max: [p.max[0], p.max[1], p.max[2]] };
-    // the box centre slice, or the nearest slice that holds some of the piece (a tile may cut a
-    // component into parts that skip slices)
-    const mid = Math.round((p.min[2] + p.max[2]) / 2);
-    let centre = mid;
-    for (let d = 0; d <= p.max[2] - p.min[2]; d++) {
-      if (mid - d >= p.min[2] && p.perSlice[mid - d - p.zFrom] > 0) { centre = mid - d; break; }
-      if (mid + d <= p.max[2] && p.perSlice[mid + d - p.zFrom] > 0) { centre = mid + d; break; }
-    }
+    // the box centre slice, as the patch extractor cuts it (§2.2); a tile's part of a component is
+    // usually connected across its z range, so this slice holds some of it
+    const centre = Math.round((p.min[2] + p.max[2]) / 2);
     const c: Candidate = {
       id: rank + 1,
       boxVoxels,

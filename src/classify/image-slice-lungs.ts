@@ -1,31 +1,28 @@
 /**
- * Provisional lung mask + relative distance-from-edge (§2.5.1) for the dataset exporter, built on
- * src/lung's 2-D primitives while the lung stage's `extractLungs` is still being written. Screening
- * uses the lung stage; this adapter exists so the classifier can be trained now, and is to be
- * replaced by `extractLungs` + `relativeDistanceFromEdge` once they land (issue 5 report).
+ * Lung mask of one body-cropped 8-bit COVID-SemiSeg slice, for the dataset exporter only.
  *
- * Per axial slice: pixels below LUNG_AIR_MAX_HU that are not connected to the image border (outside
- * air), the largest components kept, holes (vessels) filled.
+ * Why not the lung stage: `extractLungs` finds the body as everything enclosed by outside air, and
+ * COVID-SemiSeg slices are cropped to the body, so it finds no lungs on most of them (measured on
+ * the first 40 files of each folder: 24 of 40 MedSeg doctor slices and 40 of 40 pseudo-label
+ * slices throw NO_LUNGS). Screening never sees such slices (it reads whole CT series), so this mask
+ * serves only to place irrelevant boxes and the distance-from-edge of COVID-SemiSeg patches; the
+ * distance itself is the lung stage's (`volumeEdgeDistance`), the one screening uses.
+ *
+ * Per slice: pixels below LUNG_AIR_MAX_HU not connected to the image border (outside air), the
+ * largest components kept, holes (vessels, lesions) filled.
  */
-import { squaredEdt2d } from '../lung/distance-transform.ts';
 import { fillHoles2d, floodFromBorder2d, label2d } from '../lung/morphology.ts';
 import type { Volume } from '../core/volume.ts';
 
-/** Aerated lung is below about −400 HU; soft tissue and consolidation are above. */
+/** Aerated lung is below about −400 HU (the lung stage's air threshold); soft tissue and consolidation are above. */
 export const LUNG_AIR_MAX_HU = -400;
 /** A lung component smaller than this on a slice is noise (trachea fragments, bowel gas), mm². */
 export const MIN_LUNG_COMPONENT_MM2 = 150;
 /** Two lungs, at most a few pieces each near apex / base. */
 const MAX_COMPONENTS_PER_SLICE = 4;
 
-export interface SliceLungs {
-  /** 1 = lung, zyx order. */
-  mask: Uint8Array;
-  /** Relative distance-from-edge at a voxel (x, y continuous; z a slice); 0 outside the lungs. */
-  distanceAt: (x: number, y: number, z: number) => number;
-}
-
-export function provisionalLungs(volume: Volume): SliceLungs {
+/** 1 = lung, zyx order, on the slice's grid. */
+export function imageSliceLungMask(volume: Volume): Uint8Array {
   const [nx, ny, nz] = volume.dims;
   const plane = nx * ny;
   const [sx, sy] = volume.spacingMm;
@@ -46,33 +43,5 @@ export function provisionalLungs(volume: Volume): SliceLungs {
     for (let i = 0; i < plane; i++) mask[base + i] = keep[cc.labels[i]];
     fillHoles2d(mask, nx, ny, 1, base);
   }
-  // Per-slice distance maps and bounding-box diagonals are computed on first use.
-  const dist = new Map<number, { edt: Float64Array | Float32Array; diag: number }>();
-  const sliceDistance = (z: number) => {
-    let d = dist.get(z);
-    if (!d) {
-      const m = mask.subarray(z * plane, (z + 1) * plane);
-      let x0 = nx, x1 = -1, y0 = ny, y1 = -1;
-      for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) if (m[y * nx + x]) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-      const diag = x1 < 0 ? 0 : Math.hypot((x1 - x0 + 1) * sx, (y1 - y0 + 1) * sy);
-      d = { edt: squaredEdt2d(m, nx, ny, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true }), diag };
-      dist.set(z, d);
-    }
-    return d;
-  };
-  const distanceAt = (x: number, y: number, z: number) => {
-    const xi = Math.round(x);
-    const yi = Math.round(y);
-    if (xi < 0 || yi < 0 || xi >= nx || yi >= ny || z < 0 || z >= nz) return 0;
-    const d = sliceDistance(z);
-    if (d.diag === 0) return 0;
-    const sq = d.edt[yi * nx + xi];
-    return Number.isFinite(sq) ? Math.sqrt(sq) / d.diag : 0;
-  };
-  return { mask, distanceAt };
+  return mask;
 }

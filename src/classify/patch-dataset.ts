@@ -4,14 +4,19 @@
  *
  *   exportPatchDataset(options): Promise<PatchExportResult>
  *
+ * Lungs and candidates of the CT volumes come from the stages screening uses: `extractLungs` +
+ * `volumeEdgeDistance` (src/lung), the classical generator (the one screening falls back to while no
+ * segmenter model is registered) and `splitLargeCandidates` (≤ 50 mm sub-cubes), so training
+ * patches are cut exactly as screening cuts them.
+ *
  * Label policy (what the public data offers; see LABEL_POLICY, copied into the index and the cards):
  * - covid19: COVID-SemiSeg infection-mask components (50 doctor slices + the 1600 model-made pseudo
- *   label slices, whose diagnosis is certain but whose mask outlines are a model's) and provisional
- *   candidates of COVID-CT-MD P001 lying wholly on its infected slices;
- * - other_pneumonia: provisional candidates of COVID-CT-MD cap001 (the only CAP patient) wholly on
- *   its infected slices, and the 3-D lesion components of the 3 TB volumes;
- * - irrelevant: lung boxes away from every mask (COVID-SemiSeg, TB) and candidates wholly on
- *   uninfected slices (P001, cap001, normal001).
+ *   label slices, whose diagnosis is certain but whose mask outlines are a model's) and candidate
+ *   sub-cubes of COVID-CT-MD P001 whose patch slices are all labelled infected;
+ * - other_pneumonia: the same for COVID-CT-MD cap001 (the only CAP patient), and the 2-D lesion
+ *   components of the 3 TB volumes;
+ * - irrelevant: lung boxes away from every mask (COVID-SemiSeg, TB) and candidate sub-cubes wholly
+ *   on uninfected slices (P001, cap001, normal001).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -21,13 +26,17 @@ import sharp from 'sharp';
 import type { ClassSpec } from '../core/classes.ts';
 import { InputError } from '../core/errors.ts';
 import { patientToVoxel, type Box3, type Volume } from '../core/volume.ts';
+import { classicalCandidates } from '../candidates/classical.ts';
 import { labelComponents3d, componentStats } from '../candidates/connected-components.ts';
+import { DEFAULT_MAX_SIDE_MM, splitLargeCandidates } from '../candidates/split-large.ts';
 import { readImageAsPseudoHu } from '../io/image-stack.ts';
 import { readNifti } from '../io/nifti.ts';
 import { readVolume } from '../io/read.ts';
+import { volumeEdgeDistance } from '../lung/distance-from-edge.ts';
+import { extractLungs } from '../lung/extract-lungs.ts';
 import { label2d } from '../lung/morphology.ts';
 import { cutPatch, cropSideMm } from './extract-patches.ts';
-import { provisionalLungs } from './lung-adapter.ts';
+import { imageSliceLungMask } from './image-slice-lungs.ts';
 import { makeGroupSplit, seededRandom, writePatchDataset, type PatchDatasetFingerprint, type PatchSample, type PatchSplit } from './patch-dataset-format.ts';
 import { DEFAULT_PATCH_SPEC, type PatchSpec } from './patch-spec.ts';
 
@@ -45,9 +54,10 @@ export const MIN_LESION_AREA_MM2 = 25;
 export const IRRELEVANT_BOX_MM: readonly [number, number] = [8, 40];
 /** An irrelevant box keeps at least this distance from any infection mask, mm. */
 export const IRRELEVANT_CLEARANCE_MM = 10;
-/** Provisional candidates: HU band of ground glass to early consolidation (§2.3 stands in until src/candidates lands). */
-export const CANDIDATE_BAND_HU: readonly [number, number] = [-750, -250];
-export const CANDIDATE_VOLUME_ML: readonly [number, number] = [0.05, 40];
+/** TB mask components smaller than this are outline noise, mL. */
+export const MIN_TB_COMPONENT_ML = 0.05;
+/** The classical generator's cap before splitting: the paper averages ~6 cubes per CT, diffuse disease gives more. */
+export const EXPORT_MAX_COMPONENTS = 100;
 
 export interface PatchExportLimits {
   /** COVID-SemiSeg pseudo-label slices per volume (evenly spaced among slices with infection). */
@@ -60,7 +70,7 @@ export interface PatchExportLimits {
   cubesPerVolume: number;
 }
 
-export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 2, cubesPerVolume: 100 };
+export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 2, cubesPerVolume: 120 };
 
 export interface PatchExportOptions {
   dataDir: string;
@@ -80,11 +90,11 @@ export interface PatchExportResult {
 
 export const LABEL_POLICY: readonly string[] = [
   'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
-  'covid19 also = 2-D components of the candidate HU band on COVID-CT-MD P001 slices labelled infected, each a cube centred on that slice (slice labels, no masks: noisy; a component on an infected slice need not be the lesion).',
+  'covid19 also = candidate sub-cubes of COVID-CT-MD P001 whose three patch slices (centre ± 1) are all labelled infected (slice labels, no masks: noisy; a candidate on an infected slice need not be the lesion).',
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
-  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices, and provisional candidates wholly on uninfected slices of P001, cap001 and normal001; candidates spanning infected and uninfected slices are dropped.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices, and candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001); candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
-  'Provisional candidates = 3-D components (6-connected) of lung voxels in −750…−250 HU with 0.05–40 ml, at most 100 per class and volume (largest first); they stand in for src/candidates until it lands.',
+  `Candidates of the CT volumes = screening's: extractLungs, the classical HU-band generator (at most ${EXPORT_MAX_COMPONENTS} components, largest first) and splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), at most 120 cubes per class and volume (largest first). COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/classify/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
 ];
 
 interface Collector {
@@ -181,7 +191,7 @@ async function exportInfnetSlice(c: Collector, imgPath: string, gtPath: string, 
   const vol = await readImageAsPseudoHu(imgPath, { spacingMm: [spacing, spacing, 1] });
   const gt = await readGreyMask(gtPath);
   if (gt.width !== vol.dims[0] || gt.height !== vol.dims[1]) throw new InputError('DATASET_MASK_SIZE', `${gtPath}: mask is ${gt.width}×${gt.height}, image ${imgPath} is ${vol.dims[0]}×${vol.dims[1]}`, { path: gtPath });
-  const lungs = provisionalLungs(vol);
+  const lungs = imageLungs(vol);
   const common = { case: meta.case, source: 'infnet-semiseg', group: meta.group };
   maskBoxes2d(gt.data, gt.width, gt.height, spacing, 0).slice(0, limits.lesionsPerSlice).forEach((box, k) => {
     addPatch(c, vol, box, 0, lungs.distanceAt((box.min[0] + box.max[0]) / 2, (box.min[1] + box.max[1]) / 2, 0), { ...common, label: 'covid19', region: `${meta.case}#l${k}`, labelSource: meta.labelSource });
@@ -191,39 +201,30 @@ async function exportInfnetSlice(c: Collector, imgPath: string, gtPath: string, 
   });
 }
 
-/** Provisional candidate cubes: 3-D components of lung voxels in the GGO band (stand-in for src/candidates). */
-export function provisionalCandidates(volume: Volume, lungMask: Uint8Array): Array<{ box: Box3; ml: number; meanHu: number }> {
-  const n = lungMask.length;
-  const band = new Uint8Array(n);
-  for (let i = 0; i < n; i++) band[i] = lungMask[i] && volume.data[i] >= CANDIDATE_BAND_HU[0] && volume.data[i] <= CANDIDATE_BAND_HU[1] ? 1 : 0;
-  const cc = labelComponents3d(band, volume.dims, { connectivity: 6 });
-  const values = new Float32Array(n);
-  for (let i = 0; i < n; i++) values[i] = volume.data[i];
-  const st = componentStats(cc.labels, cc.count, volume.dims, values);
-  const voxMl = (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000;
-  const out: Array<{ box: Box3; ml: number; meanHu: number }> = [];
-  for (let k = 1; k <= cc.count; k++) {
-    const ml = st.voxelCounts[k] * voxMl;
-    if (ml < CANDIDATE_VOLUME_ML[0] || ml > CANDIDATE_VOLUME_ML[1]) continue;
-    out.push({ box: { min: [st.minX[k], st.minY[k], st.minZ[k]], max: [st.maxX[k], st.maxY[k], st.maxZ[k]] }, ml, meanHu: st.valueSum[k] / st.voxelCounts[k] });
-  }
-  return out.sort((a, b) => b.ml - a.ml);
+interface Lungs {
+  /** 0 background, non-zero lung, zyx. */
+  mask: Uint8Array;
+  distanceAt: (x: number, y: number, z: number) => number;
 }
 
-/** 2-D components of the candidate HU band on one slice, largest first, area ≥ MIN_LESION_AREA_MM2. */
-export function sliceBandBoxes(volume: Volume, lungMask: Uint8Array, z: number): Array<{ box: Box3; meanHu: number }> {
-  const [nx, ny] = volume.dims;
-  const base = z * nx * ny;
-  const band = new Uint8Array(nx * ny);
-  for (let i = 0; i < nx * ny; i++) {
-    const v = volume.data[base + i];
-    band[i] = lungMask[base + i] && v >= CANDIDATE_BAND_HU[0] && v <= CANDIDATE_BAND_HU[1] ? 1 : 0;
-  }
-  return maskBoxes2d(band, nx, ny, volume.spacingMm[0], z).map((box) => {
-    let s = 0, n = 0;
-    for (let y = box.min[1]; y <= box.max[1]; y++) for (let x = box.min[0]; x <= box.max[0]; x++) if (band[y * nx + x]) { s += volume.data[base + y * nx + x]; n++; }
-    return { box, meanHu: n ? s / n : 0 };
-  });
+/** The lung stage, as screening runs it: mask + relative distance-from-edge (§2.5.1). */
+function ctLungs(volume: Volume): Lungs {
+  const mask = extractLungs(volume).mask;
+  const d = volumeEdgeDistance(mask, volume.dims, volume.spacingMm);
+  return { mask, distanceAt: (x, y, z) => d.at([x, y, z]) };
+}
+
+/** COVID-SemiSeg slices: a per-slice mask (see image-slice-lungs.ts), the lung stage's distance. */
+function imageLungs(volume: Volume): Lungs {
+  const mask = imageSliceLungMask(volume);
+  const d = volumeEdgeDistance(mask, volume.dims, volume.spacingMm);
+  return { mask, distanceAt: (x, y, z) => d.at([x, y, z]) };
+}
+
+/** Screening's candidates on a CT: classical generator, then large components split into sub-cubes. */
+export async function screeningCandidates(volume: Volume, lungMask: Uint8Array): Promise<Array<{ box: Box3; ml: number; centreSliceZ: number }>> {
+  const set = await classicalCandidates({ volume, lungMask }, { maxCandidates: EXPORT_MAX_COMPONENTS });
+  return splitLargeCandidates(set, { grid: volume }).candidates.map((c) => ({ box: c.boxVoxels, ml: c.volumeMl, centreSliceZ: c.centreSliceZ }));
 }
 
 /** COVID-CT-MD labels.csv: instance numbers of infected slices per case. */
@@ -294,44 +295,39 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
   }
   log(`dataset patches: COVID-SemiSeg pseudo-label volumes done (${c.samples.length} patches)`);
 
-  // COVID-CT-MD: slice labels + provisional candidates.
+  // COVID-CT-MD: slice labels + screening's candidates.
   const ctmd = join(data, 'covid-ct-md');
   const labels = await readCtmdLabels(join(ctmd, 'labels.csv'));
   for (const [caseId, label] of [['P001', 'covid19'], ['cap001', 'other_pneumonia'], ['normal001', 'irrelevant']] as const) {
     const dir = join(ctmd, caseId);
     const vol = await readVolume(dir);
-    const lungs = provisionalLungs(vol);
+    const lungs = ctLungs(vol);
     const zOf = await instanceToZ(dir, vol);
     const infectedZ = new Set<number>();
     for (const [inst, inf] of labels.get(caseId) ?? []) if (inf && zOf.has(inst)) infectedZ.add(zOf.get(inst)!);
-    const cands = provisionalCandidates(vol, lungs.mask);
-    let nInf = 0, nIrr = 0;
-    const huInf: number[] = [];
+    const cands = await screeningCandidates(vol, lungs.mask);
+    let nInf = 0, nIrr = 0, nMixed = 0;
     const meta = (k: string) => ({ case: caseId, source: 'covid-ct-md', group: `covid-ct-md-${caseId}`, region: `${caseId}#${k}` });
-    // Infection: per infected slice, the 2-D components of the candidate band (slice labels locate
-    // the slice, not the lesion; one cube per component, centred on that slice).
-    if (label !== 'irrelevant') {
-      const zs = [...infectedZ].sort((a, b) => a - b);
-      const perSlice = Math.max(1, Math.ceil(limits.cubesPerVolume / Math.max(1, zs.length)));
-      for (const z of zs) {
-        for (const [k, b] of sliceBandBoxes(vol, lungs.mask, z).slice(0, perSlice).entries()) {
-          if (nInf >= limits.cubesPerVolume) break;
-          addCube(c, vol, b.box, lungs.distanceAt, { ...meta(`s${z}c${k}`), label, labelSource: 'slice-label-candidate' });
-          huInf.push(b.meanHu);
+    const nz = vol.dims[2];
+    for (const [k, cand] of cands.entries()) {
+      // the slices its patches are cut from (§2.2: centre and two neighbours), as addCube clamps them
+      const patchZ = c.spec.sliceOffsets.map((o) => Math.min(nz - 1, Math.max(0, cand.centreSliceZ + o)));
+      let anyInfected = false;
+      for (let z = cand.box.min[2]; z <= cand.box.max[2]; z++) if (infectedZ.has(z)) anyInfected = true;
+      if (label !== 'irrelevant' && patchZ.every((z) => infectedZ.has(z))) {
+        if (nInf < limits.cubesPerVolume) {
+          addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${k}`), label, labelSource: 'slice-label-candidate' });
           nInf++;
         }
-      }
+      } else if (!anyInfected) {
+        if (nIrr < limits.cubesPerVolume) {
+          addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${k}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
+          nIrr++;
+        }
+      } else nMixed++;
     }
-    for (const [k, cand] of cands.entries()) {
-      let inf = 0;
-      for (let z = cand.box.min[2]; z <= cand.box.max[2]; z++) if (infectedZ.has(z)) inf++;
-      if (inf === 0 && nIrr < limits.cubesPerVolume) {
-        addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${k}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
-        nIrr++;
-      }
-    }
-    measurements[`covid-ct-md/${caseId}`] = { candidates: cands.length, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, meanHuOfInfectionCubes: huInf.length ? huInf.reduce((a, b) => a + b, 0) / huInf.length : null };
-    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidates, ${nInf} ${label} and ${nIrr} irrelevant cubes`);
+    measurements[`covid-ct-md/${caseId}`] = { candidates: cands.length, largestCandidateMl: cands.length ? cands[0].ml : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
+    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidate sub-cubes → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant, ${nMixed} dropped (span infected and uninfected slices)`);
   }
 
   // TB volumes: true 3-D lesion masks.
@@ -342,13 +338,13 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     const mskVol = await readNifti(join(tbDir, `${caseId}-128x128x64-msk.nii.gz`));
     const msk = new Uint8Array(mskVol.data.length);
     for (let i = 0; i < msk.length; i++) msk[i] = mskVol.data[i] > 0.5 ? 1 : 0;
-    const lungs = provisionalLungs(vol);
+    const lungs = ctLungs(vol);
     const cc = labelComponents3d(msk, vol.dims, { connectivity: 26 });
     const values = new Float32Array(vol.data.length);
     for (let i = 0; i < values.length; i++) values[i] = vol.data[i];
     const st = componentStats(cc.labels, cc.count, vol.dims, values);
     const voxMl = (vol.spacingMm[0] * vol.spacingMm[1] * vol.spacingMm[2]) / 1000;
-    const comps = Array.from({ length: cc.count }, (_, i) => i + 1).filter((k) => st.voxelCounts[k] * voxMl >= CANDIDATE_VOLUME_ML[0]);
+    const comps = Array.from({ length: cc.count }, (_, i) => i + 1).filter((k) => st.voxelCounts[k] * voxMl >= MIN_TB_COMPONENT_ML);
     const group = `tb-${caseId.split('_').slice(0, 2).join('_')}`;
     // every second slice of the lesion mask: its 2-D components, each a cube centred on that slice
     let nLes = 0;
@@ -374,9 +370,9 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
   const groups = [...new Map(c.samples.map((s) => [s.group, s.source])).entries()].map(([group, source]) => ({ group, stratum: source }));
   const tbGroups = groups.filter((g) => g.stratum === 'tb-lesions').map((g) => g.group).sort();
   const forced: Record<string, { split: 'train' | 'validation'; why: string }> = {
-    'covid-ct-md-P001': { split: 'validation', why: 'the only COVID-19 DICOM (HU) volume: validation then measures COVID-19 on real HU with region votes, and exposes any 8-bit-vs-DICOM source shortcut' },
+    'covid-ct-md-P001': { split: 'train', why: 'the only COVID-19 DICOM (HU) volume. v1 kept it in validation and measured the source shortcut: with every training COVID-19 patch from 8-bit images and the only CAP patient in DICOM, P001 regions were called other_pneumonia 85 of 100 times. One DICOM patient per class, all three in training, is the only way the model sees COVID-19 on HU at all; no DICOM patient is left for validation' },
     'covid-ct-md-cap001': { split: 'train', why: 'the ONLY community-acquired pneumonia patient: without it the model would never see CAP; CAP therefore has no patient in validation' },
-    'covid-ct-md-normal001': { split: 'train', why: 'the only normal DICOM volume: irrelevant HU examples for training (validation irrelevant patches come from P001, TB and COVID-SemiSeg)' },
+    'covid-ct-md-normal001': { split: 'train', why: 'the only normal DICOM volume, trained on with P001 and cap001 so that no class is the only DICOM class (validation irrelevant patches come from TB and COVID-SemiSeg)' },
     'medseg-doctor': { split: 'train', why: 'the 50 MedSeg slices have no patient ids, so they stay together as one group; expert masks are the best covid19 labels' },
   };
   tbGroups.forEach((g, i) => (forced[g] = { split: i === tbGroups.length - 1 ? 'validation' : 'train', why: i === tbGroups.length - 1 ? 'one TB volume in validation so other_pneumonia is measured at all' : 'TB volumes 1–2 train other_pneumonia' }));

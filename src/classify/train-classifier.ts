@@ -17,6 +17,8 @@ import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderM
 import { readPatchDataset, type PatchDatasetIndex } from './patch-dataset-format.ts';
 import { validationTables, type ValidationTables } from './validation-tables.ts';
 
+/** v2: trained on DICOM COVID-19 too, screening's lungs and candidates, anti-shortcut augmentation. */
+export const CLASSIFIER_VERSION = '2.0.0';
 /** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
 export const PARITY_TOLERANCE = 1e-4;
 /** Issue 5: each model file at most 25 MB. */
@@ -86,11 +88,26 @@ interface PythonResult {
   onnx: { opset: number; sha256: string; bytes: number; file: string };
 }
 
+/** Uncommitted files listed by name in the card's commit field; more are counted. */
+const MAX_LISTED_UNCOMMITTED = 6;
+
+/**
+ * HEAD, plus the uncommitted files under src/ and training/ (the code that made the model) by name:
+ * several engineers share the tree, so "+uncommitted" alone would flag their unrelated edits too.
+ */
+export function describeCommit(head: string, porcelain: string): string {
+  const files = porcelain.split('\n').filter((l) => l.trim()).map((l) => l.slice(3).trim());
+  if (files.length === 0) return head;
+  const listed = files.slice(0, MAX_LISTED_UNCOMMITTED).join(', ');
+  const more = files.length > MAX_LISTED_UNCOMMITTED ? ` and ${files.length - MAX_LISTED_UNCOMMITTED} more` : '';
+  return `${head} with uncommitted changes in ${listed}${more}`;
+}
+
 function gitCommit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/classify', 'training'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    return dirty ? `${head}+uncommitted` : head;
+    const porcelain = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'src', 'training'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    return describeCommit(head, porcelain);
   } catch {
     return 'unknown';
   }
@@ -157,7 +174,7 @@ function buildCard(variant: ClassifierVariant, py: PythonResult, index: PatchDat
   return {
     schemaVersion: 1,
     id: py.id,
-    version: '1.0.0',
+    version: CLASSIFIER_VERSION,
     task: 'classifier',
     description: isM2
       ? 'Location-attention patch classifier (paper §2.5, model M2): ResNet-18 features of a candidate patch plus its relative distance-from-edge, classifying COVID-19 vs other pneumonia vs irrelevant-to-infection.'
@@ -191,7 +208,7 @@ function buildCard(variant: ClassifierVariant, py: PythonResult, index: PatchDat
       labelPolicy: index.labelPolicy,
       seed: Number(py.config.seed),
       epochs: py.epochs,
-      hyperparameters: { batchSize: py.config.batch_size, learningRate: py.config.lr, weightDecay: py.config.weight_decay, optimiser: 'AdamW, one-cycle schedule', loss: 'cross-entropy', oversampling: 'covid19 and other_pneumonia ×3 (§2.4)', augmentation: 'random crop (4 px edge padding), left-right and up-down flips, transposition (§2.4)', steps: py.steps, modelSelection: 'last epoch (validation is used for the temperature and the report, not for selection)' },
+      hyperparameters: { batchSize: py.config.batch_size, learningRate: py.config.lr, weightDecay: py.config.weight_decay, optimiser: 'AdamW, one-cycle schedule', loss: 'cross-entropy', oversampling: 'covid19 and other_pneumonia ×3 (§2.4); within each class the sources are drawn equally often (with replacement)', augmentation: 'random crop (4 px edge padding), left-right and up-down flips, transposition (§2.4); against the source shortcut, each with probability 0.5: window/level jitter (centre ±120 HU, width ×0.8–1.25), gamma exp(±0.3), Gaussian noise (σ ≤ 0.03 window), Gaussian blur (σ ≤ 1 px), re-quantisation to 16–255 grey levels (training only)', steps: py.steps, modelSelection: 'last epoch (validation is used for the temperature and the report, not for selection)' },
       timeSeconds: seconds,
       hardware: py.hardware,
       framework: `PyTorch ${py.torch} (training), onnxruntime-node (inference)`,
@@ -205,7 +222,8 @@ function buildCard(variant: ClassifierVariant, py: PythonResult, index: PatchDat
   };
 }
 
-function writeCard(card: ModelCard, outDir: string): string {
+/** Validates a card and writes its JSON and Markdown into outDir; returns the JSON path. */
+export function writeCard(card: ModelCard, outDir: string): string {
   const checked = parseModelCard(JSON.parse(JSON.stringify(card)), `${card.id}.card.json`);
   const cardPath = join(outDir, `${card.id}.card.json`);
   writeFileSync(cardPath, `${JSON.stringify(checked, null, 2)}\n`);

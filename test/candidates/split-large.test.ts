@@ -16,8 +16,8 @@ function grid(dims: Vec3) {
 function setFrom(labels: Uint32Array, dims: Vec3, ids: number[]): CandidateSet {
   const g = grid(dims);
   const candidates: Candidate[] = ids.map((id) => {
-    const min: Vec3 = [Infinity, Infinity, Infinity];
-    const max: Vec3 = [-Infinity, -Infinity, -Infinity];
+    const min: [number, number, number] = [Infinity, Infinity, Infinity];
+    const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
     const sum = [0, 0, 0];
     let n = 0;
     for (let z = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++) {
@@ -95,18 +95,19 @@ test('splitLargeCandidates: fringe tiles under minTileMl are dropped and their v
   assert.match(r.warnings.join(' '), /1 fringe tile\(s\) under 3.5 mL dropped/);
 });
 
-test('splitLargeCandidates: tiles along z get their own centre slice, one that holds some of the tile', () => {
-  // a 1×1×12 column, 120 mm tall → 3 tiles at z 0–3, 4–7, 8–11. The middle tile holds z 4 and 7 only:
-  // its box centre round(5.5) = 6 is empty, the nearest filled slice below-first is 5 (empty) then 7.
+test('splitLargeCandidates: tiles along z get their own box and centre slice (the middle of the tight box)', () => {
+  // a 1×1×12 column, 120 mm tall → 3 tiles at z 0–3, 4–7, 8–11. The middle tile holds z 4 and 6 only:
+  // tight box z 4–6, centre slice 5; the first tile z 0–3 → round(1.5) = 2; the last z 8–11 → round(9.5) = 10.
   const dims: Vec3 = [1, 1, 12];
   const labels = new Uint32Array(12);
-  for (const z of [0, 1, 2, 3, 4, 7, 8, 9, 10, 11]) labels[z] = 1;
+  for (const z of [0, 1, 2, 3, 4, 6, 8, 9, 10, 11]) labels[z] = 1;
   const r = splitLargeCandidates(setFrom(labels, dims, [1]), { grid: grid(dims), maxSideMm: 50, minTileMl: 1 });
   assert.deepEqual(r.candidates.map((c) => [c.boxVoxels.min[2], c.boxVoxels.max[2], c.centreSliceZ, c.voxelCount]), [
     [0, 3, 2, 4],
     [8, 11, 10, 4],
-    [4, 7, 7, 2],
+    [4, 6, 5, 2],
   ]);
+  assert.deepEqual([...r.labels], [1, 1, 1, 1, 3, 0, 3, 0, 2, 2, 2, 2]);
 });
 
 test('splitLargeCandidates: maxCandidates keeps the largest pieces and says so; bad maxSideMm throws', () => {

@@ -33,6 +33,26 @@ CROP_PAD_PX = 4
 DISTANCE_SCALE_PERCENTILE = 95
 PARITY_SAMPLES = 32
 
+# Training-only intensity augmentation against the image-SOURCE shortcut (v1: COVID-19 from 8-bit
+# images vs other pneumonia from DICOM HU was learned as "source", not "disease"). Patches arrive
+# lung-window normalised in [0, 1] (preprocessing stays in TypeScript); each transform is one that
+# differs between scanners, reconstructions and 8-bit exports. Each is applied to a sample with
+# probability AUG_PROBABILITY.
+AUG_PROBABILITY = 0.5
+# window/level jitter: centre moved by up to this share of the window width (0.08 × 1500 HU = 120 HU) ...
+WINDOW_SHIFT_MAX = 0.08
+# ... and width scaled by a factor in this range (an exported image's display window is not known)
+WINDOW_SCALE_RANGE = (0.8, 1.25)
+# gamma exp(U(-g, g)): monitor / export tone curves
+GAMMA_LOG_MAX = 0.3
+# additive Gaussian noise, standard deviation up to this (in window units; ≈ 45 HU): dose and kernel
+NOISE_SIGMA_MAX = 0.03
+# Gaussian blur, sigma up to this many pixels: soft vs sharp reconstruction kernels, resampling
+BLUR_SIGMA_MAX = 1.0
+BLUR_KERNEL_PX = 5
+# re-quantisation to between this many grey levels and 255: JPEG / 8-bit exports of different depth
+QUANT_LEVELS_RANGE = (16, 255)
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,13 +71,73 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def epoch_order(labels, infection_ids, gen):
-    """Indices of one epoch: infection samples repeated ×3, all shuffled (seeded)."""
+def sampling_weights(labels, infection_ids, sources):
+    """Expected draws per sample in one epoch: each class keeps its size (infection classes ×3,
+    §2.4), shared equally among the sources it has, so no class is "mostly one source"."""
+    labels = np.asarray(labels)
+    sources = np.asarray(sources)
+    w = np.zeros(len(labels), dtype=np.float64)
+    for c in np.unique(labels):
+        in_c = labels == c
+        rep = INFECTION_OVERSAMPLING if c in infection_ids else 1
+        srcs = np.unique(sources[in_c])
+        for s in srcs:
+            m = in_c & (sources == s)
+            w[m] = rep * in_c.sum() / (len(srcs) * m.sum())
+    return w
+
+
+def epoch_order(labels, infection_ids, gen, sources=None):
+    """Indices of one epoch (seeded). Without sources: infection samples repeated ×3, all shuffled.
+    With sources: the same epoch length, drawn with replacement by sampling_weights."""
     labels = np.asarray(labels)
     reps = np.where(np.isin(labels, infection_ids), INFECTION_OVERSAMPLING, 1)
-    idx = np.repeat(np.arange(len(labels)), reps)
-    perm = torch.randperm(len(idx), generator=gen).numpy()
-    return idx[perm]
+    if sources is None:
+        idx = np.repeat(np.arange(len(labels)), reps)
+        perm = torch.randperm(len(idx), generator=gen).numpy()
+        return idx[perm]
+    w = torch.from_numpy(sampling_weights(labels, infection_ids, sources))
+    return torch.multinomial(w, int(reps.sum()), replacement=True, generator=gen).numpy()
+
+
+def window_level(x, shift, scale):
+    """Re-window lung-window values: centre moved by `shift` window widths, width × `scale`, clipped."""
+    return ((x - 0.5 - shift) / scale + 0.5).clamp(0.0, 1.0)
+
+
+def gaussian_kernels(sigmas, size=BLUR_KERNEL_PX):
+    """One normalised 2-D Gaussian per sigma (sigma 0 = identity), shape (n, 1, size, size)."""
+    r = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    s = sigmas.clamp(min=1e-3)[:, None]
+    g = torch.exp(-(r[None, :] ** 2) / (2 * s ** 2))
+    g = g / g.sum(1, keepdim=True)
+    return (g[:, :, None] * g[:, None, :])[:, None]
+
+
+def intensity_augment(x, gen):
+    """Window/level jitter, gamma, Gaussian noise, blur and re-quantisation, each with probability
+    AUG_PROBABILITY per sample (seeded); values stay in [0, 1]."""
+    n = x.shape[0]
+    u = lambda *shape: torch.rand(*shape, generator=gen)
+    on = u(n, 5) < AUG_PROBABILITY
+    col = lambda v: v.view(n, 1, 1, 1)
+    shift = torch.where(on[:, 0], (u(n) * 2 - 1) * WINDOW_SHIFT_MAX, torch.zeros(n))
+    lo, hi = np.log(WINDOW_SCALE_RANGE[0]), np.log(WINDOW_SCALE_RANGE[1])
+    scale = torch.where(on[:, 0], torch.exp(lo + u(n) * (hi - lo)), torch.ones(n))
+    x = window_level(x, col(shift), col(scale))
+    gamma = torch.where(on[:, 1], torch.exp((u(n) * 2 - 1) * GAMMA_LOG_MAX), torch.ones(n))
+    x = x.clamp(min=0.0) ** col(gamma)
+    sig = torch.where(on[:, 3], u(n) * BLUR_SIGMA_MAX, torch.zeros(n))
+    if bool(on[:, 3].any()):
+        pad = BLUR_KERNEL_PX // 2
+        xp = F.pad(x.reshape(1, n * x.shape[1], *x.shape[2:]), (pad,) * 4, mode="replicate")
+        k = gaussian_kernels(sig).repeat_interleave(x.shape[1], 0)
+        x = F.conv2d(xp, k, groups=n * x.shape[1]).reshape(x.shape)
+    noise = torch.where(on[:, 2], u(n) * NOISE_SIGMA_MAX, torch.zeros(n))
+    x = (x + col(noise) * torch.randn(x.shape, generator=gen)).clamp(0.0, 1.0)
+    levels = torch.where(on[:, 4], torch.randint(QUANT_LEVELS_RANGE[0], QUANT_LEVELS_RANGE[1] + 1, (n,), generator=gen).float(), torch.zeros(n))
+    q = torch.round(x * col(levels.clamp(min=1))) / col(levels.clamp(min=1))
+    return torch.where(col(on[:, 4]), q, x)
 
 
 def augment(x, gen):
@@ -111,11 +191,13 @@ def main(argv=None):
     train_d = ds.distance[tr]
     scale = 1.0 / max(float(np.percentile(train_d, DISTANCE_SCALE_PERCENTILE)), 1e-3)
     config = {k_: v for k_, v in vars(args).items() if k_ not in ("out", "work", "threads")}
+    config["augmentation"] = "crop-flip-transpose + window/level, gamma, noise, blur, quantisation; sources balanced per class"
     config.update({"fingerprint": ds.index.get("fingerprintHash", ""), "count": len(ds.samples)})
     chash = config_hash(config)
 
     model = PatchClassifier(k, ds.channels, use_distance=args.variant == "m2", distance_scale=scale)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    sources = [ds.samples[i]["source"] for i in tr]
     steps_per_epoch = (len(epoch_order(ds.label_ids[tr], infection, torch.Generator().manual_seed(0))) + args.batch_size - 1) // args.batch_size
     total_steps = steps_per_epoch * args.epochs
     if args.max_steps:
@@ -145,13 +227,13 @@ def main(argv=None):
         if args.max_steps and step >= total_steps:
             break
         model.train()
-        order = tr[epoch_order(ds.label_ids[tr], infection, gen)]
+        order = tr[epoch_order(ds.label_ids[tr], infection, gen, sources)]
         loss_sum, correct, seen = 0.0, 0, 0
         for s in range(0, len(order), args.batch_size):
             if args.max_steps and step >= total_steps:
                 break
             b = torch.from_numpy(order[s:s + args.batch_size])
-            x = augment(x_all[b], gen)
+            x = intensity_augment(augment(x_all[b], gen), gen)
             y = y_all[b]
             logits = model(x, d_all[b])
             loss = F.cross_entropy(logits, y)

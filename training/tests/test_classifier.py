@@ -4,7 +4,8 @@ import torch
 
 from training.classifier.calibrate import fit_temperature, nll
 from training.classifier.model import EMBED_DIM, PatchClassifier, ResNet18Backbone
-from training.classifier.train import INFECTION_OVERSAMPLING, augment, epoch_order
+from training.classifier.train import (INFECTION_OVERSAMPLING, augment, epoch_order, gaussian_kernels, intensity_augment,
+                                      sampling_weights, window_level)
 
 torch.set_num_threads(1)
 
@@ -57,3 +58,35 @@ def test_augment_is_seeded_and_keeps_shape_and_values():
     assert a.shape == x.shape and torch.equal(a, b)
     # crops with edge padding and flips only rearrange / repeat existing values
     assert float(a.min()) >= float(x.min()) and float(a.max()) <= float(x.max())
+
+
+def test_sampling_weights_share_each_class_equally_among_its_sources_by_hand():
+    # class 0 (infection): 2 samples from 'a', 1 from 'b' → class mass 3 × 3 = 9, 4.5 per source
+    # class 1 (infection): 1 sample → 3; class 2: 1 sample → 1
+    w = sampling_weights([0, 0, 0, 1, 2], [0, 1], ["a", "a", "b", "b", "b"])
+    assert np.allclose(w, [2.25, 2.25, 4.5, 3.0, 1.0])
+    order = epoch_order(np.array([0, 0, 0, 1, 2]), [0, 1], torch.Generator().manual_seed(0), ["a", "a", "b", "b", "b"])
+    assert len(order) == 3 * 3 + 3 + 1
+
+
+def test_window_level_by_hand():
+    x = torch.tensor([0.0, 0.5, 1.0])
+    # centre up by 0.1 window, width halved: (x - 0.6) / 0.5 + 0.5
+    assert torch.allclose(window_level(x, 0.1, 0.5), torch.tensor([0.0, 0.3, 1.0]))
+    assert torch.equal(window_level(x, 0.0, 1.0), x)
+
+
+def test_gaussian_kernel_sums_to_one_and_sigma_zero_is_identity():
+    k = gaussian_kernels(torch.tensor([0.0, 1.0]))
+    assert k.shape == (2, 1, 5, 5)
+    assert torch.allclose(k.sum((1, 2, 3)), torch.ones(2))
+    assert float(k[0, 0, 2, 2]) > 0.999
+
+
+def test_intensity_augment_is_seeded_in_range_and_changes_values():
+    x = torch.rand(64, 1, 16, 16)
+    a = intensity_augment(x, torch.Generator().manual_seed(5))
+    b = intensity_augment(x, torch.Generator().manual_seed(5))
+    assert a.shape == x.shape and torch.equal(a, b)
+    assert float(a.min()) >= 0.0 and float(a.max()) <= 1.0
+    assert not torch.allclose(a, x)

@@ -1,0 +1,67 @@
+/**
+ * Case-level sanity check of a trained classifier on whole CTs, screened exactly as `ctscreen
+ * screen` does (read → lungs → classical candidates → ≤ 50 mm sub-cubes → patches → vote): how many
+ * regions each class wins per case, and the case decision. Used by `npm run train:classifier` to
+ * show that the v1 source shortcut (COVID-19 on DICOM called other pneumonia) is gone, on the
+ * COVID-CT-MD volumes (training cases: their patches were trained on) and the Radiopaedia stacks
+ * (never trained on; case-level diagnosis only).
+ *
+ *   measureCaseVotes(options): Promise<CaseVotes[]>
+ */
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { readdirSync, existsSync } from 'node:fs';
+import { readVolume } from '../../src/io/read.ts';
+import type { PatchModel } from '../../src/classify/classify-patches.ts';
+import { screenCase } from '../../src/pipeline/screen.ts';
+
+export interface VoteCase {
+  id: string;
+  path: string;
+  /** Known diagnosis of the case (a class label). */
+  truth: string;
+  /** Whether its patches were in the classifier's training split. */
+  trainedOn: boolean;
+}
+
+export interface CaseVotes {
+  id: string;
+  truth: string;
+  trainedOn: boolean;
+  /** Per model id: regions voted each class, and the case decision. */
+  byModel: Record<string, { votes: Record<string, number>; regions: number; decision: string }>;
+  seconds: number;
+}
+
+/** The whole-CT cases of ../shared/data with a known diagnosis (paths only). */
+export function voteCases(dataDir: string): VoteCase[] {
+  const out: VoteCase[] = [];
+  const ctmd = join(dataDir, 'covid-ct-md');
+  for (const [id, truth] of [['P001', 'covid19'], ['cap001', 'other_pneumonia'], ['normal001', 'irrelevant']] as const) {
+    if (existsSync(join(ctmd, id))) out.push({ id: `covid-ct-md/${id}`, path: join(ctmd, id), truth, trainedOn: true });
+  }
+  const rp = join(dataDir, 'radiopaedia-covid');
+  if (existsSync(rp)) {
+    for (const id of readdirSync(rp).sort()) out.push({ id: `radiopaedia-covid/${id}`, path: join(rp, id), truth: 'covid19', trainedOn: false });
+  }
+  return out;
+}
+
+export async function measureCaseVotes(options: { cases: readonly VoteCase[]; classifiers: readonly PatchModel[]; log?: (l: string) => void }): Promise<CaseVotes[]> {
+  const out: CaseVotes[] = [];
+  for (const c of options.cases) {
+    const t0 = performance.now();
+    const volume = await readVolume(c.path);
+    const byModel: CaseVotes['byModel'] = {};
+    for (const classifier of options.classifiers) {
+      const { report } = await screenCase({ volume }, { models: { classifier }, candidates: 'classical' });
+      const votes: Record<string, number> = Object.fromEntries(report.classes.labels.map((l) => [l, 0]));
+      for (const r of report.regions) votes[r.vote.label] = (votes[r.vote.label] ?? 0) + 1;
+      byModel[classifier.card.id] = { votes, regions: report.regions.length, decision: report.decision.label };
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    out.push({ id: c.id, truth: c.truth, trainedOn: c.trainedOn, byModel, seconds });
+    options.log?.(`case votes ${c.id} (${c.truth}${c.trainedOn ? ', training case' : ''}): ${Object.entries(byModel).map(([m, v]) => `${m} ${JSON.stringify(v.votes)} → ${v.decision}`).join('; ')}`);
+  }
+  return out;
+}

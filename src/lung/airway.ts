@@ -26,6 +26,8 @@ export interface AirwayGrid {
 export interface AirwayResult {
   /** 1 = airway voxel on the working grid. */
   mask: Uint8Array;
+  /** The airway voxels' indices (so callers can clear them without scanning the grid). */
+  indices: Int32Array;
   found: boolean;
   voxels: number;
   /** Threshold the growth ended with (HU). */
@@ -55,19 +57,24 @@ export function findAirway(g: AirwayGrid): AirwayResult {
   const [nx, ny, nz] = g.dims;
   const plane = nx * ny;
   const pixelMm2 = g.spacingMm[0] * g.spacingMm[1];
-  const empty: AirwayResult = { mask: new Uint8Array(plane * nz), found: false, voxels: 0, thresholdHu: AIRWAY_THRESHOLDS_HU[0], seedSlice: -1, leaked: false };
+  const empty: AirwayResult = { mask: new Uint8Array(plane * nz), indices: new Int32Array(0), found: false, voxels: 0, thresholdHu: AIRWAY_THRESHOLDS_HU[0], seedSlice: -1, leaked: false };
   const seed = findTracheaSeed(g, pixelMm2);
   if (seed === null) return empty;
   const voxelMl = (pixelMm2 * g.spacingMm[2]) / 1000;
   const maxVoxels = Math.floor(MAX_AIRWAY_ML / voxelMl);
   let best: AirwayResult = empty;
+  let members: Int32Array = new Int32Array(0);
   for (const t of AIRWAY_THRESHOLDS_HU) {
     const r = grow(g, seed.pixels, seed.slice, t, seed.pixels.length, maxVoxels);
-    best = { ...r, thresholdHu: t, seedSlice: seed.slice, found: true };
+    best = { mask: r.mask, indices: empty.indices, voxels: r.voxels, leaked: r.leaked, thresholdHu: t, seedSlice: seed.slice, found: true };
+    members = r.members;
     if (!r.leaked) break;
   }
-  keepTracheaAndMainBronchi(g, best.mask);
-  best.voxels = absorbShell(g, best.mask);
+  // ascending order: the per-slice passes below read them slice by slice, as a scan would
+  members.sort();
+  members = keepTracheaAndMainBronchi(g, best.mask, members);
+  best.indices = absorbShell(g, best.mask, members);
+  best.voxels = best.indices.length;
   return best;
 }
 
@@ -77,10 +84,14 @@ export function findAirway(g: AirwayGrid): AirwayResult {
  * back: carving them out would open channels from the hilum into the lung and let central lesions
  * escape hole filling.
  */
-function keepTracheaAndMainBronchi(g: AirwayGrid, mask: Uint8Array): void {
-  const [nx, ny] = g.dims;
+function keepTracheaAndMainBronchi(g: AirwayGrid, mask: Uint8Array, members: Int32Array): Int32Array {
+  const [nx, ny, nz] = g.dims;
   const plane = nx * ny;
   const [sx, sy, sz] = g.spacingMm;
+  // members (ascending) bucketed by slice
+  const start = new Int32Array(nz + 1);
+  for (let k = 0; k < members.length; k++) start[Math.floor(members[k] / plane) + 1]++;
+  for (let z = 0; z < nz; z++) start[z + 1] += start[z];
   let tracheaWidth = 0;
   let seen = 0;
   let carina: [number, number, number] | null = null;
@@ -89,8 +100,8 @@ function keepTracheaAndMainBronchi(g: AirwayGrid, mask: Uint8Array): void {
   for (let s = 0; s < g.slicesTopDown.length; s++) {
     const z = g.slicesTopDown[s];
     let n = 0, x0 = nx, x1 = -1, sumX = 0, sumY = 0;
-    for (let i = 0; i < plane; i++) {
-      if (!mask[plane * z + i]) continue;
+    for (let k = start[z]; k < start[z + 1]; k++) {
+      const i = members[k] - plane * z;
       const x = i % nx;
       n++;
       sumX += x;
@@ -108,20 +119,21 @@ function keepTracheaAndMainBronchi(g: AirwayGrid, mask: Uint8Array): void {
     else if (width > CARINA_WIDTH_FACTOR * tracheaWidth) { carina = last; carinaOrder = s; break; }
     last = [sumX / n, sumY / n, z];
   }
-  if (carina === null || carinaOrder < 0) return;
+  if (carina === null || carinaOrder < 0) return members;
   const reach2 = MAIN_BRONCHUS_REACH_MM * MAIN_BRONCHUS_REACH_MM;
   for (let s = carinaOrder; s < g.slicesTopDown.length; s++) {
     const z = g.slicesTopDown[s];
     const dz = (z - carina[2]) * sz;
-    for (let i = 0; i < plane; i++) {
-      const idx = plane * z + i;
-      if (!mask[idx]) continue;
+    for (let k = start[z]; k < start[z + 1]; k++) {
+      const idx = members[k];
+      const i = idx - plane * z;
       const x = i % nx;
       const dx = (x - carina[0]) * sx;
       const dy = ((i - x) / nx - carina[1]) * sy;
       if (dx * dx + dy * dy + dz * dz > reach2) mask[idx] = 0;
     }
   }
+  return members.filter((i) => mask[i] === 1);
 }
 
 function findTracheaSeed(g: AirwayGrid, pixelMm2: number): { slice: number; pixels: Int32Array } | null {
@@ -180,7 +192,7 @@ function findTracheaSeed(g: AirwayGrid, pixelMm2: number): { slice: number; pixe
 }
 
 /** Breadth-first growth through enclosed air below `thresholdHu`, stopped when a layer explodes. */
-function grow(g: AirwayGrid, seeds: Int32Array, _seedSlice: number, thresholdHu: number, crossSection: number, maxVoxels: number): { mask: Uint8Array; voxels: number; leaked: boolean } {
+function grow(g: AirwayGrid, seeds: Int32Array, _seedSlice: number, thresholdHu: number, crossSection: number, maxVoxels: number): { mask: Uint8Array; voxels: number; leaked: boolean; members: Int32Array } {
   const [nx, ny, nz] = g.dims;
   const plane = nx * ny;
   const n = plane * nz;
@@ -241,16 +253,15 @@ function grow(g: AirwayGrid, seeds: Int32Array, _seedSlice: number, thresholdHu:
     for (let k = cut; k < tail; k++) mask[order[k]] = 0;
     tail = cut;
   }
-  return { mask, voxels: tail, leaked };
+  return { mask, voxels: tail, leaked, members: order.slice(0, tail) };
 }
 
-function absorbShell(g: AirwayGrid, mask: Uint8Array): number {
+function absorbShell(g: AirwayGrid, mask: Uint8Array, kept: Int32Array): Int32Array {
   // The lumen's partial-volume shell (wall blurred with air, ≈ −900…−500 HU) is still "air" for the
   // lung threshold and would join the two lungs around the trachea: absorb one shell in-plane.
   const shell = Math.max(1, Math.round(AIRWAY_SHELL_MM / Math.min(g.spacingMm[0], g.spacingMm[1])));
   const [nx, ny, nz] = g.dims;
-  let members: number[] = [];
-  for (let i = 0; i < mask.length; i++) if (mask[i]) members.push(i);
+  let members: number[] = Array.from(kept);
   void nz;
   for (let pass = 0; pass < shell; pass++) {
     const grown: number[] = [];
@@ -273,5 +284,5 @@ function absorbShell(g: AirwayGrid, mask: Uint8Array): number {
     }
     members = members.concat(grown);
   }
-  return members.length;
+  return Int32Array.from(members);
 }

@@ -7,7 +7,8 @@
  * seen between two islands of a lung base.
  */
 import { squaredEdt2d } from './distance-transform.ts';
-import { label2d, openDisk2d } from './morphology.ts';
+import { openDisk, pixelDisk } from './disk-morphology.ts';
+import { type RunComponents, labelRuns } from './run-labels.ts';
 
 export interface CostalCompletionOptions {
   /** Deepest bite (mm, from the hull line into the deficit) that is filled. */
@@ -44,6 +45,8 @@ export interface SliceLungContext {
   allowed: Uint8Array;
   /** HU of the working grid, read at hu[offset + i]. */
   hu: Float32Array;
+  /** Pixels of the lung lie in this window (x0, y0, x1, y1, inclusive); default the whole slice. */
+  window?: readonly [number, number, number, number];
 }
 
 let defImg = new Uint8Array(0);
@@ -71,11 +74,12 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   let sumX = 0;
   let sumY = 0;
   let bx0 = w, bx1 = -1, by0 = h, by1 = -1;
-  for (let y = 0; y < h; y++) {
+  const [wx0, wy0, wx1, wy1] = ctx.window ?? [0, 0, w - 1, h - 1];
+  for (let y = wy0; y <= wy1; y++) {
     const row = offset + w * y;
     let lo = -1;
     let hi = -1;
-    for (let x = 0; x < w; x++) {
+    for (let x = wx0; x <= wx1; x++) {
       if (labels[row + x] !== label) continue;
       if (lo < 0) lo = x;
       hi = x;
@@ -162,24 +166,24 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
     }
   }
   if (!anyDeficit) return 0;
-  squaredEdt2d(hullImg, bw, bh, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true, out: depth2 });
-  const cc = label2d(defImg, bw, bh, { labels: compLabels });
+  const cc = labelRuns(defImg, bw, bh, 1);
   const n = cc.count;
+  compLabels.fill(0, 0, bn);
   const cArea = new Float64Array(n + 1);
   const cX = new Float64Array(n + 1);
   const cY = new Float64Array(n + 1);
-  const cDepth2 = new Float64Array(n + 1);
   const blocked = new Uint8Array(n + 1);
-  for (let i = 0; i < bn; i++) {
-    const l = compLabels[i];
-    if (l === 0) continue;
-    const x = i % bw;
-    const y = (i - x) / bw;
-    cArea[l]++;
-    cX[l] += x;
-    cY[l] += y;
-    if (depth2[i] > cDepth2[l]) cDepth2[l] = depth2[i];
-    if (defImg[i] === 2) blocked[l] = 1;
+  for (let r = 0; r < cc.runs; r++) {
+    const l = cc.label[r];
+    const y = cc.row[r];
+    const x0 = cc.x0[r];
+    const x1 = cc.x1[r];
+    const len = x1 - x0;
+    compLabels.fill(l, bw * y + x0, bw * y + x1);
+    cArea[l] += len;
+    cX[l] += ((x0 + x1 - 1) * len) / 2;
+    cY[l] += y * len;
+    for (let i = bw * y + x0; i < bw * y + x1; i++) if (defImg[i] === 2) blocked[l] = 1;
   }
   const lx = (sumX / area) * sx;
   const ly = (sumY / area) * sy;
@@ -188,23 +192,35 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   const ol = Math.hypot(ovx, ovy);
   const maxDepth2 = options.maxDepthMm * options.maxDepthMm;
   let added = 0;
+  let depthReady = false;
   const accepted = new Uint8Array(n + 1);
   for (let l = 1; l <= n; l++) {
-    if (blocked[l] || cArea[l] > options.maxAreaFraction * area || cDepth2[l] > maxDepth2) continue;
+    if (blocked[l] || cArea[l] > options.maxAreaFraction * area) continue;
     const vx = (cX[l] / cArea[l] + ox) * sx - lx;
     const vy = (cY[l] / cArea[l] + oy) * sy - ly;
     const vl = Math.hypot(vx, vy);
     if (ol < 1e-9 || vl < 1e-9) continue;
     if ((vx * ovx + vy * ovy) / (vl * ol) < options.minOutwardCos) continue;
-    accepted[l] = 1;
-    for (let i = 0; i < bn; i++) {
-      if (compLabels[i] !== l) continue;
-      const x = (i % bw) + ox;
-      const y = Math.floor(i / bw) + oy;
-      labels[offset + w * y + x] = label;
-      added++;
+    // depth into the hull, only once some bite gets this far (most slices have none)
+    if (!depthReady) {
+      squaredEdt2d(hullImg, bw, bh, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true, out: depth2 });
+      depthReady = true;
     }
-    added += widenBite(labels, offset, label, ctx, l, ox, oy, bw, bn, options.rimMm);
+    let deepest = 0;
+    for (let r = 0; r < cc.runs; r++) {
+      if (cc.label[r] !== l) continue;
+      const base = bw * cc.row[r];
+      for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) if (depth2[i] > deepest) deepest = depth2[i];
+    }
+    if (deepest > maxDepth2) continue;
+    accepted[l] = 1;
+    for (let r = 0; r < cc.runs; r++) {
+      if (cc.label[r] !== l) continue;
+      const base = offset + w * (cc.row[r] + oy) + ox;
+      labels.fill(label, base + cc.x0[r], base + cc.x1[r]);
+      added += cc.x1[r] - cc.x0[r];
+    }
+    added += widenBite(labels, offset, label, ctx, cc, l, ox, oy, options.rimMm);
   }
   if (options.neckMm > 0) added += fillEnclosedPieces(labels, offset, label, ctx, options, accepted, ox, oy, bw, bh);
   return added;
@@ -229,68 +245,74 @@ function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, c
     const l = compLabels[i];
     const v = l !== 0 && accepted[l] === 0 ? 1 : 0;
     defImg[i] = v === 1 ? defImg[i] : 0;
+    pieceImg[i] = v;
     if (v) any = true;
   }
   if (!any) return 0;
-  for (let i = 0; i < bn; i++) pieceImg[i] = defImg[i] !== 0 ? 1 : 0;
-  openDisk2d(pieceImg, bw, bh, ctx.spacingMm, options.neckMm, pieceImg);
-  const cc = label2d(pieceImg, bw, bh, { labels: pieceLabels });
+  openDisk(pieceImg, bw, bh, pixelDisk(ctx.spacingMm, options.neckMm), pieceImg);
+  const cc = labelRuns(pieceImg, bw, bh, 1);
   if (cc.count === 0) return 0;
+  pieceLabels.fill(0, 0, bn);
+  for (let r = 0; r < cc.runs; r++) pieceLabels.fill(cc.label[r], bw * cc.row[r] + cc.x0[r], bw * cc.row[r] + cc.x1[r]);
   const lungEdge = new Float64Array(cc.count + 1);
   const otherEdge = new Float64Array(cc.count + 1);
   const bad = new Uint8Array(cc.count + 1);
-  for (let i = 0; i < bn; i++) {
-    const l = pieceLabels[i];
-    if (l === 0) continue;
-    if (defImg[i] === 2) bad[l] = 1;
-    const x = i % bw;
-    const y = (i - x) / bw;
-    for (let d = 0; d < 4; d++) {
-      const xx = d === 0 ? x - 1 : d === 1 ? x + 1 : x;
-      const yy = d === 2 ? y - 1 : d === 3 ? y + 1 : y;
-      if (xx >= 0 && yy >= 0 && xx < bw && yy < bh && pieceLabels[xx + bw * yy] === l) continue;
-      const gx = xx + ox;
-      const gy = yy + oy;
-      if (gx >= 0 && gy >= 0 && gx < w && gy < ctx.height && labels[offset + gx + w * gy] === label) lungEdge[l]++;
-      else otherEdge[l]++;
+  const h = ctx.height;
+  for (let r = 0; r < cc.runs; r++) {
+    const l = cc.label[r];
+    const y = cc.row[r];
+    for (let x = cc.x0[r]; x < cc.x1[r]; x++) {
+      const i = x + bw * y;
+      if (defImg[i] === 2) bad[l] = 1;
+      for (let d = 0; d < 4; d++) {
+        const xx = d === 0 ? x - 1 : d === 1 ? x + 1 : x;
+        const yy = d === 2 ? y - 1 : d === 3 ? y + 1 : y;
+        if (xx >= 0 && yy >= 0 && xx < bw && yy < bh && pieceLabels[xx + bw * yy] === l) continue;
+        const gx = xx + ox;
+        const gy = yy + oy;
+        if (gx >= 0 && gy >= 0 && gx < w && gy < h && labels[offset + gx + w * gy] === label) lungEdge[l]++;
+        else otherEdge[l]++;
+      }
     }
   }
   let added = 0;
-  for (let i = 0; i < bn; i++) {
-    const l = pieceLabels[i];
-    if (l === 0 || bad[l] || lungEdge[l] < options.enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
-    const x = (i % bw) + ox;
-    const y = Math.floor(i / bw) + oy;
-    const p = offset + x + w * y;
-    if (labels[p] === 0 && ctx.allowed[p] === 1) {
-      labels[p] = label;
-      added++;
+  for (let r = 0; r < cc.runs; r++) {
+    const l = cc.label[r];
+    if (bad[l] || lungEdge[l] < options.enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
+    const base = offset + w * (cc.row[r] + oy) + ox;
+    for (let x = cc.x0[r]; x < cc.x1[r]; x++) {
+      const p = base + x;
+      if (labels[p] === 0 && ctx.allowed[p] === 1) {
+        labels[p] = label;
+        added++;
+      }
     }
   }
   return added;
 }
 
-function widenBite(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, comp: number, ox: number, oy: number, bw: number, bn: number, rimMm: number): number {
+function widenBite(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, cc: RunComponents, comp: number, ox: number, oy: number, rimMm: number): number {
   const { width: w, height: h } = ctx;
   const [sx, sy] = ctx.spacingMm;
   const rx = Math.floor(rimMm / sx);
   const ry = Math.floor(rimMm / sy);
   const r2 = rimMm * rimMm;
   let added = 0;
-  for (let i = 0; i < bn; i++) {
-    if (compLabels[i] !== comp) continue;
-    const x = (i % bw) + ox;
-    const y = Math.floor(i / bw) + oy;
-    for (let dy = -ry; dy <= ry; dy++) {
-      const yy = y + dy;
-      if (yy < 0 || yy >= h) continue;
-      for (let dx = -rx; dx <= rx; dx++) {
-        const xx = x + dx;
-        if (xx < 0 || xx >= w || (dx * sx) ** 2 + (dy * sy) ** 2 > r2) continue;
-        const p = offset + xx + w * yy;
-        if (labels[p] !== 0 || ctx.allowed[p] !== 1 || ctx.hu[p] >= RIM_MAX_HU) continue;
-        labels[p] = label;
-        added++;
+  for (let r = 0; r < cc.runs; r++) {
+    if (cc.label[r] !== comp) continue;
+    const y = cc.row[r] + oy;
+    for (let x = cc.x0[r] + ox; x < cc.x1[r] + ox; x++) {
+      for (let dy = -ry; dy <= ry; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -rx; dx <= rx; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w || (dx * sx) ** 2 + (dy * sy) ** 2 > r2) continue;
+          const p = offset + xx + w * yy;
+          if (labels[p] !== 0 || ctx.allowed[p] !== 1 || ctx.hu[p] >= RIM_MAX_HU) continue;
+          labels[p] = label;
+          added++;
+        }
       }
     }
   }

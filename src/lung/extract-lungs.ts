@@ -17,7 +17,10 @@ import { ScreeningError } from '../core/errors.ts';
 import { type Volume, voxelToPatient } from '../core/volume.ts';
 import { findAirway } from './airway.ts';
 import { type CostalCompletionOptions, type SliceLungContext, DEFAULT_COSTAL_COMPLETION, completeCostalBites } from './costal-completion.ts';
-import { closeDisk2d, fillHoles2d, floodFromBorder2d, label2d, label3d } from './morphology.ts';
+import { closeDisk, pixelDisk } from './disk-morphology.ts';
+import { type RunComponents, labelRuns, paintRuns } from './run-labels.ts';
+import { splitJoinedLungs } from './split-lungs.ts';
+import { downsampleBlocks, upsampleLabels } from './working-grid.ts';
 
 export interface ExtractLungsOptions {
   /** Voxels below this (HU) are aerated (default −400; pseudo-HU from lung-window 8-bit works too). */
@@ -70,6 +73,8 @@ const EXTRA_PIECE_FRACTION = 0.1;
 /** A component with at least this share of its voxels on each side of the midline holds both lungs. */
 const BOTH_SIDES_SHARE = 0.2;
 const MAX_SPLIT_EROSIONS = 10;
+/** An erosion separates the lungs when its second-largest piece is at least this share of the first. */
+const SPLIT_PIECE_FRACTION = 0.1;
 const DEFAULT_CLOSING_RADIUS_MM = 3;
 /** Closing and hole filling never make bone (ribs, spine) lung. */
 const BONE_HU = 150;
@@ -88,28 +93,23 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const [sx, sy, sz] = volume.spacingMm;
   const workMm = options.workingPixelMm ?? DEFAULT_WORKING_PIXEL_MM;
   const f = Math.max(1, Math.round(workMm / Math.max(Math.min(sx, sy), 1e-6)));
-  const cx = Math.ceil(nx / f);
-  const cy = Math.ceil(ny / f);
-  const cplane = cx * cy;
-  const cn = cplane * nz;
   const csx = sx * f;
   const csy = sy * f;
   const warnings: string[] = [];
   const what = options.label ?? volume.source.path ?? 'the volume';
 
   // 1. block means
-  const hu = downsample(volume, f, cx, cy);
+  const grid = downsampleBlocks(volume.data, volume.dims, f);
+  const { cx, cy, hu } = grid;
+  const cn = cx * cy * nz;
 
   // 2. body and enclosed air, per slice
-  const air = new Uint8Array(cn);
-  for (let i = 0; i < cn; i++) air[i] = hu[i] < threshold ? 1 : 0;
   const inside = new Uint8Array(cn);
+  const enclosed = new Uint8Array(cn);
   const bodyCentreX = new Float64Array(nz).fill(NaN);
   const bodyCentreY = new Float64Array(nz).fill(NaN);
   const bodyWidth = new Float64Array(nz);
-  bodyPerSlice(air, cx, cy, nz, inside, bodyCentreX, bodyCentreY, bodyWidth);
-  const enclosed = new Uint8Array(cn);
-  for (let i = 0; i < cn; i++) enclosed[i] = air[i] & inside[i];
+  bodyPerSlice(hu, threshold, cx, cy, nz, inside, enclosed, bodyCentreX, bodyCentreY, bodyWidth);
 
   // 3. airway
   const superiorIsUp = volume.direction[8] >= 0;
@@ -119,7 +119,7 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   if (!airway.found) warnings.push('trachea not found in the scan (lung apices not covered, or an unusual airway): airways may remain in the lung mask');
   else if (airway.leaked) warnings.push(`airway growth leaked into lung at ${airway.thresholdHu} HU and was cut back; main bronchi may be partly in the lung mask`);
   const lungAir = enclosed;
-  for (let i = 0; i < cn; i++) if (airway.mask[i]) lungAir[i] = 0;
+  for (const i of airway.indices) lungAir[i] = 0;
 
   // 4. lung components and sides
   const labels = new Uint8Array(cn);
@@ -138,22 +138,17 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   }
 
   // 5. per-slice completion: holes (vessels, central lesions) and outward bites (juxtapleural lesions)
-  const allowed = new Uint8Array(cn);
-  for (let i = 0; i < cn; i++) allowed[i] = inside[i] && !airway.mask[i] ? 1 : 0;
+  const allowed = inside;
+  for (const i of airway.indices) allowed[i] = 0;
   const costal = { ...DEFAULT_COSTAL_COMPLETION, ...options.costalCompletion };
   const closeMm = options.closingRadiusMm ?? DEFAULT_CLOSING_RADIUS_MM;
-  const costalAdded = completeSlices(labels, allowed, hu, [cx, cy, nz], [csx, csy], bodyCentreX, bodyCentreY, closeMm, costal);
-  addPartialVolumeRim(labels, allowed, hu, [cx, cy, nz]);
+  // per slice, a window (x0, y0, x1, y1, inclusive) that holds every lung pixel: later passes stay in it
+  const boxes = new Int32Array(4 * nz);
+  const costalAdded = completeSlices(labels, allowed, hu, [cx, cy, nz], [csx, csy], bodyCentreX, bodyCentreY, closeMm, costal, boxes);
+  addPartialVolumeRim(labels, allowed, hu, [cx, cy, nz], boxes);
 
   // 6. back to the input grid
-  const mask = upsample(volume, labels, allowed, hu, f, cx, cy, threshold);
-  let right = 0;
-  let left = 0;
-  for (let i = 0; i < mask.length; i++) {
-    const v = mask[i];
-    if (v === 1) right++;
-    else if (v === 2) left++;
-  }
+  const { mask, right, left } = upsampleLabels(volume.data, volume.dims, grid, labels, allowed, threshold, -Infinity, boxes);
   const vml = (sx * sy * sz) / 1000;
   const result: LungMaskResult = {
     mask,
@@ -182,16 +177,21 @@ function completeSlices(
   bodyCentreY: Float64Array,
   closeMm: number,
   costal: CostalCompletionOptions,
+  boxes: Int32Array,
 ): number {
   const [cx, cy, nz] = dims;
   const plane = cx * cy;
   const margin = Math.ceil(closeMm / Math.min(spacing[0], spacing[1])) + 2;
+  // bites are widened by the rim beyond the closing box; one more pixel for the partial-volume ring
+  const reach = Math.ceil(costal.rimMm / Math.min(spacing[0], spacing[1])) + 1;
+  const disk = pixelDisk(spacing, closeMm);
   let sub = new Uint8Array(0);
   let closed = new Uint8Array(0);
   let added = 0;
   const bx0 = [0, 0, 0], bx1 = [0, 0, 0], by0 = [0, 0, 0], by1 = [0, 0, 0];
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
+    let wx0 = cx, wy0 = cy, wx1 = -1, wy1 = -1;
     bx0[1] = bx0[2] = cx; by0[1] = by0[2] = cy; bx1[1] = bx1[2] = -1; by1[1] = by1[2] = -1;
     for (let y = 0; y < cy; y++) {
       const row = off + cx * y;
@@ -211,6 +211,10 @@ function completeSlices(
       const bw = bx1[side] - bx0[side] + 1 + 2 * margin;
       const bh = by1[side] - by0[side] + 1 + 2 * margin;
       const bn = bw * bh;
+      wx0 = Math.min(wx0, Math.max(0, ox - reach));
+      wy0 = Math.min(wy0, Math.max(0, oy - reach));
+      wx1 = Math.max(wx1, Math.min(cx - 1, ox + bw - 1 + reach));
+      wy1 = Math.max(wy1, Math.min(cy - 1, oy + bh - 1 + reach));
       if (sub.length < bn) {
         sub = new Uint8Array(bn);
         closed = new Uint8Array(bn);
@@ -222,9 +226,9 @@ function completeSlices(
           sub[x + bw * y] = xx >= 0 && yy >= 0 && xx < cx && yy < cy && labels[off + xx + cx * yy] === side ? 1 : 0;
         }
       }
-      if (closeMm > 0) closeDisk2d(sub, bw, bh, spacing, closeMm, closed);
+      if (closeMm > 0) closeDisk(sub, bw, bh, disk, closed);
       else closed.set(sub.subarray(0, bn));
-      fillHoles2d(closed, bw, bh, 1);
+      fillHoles(closed, bw, bh);
       for (let y = 0; y < bh; y++) {
         const yy = oy + y;
         if (yy < 0 || yy >= cy) continue;
@@ -238,10 +242,15 @@ function completeSlices(
         }
       }
       if (Number.isFinite(bodyCentreX[z])) {
-        const ctx: SliceLungContext = { width: cx, height: cy, spacingMm: spacing, bodyCentre: [bodyCentreX[z], bodyCentreY[z]], allowed, hu };
+        const window = [Math.max(0, ox), Math.max(0, oy), Math.min(cx - 1, ox + bw - 1), Math.min(cy - 1, oy + bh - 1)] as const;
+        const ctx: SliceLungContext = { width: cx, height: cy, spacingMm: spacing, bodyCentre: [bodyCentreX[z], bodyCentreY[z]], allowed, hu, window };
         added += completeCostalBites(labels, off, side, ctx, costal);
       }
     }
+    boxes[4 * z] = wx0;
+    boxes[4 * z + 1] = wy0;
+    boxes[4 * z + 2] = wx1;
+    boxes[4 * z + 3] = wy1;
   }
   return added;
 }
@@ -250,15 +259,20 @@ function completeSlices(
  * One in-plane ring of voxels that are lung mixed with the wall by the scanner's blur (still well
  * below soft tissue): without it a ground-glass lesion touching the pleura loses its last voxels.
  */
-function addPartialVolumeRim(labels: Uint8Array, allowed: Uint8Array, hu: Float32Array, dims: readonly [number, number, number]): void {
+function addPartialVolumeRim(labels: Uint8Array, allowed: Uint8Array, hu: Float32Array, dims: readonly [number, number, number], boxes: Int32Array): void {
   const [cx, cy, nz] = dims;
   const plane = cx * cy;
   const add = new Uint8Array(plane);
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
-    add.fill(0);
-    for (let y = 1; y < cy - 1; y++) {
-      for (let x = 1; x < cx - 1; x++) {
+    // the ring lies one pixel outside the lungs, inside the slice's window
+    const x0 = Math.max(1, boxes[4 * z]);
+    const y0 = Math.max(1, boxes[4 * z + 1]);
+    const x1 = Math.min(cx - 2, boxes[4 * z + 2]);
+    const y1 = Math.min(cy - 2, boxes[4 * z + 3]);
+    let any = false;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
         const p = off + x + cx * y;
         if (labels[p] !== 0 || allowed[p] !== 1 || hu[p] >= PARTIAL_VOLUME_HU) continue;
         // only next to dense lung (a lesion's edge): the normal lung edge is already exact
@@ -267,10 +281,21 @@ function addPartialVolumeRim(labels: Uint8Array, allowed: Uint8Array, hu: Float3
         else if (labels[p + 1] !== 0 && hu[p + 1] > LESION_EDGE_HU) l = labels[p + 1];
         else if (labels[p - cx] !== 0 && hu[p - cx] > LESION_EDGE_HU) l = labels[p - cx];
         else if (labels[p + cx] !== 0 && hu[p + cx] > LESION_EDGE_HU) l = labels[p + cx];
-        if (l !== 0) add[x + cx * y] = l;
+        if (l !== 0) {
+          add[x + cx * y] = l;
+          any = true;
+        }
       }
     }
-    for (let i = 0; i < plane; i++) if (add[i]) labels[off + i] = add[i];
+    if (!any) continue;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const k = x + cx * y;
+        if (add[k] === 0) continue;
+        labels[off + k] = add[k];
+        add[k] = 0;
+      }
+    }
   }
 }
 
@@ -281,76 +306,72 @@ function meanFinite(a: Float64Array): number {
   return n > 0 ? s / n : 0;
 }
 
-/** In-plane block means over f × f pixels (partial blocks at the edge average what they have). */
-function downsample(volume: Volume, f: number, cx: number, cy: number): Float32Array {
-  const [nx, ny, nz] = volume.dims;
-  const src = volume.data;
-  const out = new Float32Array(cx * cy * nz);
-  if (f === 1) {
-    for (let i = 0; i < out.length; i++) out[i] = src[i];
-    return out;
-  }
-  const rowSum = new Float64Array(cx);
-  for (let z = 0; z < nz; z++) {
-    const fbase = nx * ny * z;
-    for (let by = 0; by < cy; by++) {
-      rowSum.fill(0);
-      const y0 = by * f;
-      const y1 = Math.min(ny, y0 + f);
-      for (let y = y0; y < y1; y++) {
-        let i = fbase + nx * y;
-        // whole blocks, then the partial last one
-        let bx = 0;
-        for (let x = 0; x + f <= nx; x += f, bx++) {
-          let s = 0;
-          for (let k = 0; k < f; k++) s += src[i++];
-          rowSum[bx] += s;
-        }
-        for (let x = bx * f; x < nx; x++) rowSum[bx] += src[i++];
-      }
-      const obase = cx * (by + cy * z);
-      const rows = y1 - y0;
-      for (let bx = 0; bx < cx; bx++) out[obase + bx] = rowSum[bx] / (rows * (Math.min(nx, (bx + 1) * f) - bx * f));
-    }
-  }
-  return out;
-}
-
 /**
  * The body on each slice = the largest non-air 2-D component, holes filled; `inside` marks it.
- * Also the body's centre and width (working pixels) per slice.
+ * Also the body's centre and width (working pixels) per slice. Done on row runs: the body is a
+ * few runs per row, and its holes are the non-body runs that never reach the slice border.
  */
-function bodyPerSlice(air: Uint8Array, cx: number, cy: number, nz: number, inside: Uint8Array, centreX: Float64Array, centreY: Float64Array, width: Float64Array): void {
+function bodyPerSlice(
+  hu: Float32Array,
+  threshold: number,
+  cx: number,
+  cy: number,
+  nz: number,
+  inside: Uint8Array,
+  enclosed: Uint8Array,
+  centreX: Float64Array,
+  centreY: Float64Array,
+  width: Float64Array,
+): void {
   const plane = cx * cy;
-  const tissue = new Uint8Array(plane);
   const body = new Uint8Array(plane);
-  const outside = new Uint8Array(plane);
-  const lab = new Int32Array(plane);
+  const air = new Uint8Array(plane);
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
-    for (let i = 0; i < plane; i++) tissue[i] = air[off + i] ^ 1;
-    const cc = label2d(tissue, cx, cy, { labels: lab });
-    if (cc.count === 0) continue;
+    for (let i = 0; i < plane; i++) air[i] = hu[off + i] < threshold ? 1 : 0;
+    const tissue = labelRuns(air, cx, cy, 1, { value: 0 });
+    if (tissue.count === 0) continue;
     let best = 1;
-    for (let l = 2; l <= cc.count; l++) if (cc.sizes[l] > cc.sizes[best]) best = l;
-    for (let i = 0; i < plane; i++) body[i] = lab[i] === best ? 1 : 0;
-    floodFromBorder2d(body, cx, cy, outside);
+    for (let l = 2; l <= tissue.count; l++) if (tissue.sizes[l] > tissue.sizes[best]) best = l;
+    body.fill(0);
+    paintRuns(tissue, cx, body, 1, best);
+    fillHoles(body, cx, cy);
     let n = 0, sxs = 0, sys = 0, x0 = cx, x1 = -1;
-    for (let i = 0; i < plane; i++) {
-      if (outside[i]) continue;
-      inside[off + i] = 1;
-      const x = i % cx;
-      n++;
-      sxs += x;
-      sys += (i - x) / cx;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
+    for (let y = 0; y < cy; y++) {
+      const row = cx * y;
+      let x = 0;
+      while (x < cx) {
+        while (x < cx && body[row + x] === 0) x++;
+        if (x === cx) break;
+        const a = x;
+        while (x < cx && body[row + x] !== 0) x++;
+        inside.fill(1, off + row + a, off + row + x);
+        for (let k = row + a; k < row + x; k++) enclosed[off + k] = air[k];
+        const len = x - a;
+        n += len;
+        sxs += ((a + x - 1) * len) / 2;
+        sys += y * len;
+        if (a < x0) x0 = a;
+        if (x - 1 > x1) x1 = x - 1;
+      }
     }
     if (n > 0) {
       centreX[z] = sxs / n;
       centreY[z] = sys / n;
       width[z] = x1 - x0 + 1;
     }
+  }
+}
+
+/** Sets to 1 the zero pixels that cannot reach the image border through zeros (4-connected). */
+function fillHoles(mask: Uint8Array, width: number, height: number): void {
+  const rest = labelRuns(mask, width, height, 1, { value: 0 });
+  const open = new Uint8Array(rest.count + 1);
+  for (let r = 0; r < rest.runs; r++) {
+    if (rest.x0[r] === 0 || rest.x1[r] === width || rest.row[r] === 0 || rest.row[r] === height - 1) open[rest.label[r]] = 1;
+  }
+  for (let r = 0; r < rest.runs; r++) {
+    if (open[rest.label[r]] === 0) mask.fill(1, width * rest.row[r] + rest.x0[r], width * rest.row[r] + rest.x1[r]);
   }
 }
 
@@ -368,28 +389,33 @@ interface CompStats {
   zMax: number;
 }
 
-function componentStats(labels: Int32Array | Uint8Array, count: number, hu: Float32Array, dims: readonly [number, number, number], centreX: Float64Array): CompStats[] {
+function componentStats(rc: RunComponents, hu: Float32Array, dims: readonly [number, number, number], centreX: Float64Array): CompStats[] {
   const [cx, cy, nz] = dims;
-  const plane = cx * cy;
   const st: CompStats[] = [];
-  for (let l = 0; l <= count; l++) st.push({ id: l, size: 0, sumX: 0, sumY: 0, sumZ: 0, sumHu: 0, lowX: 0, highX: 0, zMin: nz, zMax: -1 });
-  for (let z = 0; z < nz; z++) {
+  for (let l = 0; l <= rc.count; l++) st.push({ id: l, size: 0, sumX: 0, sumY: 0, sumZ: 0, sumHu: 0, lowX: 0, highX: 0, zMin: nz, zMax: -1 });
+  for (let r = 0; r < rc.runs; r++) {
+    const s = st[rc.label[r]];
+    const row = rc.row[r];
+    const y = row % cy;
+    const z = (row - y) / cy;
+    const a = rc.x0[r];
+    const b = rc.x1[r];
+    const len = b - a;
     const mid = Number.isFinite(centreX[z]) ? centreX[z] : cx / 2;
-    for (let i = 0; i < plane; i++) {
-      const l = labels[plane * z + i];
-      if (l === 0) continue;
-      const s = st[l];
-      const x = i % cx;
-      s.size++;
-      s.sumX += x;
-      s.sumY += (i - x) / cx;
-      s.sumZ += z;
-      s.sumHu += hu[plane * z + i];
-      if (x < mid) s.lowX++;
-      else s.highX++;
-      if (z < s.zMin) s.zMin = z;
-      if (z > s.zMax) s.zMax = z;
-    }
+    s.size += len;
+    s.sumX += ((a + b - 1) * len) / 2;
+    s.sumY += y * len;
+    s.sumZ += z * len;
+    const base = cx * row;
+    let sh = s.sumHu;
+    for (let x = a; x < b; x++) sh += hu[base + x];
+    s.sumHu = sh;
+    // columns x < mid are the low side
+    const low = Math.min(Math.max(Math.ceil(mid) - a, 0), len);
+    s.lowX += low;
+    s.highX += len - low;
+    if (z < s.zMin) s.zMin = z;
+    if (z > s.zMax) s.zMax = z;
   }
   return st.slice(1);
 }
@@ -407,8 +433,9 @@ function assignLungs(
   sideOf: (c: CompStats) => 1 | 2,
   warnings: string[],
 ): { lungs: number; splitByErosion: boolean } {
-  const cc = label3d(lungAir, dims);
-  let stats = componentStats(cc.labels, cc.count, hu, dims, centreX);
+  const [cx, cy] = dims;
+  const cc = labelRuns(lungAir, cx, cy, dims[2]);
+  let stats = componentStats(cc, hu, dims, centreX);
   stats.sort((a, b) => b.size - a.size);
   const largest = stats[0]?.size ?? 0;
   const minSize = Math.max(MIN_LUNG_ML / voxelMl, MIN_LUNG_FRACTION * largest);
@@ -418,25 +445,36 @@ function assignLungs(
   const first = stats[0];
   const share = Math.min(first.lowX, first.highX) / first.size;
   const keep = new Map<number, 1 | 2>();
+  let has1 = false;
+  let has2 = false;
   if (share >= BOTH_SIDES_SHARE) {
     // both lungs in one component: separate them
-    const sub = new Uint8Array(lungAir.length);
-    for (let i = 0; i < sub.length; i++) sub[i] = cc.labels[i] === first.id ? 1 : 0;
-    const parts = splitJoinedLungs(sub, dims);
-    if (parts !== null) {
+    const split = splitJoinedLungs(cc, first.id, cx, cy, { maxErosions: MAX_SPLIT_EROSIONS, minPieceFraction: SPLIT_PIECE_FRACTION });
+    if (split !== null) {
       splitByErosion = true;
       warnings.push('the two lungs touched (anterior/posterior junction) and were separated by erosion');
-      const pst = componentStats(parts, 2, hu, dims, centreX);
-      const s1 = sideOf(pst[0]);
-      const s2 = sideOf(pst[1]);
+      const piece = (k: 0 | 1): CompStats => ({ ...split.pieces[k], id: k + 1, sumHu: 0, lowX: 0, highX: 0, zMin: 0, zMax: 0 });
+      const s1 = sideOf(piece(0));
+      const s2 = sideOf(piece(1));
       const a: 1 | 2 = s1 !== s2 ? s1 : 1;
       const b: 1 | 2 = a === 1 ? 2 : 1;
-      for (let i = 0; i < out.length; i++) if (parts[i] === 1) out[i] = a;
-      else if (parts[i] === 2) out[i] = b;
+      const { parts, w, h, d, ox, oy, oz } = split;
+      for (let z = 0; z < d; z++) {
+        for (let y = 0; y < h; y++) {
+          const src = w * (y + h * z);
+          const dst = ox + cx * (y + oy + cy * (z + oz));
+          for (let x = 0; x < w; x++) {
+            const v = parts[src + x];
+            if (v === 0) continue;
+            out[dst + x] = v === 1 ? a : b;
+          }
+        }
+      }
+      has1 = has2 = true;
     } else {
       warnings.push('the two lungs could not be separated; they were split at the body midline');
-      for (let i = 0; i < out.length; i++) if (cc.labels[i] === first.id) out[i] = 0xff;
-      splitAtMidline(out, dims, centreX, sideOf);
+      splitAtMidline(cc, first.id, out, dims, centreX, sideOf);
+      has1 = has2 = true;
     }
   } else {
     keep.set(first.id, sideOf(first));
@@ -454,17 +492,15 @@ function assignLungs(
     if (isOtherLung) secondFound = true;
     keep.set(s.id, side);
   }
-  for (let i = 0; i < out.length; i++) {
-    const l = cc.labels[i];
-    if (l === 0) continue;
-    const side = keep.get(l);
-    if (side !== undefined) out[i] = side;
+  const sideOfLabel = new Uint8Array(cc.count + 1);
+  for (const [id, side] of keep) {
+    sideOfLabel[id] = side;
+    if (side === 1) has1 = true;
+    else has2 = true;
   }
-  let has1 = false;
-  let has2 = false;
-  for (let i = 0; i < out.length; i++) {
-    if (out[i] === 1) has1 = true;
-    else if (out[i] === 2) has2 = true;
+  for (let r = 0; r < cc.runs; r++) {
+    const side = sideOfLabel[cc.label[r]];
+    if (side !== 0) out.fill(side, cx * cc.row[r] + cc.x0[r], cx * cc.row[r] + cc.x1[r]);
   }
   if (!has1 || !has2) warnings.push(`only the ${has1 ? 'right' : 'left'} lung was found`);
   return { lungs: (has1 ? 1 : 0) + (has2 ? 1 : 0), splitByErosion };
@@ -474,139 +510,20 @@ function overlapsZ(a: CompStats, b: CompStats): boolean {
   return a.zMin <= b.zMax && b.zMin <= a.zMax;
 }
 
-/**
- * Erodes (in-plane, per slice) until the component falls apart into two large pieces, then regrows
- * both pieces inside the original component (geodesic, first come first served). Returns a label
- * image with 1 and 2, or null when no erosion depth separates it.
- */
-function splitJoinedLungs(sub: Uint8Array, dims: readonly [number, number, number]): Uint8Array | null {
+/** Last resort: the component's voxels go to the side of the body centre line they lie on. */
+function splitAtMidline(cc: RunComponents, id: number, out: Uint8Array, dims: readonly [number, number, number], centreX: Float64Array, sideOf: (c: CompStats) => 1 | 2): void {
   const [cx, cy, nz] = dims;
-  const plane = cx * cy;
-  const n = sub.length;
-  let cur = sub.slice();
-  const next = new Uint8Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += cur[i];
-  for (let it = 0; it < MAX_SPLIT_EROSIONS; it++) {
-    for (let i = 0; i < n; i++) {
-      if (!cur[i]) { next[i] = 0; continue; }
-      const x = i % cx;
-      const y = ((i - x) / cx) % cy;
-      next[i] = x > 0 && x < cx - 1 && y > 0 && y < cy - 1 && cur[i - 1] && cur[i + 1] && cur[i - cx] && cur[i + cx] ? 1 : 0;
-    }
-    cur = next.slice();
-    const cc = label3d(cur, dims);
-    if (cc.count < 2) continue;
-    const order = Array.from({ length: cc.count }, (_, k) => k + 1).sort((a, b) => cc.sizes[b] - cc.sizes[a]);
-    const a = order[0];
-    const b = order[1];
-    if (cc.sizes[b] < 0.1 * cc.sizes[a]) continue;
-    // geodesic regrowth from both seeds within the original component
-    const out = new Uint8Array(n);
-    const q = new Int32Array(n);
-    let tail = 0;
-    for (let i = 0; i < n; i++) {
-      if (cc.labels[i] === a) { out[i] = 1; q[tail++] = i; }
-      else if (cc.labels[i] === b) { out[i] = 2; q[tail++] = i; }
-    }
-    for (let head = 0; head < tail; head++) {
-      const i = q[head];
-      const x = i % cx;
-      const r = (i - x) / cx;
-      const y = r % cy;
-      const z = (r - y) / cy;
-      const lab = out[i];
-      if (x > 0 && sub[i - 1] && !out[i - 1]) { out[i - 1] = lab; q[tail++] = i - 1; }
-      if (x < cx - 1 && sub[i + 1] && !out[i + 1]) { out[i + 1] = lab; q[tail++] = i + 1; }
-      if (y > 0 && sub[i - cx] && !out[i - cx]) { out[i - cx] = lab; q[tail++] = i - cx; }
-      if (y < cy - 1 && sub[i + cx] && !out[i + cx]) { out[i + cx] = lab; q[tail++] = i + cx; }
-      if (z > 0 && sub[i - plane] && !out[i - plane]) { out[i - plane] = lab; q[tail++] = i - plane; }
-      if (z < nz - 1 && sub[i + plane] && !out[i + plane]) { out[i + plane] = lab; q[tail++] = i + plane; }
-    }
-    void total;
-    return out;
-  }
-  return null;
-}
-
-/** Last resort: voxels marked 0xff go to the side of the body centre line they lie on. */
-function splitAtMidline(out: Uint8Array, dims: readonly [number, number, number], centreX: Float64Array, sideOf: (c: CompStats) => 1 | 2): void {
-  const [cx, cy, nz] = dims;
-  const plane = cx * cy;
   // which image half is the patient's right: ask sideOf with a fake component on the low-x half
   const lowSide = sideOf({ id: 0, size: 1, sumX: 0, sumY: cy / 2, sumZ: nz / 2, sumHu: 0, lowX: 1, highX: 0, zMin: 0, zMax: 0 });
   const highSide: 1 | 2 = lowSide === 1 ? 2 : 1;
-  for (let z = 0; z < nz; z++) {
+  for (let r = 0; r < cc.runs; r++) {
+    if (cc.label[r] !== id) continue;
+    const row = cc.row[r];
+    const z = Math.floor(row / cy);
     const mid = Number.isFinite(centreX[z]) ? centreX[z] : cx / 2;
-    for (let i = 0; i < plane; i++) {
-      if (out[plane * z + i] !== 0xff) continue;
-      out[plane * z + i] = i % cx < mid ? lowSide : highSide;
-    }
+    const base = cx * row;
+    for (let x = cc.x0[r]; x < cc.x1[r]; x++) out[base + x] = x < mid ? lowSide : highSide;
   }
-}
-
-/**
- * Working grid → input grid. Blocks whose 8 neighbours share their label are copied; boundary
- * blocks are decided per voxel: aerated voxels join the neighbouring lung, dense voxels stay lung
- * only where the block itself was dense lung (a completed lesion), so edges follow the real pleura.
- */
-function upsample(volume: Volume, labels: Uint8Array, allowed: Uint8Array, hu: Float32Array, f: number, cx: number, cy: number, threshold: number): Uint8Array {
-  const [nx, ny, nz] = volume.dims;
-  const src = volume.data;
-  const out = new Uint8Array(nx * ny * nz);
-  const cplane = cx * cy;
-  if (f === 1) {
-    out.set(labels);
-    return out;
-  }
-  // per working pixel: 0 interior (copy), else 1 + the lung label a boundary voxel may take
-  const edge = new Uint8Array(cplane);
-  for (let z = 0; z < nz; z++) {
-    const coff = cplane * z;
-    for (let y = 0; y < cy; y++) {
-      for (let x = 0; x < cx; x++) {
-        const i = coff + x + cx * y;
-        const l = labels[i];
-        let nb = 0;
-        let boundary = false;
-        for (let dy = -1; dy <= 1; dy++) {
-          const yy = y + dy;
-          if (yy < 0 || yy >= cy) continue;
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx;
-            if (xx < 0 || xx >= cx) continue;
-            const m = labels[coff + xx + cx * yy];
-            if (m !== l) boundary = true;
-            if (m !== 0 && nb === 0) nb = m;
-          }
-        }
-        edge[x + cx * y] = !boundary ? 0 : l !== 0 ? 1 + l : allowed[i] ? 1 + nb : 1;
-      }
-    }
-    const foff = nx * ny * z;
-    for (let y = 0; y < ny; y++) {
-      const crow = cx * Math.floor(y / f);
-      const frow = foff + nx * y;
-      for (let bx = 0; bx < cx; bx++) {
-        const c = crow + bx;
-        const e = edge[c];
-        const l = labels[coff + c];
-        const x0 = bx * f;
-        const x1 = Math.min(nx, x0 + f);
-        if (e === 0) {
-          if (l !== 0) for (let x = x0; x < x1; x++) out[frow + x] = l;
-          continue;
-        }
-        const denseBlock = hu[coff + c] >= threshold;
-        for (let x = x0; x < x1; x++) {
-          const aerated = src[frow + x] < threshold;
-          if (l !== 0) out[frow + x] = aerated || denseBlock ? l : 0;
-          else out[frow + x] = aerated && e > 1 ? e - 1 : 0;
-        }
-      }
-    }
-  }
-  return out;
 }
 
 function addCoverageWarnings(r: LungMaskResult, nz: number, plane: number): void {

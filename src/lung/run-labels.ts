@@ -1,0 +1,153 @@
+/**
+ * Connected components through row runs (one pass over the voxels, then union-find over runs):
+ * lung masks are a few long runs per row, so every later step — component statistics, erosion
+ * splits, writing labels back — touches runs instead of voxels. Components are numbered in scan
+ * order of their first voxel (x fastest, then y, then z), as a breadth-first labelling would.
+ */
+
+export interface RunComponents {
+  /** Number of runs. */
+  runs: number;
+  /** Per run: its row (y + height·z), first x and end x (exclusive). */
+  row: Int32Array;
+  x0: Int32Array;
+  x1: Int32Array;
+  /** Per run: its component id (1..count). */
+  label: Int32Array;
+  count: number;
+  /** sizes[k] = voxels of component k (sizes[0] = 0). */
+  sizes: Int32Array;
+}
+
+export interface LabelRunsOptions {
+  /** A voxel is in the mask when it equals this value (default: any non-zero value). */
+  value?: number;
+  /** In-plane 8-connectivity instead of 4 (between slices always face neighbours only). */
+  eight?: boolean;
+  /** Where the image starts in `mask` (default 0). */
+  offset?: number;
+}
+
+let sRow = new Int32Array(1024);
+let sX0 = new Int32Array(1024);
+let sX1 = new Int32Array(1024);
+let parent = new Int32Array(1024);
+let rowStart = new Int32Array(0);
+
+function grow(n: number): void {
+  const m = Math.max(n, 2 * sRow.length);
+  const copy = (a: Int32Array) => {
+    const b = new Int32Array(m);
+    b.set(a);
+    return b;
+  };
+  sRow = copy(sRow);
+  sX0 = copy(sX0);
+  sX1 = copy(sX1);
+  parent = new Int32Array(m);
+}
+
+function find(i: number): number {
+  let r = i;
+  while (parent[r] !== r) r = parent[r];
+  while (parent[i] !== r) {
+    const next = parent[i];
+    parent[i] = r;
+    i = next;
+  }
+  return r;
+}
+
+/** Joins the runs of rows a and b (runs [a0, a1) and [b0, b1)) that overlap (or touch diagonally). */
+function joinRows(a0: number, a1: number, b0: number, b1: number, reach: number): void {
+  let i = a0;
+  let j = b0;
+  while (i < a1 && j < b1) {
+    if (sX0[i] < sX1[j] + reach && sX0[j] < sX1[i] + reach) {
+      const ri = find(i);
+      const rj = find(j);
+      // the earlier run stays root, so the root is a component's first run in scan order
+      if (ri < rj) parent[rj] = ri;
+      else if (rj < ri) parent[ri] = rj;
+    }
+    if (sX1[i] < sX1[j]) i++;
+    else j++;
+  }
+}
+
+/**
+ * Labels the components of a width × height × depth image (x fastest). Face-connected between
+ * slices and, in-plane, 4-connected (or 8 with `eight`).
+ */
+export function labelRuns(mask: Uint8Array, width: number, height: number, depth: number, options: LabelRunsOptions = {}): RunComponents {
+  const rows = height * depth;
+  const offset = options.offset ?? 0;
+  const value = options.value ?? -1;
+  const reach = options.eight ? 1 : 0;
+  if (mask.length < offset + rows * width) throw new RangeError(`mask has ${mask.length} voxels, need ${offset + rows * width}`);
+  if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = n;
+    const base = offset + width * r;
+    let x = 0;
+    while (x < width) {
+      // skip background, then take the run
+      if (value < 0) {
+        while (x < width && mask[base + x] === 0) x++;
+        if (x === width) break;
+        const start = x;
+        while (x < width && mask[base + x] !== 0) x++;
+        if (n === sRow.length) grow(n + 1);
+        sRow[n] = r;
+        sX0[n] = start;
+        sX1[n] = x;
+      } else {
+        while (x < width && mask[base + x] !== value) x++;
+        if (x === width) break;
+        const start = x;
+        while (x < width && mask[base + x] === value) x++;
+        if (n === sRow.length) grow(n + 1);
+        sRow[n] = r;
+        sX0[n] = start;
+        sX1[n] = x;
+      }
+      n++;
+    }
+  }
+  rowStart[rows] = n;
+  for (let i = 0; i < n; i++) parent[i] = i;
+  for (let r = 0; r < rows; r++) {
+    const a0 = rowStart[r];
+    const a1 = rowStart[r + 1];
+    if (a0 === a1) continue;
+    const y = r % height;
+    if (y > 0) joinRows(a0, a1, rowStart[r - 1], rowStart[r], reach);
+    if (r >= height) joinRows(a0, a1, rowStart[r - height], rowStart[r - height + 1], 0);
+  }
+  const label = new Int32Array(n);
+  const sizes: number[] = [0];
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const root = find(i);
+    let l: number;
+    if (root === i) {
+      l = ++count;
+      sizes.push(0);
+    } else {
+      l = label[root];
+    }
+    label[i] = l;
+    sizes[l] += sX1[i] - sX0[i];
+  }
+  return { runs: n, row: sRow.slice(0, n), x0: sX0.slice(0, n), x1: sX1.slice(0, n), label, count, sizes: Int32Array.from(sizes) };
+}
+
+/** Writes `value` over every run of component `component` (or of every component when 0). */
+export function paintRuns(rc: RunComponents, width: number, out: Uint8Array, value: number, component = 0, offset = 0): void {
+  for (let i = 0; i < rc.runs; i++) {
+    if (component !== 0 && rc.label[i] !== component) continue;
+    const base = offset + width * rc.row[i];
+    out.fill(value, base + rc.x0[i], base + rc.x1[i]);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The lung extractor's working grid: in-plane block means of f × f input pixels (≈ 2 mm), and the
+ * way back. These are the only two passes over the full-resolution volume, so they are written as
+ * plain row loops: no per-voxel division, interior blocks written as runs.
+ */
+import type { VoxelData } from '../core/volume.ts';
+
+export interface WorkingGrid {
+  /** Block factor in x and y. */
+  f: number;
+  /** Working grid width, height (blocks) and slices. */
+  cx: number;
+  cy: number;
+  nz: number;
+  /** Block mean HU, cx × cy × nz. */
+  hu: Float32Array;
+}
+
+/** In-plane block means over f × f pixels (partial blocks at the edge average what they have). */
+export function downsampleBlocks(src: VoxelData, dims: readonly [number, number, number], f: number): WorkingGrid {
+  const [nx, ny, nz] = dims;
+  const cx = Math.ceil(nx / f);
+  const cy = Math.ceil(ny / f);
+  const out = new Float32Array(cx * cy * nz);
+  if (f === 1) out.set(src);
+  // integer voxels: block sums are exact in int32 (f² · 2¹⁶ ≪ 2³¹), and int adds are the cheaper
+  else blockMeans(src, nx, ny, nz, f, cx, cy, out, src instanceof Float32Array ? new Float64Array(cx) : new Int32Array(cx));
+  return { f, cx, cy, nz, hu: out };
+}
+
+/**
+ * The only full pass over the input besides the way back, so it sets the floor of the extractor's
+ * time: the common f = 2 and 3 are unrolled.
+ */
+function blockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: number, cx: number, cy: number, out: Float32Array, rowSum: Int32Array | Float64Array): void {
+  const whole = Math.floor(nx / f);
+  for (let z = 0; z < nz; z++) {
+    const fbase = nx * ny * z;
+    for (let by = 0; by < cy; by++) {
+      rowSum.fill(0);
+      const y0 = by * f;
+      const y1 = Math.min(ny, y0 + f);
+      for (let y = y0; y < y1; y++) {
+        let i = fbase + nx * y;
+        if (f === 3) {
+          for (let bx = 0; bx < whole; bx++, i += 3) rowSum[bx] += src[i] + src[i + 1] + src[i + 2];
+        } else if (f === 2) {
+          for (let bx = 0; bx < whole; bx++, i += 2) rowSum[bx] += src[i] + src[i + 1];
+        } else {
+          for (let bx = 0; bx < whole; bx++) {
+            let s = 0;
+            for (let k = 0; k < f; k++) s += src[i++];
+            rowSum[bx] += s;
+          }
+        }
+        let s = 0;
+        for (let x = whole * f; x < nx; x++) s += src[i++];
+        if (whole < cx) rowSum[whole] += s;
+      }
+      const obase = cx * (by + cy * z);
+      const rows = y1 - y0;
+      const div = rows * f;
+      for (let bx = 0; bx < whole; bx++) out[obase + bx] = rowSum[bx] / div;
+      if (whole < cx) out[obase + whole] = rowSum[whole] / (rows * (nx - whole * f));
+    }
+  }
+}
+
+export interface UpsampleResult {
+  /** 0 background, 1 right, 2 left on the input grid. */
+  mask: Uint8Array;
+  right: number;
+  left: number;
+}
+
+/**
+ * Working grid → input grid. Blocks whose 8 neighbours share their label are copied (as runs);
+ * boundary blocks are decided per voxel: aerated voxels join the neighbouring lung, dense voxels
+ * stay lung only where the block itself was dense lung (a completed lesion), so edges follow the
+ * real pleura. Voxels at or below `outsideScanHu` (padding outside the scan circle) are never lung.
+ */
+export function upsampleLabels(
+  src: VoxelData,
+  dims: readonly [number, number, number],
+  grid: WorkingGrid,
+  labels: Uint8Array,
+  allowed: Uint8Array,
+  thresholdHu: number,
+  outsideScanHu: number,
+  /** Optional per-slice windows (x0, y0, x1, y1, inclusive) known to hold every label. */
+  boxes?: Int32Array,
+): UpsampleResult {
+  const [nx, ny, nz] = dims;
+  const { f, cx, cy, hu } = grid;
+  const out = new Uint8Array(nx * ny * nz);
+  const cplane = cx * cy;
+  let right = 0;
+  let left = 0;
+  if (f === 1) {
+    for (let i = 0; i < out.length; i++) {
+      const l = labels[i];
+      if (l === 0 || src[i] <= outsideScanHu) continue;
+      out[i] = l;
+      if (l === 1) right++;
+      else left++;
+    }
+    return { mask: out, right, left };
+  }
+  // per working pixel: 0 interior (copy), else 1 + the lung label a boundary voxel may take
+  const edge = new Uint8Array(cplane);
+  // 1 where a pixel's left and right neighbours (those inside the image) carry its label
+  const hSame = new Uint8Array(cplane);
+  // per working row: interior runs [start, end) of one label, and the boundary blocks
+  const runStart = new Int32Array(cx + 1);
+  const runEnd = new Int32Array(cx + 1);
+  const runLab = new Uint8Array(cx + 1);
+  const bnd = new Int32Array(cx);
+  for (let z = 0; z < nz; z++) {
+    const coff = cplane * z;
+    // rows and columns holding labels, widened by one (their neighbours are boundary blocks)
+    let yLo = cy, yHi = -1, xLo = cx, xHi = -1;
+    const sy0 = boxes ? Math.max(0, boxes[4 * z + 1]) : 0;
+    const sy1 = boxes ? Math.min(cy - 1, boxes[4 * z + 3]) : cy - 1;
+    const sx0 = boxes ? Math.max(0, boxes[4 * z]) : 0;
+    const sx1 = boxes ? Math.min(cx - 1, boxes[4 * z + 2]) : cx - 1;
+    for (let y = sy0; y <= sy1; y++) {
+      const row = coff + cx * y;
+      let a = -1, b = -1;
+      for (let x = sx0; x <= sx1; x++) {
+        if (labels[row + x] !== 0) {
+          if (a < 0) a = x;
+          b = x;
+        }
+      }
+      if (a < 0) continue;
+      if (y < yLo) yLo = y;
+      yHi = y;
+      if (a < xLo) xLo = a;
+      if (b > xHi) xHi = b;
+    }
+    if (yHi < 0) continue;
+    yLo = Math.max(0, yLo - 1);
+    yHi = Math.min(cy - 1, yHi + 1);
+    xLo = Math.max(0, xLo - 1);
+    xHi = Math.min(cx - 1, xHi + 1);
+    const hy0 = Math.max(0, yLo - 1);
+    const hy1 = Math.min(cy - 1, yHi + 1);
+    for (let y = hy0; y <= hy1; y++) {
+      const row = coff + cx * y;
+      for (let x = xLo; x <= xHi; x++) {
+        const l = labels[row + x];
+        hSame[x + cx * y] = (x === 0 || labels[row + x - 1] === l) && (x === cx - 1 || labels[row + x + 1] === l) ? 1 : 0;
+      }
+    }
+    for (let y = yLo; y <= yHi; y++) {
+      const row = coff + cx * y;
+      for (let x = xLo; x <= xHi; x++) {
+        const i = row + x;
+        const l = labels[i];
+        const k = x + cx * y;
+        const interior = hSame[k] === 1
+          && (y === 0 || (hSame[k - cx] === 1 && labels[i - cx] === l))
+          && (y === cy - 1 || (hSame[k + cx] === 1 && labels[i + cx] === l));
+        if (interior) {
+          edge[k] = 0;
+          continue;
+        }
+        if (l !== 0) {
+          edge[k] = 1 + l;
+          continue;
+        }
+        if (!allowed[i]) {
+          edge[k] = 1;
+          continue;
+        }
+        // the first labelled neighbour in scan order gives the label aerated voxels may take
+        let nb = 0;
+        for (let yy = Math.max(0, y - 1); yy <= Math.min(cy - 1, y + 1) && nb === 0; yy++) {
+          const r = coff + cx * yy;
+          for (let xx = Math.max(0, x - 1); xx <= Math.min(cx - 1, x + 1); xx++) {
+            if (labels[r + xx] !== 0) {
+              nb = labels[r + xx];
+              break;
+            }
+          }
+        }
+        edge[k] = 1 + nb;
+      }
+    }
+    const foff = nx * ny * z;
+    for (let by = yLo; by <= yHi; by++) {
+      const crow = cx * by;
+      // segments of this block row, shared by its f input rows
+      let nr = 0;
+      let nbnd = 0;
+      for (let bx = xLo; bx <= xHi; bx++) {
+        const c = crow + bx;
+        const e = edge[c];
+        if (e !== 0) {
+          bnd[nbnd++] = bx;
+          continue;
+        }
+        const l = labels[coff + c];
+        if (l === 0) continue;
+        if (nr > 0 && runEnd[nr - 1] === bx * f && runLab[nr - 1] === l) runEnd[nr - 1] = Math.min(nx, (bx + 1) * f);
+        else {
+          runStart[nr] = bx * f;
+          runEnd[nr] = Math.min(nx, (bx + 1) * f);
+          runLab[nr] = l;
+          nr++;
+        }
+      }
+      const y0 = by * f;
+      const y1 = Math.min(ny, y0 + f);
+      for (let y = y0; y < y1; y++) {
+        const frow = foff + nx * y;
+        for (let r = 0; r < nr; r++) {
+          out.fill(runLab[r], frow + runStart[r], frow + runEnd[r]);
+          if (runLab[r] === 1) right += runEnd[r] - runStart[r];
+          else left += runEnd[r] - runStart[r];
+        }
+        for (let j = 0; j < nbnd; j++) {
+          const bx = bnd[j];
+          const c = crow + bx;
+          const e = edge[c];
+          const l = labels[coff + c];
+          const x0 = bx * f;
+          const x1 = Math.min(nx, x0 + f);
+          const denseBlock = hu[coff + c] >= thresholdHu;
+          for (let x = x0; x < x1; x++) {
+            const v = src[frow + x];
+            const aerated = v < thresholdHu;
+            let lab = 0;
+            if (l !== 0) lab = aerated || denseBlock ? l : 0;
+            else lab = aerated && e > 1 ? e - 1 : 0;
+            if (lab === 0 || v <= outsideScanHu) continue;
+            out[frow + x] = lab;
+            if (lab === 1) right++;
+            else left++;
+          }
+        }
+      }
+    }
+  }
+  return { mask: out, right, left };
+}

@@ -27,6 +27,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import UNet25D  # noqa: E402
 
 NEIGHBOUR_DROPOUT = 0.15
+# Training crops: a fully convolutional net can learn from crops a quarter of the tile, 4× cheaper
+# per sample on these 2 shared cores; half are centred on a lesion pixel so the 3 % of infection
+# pixels are seen often enough to leave the all-background start.
+CROP_PX = 64
+LESION_CENTRED_SHARE = 0.5
+# Infection pixels weigh this much more in the cross-entropy: the candidate stage wants recall (§3.3.2).
+POS_WEIGHT = 3.0
+VALIDATE_EVERY_EPOCHS = 4
 # the resampling costs about a third of a training step on 2 cores: half the batches get it
 AFFINE_PROBABILITY = 0.5
 
@@ -74,8 +82,29 @@ def augment(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch
     return x.contiguous(), y.contiguous()
 
 
+def random_crops(x: np.ndarray, y: np.ndarray, ids: np.ndarray, crop: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One crop per sample: centred on a random lesion pixel (LESION_CENTRED_SHARE) or anywhere."""
+    s = x.shape[-1]
+    if crop >= s:
+        return x[ids].copy(), y[ids].copy()
+    xs = np.empty((len(ids), x.shape[1], crop, crop), np.float32)
+    ys = np.empty((len(ids), crop, crop), np.uint8)
+    for k, i in enumerate(ids):
+        pos = np.flatnonzero(y[i]) if rng.random() < LESION_CENTRED_SHARE else np.empty(0, np.int64)
+        if len(pos):
+            c = pos[rng.integers(len(pos))]
+            cy, cx = divmod(int(c), s)
+            y0 = min(max(cy - crop // 2 + int(rng.integers(-crop // 4, crop // 4 + 1)), 0), s - crop)
+            x0 = min(max(cx - crop // 2 + int(rng.integers(-crop // 4, crop // 4 + 1)), 0), s - crop)
+        else:
+            y0, x0 = int(rng.integers(0, s - crop + 1)), int(rng.integers(0, s - crop + 1))
+        xs[k] = x[i, :, y0 : y0 + crop, x0 : x0 + crop]
+        ys[k] = y[i, y0 : y0 + crop, x0 : x0 + crop]
+    return xs, ys
+
+
 def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    bce = F.binary_cross_entropy_with_logits(logits, y)
+    bce = F.binary_cross_entropy_with_logits(logits, y, pos_weight=torch.tensor(POS_WEIGHT))
     p = torch.sigmoid(logits)
     inter = (p * y).sum()
     dice = (2 * inter + 1) / (p.sum() + y.sum() + 1)
@@ -119,9 +148,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--crop", type=int, default=CROP_PX, help="training crop side, px (the tile size = no crop)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--widths", default="8,16,32,64")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps in total (tiny CI runs)")
@@ -139,7 +169,7 @@ def main(argv=None) -> int:
         log(f"train.py: {a.data} has no training samples")
         return 2
     widths = tuple(int(v) for v in a.widths.split(","))
-    config = {"widths": widths, "batchSize": a.batch_size, "lr": a.lr, "seed": a.seed, "epochs": a.epochs, "tileSize": index["tileSize"], "channels": index["channels"], "loss": "BCE + soft Dice", "optimiser": "Adam, cosine decay", "augmentation": "8 flips/rotations, random window ±15 %, scale 0.85–1.15 and shift ±10 % on half the batches, neighbour dropout 0.15"}
+    config = {"widths": widths, "batchSize": a.batch_size, "lr": a.lr, "seed": a.seed, "epochs": a.epochs, "tileSize": index["tileSize"], "channels": index["channels"], "loss": f"BCE (infection weight {POS_WEIGHT}) + soft Dice", "crop": a.crop, "lesionCentredShare": LESION_CENTRED_SHARE, "optimiser": "Adam, cosine decay", "augmentation": "8 flips/rotations, random window ±15 %, scale 0.85–1.15 and shift ±10 % on half the batches, neighbour dropout 0.15"}
     model = UNet25D(index["channels"], widths)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     steps_per_epoch = math.ceil(len(train_idx) / a.batch_size)
@@ -166,6 +196,7 @@ def main(argv=None) -> int:
             log(f"stopping after {a.stop_after_epochs} epoch(s) as asked; run again to resume")
             return 0
         g.manual_seed(a.seed * 1000 + epoch)  # each epoch's order and augmentation depend only on (seed, epoch): resumable
+        rng = np.random.default_rng(a.seed * 1000 + epoch)
         order = train_idx[torch.randperm(len(train_idx), generator=g).numpy()]
         model.train()
         t0 = time.time()
@@ -174,8 +205,9 @@ def main(argv=None) -> int:
             if step >= total_steps:
                 break
             ids = np.sort(order[b : b + a.batch_size])
-            xb = torch.from_numpy(x[ids].copy())
-            yb = torch.from_numpy(y[ids].astype(np.float32)).unsqueeze(1)
+            xc, yc = random_crops(x, y, ids, a.crop, rng)
+            xb = torch.from_numpy(xc)
+            yb = torch.from_numpy(yc.astype(np.float32)).unsqueeze(1)
             xb, yb = augment(xb, yb, g)
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)
@@ -191,14 +223,15 @@ def main(argv=None) -> int:
                 eta = (total_steps - step) / max(rate, 1e-9)
                 log(f"epoch {epoch + 1}/{a.epochs} step {step}/{total_steps} loss {run_loss / seen:.4f} {seen / (time.time() - t0):.1f} tiles/s ETA {eta / 60:.1f} min")
         seconds += time.time() - t0
-        val = evaluate(model, index, x, y, val_idx) if len(val_idx) else {}
+        last = epoch + 1 == a.epochs or step >= total_steps or (a.stop_after_epochs and epoch + 1 - start_epoch >= a.stop_after_epochs)
+        val = evaluate(model, index, x, y, val_idx) if len(val_idx) and ((epoch + 1) % VALIDATE_EVERY_EPOCHS == 0 or last) else {}
         entry = {"epoch": epoch + 1, "step": step, "trainLoss": run_loss / max(1, seen), "validation": {k: v["dice@0.5"] for k, v in val.items()}, "seconds": seconds}
         history.append(entry)
         with open(os.path.join(a.out, "train-log.jsonl"), "a") as f:
             f.write(json.dumps(entry) + "\n")
         log(f"epoch {epoch + 1}: train loss {entry['trainLoss']:.4f}, validation Dice " + ", ".join(f"{k} {v['dice@0.5']['globalDice']:.3f}" for k, v in val.items()))
         torch.save({"config": config, "model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch + 1, "step": step, "history": history, "seconds": seconds}, ckpt_path)
-    final = history[-1]["validation"] if history else {}
+    final = next((h["validation"] for h in reversed(history) if h["validation"]), {})
     metrics = {
         "config": config,
         "epochs": len(history),

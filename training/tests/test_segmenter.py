@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from training.segmenter.model import ProbabilityHead, UNet25D
-from training.segmenter.train import augment, dice_at, loss_fn
+from training.segmenter.train import augment, dice_at, loss_fn, random_crops
 
 torch.set_num_threads(1)
 
@@ -39,3 +39,15 @@ def test_dice_by_hand():
     t = np.array([[[1, 0, 1, 0]]], dtype=np.uint8)
     # P = {0, 1}, T = {0, 2}: 2·1 / (2 + 2)
     assert dice_at(p, t)["globalDice"] == 0.5
+
+
+def test_random_crops_find_a_single_lesion_pixel_about_half_the_time():
+    x = np.random.default_rng(0).random((1, 3, 32, 32), dtype=np.float32)
+    y = np.zeros((1, 32, 32), np.uint8)
+    y[0, 30, 2] = 1  # one infection pixel in a corner: a random 8² crop would rarely hold it
+    xs, ys = random_crops(x, y, np.zeros(40, np.int64), 8, np.random.default_rng(1))
+    assert xs.shape == (40, 3, 8, 8) and ys.shape == (40, 8, 8)
+    hits = int((ys.reshape(40, -1).sum(1) > 0).sum())
+    assert 10 <= hits <= 32
+    # a crop is a true window of the sample: its pixels occur in the source
+    assert np.isin(xs[0, 0], x[0, 0]).all()

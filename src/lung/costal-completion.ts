@@ -228,6 +228,7 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
 
 let pieceImg = new Uint8Array(0);
 let pieceLabels = new Int32Array(0);
+let cropImg = new Uint8Array(0);
 
 /**
  * Deficit components that were not accepted as bites are opened; a piece that comes loose and is
@@ -240,16 +241,29 @@ function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, c
     pieceImg = new Uint8Array(bn);
     pieceLabels = new Int32Array(bn);
   }
-  let any = false;
-  for (let i = 0; i < bn; i++) {
-    const l = compLabels[i];
-    const v = l !== 0 && accepted[l] === 0 ? 1 : 0;
-    defImg[i] = v === 1 ? defImg[i] : 0;
-    pieceImg[i] = v;
-    if (v) any = true;
+  let px0 = bw, py0 = bh, px1 = -1, py1 = -1;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const i = x + bw * y;
+      const l = compLabels[i];
+      const v = l !== 0 && accepted[l] === 0 ? 1 : 0;
+      defImg[i] = v === 1 ? defImg[i] : 0;
+      pieceImg[i] = v;
+      if (v === 0) continue;
+      if (x < px0) px0 = x;
+      if (x > px1) px1 = x;
+      if (y < py0) py0 = y;
+      py1 = y;
+    }
   }
-  if (!any) return 0;
-  openDisk(pieceImg, bw, bh, pixelDisk(ctx.spacingMm, options.neckMm), pieceImg);
+  if (px1 < 0) return 0;
+  // the opening of what is empty outside the pieces' box is empty there too: open the box only
+  const pw = px1 - px0 + 1;
+  const ph = py1 - py0 + 1;
+  if (cropImg.length < pw * ph) cropImg = new Uint8Array(pw * ph);
+  for (let y = 0; y < ph; y++) cropImg.set(pieceImg.subarray(px0 + bw * (y + py0), px1 + 1 + bw * (y + py0)), pw * y);
+  openDisk(cropImg, pw, ph, pixelDisk(ctx.spacingMm, options.neckMm), cropImg);
+  for (let y = 0; y < ph; y++) pieceImg.set(cropImg.subarray(pw * y, pw * y + pw), px0 + bw * (y + py0));
   const cc = labelRuns(pieceImg, bw, bh, 1);
   if (cc.count === 0) return 0;
   pieceLabels.fill(0, 0, bn);

@@ -18,7 +18,7 @@ import { type Volume, voxelToPatient } from '../core/volume.ts';
 import { findAirway } from './airway.ts';
 import { type CostalCompletionOptions, type SliceLungContext, DEFAULT_COSTAL_COMPLETION, completeCostalBites } from './costal-completion.ts';
 import { closeDisk, pixelDisk } from './disk-morphology.ts';
-import { type RunComponents, labelRuns, paintRuns } from './run-labels.ts';
+import { type RunComponents, labelRuns, labelThreshold, paintRuns } from './run-labels.ts';
 import { splitJoinedLungs } from './split-lungs.ts';
 import { downsampleBlocks, upsampleLabels } from './working-grid.ts';
 
@@ -132,7 +132,8 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
     const c = voxelToPatient(volume, [(midX + 0.5) * f - 0.5, (midY + 0.5) * f - 0.5, comp.sumZ / comp.size]);
     return p[0] < c[0] ? 1 : 2;
   };
-  const split = assignLungs(lungAir, hu, [cx, cy, nz], bodyCentreX, labels, voxelMl, lungSideOf, warnings);
+  const sideBoxes = emptyBoxes(nz, cx, cy);
+  const split = assignLungs(lungAir, hu, [cx, cy, nz], bodyCentreX, labels, voxelMl, lungSideOf, warnings, sideBoxes);
   if (split.lungs === 0) {
     throw new ScreeningError('NO_LUNGS', `no lungs found in ${what}: no air-filled region (below ${threshold} HU) inside the body larger than ${MIN_LUNG_ML} mL; is this a chest CT with values in Hounsfield units?`, { path: volume.source.path });
   }
@@ -144,7 +145,7 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const closeMm = options.closingRadiusMm ?? DEFAULT_CLOSING_RADIUS_MM;
   // per slice, a window (x0, y0, x1, y1, inclusive) that holds every lung pixel: later passes stay in it
   const boxes = new Int32Array(4 * nz);
-  const costalAdded = completeSlices(labels, allowed, hu, [cx, cy, nz], [csx, csy], bodyCentreX, bodyCentreY, closeMm, costal, boxes);
+  const costalAdded = completeSlices(labels, allowed, hu, [cx, cy, nz], [csx, csy], bodyCentreX, bodyCentreY, closeMm, costal, sideBoxes, boxes);
   addPartialVolumeRim(labels, allowed, hu, [cx, cy, nz], boxes);
 
   // 6. back to the input grid
@@ -177,6 +178,7 @@ function completeSlices(
   bodyCentreY: Float64Array,
   closeMm: number,
   costal: CostalCompletionOptions,
+  sideBoxes: Int32Array,
   boxes: Int32Array,
 ): number {
   const [cx, cy, nz] = dims;
@@ -192,17 +194,12 @@ function completeSlices(
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
     let wx0 = cx, wy0 = cy, wx1 = -1, wy1 = -1;
-    bx0[1] = bx0[2] = cx; by0[1] = by0[2] = cy; bx1[1] = bx1[2] = -1; by1[1] = by1[2] = -1;
-    for (let y = 0; y < cy; y++) {
-      const row = off + cx * y;
-      for (let x = 0; x < cx; x++) {
-        const l = labels[row + x];
-        if (l === 0) continue;
-        if (x < bx0[l]) bx0[l] = x;
-        if (x > bx1[l]) bx1[l] = x;
-        if (y < by0[l]) by0[l] = y;
-        by1[l] = y;
-      }
+    for (const side of [1, 2] as const) {
+      const k = 8 * z + 4 * (side - 1);
+      bx0[side] = sideBoxes[k];
+      by0[side] = sideBoxes[k + 1];
+      bx1[side] = sideBoxes[k + 2];
+      by1[side] = sideBoxes[k + 3];
     }
     for (const side of [1, 2] as const) {
       if (bx1[side] < 0) continue;
@@ -219,23 +216,26 @@ function completeSlices(
         sub = new Uint8Array(bn);
         closed = new Uint8Array(bn);
       }
-      for (let y = 0; y < bh; y++) {
-        const yy = oy + y;
-        for (let x = 0; x < bw; x++) {
-          const xx = ox + x;
-          sub[x + bw * y] = xx >= 0 && yy >= 0 && xx < cx && yy < cy && labels[off + xx + cx * yy] === side ? 1 : 0;
-        }
+      // the box's rows and columns that lie on the image (the box may reach past it)
+      const ya = Math.max(0, -oy);
+      const yb = Math.min(bh, cy - oy);
+      const xa = Math.max(0, -ox);
+      const xb = Math.min(bw, cx - ox);
+      sub.fill(0, 0, bn);
+      for (let y = ya; y < yb; y++) {
+        const src = off + ox + cx * (oy + y);
+        const dst = bw * y;
+        for (let x = xa; x < xb; x++) sub[dst + x] = labels[src + x] === side ? 1 : 0;
       }
       if (closeMm > 0) closeDisk(sub, bw, bh, disk, closed);
       else closed.set(sub.subarray(0, bn));
       fillHoles(closed, bw, bh);
-      for (let y = 0; y < bh; y++) {
-        const yy = oy + y;
-        if (yy < 0 || yy >= cy) continue;
-        for (let x = 0; x < bw; x++) {
-          const xx = ox + x;
-          if (xx < 0 || xx >= cx || closed[x + bw * y] === 0) continue;
-          const p = off + xx + cx * yy;
+      for (let y = ya; y < yb; y++) {
+        const src = off + ox + cx * (oy + y);
+        const row = bw * y;
+        for (let x = xa; x < xb; x++) {
+          if (closed[row + x] === 0) continue;
+          const p = src + x;
           if (labels[p] !== 0 || allowed[p] !== 1 || hu[p] >= BONE_HU) continue;
           labels[p] = side;
           added++;
@@ -325,11 +325,9 @@ function bodyPerSlice(
 ): void {
   const plane = cx * cy;
   const body = new Uint8Array(plane);
-  const air = new Uint8Array(plane);
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
-    for (let i = 0; i < plane; i++) air[i] = hu[off + i] < threshold ? 1 : 0;
-    const tissue = labelRuns(air, cx, cy, 1, { value: 0 });
+    const tissue = labelThreshold(hu, cx, cy, 1, { threshold, below: false, offset: off });
     if (tissue.count === 0) continue;
     let best = 1;
     for (let l = 2; l <= tissue.count; l++) if (tissue.sizes[l] > tissue.sizes[best]) best = l;
@@ -346,7 +344,7 @@ function bodyPerSlice(
         const a = x;
         while (x < cx && body[row + x] !== 0) x++;
         inside.fill(1, off + row + a, off + row + x);
-        for (let k = row + a; k < row + x; k++) enclosed[off + k] = air[k];
+        for (let k = off + row + a; k < off + row + x; k++) enclosed[k] = hu[k] < threshold ? 1 : 0;
         const len = x - a;
         n += len;
         sxs += ((a + x - 1) * len) / 2;
@@ -432,6 +430,7 @@ function assignLungs(
   voxelMl: number,
   sideOf: (c: CompStats) => 1 | 2,
   warnings: string[],
+  boxes: Int32Array,
 ): { lungs: number; splitByErosion: boolean } {
   const [cx, cy] = dims;
   const cc = labelRuns(lungAir, cx, cy, dims[2]);
@@ -458,22 +457,35 @@ function assignLungs(
       const s2 = sideOf(piece(1));
       const a: 1 | 2 = s1 !== s2 ? s1 : 1;
       const b: 1 | 2 = a === 1 ? 2 : 1;
-      const { parts, w, h, d, ox, oy, oz } = split;
-      for (let z = 0; z < d; z++) {
-        for (let y = 0; y < h; y++) {
-          const src = w * (y + h * z);
-          const dst = ox + cx * (y + oy + cy * (z + oz));
-          for (let x = 0; x < w; x++) {
-            const v = parts[src + x];
-            if (v === 0) continue;
-            out[dst + x] = v === 1 ? a : b;
+      const { parts, w, h, ox, oy, oz } = split;
+      for (let r = 0; r < cc.runs; r++) {
+        if (cc.label[r] !== first.id) continue;
+        const row = cc.row[r];
+        const y = row % cy;
+        const z = (row - y) / cy;
+        const src = w * (y - oy + h * (z - oz)) - ox;
+        const dst = cx * row;
+        let a0 = cx, a1 = -1, b0 = cx, b1 = -1;
+        for (let x = cc.x0[r]; x < cc.x1[r]; x++) {
+          const v = parts[src + x];
+          if (v === 0) continue;
+          if (v === 1) {
+            out[dst + x] = a;
+            if (x < a0) a0 = x;
+            a1 = x;
+          } else {
+            out[dst + x] = b;
+            if (x < b0) b0 = x;
+            b1 = x;
           }
         }
+        if (a1 >= 0) growBox(boxes, z, a, y, a0, a1);
+        if (b1 >= 0) growBox(boxes, z, b, y, b0, b1);
       }
       has1 = has2 = true;
     } else {
       warnings.push('the two lungs could not be separated; they were split at the body midline');
-      splitAtMidline(cc, first.id, out, dims, centreX, sideOf);
+      splitAtMidline(cc, first.id, out, dims, centreX, sideOf, boxes);
       has1 = has2 = true;
     }
   } else {
@@ -500,7 +512,11 @@ function assignLungs(
   }
   for (let r = 0; r < cc.runs; r++) {
     const side = sideOfLabel[cc.label[r]];
-    if (side !== 0) out.fill(side, cx * cc.row[r] + cc.x0[r], cx * cc.row[r] + cc.x1[r]);
+    if (side === 0) continue;
+    const row = cc.row[r];
+    out.fill(side, cx * row + cc.x0[r], cx * row + cc.x1[r]);
+    const y = row % cy;
+    growBox(boxes, (row - y) / cy, side as 1 | 2, y, cc.x0[r], cc.x1[r] - 1);
   }
   if (!has1 || !has2) warnings.push(`only the ${has1 ? 'right' : 'left'} lung was found`);
   return { lungs: (has1 ? 1 : 0) + (has2 ? 1 : 0), splitByErosion };
@@ -511,7 +527,7 @@ function overlapsZ(a: CompStats, b: CompStats): boolean {
 }
 
 /** Last resort: the component's voxels go to the side of the body centre line they lie on. */
-function splitAtMidline(cc: RunComponents, id: number, out: Uint8Array, dims: readonly [number, number, number], centreX: Float64Array, sideOf: (c: CompStats) => 1 | 2): void {
+function splitAtMidline(cc: RunComponents, id: number, out: Uint8Array, dims: readonly [number, number, number], centreX: Float64Array, sideOf: (c: CompStats) => 1 | 2, boxes: Int32Array): void {
   const [cx, cy, nz] = dims;
   // which image half is the patient's right: ask sideOf with a fake component on the low-x half
   const lowSide = sideOf({ id: 0, size: 1, sumX: 0, sumY: cy / 2, sumZ: nz / 2, sumHu: 0, lowX: 1, highX: 0, zMin: 0, zMax: 0 });
@@ -519,11 +535,37 @@ function splitAtMidline(cc: RunComponents, id: number, out: Uint8Array, dims: re
   for (let r = 0; r < cc.runs; r++) {
     if (cc.label[r] !== id) continue;
     const row = cc.row[r];
-    const z = Math.floor(row / cy);
+    const y = row % cy;
+    const z = (row - y) / cy;
     const mid = Number.isFinite(centreX[z]) ? centreX[z] : cx / 2;
-    const base = cx * row;
-    for (let x = cc.x0[r]; x < cc.x1[r]; x++) out[base + x] = x < mid ? lowSide : highSide;
+    // columns x < mid are the low side
+    const a = cc.x0[r];
+    const b = cc.x1[r];
+    const c = Math.min(Math.max(Math.ceil(mid), a), b);
+    if (c > a) {
+      out.fill(lowSide, cx * row + a, cx * row + c);
+      growBox(boxes, z, lowSide, y, a, c - 1);
+    }
+    if (b > c) {
+      out.fill(highSide, cx * row + c, cx * row + b);
+      growBox(boxes, z, highSide, y, c, b - 1);
+    }
   }
+}
+
+/** Per slice and side, the bounding box (x0, y0, x1, y1) of the side's pixels: 8 numbers a slice. */
+function emptyBoxes(nz: number, cx: number, cy: number): Int32Array {
+  const boxes = new Int32Array(8 * nz);
+  for (let k = 0; k < 2 * nz; k++) boxes.set([cx, cy, -1, -1], 4 * k);
+  return boxes;
+}
+
+function growBox(boxes: Int32Array, z: number, side: 1 | 2, y: number, x0: number, x1: number): void {
+  const k = 8 * z + 4 * (side - 1);
+  if (x0 < boxes[k]) boxes[k] = x0;
+  if (y < boxes[k + 1]) boxes[k + 1] = y;
+  if (x1 > boxes[k + 2]) boxes[k + 2] = x1;
+  if (y > boxes[k + 3]) boxes[k + 3] = y;
 }
 
 function addCoverageWarnings(r: LungMaskResult, nz: number, plane: number): void {

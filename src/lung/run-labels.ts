@@ -44,7 +44,6 @@ function grow(n: number): void {
   sRow = copy(sRow);
   sX0 = copy(sX0);
   sX1 = copy(sX1);
-  parent = new Int32Array(m);
 }
 
 function find(i: number): number {
@@ -75,47 +74,92 @@ function joinRows(a0: number, a1: number, b0: number, b1: number, reach: number)
   }
 }
 
-/**
- * Labels the components of a width × height × depth image (x fastest). Face-connected between
- * slices and, in-plane, 4-connected (or 8 with `eight`).
- */
-export function labelRuns(mask: Uint8Array, width: number, height: number, depth: number, options: LabelRunsOptions = {}): RunComponents {
-  const rows = height * depth;
-  const offset = options.offset ?? 0;
-  const value = options.value ?? -1;
-  const reach = options.eight ? 1 : 0;
-  if (mask.length < offset + rows * width) throw new RangeError(`mask has ${mask.length} voxels, need ${offset + rows * width}`);
-  if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+function pushRun(n: number, r: number, start: number, end: number): void {
+  if (n === sRow.length) grow(n + 1);
+  sRow[n] = r;
+  sX0[n] = start;
+  sX1[n] = end;
+}
+
+const HIGH_BITS = 0x80808080 | 0;
+const LOW_BITS = 0x01010101;
+
+/** Runs of non-zero bytes (or of bytes equal to `value` when ≥ 0) into the scratch; returns their count. */
+function extractBytes(mask: Uint8Array, width: number, rows: number, offset: number, value: number): number {
+  // zero words are skipped four bytes at a time: lung masks are mostly empty
+  const aligned = (mask.byteOffset & 3) === 0;
+  const words = aligned ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = n;
+    const base = offset + width * r;
+    const end = base + width;
+    let p = base;
+    if (value < 0) {
+      while (p < end) {
+        if (words !== null && (p & 3) === 0 && p + 4 <= end) {
+          const v = words[p >> 2];
+          if (v === 0) {
+            p += 4;
+            continue;
+          }
+        }
+        if (mask[p] === 0) {
+          p++;
+          continue;
+        }
+        const start = p;
+        p++;
+        while (p < end) {
+          if (words !== null && (p & 3) === 0 && p + 4 <= end) {
+            const v = words[p >> 2];
+            // no zero byte in the word: the run goes on
+            if (((v - LOW_BITS) & ~v & HIGH_BITS) === 0) {
+              p += 4;
+              continue;
+            }
+          }
+          if (mask[p] === 0) break;
+          p++;
+        }
+        pushRun(n++, r, start - base, p - base);
+      }
+    } else {
+      while (p < end) {
+        while (p < end && mask[p] !== value) p++;
+        if (p === end) break;
+        const start = p;
+        while (p < end && mask[p] === value) p++;
+        pushRun(n++, r, start - base, p - base);
+      }
+    }
+  }
+  rowStart[rows] = n;
+  return n;
+}
+
+/** Runs of values below (or at/above) a threshold into the scratch; returns their count. */
+function extractThreshold(values: Float32Array, width: number, rows: number, offset: number, threshold: number, below: boolean): number {
   let n = 0;
   for (let r = 0; r < rows; r++) {
     rowStart[r] = n;
     const base = offset + width * r;
     let x = 0;
     while (x < width) {
-      // skip background, then take the run
-      if (value < 0) {
-        while (x < width && mask[base + x] === 0) x++;
-        if (x === width) break;
-        const start = x;
-        while (x < width && mask[base + x] !== 0) x++;
-        if (n === sRow.length) grow(n + 1);
-        sRow[n] = r;
-        sX0[n] = start;
-        sX1[n] = x;
-      } else {
-        while (x < width && mask[base + x] !== value) x++;
-        if (x === width) break;
-        const start = x;
-        while (x < width && mask[base + x] === value) x++;
-        if (n === sRow.length) grow(n + 1);
-        sRow[n] = r;
-        sX0[n] = start;
-        sX1[n] = x;
-      }
-      n++;
+      while (x < width && values[base + x] < threshold !== below) x++;
+      if (x === width) break;
+      const start = x;
+      while (x < width && values[base + x] < threshold === below) x++;
+      pushRun(n++, r, start, x);
     }
   }
   rowStart[rows] = n;
+  return n;
+}
+
+function connect(n: number, rows: number, height: number, eight: boolean): RunComponents {
+  const reach = eight ? 1 : 0;
+  if (parent.length < n) parent = new Int32Array(sRow.length);
   for (let i = 0; i < n; i++) parent[i] = i;
   for (let r = 0; r < rows; r++) {
     const a0 = rowStart[r];
@@ -141,6 +185,68 @@ export function labelRuns(mask: Uint8Array, width: number, height: number, depth
     sizes[l] += sX1[i] - sX0[i];
   }
   return { runs: n, row: sRow.slice(0, n), x0: sX0.slice(0, n), x1: sX1.slice(0, n), label, count, sizes: Int32Array.from(sizes) };
+}
+
+/**
+ * Labels the components of a width × height × depth image (x fastest). Face-connected between
+ * slices and, in-plane, 4-connected (or 8 with `eight`).
+ */
+export function labelRuns(mask: Uint8Array, width: number, height: number, depth: number, options: LabelRunsOptions = {}): RunComponents {
+  const rows = height * depth;
+  const offset = options.offset ?? 0;
+  if (mask.length < offset + rows * width) throw new RangeError(`mask has ${mask.length} voxels, need ${offset + rows * width}`);
+  if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+  const n = extractBytes(mask, width, rows, offset, options.value ?? -1);
+  return connect(n, rows, height, options.eight === true);
+}
+
+/**
+ * Components of the voxels below `threshold` (or, with `below: false`, at or above it) of a
+ * float image, without building the binary mask first.
+ */
+export function labelThreshold(values: Float32Array, width: number, height: number, depth: number, options: { threshold: number; below: boolean; offset?: number; eight?: boolean }): RunComponents {
+  const rows = height * depth;
+  const offset = options.offset ?? 0;
+  if (values.length < offset + rows * width) throw new RangeError(`image has ${values.length} voxels, need ${offset + rows * width}`);
+  if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+  const n = extractThreshold(values, width, rows, offset, options.threshold, options.below);
+  return connect(n, rows, height, options.eight === true);
+}
+
+/** Row runs to search in: `row` ascending (then x), [x0, x1) each. */
+export interface RunList {
+  count: number;
+  row: Int32Array;
+  x0: Int32Array;
+  x1: Int32Array;
+}
+
+/**
+ * Components of the voxels ≥ `min` of an integer image (a distance map), looked for only inside
+ * `within`: thresholding a distance map level after level then costs the shape's voxels, not its
+ * bounding box's.
+ */
+export function labelAtLeast(values: Uint16Array, min: number, width: number, height: number, depth: number, within: RunList): RunComponents {
+  const rows = height * depth;
+  if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+  let n = 0;
+  let r = 0;
+  for (let k = 0; k < within.count; k++) {
+    const row = within.row[k];
+    while (r <= row) rowStart[r++] = n;
+    const base = width * row;
+    let x = within.x0[k];
+    const end = within.x1[k];
+    while (x < end) {
+      while (x < end && values[base + x] < min) x++;
+      if (x === end) break;
+      const start = x;
+      while (x < end && values[base + x] >= min) x++;
+      pushRun(n++, row, start, x);
+    }
+  }
+  while (r <= rows) rowStart[r++] = n;
+  return connect(n, rows, height, false);
 }
 
 /** Writes `value` over every run of component `component` (or of every component when 0). */

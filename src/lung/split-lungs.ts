@@ -5,7 +5,7 @@
  * one-voxel empty frame, so no neighbour test needs a bounds check; the k-fold 4-neighbour erosion
  * is read off one city-block distance map instead of eroding k times.
  */
-import { type RunComponents, labelRuns } from './run-labels.ts';
+import { type RunComponents, type RunList, labelAtLeast } from './run-labels.ts';
 
 export interface SplitPiece {
   size: number;
@@ -62,57 +62,60 @@ export function splitJoinedLungs(rc: RunComponents, component: number, cx: numbe
   const wh = w * h;
   const n = wh * d;
   const sub = new Uint8Array(n);
-  for (let i = 0; i < rc.runs; i++) {
+  // the component's runs in box coordinates (row order is kept: z, then y)
+  let m = 0;
+  for (let i = 0; i < rc.runs; i++) if (rc.label[i] === component) m++;
+  const within: RunList = { count: m, row: new Int32Array(m), x0: new Int32Array(m), x1: new Int32Array(m) };
+  for (let i = 0, j = 0; i < rc.runs; i++) {
     if (rc.label[i] !== component) continue;
     const r = rc.row[i];
     const y = r % cy;
     const z = (r - y) / cy;
-    const base = rc.x0[i] - ox + w * (y - oy + h * (z - oz));
-    sub.fill(1, base, base + rc.x1[i] - rc.x0[i]);
+    const row = y - oy + h * (z - oz);
+    within.row[j] = row;
+    within.x0[j] = rc.x0[i] - ox;
+    within.x1[j] = rc.x1[i] - ox;
+    sub.fill(1, w * row + within.x0[j], w * row + within.x1[j]);
+    j++;
   }
-  // in-plane city-block distance to the background (the frame is background)
+  // in-plane city-block distance to the background (the frame is background): two passes over
+  // the runs, forward then backward; slices are independent, so global row order serves both
   const dist = new Uint16Array(n);
-  let maxDist = 0;
-  for (let z = 1; z < d - 1; z++) {
-    const off = wh * z;
-    for (let y = 1; y < h - 1; y++) {
-      for (let x = 1; x < w - 1; x++) {
-        const i = off + x + w * y;
-        if (sub[i] === 0) continue;
-        const a = dist[i - 1];
-        const b = dist[i - w];
-        dist[i] = (a < b ? a : b) + 1;
-      }
-    }
-    for (let y = h - 2; y >= 1; y--) {
-      for (let x = w - 2; x >= 1; x--) {
-        const i = off + x + w * y;
-        const v = dist[i];
-        if (v === 0) continue;
-        const a = dist[i + 1] + 1;
-        const b = dist[i + w] + 1;
-        const m = a < b ? a : b;
-        if (m < v) dist[i] = m;
-        if (dist[i] > maxDist) maxDist = dist[i];
-      }
+  for (let j = 0; j < m; j++) {
+    const base = w * within.row[j];
+    for (let i = base + within.x0[j]; i < base + within.x1[j]; i++) {
+      const a = dist[i - 1];
+      const b = dist[i - w];
+      dist[i] = (a < b ? a : b) + 1;
     }
   }
-  const cur = new Uint8Array(n);
+  let maxDist = 0;
+  for (let j = m - 1; j >= 0; j--) {
+    const base = w * within.row[j];
+    for (let i = base + within.x1[j] - 1; i >= base + within.x0[j]; i--) {
+      const a = dist[i + 1] + 1;
+      const b = dist[i + w] + 1;
+      const v = dist[i];
+      const c = a < b ? a : b;
+      const e = c < v ? c : v;
+      dist[i] = e;
+      if (e > maxDist) maxDist = e;
+    }
+  }
   for (let k = 1; k <= options.maxErosions && k < maxDist; k++) {
     // k erosions by the 4-neighbour cross leave the pixels farther than k from the background
-    for (let i = 0; i < n; i++) cur[i] = dist[i] > k ? 1 : 0;
-    const cc = labelRuns(cur, w, h, d);
+    const cc = labelAtLeast(dist, k + 1, w, h, d, within);
     if (cc.count < 2) continue;
     const order = Array.from({ length: cc.count }, (_, j) => j + 1).sort((p, q) => cc.sizes[q] - cc.sizes[p]);
     const a = order[0];
     const b = order[1];
     if (cc.sizes[b] < options.minPieceFraction * cc.sizes[a]) continue;
-    return regrow(sub, cc, a, b, { ox, oy, oz, w, h, d, erosions: k });
+    return regrow(sub, cc, a, b, rc, component, cy, { ox, oy, oz, w, h, d, erosions: k });
   }
   return null;
 }
 
-function regrow(sub: Uint8Array, cc: RunComponents, a: number, b: number, box: Omit<SplitLungs, 'parts' | 'pieces'>): SplitLungs {
+function regrow(sub: Uint8Array, cc: RunComponents, a: number, b: number, rc: RunComponents, component: number, cy: number, box: Omit<SplitLungs, 'parts' | 'pieces'>): SplitLungs {
   const { w, h, d } = box;
   const wh = w * h;
   const n = wh * d;
@@ -142,18 +145,21 @@ function regrow(sub: Uint8Array, cc: RunComponents, a: number, b: number, box: O
     if (sub[i + wh] && !out[i + wh]) { out[i + wh] = lab; q[tail++] = i + wh; }
   }
   const pieces: [SplitPiece, SplitPiece] = [{ size: 0, sumX: 0, sumY: 0, sumZ: 0 }, { size: 0, sumX: 0, sumY: 0, sumZ: 0 }];
-  for (let z = 0; z < d; z++) {
-    for (let y = 0; y < h; y++) {
-      const row = w * (y + h * z);
-      for (let x = 0; x < w; x++) {
-        const v = out[row + x];
-        if (v === 0) continue;
-        const p = pieces[v - 1];
-        p.size++;
-        p.sumX += x + box.ox;
-        p.sumY += y + box.oy;
-        p.sumZ += z + box.oz;
-      }
+  // the component's own runs visit only its voxels (the box is mostly empty)
+  for (let r = 0; r < rc.runs; r++) {
+    if (rc.label[r] !== component) continue;
+    const row = rc.row[r];
+    const y = row % cy;
+    const z = (row - y) / cy;
+    const base = w * (y - box.oy + h * (z - box.oz)) - box.ox;
+    for (let x = rc.x0[r]; x < rc.x1[r]; x++) {
+      const v = out[base + x];
+      if (v === 0) continue;
+      const p = pieces[v - 1];
+      p.size++;
+      p.sumX += x;
+      p.sumY += y;
+      p.sumZ += z;
     }
   }
   return { ...box, parts: out, pieces };

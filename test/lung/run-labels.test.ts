@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { label3d } from '../../src/lung/morphology.ts';
-import { labelRuns, paintRuns } from '../../src/lung/run-labels.ts';
+import { labelAtLeast, labelRuns, labelThreshold, paintRuns } from '../../src/lung/run-labels.ts';
 
 const grid = (rows: string[]) => Uint8Array.from(rows.join('').split('').map(Number));
 
@@ -52,4 +52,41 @@ test('same components, sizes and numbering as the breadth-first label3d on rando
     assert.deepEqual([...rc.sizes], [...ref.sizes]);
     assert.deepEqual([...got], [...ref.labels.subarray(0, m.length)]);
   }
+});
+
+test('long rows (word-at-a-time skipping), offsets into a larger buffer and float thresholds agree', () => {
+  let seed = 777;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let t = 0; t < 60; t++) {
+    const w = 1 + Math.floor(rnd() * 40), h = 1 + Math.floor(rnd() * 6), d = 1 + Math.floor(rnd() * 3);
+    const n = w * h * d;
+    const shift = Math.floor(rnd() * 5);
+    // long runs of zeros and ones, so whole 4-byte words are skipped in both states
+    const big = new Uint8Array(n + shift + 3);
+    let state = 0;
+    for (let i = 0; i < n; i++) {
+      if (rnd() < 0.1) state ^= 1;
+      big[shift + i] = state * (1 + Math.floor(rnd() * 3));
+    }
+    const hu = Float32Array.from(big.subarray(shift, shift + n), (v) => (v ? -900 : 40));
+    const ref = label3d(big.slice(shift, shift + n), [w, h, d]);
+    for (const rc of [labelRuns(big, w, h, d, { offset: shift }), labelRuns(big.subarray(shift), w, h, d), labelThreshold(hu, w, h, d, { threshold: -400, below: true })]) {
+      assert.equal(rc.count, ref.count);
+      assert.deepEqual([...rc.sizes], [...ref.sizes]);
+    }
+    assert.equal(labelThreshold(hu, w, h, d, { threshold: -400, below: false }).sizes.reduce((a, b) => a + b, 0), n - ref.sizes.reduce((a, b) => a + b, 0));
+  }
+});
+
+test('labelAtLeast: thresholding a distance map inside given runs equals labelling the thresholded image', () => {
+  // a 6 × 3 map; only the runs of row 1 (x 0…5) and row 2 (x 1…3) are searched
+  const dist = Uint16Array.from([3, 3, 0, 0, 3, 3, 2, 3, 3, 1, 3, 3, 0, 3, 3, 3, 0, 0]);
+  const within = { count: 2, row: Int32Array.from([1, 2]), x0: Int32Array.from([0, 1]), x1: Int32Array.from([6, 4]) };
+  const rc = labelAtLeast(dist, 3, 6, 3, 1, within);
+  // row 1: x 1–2 and x 4–5 are ≥ 3; row 2: x 1–3 joins the first
+  assert.deepEqual([...rc.row], [1, 1, 2]);
+  assert.deepEqual([...rc.x0], [1, 4, 1]);
+  assert.deepEqual([...rc.x1], [3, 6, 4]);
+  assert.deepEqual([...rc.label], [1, 2, 1]);
+  assert.deepEqual([...rc.sizes], [0, 5, 2]);
 });

@@ -68,9 +68,22 @@ export interface PatchExportLimits {
   irrelevantPerSlice: number;
   /** Candidate cubes per class and volume (COVID-CT-MD, TB). */
   cubesPerVolume: number;
+  /** Slices cut from each irrelevant candidate sub-cube of a CT (hard negatives; centre ± 1 plus evenly spaced ones). */
+  irrelevantSlicesPerCube: number;
+  /** Random lung boxes on uninfected CT slices (easy negatives: normal lung on DICOM HU), per volume. */
+  lungBoxesPerVolume: number;
+  /** Irrelevant lung boxes per TB lesion cube. */
+  tbIrrelevantPerLesion: number;
 }
 
-export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 2, cubesPerVolume: 120 };
+/**
+ * v2.1: irrelevant examples were raised (4 boxes per 8-bit slice, 7 slices per irrelevant CT
+ * sub-cube, 60 lung boxes per CT, 2 per TB lesion cube): with the ×3 infection oversampling (§2.4)
+ * and fewer irrelevant than infection patches, v2.0 recalled only 0.46 of the validation irrelevant
+ * patches and called half of normal001's (training) regions infections. The paper's data had many
+ * more irrelevant cubes than infections, which the ×3 was meant to balance.
+ */
+export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 4, cubesPerVolume: 120, irrelevantSlicesPerCube: 7, lungBoxesPerVolume: 60, tbIrrelevantPerLesion: 2 };
 
 export interface PatchExportOptions {
   dataDir: string;
@@ -92,7 +105,7 @@ export const LABEL_POLICY: readonly string[] = [
   'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
   'covid19 also = candidate sub-cubes of COVID-CT-MD P001 whose three patch slices (centre ± 1) are all labelled infected (slice labels, no masks: noisy; a candidate on an infected slice need not be the lesion).',
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
-  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices, and candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001); candidates spanning infected and uninfected slices are dropped.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001), each cut at up to 7 slices of its z range (hard negatives); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
   `Candidates of the CT volumes = screening's: extractLungs, the classical HU-band generator (at most ${EXPORT_MAX_COMPONENTS} components, largest first) and splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), at most 120 cubes per class and volume (largest first). COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/classify/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
 ];
@@ -119,6 +132,14 @@ function addCube(c: Collector, volume: Volume, box: Box3, distanceAt: (x: number
     const z = Math.min(nz - 1, Math.max(0, cz + off));
     addPatch(c, volume, box, z, distanceAt(cx, cy, z), meta);
   }
+}
+
+/** Slices of a cube for hard negatives: its patch slices (centre ± 1) plus up to n evenly spaced ones of its z range. */
+export function negativeSlices(box: Box3, centreZ: number, offsets: readonly number[], n: number, nz: number): number[] {
+  const zs = new Set(offsets.map((o) => Math.min(nz - 1, Math.max(0, centreZ + o))));
+  const len = box.max[2] - box.min[2] + 1;
+  for (let k = 0; k < n && zs.size < n; k++) zs.add(box.min[2] + Math.floor(((k + 0.5) * len) / n));
+  return [...zs].sort((a, b) => a - b);
 }
 
 async function readGreyMask(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
@@ -321,13 +342,28 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
         }
       } else if (!anyInfected) {
         if (nIrr < limits.cubesPerVolume) {
-          addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${k}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
+          const cx = (cand.box.min[0] + cand.box.max[0]) / 2, cy = (cand.box.min[1] + cand.box.max[1]) / 2;
+          for (const z of negativeSlices(cand.box, cand.centreSliceZ, c.spec.sliceOffsets, limits.irrelevantSlicesPerCube, nz)) {
+            addPatch(c, vol, cand.box, z, lungs.distanceAt(cx, cy, z), { ...meta(`c${k}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
+          }
           nIrr++;
         }
       } else nMixed++;
     }
-    measurements[`covid-ct-md/${caseId}`] = { candidates: cands.length, largestCandidateMl: cands.length ? cands[0].ml : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
-    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidate sub-cubes → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant, ${nMixed} dropped (span infected and uninfected slices)`);
+    // easy negatives: normal lung on uninfected slices, evenly over the volume
+    const clean: number[] = [];
+    for (let z = 1; z < nz - 1; z++) if (!infectedZ.has(z) && !infectedZ.has(z - 1) && !infectedZ.has(z + 1)) clean.push(z);
+    const nBoxes = Math.min(limits.lungBoxesPerVolume, clean.length);
+    let nLungBoxes = 0;
+    for (let k = 0; k < nBoxes; k++) {
+      const z = clean[Math.floor(((k + 0.5) * clean.length) / nBoxes)];
+      for (const box of irrelevantBoxes(lungs.mask, null, vol.dims, vol.spacingMm[0], z, 1, rand)) {
+        addCube(c, vol, box, lungs.distanceAt, { ...meta(`b${z}`), label: 'irrelevant', labelSource: 'uninfected-slice-lung-box' });
+        nLungBoxes++;
+      }
+    }
+    measurements[`covid-ct-md/${caseId}`] = { lungBoxes: nLungBoxes, candidates: cands.length, largestCandidateMl: cands.length ? cands[0].ml : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
+    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidate sub-cubes → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
   }
 
   // TB volumes: true 3-D lesion masks.
@@ -356,8 +392,8 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
       }
     }
     let nIrr = 0;
-    for (let z = 2; z < vol.dims[2] - 2 && nIrr < nLes; z += 2) {
-      for (const box of irrelevantBoxes(lungs.mask, msk, vol.dims, vol.spacingMm[0], z, 1, rand)) {
+    for (let z = 2; z < vol.dims[2] - 2 && nIrr < limits.tbIrrelevantPerLesion * nLes; z += 2) {
+      for (const box of irrelevantBoxes(lungs.mask, msk, vol.dims, vol.spacingMm[0], z, limits.tbIrrelevantPerLesion, rand)) {
         addCube(c, vol, { min: [box.min[0], box.min[1], z], max: [box.max[0], box.max[1], z] }, lungs.distanceAt, { case: caseId, source: 'tb-lesions', group, label: 'irrelevant', region: `${caseId}#i${z}`, labelSource: 'away-from-mask' });
         nIrr++;
       }

@@ -18,7 +18,7 @@ import { readPatchDataset, type PatchDatasetIndex } from './patch-dataset-format
 import { validationTables, type ValidationTables } from './validation-tables.ts';
 
 /** v2: trained on DICOM COVID-19 too, screening's lungs and candidates, anti-shortcut augmentation. */
-export const CLASSIFIER_VERSION = '2.0.0';
+export const CLASSIFIER_VERSION = '2.1.0';
 /** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
 export const PARITY_TOLERANCE = 1e-4;
 /** Issue 5: each model file at most 25 MB. */

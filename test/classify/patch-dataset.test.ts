@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { infnetGroup } from '../../src/classify/patch-dataset.ts';
+import { infnetGroup, negativeSlices } from '../../src/classify/patch-dataset.ts';
 import { makeGroupSplit, readPatchDataset } from '../../src/classify/patch-dataset-format.ts';
 import { main } from '../../src/cli/main.ts';
 import { writeSyntheticDataset } from './synthetic-dataset.ts';
@@ -67,4 +67,11 @@ test('real data: the export covers every class, and no patient group is in both 
   for (const l of ['covid19', 'other_pneumonia', 'irrelevant']) assert.ok(r.fingerprint.perClass[l] > 100, `${l}: ${r.fingerprint.perClass[l]}`);
   assert.equal(r.split.train.filter((g) => r.split.validation.includes(g)).length, 0);
   assert.ok(r.split.validation.includes('covid-ct-md-P001') && r.split.train.includes('covid-ct-md-cap001'));
+});
+
+test('negativeSlices: patch slices plus evenly spaced ones of the box, unique and sorted (hand-checked)', () => {
+  // z 10–29 (20 slices), centre 20: {19, 20, 21} then 10 + floor((k + 0.5)·20/7) = 11, 14, 17, 20 (dup), 22 → 7 slices
+  assert.deepEqual(negativeSlices({ min: [0, 0, 10], max: [5, 5, 29] }, 20, [-1, 0, 1], 7, 100), [11, 14, 17, 19, 20, 21, 22]);
+  // a one-slice box gives its patch slices only, clamped to the volume
+  assert.deepEqual(negativeSlices({ min: [0, 0, 0], max: [5, 5, 0] }, 0, [-1, 0, 1], 7, 100), [0, 1]);
 });

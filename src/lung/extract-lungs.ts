@@ -20,7 +20,7 @@ import { type CostalCompletionOptions, type SliceLungContext, DEFAULT_COSTAL_COM
 import { closeDisk, pixelDisk } from './disk-morphology.ts';
 import { type RunComponents, labelRuns, labelThreshold, paintRuns } from './run-labels.ts';
 import { splitJoinedLungs } from './split-lungs.ts';
-import { downsampleBlocks, upsampleLabels } from './working-grid.ts';
+import { OUTSIDE_SCAN_HU, downsampleBlocks, upsampleLabels } from './working-grid.ts';
 
 export interface ExtractLungsOptions {
   /** Voxels below this (HU) are aerated (default −400; pseudo-HU from lung-window 8-bit works too). */
@@ -149,7 +149,7 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   addPartialVolumeRim(labels, allowed, hu, [cx, cy, nz], boxes);
 
   // 6. back to the input grid
-  const { mask, right, left } = upsampleLabels(volume.data, volume.dims, grid, labels, allowed, threshold, -Infinity, boxes);
+  const { mask, right, left } = upsampleLabels(volume.data, volume.dims, grid, labels, allowed, threshold, OUTSIDE_SCAN_HU, boxes);
   const vml = (sx * sy * sz) / 1000;
   const result: LungMaskResult = {
     mask,

@@ -16,16 +16,67 @@ export interface WorkingGrid {
   hu: Float32Array;
 }
 
-/** In-plane block means over f × f pixels (partial blocks at the edge average what they have). */
+/**
+ * Values at or below this are padding outside the scanner's field of view (scanners write −1024,
+ * −2000, −2048 or −3024 there), never a measurement: air itself is −1000 HU.
+ */
+export const OUTSIDE_SCAN_HU = -1500;
+/** What padding counts as in block means: air, so a block at the scan circle is not "denser than air". */
+const AIR_HU = -1000;
+
+/**
+ * In-plane block means over f × f pixels (partial blocks at the edge average what they have).
+ * Padding outside the scan circle enters the means as air.
+ */
 export function downsampleBlocks(src: VoxelData, dims: readonly [number, number, number], f: number): WorkingGrid {
   const [nx, ny, nz] = dims;
   const cx = Math.ceil(nx / f);
   const cy = Math.ceil(ny / f);
   const out = new Float32Array(cx * cy * nz);
-  if (f === 1) out.set(src);
-  // integer voxels: block sums are exact in int32 (f² · 2¹⁶ ≪ 2³¹), and int adds are the cheaper
-  else blockMeans(src, nx, ny, nz, f, cx, cy, out, src instanceof Float32Array ? new Float64Array(cx) : new Int32Array(cx));
+  const padded = hasPadding(src, dims);
+  if (f === 1) {
+    out.set(src);
+    if (padded) for (let i = 0; i < out.length; i++) if (out[i] <= OUTSIDE_SCAN_HU) out[i] = AIR_HU;
+  } else if (padded) {
+    paddedBlockMeans(src, nx, ny, nz, f, cx, cy, out);
+  } else {
+    // integer voxels: block sums are exact in int32 (f² · 2¹⁶ ≪ 2³¹), and int adds are the cheaper
+    blockMeans(src, nx, ny, nz, f, cx, cy, out, src instanceof Float32Array ? new Float64Array(cx) : new Int32Array(cx));
+  }
   return { f, cx, cy, nz, hu: out };
+}
+
+/** The scan circle leaves padding in every slice's corners: probing them avoids a pass over the volume. */
+function hasPadding(src: VoxelData, dims: readonly [number, number, number]): boolean {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  for (let z = 0; z < nz; z++) {
+    const o = plane * z;
+    if (src[o] <= OUTSIDE_SCAN_HU || src[o + nx - 1] <= OUTSIDE_SCAN_HU || src[o + plane - nx] <= OUTSIDE_SCAN_HU || src[o + plane - 1] <= OUTSIDE_SCAN_HU) return true;
+  }
+  return false;
+}
+
+function paddedBlockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: number, cx: number, cy: number, out: Float32Array): void {
+  const rowSum = new Float64Array(cx);
+  for (let z = 0; z < nz; z++) {
+    const fbase = nx * ny * z;
+    for (let by = 0; by < cy; by++) {
+      rowSum.fill(0);
+      const y0 = by * f;
+      const y1 = Math.min(ny, y0 + f);
+      for (let y = y0; y < y1; y++) {
+        const row = fbase + nx * y;
+        for (let x = 0; x < nx; x++) {
+          const v = src[row + x];
+          rowSum[(x - (x % f)) / f] += v <= OUTSIDE_SCAN_HU ? AIR_HU : v;
+        }
+      }
+      const obase = cx * (by + cy * z);
+      const rows = y1 - y0;
+      for (let bx = 0; bx < cx; bx++) out[obase + bx] = rowSum[bx] / (rows * (Math.min(nx, (bx + 1) * f) - bx * f));
+    }
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { squaredEdt2d } from './distance-transform.ts';
 import { openDisk, pixelDisk } from './disk-morphology.ts';
-import { type RunComponents, labelRuns } from './run-labels.ts';
+import { type RunComponents, labelRuns, labelWindow } from './run-labels.ts';
 
 export interface CostalCompletionOptions {
   /** Deepest bite (mm, from the hull line into the deficit) that is filled. */
@@ -29,9 +29,13 @@ export interface CostalCompletionOptions {
   neckMm: number;
   /** A cut-loose piece whose outline is at least this fraction lung is inside the lung. */
   enclosedFraction: number;
+  /** A part of the lung on the slice no larger than this fraction of it … */
+  islandMaxFraction: number;
+  /** … and farther than this (mm) from its largest part gives no hull points. */
+  islandGapMm: number;
 }
 
-export const DEFAULT_COSTAL_COMPLETION: CostalCompletionOptions = { maxDepthMm: 60, maxAreaFraction: 0.45, minOutwardCos: -0.25, rimMm: 3.5, neckMm: 4, enclosedFraction: 0.75 };
+export const DEFAULT_COSTAL_COMPLETION: CostalCompletionOptions = { maxDepthMm: 60, maxAreaFraction: 0.45, minOutwardCos: -0.25, rimMm: 3.5, neckMm: 4, enclosedFraction: 0.75, islandMaxFraction: 0.02, islandGapMm: 10 };
 /** Bone (ribs) never joins the lung through the rim; consolidation is ≤ ≈ +60 HU. */
 const RIM_MAX_HU = 150;
 
@@ -74,30 +78,39 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   let sumX = 0;
   let sumY = 0;
   let bx0 = w, bx1 = -1, by0 = h, by1 = -1;
-  const [wx0, wy0, wx1, wy1] = ctx.window ?? [0, 0, w - 1, h - 1];
-  for (let y = wy0; y <= wy1; y++) {
-    const row = offset + w * y;
-    let lo = -1;
-    let hi = -1;
-    for (let x = wx0; x <= wx1; x++) {
-      if (labels[row + x] !== label) continue;
-      if (lo < 0) lo = x;
-      hi = x;
-      area++;
-      sumX += x;
-      sumY += y;
-    }
-    if (lo < 0) continue;
-    xs.push(lo);
-    ys.push(y);
-    if (hi !== lo) {
-      xs.push(hi);
+  const win = ctx.window ?? [0, 0, w - 1, h - 1];
+  const parts = labelWindow(labels, w, win, { value: label, eight: true, offset });
+  const inHull = hullParts(parts, sx, sy, options);
+  let lastRow = -1;
+  let lo = -1;
+  let hi = -1;
+  for (let r = 0; r <= parts.runs; r++) {
+    const row = r < parts.runs ? parts.row[r] : -2;
+    if (row !== lastRow && lo >= 0) {
+      const y = lastRow + win[1];
+      xs.push(lo);
       ys.push(y);
+      if (hi !== lo) {
+        xs.push(hi);
+        ys.push(y);
+      }
+      if (lo < bx0) bx0 = lo;
+      if (hi > bx1) bx1 = hi;
+      if (y < by0) by0 = y;
+      by1 = y;
+      lo = -1;
     }
-    if (lo < bx0) bx0 = lo;
-    if (hi > bx1) bx1 = hi;
-    if (y < by0) by0 = y;
-    by1 = y;
+    if (r === parts.runs) break;
+    lastRow = row;
+    const a = parts.x0[r];
+    const b = parts.x1[r];
+    const len = b - a;
+    area += len;
+    sumX += ((a + b - 1) * len) / 2;
+    sumY += (row + win[1]) * len;
+    if (inHull[parts.label[r]] === 0) continue;
+    if (lo < 0) lo = a;
+    hi = b - 1;
   }
   if (area < 3) return 0;
   // Andrew's monotone chain; points are already in (y, x) lexicographic order
@@ -224,6 +237,40 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   }
   if (options.neckMm > 0) added += fillEnclosedPieces(labels, offset, label, ctx, options, accepted, ox, oy, bw, bh);
   return added;
+}
+
+/**
+ * Which parts of the lung on this slice give hull points (1) and which not (0): a small part far
+ * from the main one — a burned-in letter that reads as air, a stray bubble — would stretch the
+ * hull across the chest wall and let the completion fill it.
+ */
+function hullParts(parts: RunComponents, sx: number, sy: number, options: CostalCompletionOptions): Uint8Array {
+  const n = parts.count;
+  const keep = new Uint8Array(n + 1).fill(1);
+  if (n < 2) return keep;
+  const bx0 = new Int32Array(n + 1).fill(1 << 30);
+  const by0 = new Int32Array(n + 1).fill(1 << 30);
+  const bx1 = new Int32Array(n + 1).fill(-1);
+  const by1 = new Int32Array(n + 1).fill(-1);
+  let total = 0;
+  for (let r = 0; r < parts.runs; r++) {
+    const l = parts.label[r];
+    if (parts.x0[r] < bx0[l]) bx0[l] = parts.x0[r];
+    if (parts.x1[r] - 1 > bx1[l]) bx1[l] = parts.x1[r] - 1;
+    if (parts.row[r] < by0[l]) by0[l] = parts.row[r];
+    if (parts.row[r] > by1[l]) by1[l] = parts.row[r];
+    total += parts.x1[r] - parts.x0[r];
+  }
+  let main = 1;
+  for (let l = 2; l <= n; l++) if (parts.sizes[l] > parts.sizes[main]) main = l;
+  for (let l = 1; l <= n; l++) {
+    if (l === main || parts.sizes[l] > options.islandMaxFraction * total) continue;
+    // gap between the bounding boxes: never more than the true gap, so "far" is never overstated
+    const gx = Math.max(0, Math.max(bx0[l] - bx1[main], bx0[main] - bx1[l]) - 1) * sx;
+    const gy = Math.max(0, Math.max(by0[l] - by1[main], by0[main] - by1[l]) - 1) * sy;
+    if (Math.hypot(gx, gy) > options.islandGapMm) keep[l] = 0;
+  }
+  return keep;
 }
 
 let pieceImg = new Uint8Array(0);

@@ -20,7 +20,8 @@ import { type CostalCompletionOptions, type SliceLungContext, DEFAULT_COSTAL_COM
 import { closeDisk, pixelDisk } from './disk-morphology.ts';
 import { type RunComponents, labelRuns, labelThreshold, paintRuns } from './run-labels.ts';
 import { splitJoinedLungs } from './split-lungs.ts';
-import { OUTSIDE_SCAN_HU, downsampleBlocks, upsampleLabels } from './working-grid.ts';
+import { findBurnedInAir } from './burned-in.ts';
+import { OUTSIDE_SCAN_HU, type WorkingGrid, downsampleBlocks, upsampleLabels } from './working-grid.ts';
 
 export interface ExtractLungsOptions {
   /** Voxels below this (HU) are aerated (default −400; pseudo-HU from lung-window 8-bit works too). */
@@ -109,7 +110,9 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const bodyCentreX = new Float64Array(nz).fill(NaN);
   const bodyCentreY = new Float64Array(nz).fill(NaN);
   const bodyWidth = new Float64Array(nz);
-  bodyPerSlice(hu, threshold, cx, cy, nz, inside, enclosed, bodyCentreX, bodyCentreY, bodyWidth);
+  const bodyBox = bodyPerSlice(hu, threshold, cx, cy, nz, inside, enclosed, bodyCentreX, bodyCentreY, bodyWidth);
+  const burnedIn = dropBurnedIn(volume, grid, threshold, bodyBox, inside, enclosed);
+  if (burnedIn > 0) warnings.push(`${burnedIn} pixels identical on every slice and dark inside the body (a burned-in marker or text) were kept out of the lungs`);
 
   // 3. airway
   const superiorIsUp = volume.direction[8] >= 0;
@@ -322,9 +325,10 @@ function bodyPerSlice(
   centreX: Float64Array,
   centreY: Float64Array,
   width: Float64Array,
-): void {
+): [number, number, number, number] | null {
   const plane = cx * cy;
   const body = new Uint8Array(plane);
+  let ux0 = cx, uy0 = cy, ux1 = -1, uy1 = -1;
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
     const tissue = labelThreshold(hu, cx, cy, 1, { threshold, below: false, offset: off });
@@ -334,7 +338,7 @@ function bodyPerSlice(
     body.fill(0);
     paintRuns(tissue, cx, body, 1, best);
     fillHoles(body, cx, cy);
-    let n = 0, sxs = 0, sys = 0, x0 = cx, x1 = -1;
+    let n = 0, sxs = 0, sys = 0, x0 = cx, x1 = -1, y0 = cy, y1 = -1;
     for (let y = 0; y < cy; y++) {
       const row = cx * y;
       let x = 0;
@@ -351,14 +355,56 @@ function bodyPerSlice(
         sys += y * len;
         if (a < x0) x0 = a;
         if (x - 1 > x1) x1 = x - 1;
+        if (y < y0) y0 = y;
+        y1 = y;
       }
     }
     if (n > 0) {
       centreX[z] = sxs / n;
       centreY[z] = sys / n;
       width[z] = x1 - x0 + 1;
+      if (x0 < ux0) ux0 = x0;
+      if (x1 > ux1) ux1 = x1;
+      if (y0 < uy0) uy0 = y0;
+      if (y1 > uy1) uy1 = y1;
     }
   }
+  return ux1 < 0 ? null : [ux0, uy0, ux1, uy1];
+}
+
+/**
+ * Burned-in markers and text (burned-in.ts) are taken out of the enclosed air and out of what the
+ * completion may add, so they can seed no lung and pull no hull completion into the chest wall.
+ * Returns the in-plane pixels that were inside the body on some slice.
+ */
+function dropBurnedIn(volume: Volume, grid: WorkingGrid, threshold: number, bodyBox: readonly [number, number, number, number] | null, inside: Uint8Array, enclosed: Uint8Array): number {
+  if (bodyBox === null) return 0;
+  const { f, cx, cy, nz } = grid;
+  const [nx, ny] = volume.dims;
+  const window = [bodyBox[0] * f, bodyBox[1] * f, (bodyBox[2] + 1) * f - 1, (bodyBox[3] + 1) * f - 1] as const;
+  const overlay = findBurnedInAir(volume.data, volume.dims, { thresholdHu: threshold, window });
+  if (overlay === null) return 0;
+  const plane = cx * cy;
+  const blocks = new Uint8Array(plane);
+  for (let y = 0; y < ny; y++) {
+    for (let x = 0; x < nx; x++) if (overlay[x + nx * y]) blocks[Math.floor(x / f) + cx * Math.floor(y / f)] = 1;
+  }
+  const hit = new Uint8Array(plane);
+  for (let k = 0; k < plane; k++) {
+    if (!blocks[k]) continue;
+    for (let z = 0; z < nz; z++) {
+      if (!inside[k + plane * z]) continue;
+      // neither a seed nor a pixel that closing, hole filling or a bite may add
+      enclosed[k + plane * z] = 0;
+      inside[k + plane * z] = 0;
+      hit[k] = 1;
+    }
+  }
+  let pixels = 0;
+  for (let y = 0; y < ny; y++) {
+    for (let x = 0; x < nx; x++) if (overlay[x + nx * y] && hit[Math.floor(x / f) + cx * Math.floor(y / f)]) pixels++;
+  }
+  return pixels;
 }
 
 /** Sets to 1 the zero pixels that cannot reach the image border through zeros (4-connected). */

@@ -213,6 +213,33 @@ export function labelThreshold(values: Float32Array, width: number, height: numb
   return connect(n, rows, height, options.eight === true);
 }
 
+/**
+ * Components inside a window (x0, y0, x1, y1, inclusive) of a 2-D image `width` wide: runs carry
+ * the image's columns and the window's rows (y − y0).
+ */
+export function labelWindow(mask: Uint8Array, width: number, window: readonly [number, number, number, number], options: LabelRunsOptions = {}): RunComponents {
+  const [x0, y0, x1, y1] = window;
+  const rows = Math.max(0, y1 - y0 + 1);
+  const offset = options.offset ?? 0;
+  const value = options.value ?? -1;
+  if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = n;
+    const base = offset + width * (y0 + r);
+    let x = x0;
+    while (x <= x1) {
+      while (x <= x1 && (value < 0 ? mask[base + x] === 0 : mask[base + x] !== value)) x++;
+      if (x > x1) break;
+      const start = x;
+      while (x <= x1 && (value < 0 ? mask[base + x] !== 0 : mask[base + x] === value)) x++;
+      pushRun(n++, r, start, x);
+    }
+  }
+  rowStart[rows] = n;
+  return connect(n, rows, rows, options.eight === true);
+}
+
 /** Row runs to search in: `row` ascending (then x), [x0, x1) each. */
 export interface RunList {
   count: number;

@@ -204,6 +204,18 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   const ovy = ly - ctx.bodyCentre[1] * sy;
   const ol = Math.hypot(ovx, ovy);
   const maxDepth2 = options.maxDepthMm * options.maxDepthMm;
+  // hull edges as unit normals (a, b, c): distance of (x, y) mm from the edge's line = |a·x + b·y + c|
+  if (edges.length < 3 * nv) edges = new Float64Array(3 * nv);
+  for (let e = 0; e < nv; e++) {
+    const x1 = hx[e] * sx, y1 = hy[e] * sy;
+    const x2 = hx[(e + 1) % nv] * sx, y2 = hy[(e + 1) % nv] * sy;
+    const len = Math.hypot(x2 - x1, y2 - y1);
+    const a = len > 0 ? (y2 - y1) / len : 0;
+    const b = len > 0 ? (x1 - x2) / len : 0;
+    edges[3 * e] = a;
+    edges[3 * e + 1] = b;
+    edges[3 * e + 2] = len > 0 ? -(a * x1 + b * y1) : Infinity;
+  }
   let added = 0;
   let depthReady = false;
   const accepted = new Uint8Array(n + 1);
@@ -214,18 +226,24 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
     const vl = Math.hypot(vx, vy);
     if (ol < 1e-9 || vl < 1e-9) continue;
     if ((vx * ovx + vy * ovy) / (vl * ol) < options.minOutwardCos) continue;
-    // depth into the hull, only once some bite gets this far (most slices have none)
-    if (!depthReady) {
-      squaredEdt2d(hullImg, bw, bh, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true, out: depth2 });
-      depthReady = true;
+    // Depth into the hull: the distance to the nearest pixel centre outside it lies between the
+    // distance to the hull polygon d and d + one pixel diagonal, so the exact transform is only
+    // needed for bites within a pixel of the limit.
+    const dPoly = polygonDepth(cc, l, ox, oy, sx, sy, edges, nv);
+    if (dPoly > options.maxDepthMm + 1e-6) continue;
+    if (dPoly + Math.hypot(sx, sy) > options.maxDepthMm) {
+      if (!depthReady) {
+        squaredEdt2d(hullImg, bw, bh, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true, out: depth2 });
+        depthReady = true;
+      }
+      let deepest = 0;
+      for (let r = 0; r < cc.runs; r++) {
+        if (cc.label[r] !== l) continue;
+        const base = bw * cc.row[r];
+        for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) if (depth2[i] > deepest) deepest = depth2[i];
+      }
+      if (deepest > maxDepth2) continue;
     }
-    let deepest = 0;
-    for (let r = 0; r < cc.runs; r++) {
-      if (cc.label[r] !== l) continue;
-      const base = bw * cc.row[r];
-      for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) if (depth2[i] > deepest) deepest = depth2[i];
-    }
-    if (deepest > maxDepth2) continue;
     accepted[l] = 1;
     for (let r = 0; r < cc.runs; r++) {
       if (cc.label[r] !== l) continue;
@@ -237,6 +255,30 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   }
   if (options.neckMm > 0) added += fillEnclosedPieces(labels, offset, label, ctx, options, accepted, ox, oy, bw, bh);
   return added;
+}
+
+let edges = new Float64Array(0);
+
+/**
+ * Deepest point of deficit component `comp` below the hull polygon (mm): inside a convex polygon the
+ * distance to its boundary is the least distance to its edges' lines.
+ */
+function polygonDepth(cc: RunComponents, comp: number, ox: number, oy: number, sx: number, sy: number, e: Float64Array, nv: number): number {
+  let deepest = 0;
+  for (let r = 0; r < cc.runs; r++) {
+    if (cc.label[r] !== comp) continue;
+    const py = (cc.row[r] + oy) * sy;
+    for (let x = cc.x0[r]; x < cc.x1[r]; x++) {
+      const px = (x + ox) * sx;
+      let d = Infinity;
+      for (let k = 0; k < 3 * nv; k += 3) {
+        const v = Math.abs(e[k] * px + e[k + 1] * py + e[k + 2]);
+        if (v < d) d = v;
+      }
+      if (d > deepest) deepest = d;
+    }
+  }
+  return deepest;
 }
 
 /**

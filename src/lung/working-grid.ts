@@ -33,20 +33,19 @@ export function downsampleBlocks(src: VoxelData, dims: readonly [number, number,
   const cx = Math.ceil(nx / f);
   const cy = Math.ceil(ny / f);
   const out = new Float32Array(cx * cy * nz);
-  const padded = hasPadding(src, dims);
   if (f === 1) {
-    out.set(src);
-    if (padded) for (let i = 0; i < out.length; i++) if (out[i] <= OUTSIDE_SCAN_HU) out[i] = AIR_HU;
-  } else if (padded) {
-    paddedBlockMeans(src, nx, ny, nz, f, cx, cy, out);
+    for (let i = 0; i < out.length; i++) out[i] = air(src[i]);
   } else {
     // integer voxels: block sums are exact in int32 (f² · 2¹⁶ ≪ 2³¹), and int adds are the cheaper
-    blockMeans(src, nx, ny, nz, f, cx, cy, out, src instanceof Float32Array ? new Float64Array(cx) : new Int32Array(cx));
+    blockMeans(src, nx, ny, nz, f, cx, cy, out, src instanceof Float32Array ? new Float64Array(cx) : new Int32Array(cx), hasPadding(src, dims));
   }
   return { f, cx, cy, nz, hu: out };
 }
 
-/** The scan circle leaves padding in every slice's corners: probing them avoids a pass over the volume. */
+/**
+ * The scan circle leaves padding in every slice's corners: probing them spares the common unpadded
+ * volume a comparison per voxel (DICOM readers already turn padding into air).
+ */
 function hasPadding(src: VoxelData, dims: readonly [number, number, number]): boolean {
   const [nx, ny, nz] = dims;
   const plane = nx * ny;
@@ -57,33 +56,16 @@ function hasPadding(src: VoxelData, dims: readonly [number, number, number]): bo
   return false;
 }
 
-function paddedBlockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: number, cx: number, cy: number, out: Float32Array): void {
-  const rowSum = new Float64Array(cx);
-  for (let z = 0; z < nz; z++) {
-    const fbase = nx * ny * z;
-    for (let by = 0; by < cy; by++) {
-      rowSum.fill(0);
-      const y0 = by * f;
-      const y1 = Math.min(ny, y0 + f);
-      for (let y = y0; y < y1; y++) {
-        const row = fbase + nx * y;
-        for (let x = 0; x < nx; x++) {
-          const v = src[row + x];
-          rowSum[(x - (x % f)) / f] += v <= OUTSIDE_SCAN_HU ? AIR_HU : v;
-        }
-      }
-      const obase = cx * (by + cy * z);
-      const rows = y1 - y0;
-      for (let bx = 0; bx < cx; bx++) out[obase + bx] = rowSum[bx] / (rows * (Math.min(nx, (bx + 1) * f) - bx * f));
-    }
-  }
+/** Padding reads as air. */
+function air(v: number): number {
+  return v <= OUTSIDE_SCAN_HU ? AIR_HU : v;
 }
 
 /**
  * The only full pass over the input besides the way back, so it sets the floor of the extractor's
  * time: the common f = 2 and 3 are unrolled.
  */
-function blockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: number, cx: number, cy: number, out: Float32Array, rowSum: Int32Array | Float64Array): void {
+function blockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: number, cx: number, cy: number, out: Float32Array, rowSum: Int32Array | Float64Array, padded: boolean): void {
   const whole = Math.floor(nx / f);
   for (let z = 0; z < nz; z++) {
     const fbase = nx * ny * z;
@@ -93,19 +75,21 @@ function blockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: numbe
       const y1 = Math.min(ny, y0 + f);
       for (let y = y0; y < y1; y++) {
         let i = fbase + nx * y;
-        if (f === 3) {
+        if (f === 3 && !padded) {
           for (let bx = 0; bx < whole; bx++, i += 3) rowSum[bx] += src[i] + src[i + 1] + src[i + 2];
+        } else if (f === 3) {
+          for (let bx = 0; bx < whole; bx++, i += 3) rowSum[bx] += air(src[i]) + air(src[i + 1]) + air(src[i + 2]);
         } else if (f === 2) {
-          for (let bx = 0; bx < whole; bx++, i += 2) rowSum[bx] += src[i] + src[i + 1];
+          for (let bx = 0; bx < whole; bx++, i += 2) rowSum[bx] += air(src[i]) + air(src[i + 1]);
         } else {
           for (let bx = 0; bx < whole; bx++) {
             let s = 0;
-            for (let k = 0; k < f; k++) s += src[i++];
+            for (let k = 0; k < f; k++) s += air(src[i++]);
             rowSum[bx] += s;
           }
         }
         let s = 0;
-        for (let x = whole * f; x < nx; x++) s += src[i++];
+        for (let x = whole * f; x < nx; x++) s += air(src[i++]);
         if (whole < cx) rowSum[whole] += s;
       }
       const obase = cx * (by + cy * z);

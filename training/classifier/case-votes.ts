@@ -65,3 +65,14 @@ export async function measureCaseVotes(options: { cases: readonly VoteCase[]; cl
   }
   return out;
 }
+
+/** One limitation line per case whose decision is wrong for a model, for the model card. */
+export function caseVoteLimitations(cases: readonly CaseVotes[], modelId: string): string[] {
+  const out: string[] = [];
+  for (const c of cases) {
+    const r = c.byModel[modelId];
+    if (!r || r.decision === c.truth) continue;
+    out.push(`Case-level check (measured): ${c.id} (${c.truth}${c.trainedOn ? ', a TRAINING case' : ', never trained on'}) was decided ${r.decision}; regions voted ${Object.entries(r.votes).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  }
+  return out;
+}

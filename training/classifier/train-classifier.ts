@@ -8,14 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { clearModelCache, loadModel, REPO_ROOT } from '../../src/models/load-model.ts';
 import { exportPatchDataset } from '../../src/classify/patch-dataset.ts';
 import { trainClassifier, writeCard, type CardExtras } from '../../src/classify/train-classifier.ts';
-import { measureCaseVotes, voteCases } from './case-votes.ts';
+import { caseVoteLimitations, measureCaseVotes, voteCases } from './case-votes.ts';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: resolve(REPO_ROOT, '../shared/data') },
     out: { type: 'string', default: join(REPO_ROOT, 'models') },
     work: { type: 'string', default: join(REPO_ROOT, 'training/work/classifier') },
-    epochs: { type: 'string', default: '24' },
+    epochs: { type: 'string', default: '20' },
     seed: { type: 'string', default: '20200219' },
   },
 });
@@ -55,6 +55,6 @@ await clearModelCache();
 writeFileSync(join(values.out!, 'classifier-case-votes.json'), `${JSON.stringify({ note: 'Regions voted per class per case, screened as ctscreen screen does (classical candidates split into ≤ 50 mm sub-cubes). COVID-CT-MD cases are TRAINING cases; Radiopaedia stacks were never trained on.', cases: caseVotes }, null, 2)}\n`);
 for (const v of res.variants) {
   const perCase = Object.fromEntries(caseVotes.map((c) => [c.id, { truth: c.truth, trainedOn: c.trainedOn, ...c.byModel[v.card.id] }]));
-  writeCard({ ...v.card, metrics: { ...v.card.metrics, caseVotes: perCase } }, values.out!);
+  writeCard({ ...v.card, metrics: { ...v.card.metrics, caseVotes: perCase }, limitations: [...v.card.limitations, ...caseVoteLimitations(caseVotes, v.card.id)] }, values.out!);
 }
 process.stdout.write(`train:classifier: total ${((Date.now() - t0) / 60000).toFixed(1)} min → ${values.out}\n`);

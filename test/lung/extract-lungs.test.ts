@@ -115,3 +115,36 @@ test('no lungs: a clear ScreeningError, not an empty mask', () => {
   const raw = { ...volume, data: volume.data.map((v) => Math.max(v, -1024) + 1024) as Int16Array, source: { ...volume.source, path: 'raw.nii' } };
   assert.throws(() => extractLungs(raw), (e: unknown) => e instanceof ScreeningError && /no lungs found in raw\.nii/.test(e.message) && /Hounsfield/.test(e.message));
 });
+
+test('one air region across the midline that no erosion separates is split at the body midline, sides by patient x', () => {
+  // 64 × 64 × 3 at 2 mm (working grid = input grid): air outside, a 48 × 40 body, and inside it one
+  // 40 × 20 box of lung-like air (−850 HU) centred on the midline: erosion shrinks it but never splits it
+  const [nx, ny, nz] = [64, 64, 3];
+  const data = new Int16Array(nx * ny * nz).fill(-1000);
+  for (let z = 0; z < nz; z++) {
+    for (let y = 12; y < 52; y++) for (let x = 8; x < 56; x++) data[x + nx * (y + ny * z)] = 40;
+    for (let y = 22; y < 42; y++) for (let x = 12; x < 52; x++) data[x + nx * (y + ny * z)] = -850;
+  }
+  const volume = {
+    data,
+    dims: [nx, ny, nz] as const,
+    spacingMm: [2, 2, 2] as const,
+    originMm: [0, 0, 0] as const,
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as const,
+    source: { format: 'synthetic' as const, sliceCount: nz, pseudoHu: false },
+    warnings: [],
+  };
+  const r = extractLungs(volume);
+  assert.ok(r.warnings.some((w) => /split at the body midline/.test(w)), r.warnings.join('; '));
+  assert.equal(r.diagnostics.lungsSplitByErosion, false);
+  // the body's centre column is 31.5: LPS +x is the patient's left, so low x is the right lung (1)
+  for (let z = 0; z < nz; z++) {
+    for (let y = 22; y < 42; y++) {
+      for (let x = 12; x < 52; x++) assert.equal(r.mask[x + nx * (y + ny * z)], x < 31.5 ? 1 : 2, `(${x}, ${y}, ${z})`);
+    }
+  }
+  // 20 columns × 20 rows × 3 slices a side, 8 µL each
+  assert.equal(r.voxels.right, 1200);
+  assert.equal(r.voxels.left, 1200);
+  assert.ok(Math.abs(r.volumeMl.right - 9.6) < 1e-9);
+});

@@ -66,7 +66,10 @@ test('real data: the export covers every class, and no patient group is in both 
   const r = await exportPatchDataset({ dataDir: shared, outDir: dir, log: () => {} });
   for (const l of ['covid19', 'other_pneumonia', 'irrelevant']) assert.ok(r.fingerprint.perClass[l] > 100, `${l}: ${r.fingerprint.perClass[l]}`);
   assert.equal(r.split.train.filter((g) => r.split.validation.includes(g)).length, 0);
-  assert.ok(r.split.validation.includes('covid-ct-md-P001') && r.split.train.includes('covid-ct-md-cap001'));
+  // v2: every DICOM patient (one per class) trains, so no class is the only DICOM class (v1's source shortcut)
+  for (const g of ['covid-ct-md-P001', 'covid-ct-md-cap001', 'covid-ct-md-normal001']) assert.ok(r.split.train.includes(g), g);
+  assert.ok(r.split.validation.includes('tb-tb1_003'));
+  assert.ok(r.split.validation.some((g) => g.startsWith('covid19ctseg-')));
 });
 
 test('negativeSlices: patch slices plus evenly spaced ones of the box, unique and sorted (hand-checked)', () => {

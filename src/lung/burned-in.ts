@@ -3,26 +3,40 @@
  * Drawn in black inside the body they read as air, join the nearest lung and drag its convex-hull
  * completion out into the chest wall. They betray themselves by being pixel-for-pixel identical on
  * every slice: anatomy never is (noise alone changes every voxel), so a dark pixel that does not
- * change across the whole stack is not lung.
+ * change across the whole stack is not lung. Air around the body and scanner padding are static
+ * too but reach the image border; a marker inside the image does not.
  */
 import type { VoxelData } from '../core/volume.ts';
+import { labelRuns } from './run-labels.ts';
 
 /** Below this many slices, "the same on every slice" says too little. */
 export const MIN_OVERLAY_SLICES = 8;
 
+/** A marker or a letter is smaller than this (mm) along x and y; static air larger is room air. */
+export const MAX_MARKER_MM = 40;
+
 export interface BurnedInOptions {
   /** Only values below this (HU) are looked at: the lung seeds are air. */
   thresholdHu: number;
+  /** In-plane pixel size (mm), for the marker size limit. */
+  pixelMm: readonly [number, number];
   /** In-plane window to search (x0, y0, x1, y1 inclusive, input pixels): where the body is. */
   window: readonly [number, number, number, number];
 }
 
+export interface BurnedInAir {
+  /** 1 on the marker pixels grown by one pixel (the anti-aliased rim of a glyph), nx × ny. */
+  mask: Uint8Array;
+  /** 1 on the marker pixels themselves. */
+  core: Uint8Array;
+}
+
 /**
- * The in-plane pixels (1 in an nx × ny mask) that are below the threshold and identical on every
- * slice, grown by one pixel for the anti-aliased rim of a glyph; null when there are none or too
- * few slices.
+ * The in-plane pixels that are below the threshold and identical on every slice, in pieces that
+ * are marker-sized and do not reach the image border (air around the body and scanner padding are
+ * static too, but large or reaching it); null when there are none or too few slices.
  */
-export function findBurnedInAir(src: VoxelData, dims: readonly [number, number, number], options: BurnedInOptions): Uint8Array | null {
+export function findBurnedInAir(src: VoxelData, dims: readonly [number, number, number], options: BurnedInOptions): BurnedInAir | null {
   const [nx, ny, nz] = dims;
   if (nz < MIN_OVERLAY_SLICES) return null;
   const plane = nx * ny;
@@ -46,13 +60,37 @@ export function findBurnedInAir(src: VoxelData, dims: readonly [number, number, 
     list = keep;
   }
   if (list.length === 0) return null;
+  const core = new Uint8Array(plane);
+  for (const i of list) core[i] = 1;
+  const parts = labelRuns(core, nx, ny, 1, { eight: true });
+  const n = parts.count;
+  const bx0 = new Int32Array(n + 1).fill(nx), bx1 = new Int32Array(n + 1).fill(-1);
+  const by0 = new Int32Array(n + 1).fill(ny), by1 = new Int32Array(n + 1).fill(-1);
+  for (let r = 0; r < parts.runs; r++) {
+    const l = parts.label[r];
+    if (parts.x0[r] < bx0[l]) bx0[l] = parts.x0[r];
+    if (parts.x1[r] - 1 > bx1[l]) bx1[l] = parts.x1[r] - 1;
+    if (parts.row[r] < by0[l]) by0[l] = parts.row[r];
+    if (parts.row[r] > by1[l]) by1[l] = parts.row[r];
+  }
+  const [sx, sy] = options.pixelMm;
+  const keep = new Uint8Array(n + 1);
+  for (let l = 1; l <= n; l++) {
+    const border = bx0[l] === 0 || by0[l] === 0 || bx1[l] === nx - 1 || by1[l] === ny - 1;
+    const small = (bx1[l] - bx0[l] + 1) * sx <= MAX_MARKER_MM && (by1[l] - by0[l] + 1) * sy <= MAX_MARKER_MM;
+    keep[l] = !border && small ? 1 : 0;
+  }
   const mask = new Uint8Array(plane);
-  for (const i of list) {
-    const x = i % nx;
-    const y = (i - x) / nx;
+  core.fill(0);
+  let any = false;
+  for (let r = 0; r < parts.runs; r++) {
+    if (!keep[parts.label[r]]) continue;
+    any = true;
+    const y = parts.row[r];
+    core.fill(1, parts.x0[r] + nx * y, parts.x1[r] + nx * y);
     for (let yy = Math.max(0, y - 1); yy <= Math.min(ny - 1, y + 1); yy++) {
-      mask.fill(1, Math.max(0, x - 1) + nx * yy, Math.min(nx - 1, x + 1) + 1 + nx * yy);
+      mask.fill(1, Math.max(0, parts.x0[r] - 1) + nx * yy, Math.min(nx, parts.x1[r] + 1) + nx * yy);
     }
   }
-  return mask;
+  return any ? { mask, core } : null;
 }

@@ -112,7 +112,7 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const bodyWidth = new Float64Array(nz);
   const bodyBox = bodyPerSlice(hu, threshold, cx, cy, nz, inside, enclosed, bodyCentreX, bodyCentreY, bodyWidth);
   const burnedIn = dropBurnedIn(volume, grid, threshold, bodyBox, inside, enclosed);
-  if (burnedIn > 0) warnings.push(`${burnedIn} pixels identical on every slice and dark inside the body (a burned-in marker or text) were kept out of the lungs`);
+  if (burnedIn > 0) warnings.push(`a burned-in marker or text (${burnedIn} dark pixels identical on every slice) lies inside the body; it was kept out of the lungs`);
 
   // 3. airway
   const superiorIsUp = volume.direction[8] >= 0;
@@ -375,15 +375,16 @@ function bodyPerSlice(
 /**
  * Burned-in markers and text (burned-in.ts) are taken out of the enclosed air and out of what the
  * completion may add, so they can seed no lung and pull no hull completion into the chest wall.
- * Returns the in-plane pixels that were inside the body on some slice.
+ * Returns how many marker pixels lie inside the body on some slice.
  */
 function dropBurnedIn(volume: Volume, grid: WorkingGrid, threshold: number, bodyBox: readonly [number, number, number, number] | null, inside: Uint8Array, enclosed: Uint8Array): number {
   if (bodyBox === null) return 0;
   const { f, cx, cy, nz } = grid;
   const [nx, ny] = volume.dims;
   const window = [bodyBox[0] * f, bodyBox[1] * f, (bodyBox[2] + 1) * f - 1, (bodyBox[3] + 1) * f - 1] as const;
-  const overlay = findBurnedInAir(volume.data, volume.dims, { thresholdHu: threshold, window });
-  if (overlay === null) return 0;
+  const found = findBurnedInAir(volume.data, volume.dims, { thresholdHu: threshold, window, pixelMm: [volume.spacingMm[0], volume.spacingMm[1]] });
+  if (found === null) return 0;
+  const overlay = found.mask;
   const plane = cx * cy;
   const blocks = new Uint8Array(plane);
   for (let y = 0; y < ny; y++) {
@@ -402,7 +403,7 @@ function dropBurnedIn(volume: Volume, grid: WorkingGrid, threshold: number, body
   }
   let pixels = 0;
   for (let y = 0; y < ny; y++) {
-    for (let x = 0; x < nx; x++) if (overlay[x + nx * y] && hit[Math.floor(x / f) + cx * Math.floor(y / f)]) pixels++;
+    for (let x = 0; x < nx; x++) if (found.core[x + nx * y] && hit[Math.floor(x / f) + cx * Math.floor(y / f)]) pixels++;
   }
   return pixels;
 }

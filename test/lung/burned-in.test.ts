@@ -17,26 +17,34 @@ function stack(nz: number): Int16Array {
 
 test('a marker identical on every slice is found and grown by one pixel; noise never is', () => {
   const nz = MIN_OVERLAY_SLICES;
-  const m = findBurnedInAir(stack(nz), [12, 10, nz], { thresholdHu: -400, window: [0, 0, 11, 9] });
-  assert.ok(m !== null);
+  const found = findBurnedInAir(stack(nz), [12, 10, nz], { thresholdHu: -400, window: [0, 0, 11, 9], pixelMm: [1, 1] });
+  assert.ok(found !== null);
+  assert.equal(found.core.reduce((a, b) => a + b, 0), 4);
   // the 2 × 2 marker grown to 4 × 4: x 4–7, y 3–6
   const hits: number[] = [];
-  m.forEach((v, i) => v && hits.push(i));
+  found.mask.forEach((v, i) => v && hits.push(i));
   const expected: number[] = [];
   for (let y = 3; y <= 6; y++) for (let x = 4; x <= 7; x++) expected.push(x + 12 * y);
   assert.deepEqual(hits, expected);
 });
 
 test('no marker: too few slices, one slice different, outside the window, or above the threshold', () => {
-  assert.equal(findBurnedInAir(stack(MIN_OVERLAY_SLICES - 1), [12, 10, MIN_OVERLAY_SLICES - 1], { thresholdHu: -400, window: [0, 0, 11, 9] }), null);
+  assert.equal(findBurnedInAir(stack(MIN_OVERLAY_SLICES - 1), [12, 10, MIN_OVERLAY_SLICES - 1], { thresholdHu: -400, window: [0, 0, 11, 9], pixelMm: [1, 1] }), null);
   const d = stack(10);
   d[120 * 7 + 5 + 12 * 4] = -999;
   d[120 * 3 + 6 + 12 * 4] = -998;
   d[120 * 9 + 5 + 12 * 5] = -997;
   d[120 * 1 + 6 + 12 * 5] = -996;
-  assert.equal(findBurnedInAir(d, [12, 10, 10], { thresholdHu: -400, window: [0, 0, 11, 9] }), null);
-  assert.equal(findBurnedInAir(stack(10), [12, 10, 10], { thresholdHu: -400, window: [8, 0, 11, 9] }), null);
-  assert.equal(findBurnedInAir(stack(10), [12, 10, 10], { thresholdHu: -1000, window: [0, 0, 11, 9] }), null);
+  assert.equal(findBurnedInAir(d, [12, 10, 10], { thresholdHu: -400, window: [0, 0, 11, 9], pixelMm: [1, 1] }), null);
+  assert.equal(findBurnedInAir(stack(10), [12, 10, 10], { thresholdHu: -400, window: [8, 0, 11, 9], pixelMm: [1, 1] }), null);
+  assert.equal(findBurnedInAir(stack(10), [12, 10, 10], { thresholdHu: -1000, window: [0, 0, 11, 9], pixelMm: [1, 1] }), null);
+  // static air reaching the image border (air around the body, scanner padding) is no marker
+  const edge = stack(10);
+  for (let z = 0; z < 10; z++) for (let x = 0; x < 7; x++) edge[120 * z + x + 12 * 4] = -3024;
+  assert.equal(findBurnedInAir(edge, [12, 10, 10], { thresholdHu: -400, window: [0, 0, 11, 9], pixelMm: [1, 1] }), null);
+  // nor is a static dark patch larger than a marker: at 20 mm pixels the 2 × 2 block is 40 mm wide
+  assert.ok(findBurnedInAir(stack(10), [12, 10, 10], { thresholdHu: -400, window: [0, 0, 11, 9], pixelMm: [20, 20] }) !== null);
+  assert.equal(findBurnedInAir(stack(10), [12, 10, 10], { thresholdHu: -400, window: [0, 0, 11, 9], pixelMm: [20.5, 20] }), null);
 });
 
 test('a burned-in letter in the chest wall joined to the right lung on one slice stays out of it', () => {

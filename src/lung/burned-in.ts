@@ -7,7 +7,7 @@
  * too but reach the image border; a marker inside the image does not.
  */
 import type { VoxelData } from '../core/volume.ts';
-import { labelRuns } from './run-labels.ts';
+import { componentBoxes, labelRuns } from './run-labels.ts';
 
 /** Below this many slices, "the same on every slice" says too little. */
 export const MIN_OVERLAY_SLICES = 8;
@@ -64,15 +64,7 @@ export function findBurnedInAir(src: VoxelData, dims: readonly [number, number, 
   for (const i of list) core[i] = 1;
   const parts = labelRuns(core, nx, ny, 1, { eight: true });
   const n = parts.count;
-  const bx0 = new Int32Array(n + 1).fill(nx), bx1 = new Int32Array(n + 1).fill(-1);
-  const by0 = new Int32Array(n + 1).fill(ny), by1 = new Int32Array(n + 1).fill(-1);
-  for (let r = 0; r < parts.runs; r++) {
-    const l = parts.label[r];
-    if (parts.x0[r] < bx0[l]) bx0[l] = parts.x0[r];
-    if (parts.x1[r] - 1 > bx1[l]) bx1[l] = parts.x1[r] - 1;
-    if (parts.row[r] < by0[l]) by0[l] = parts.row[r];
-    if (parts.row[r] > by1[l]) by1[l] = parts.row[r];
-  }
+  const { x0: bx0, y0: by0, x1: bx1, y1: by1 } = componentBoxes(parts);
   const [sx, sy] = options.pixelMm;
   const keep = new Uint8Array(n + 1);
   for (let l = 1; l <= n; l++) {

@@ -8,7 +8,7 @@
  */
 import { squaredEdt2d } from './distance-transform.ts';
 import { openDisk, pixelDisk } from './disk-morphology.ts';
-import { type RunComponents, labelRuns, labelWindow } from './run-labels.ts';
+import { type RunComponents, componentBoxes, labelRuns, labelWindow } from './run-labels.ts';
 
 export interface CostalCompletionOptions {
   /** Deepest bite (mm, from the hull line into the deficit) that is filled. */
@@ -290,19 +290,9 @@ function hullParts(parts: RunComponents, sx: number, sy: number, options: Costal
   const n = parts.count;
   const keep = new Uint8Array(n + 1).fill(1);
   if (n < 2) return keep;
-  const bx0 = new Int32Array(n + 1).fill(1 << 30);
-  const by0 = new Int32Array(n + 1).fill(1 << 30);
-  const bx1 = new Int32Array(n + 1).fill(-1);
-  const by1 = new Int32Array(n + 1).fill(-1);
+  const { x0: bx0, y0: by0, x1: bx1, y1: by1 } = componentBoxes(parts);
   let total = 0;
-  for (let r = 0; r < parts.runs; r++) {
-    const l = parts.label[r];
-    if (parts.x0[r] < bx0[l]) bx0[l] = parts.x0[r];
-    if (parts.x1[r] - 1 > bx1[l]) bx1[l] = parts.x1[r] - 1;
-    if (parts.row[r] < by0[l]) by0[l] = parts.row[r];
-    if (parts.row[r] > by1[l]) by1[l] = parts.row[r];
-    total += parts.x1[r] - parts.x0[r];
-  }
+  for (let l = 1; l <= n; l++) total += parts.sizes[l];
   let main = 1;
   for (let l = 2; l <= n; l++) if (parts.sizes[l] > parts.sizes[main]) main = l;
   for (let l = 1; l <= n; l++) {

@@ -276,6 +276,27 @@ export function labelAtLeast(values: Uint16Array, min: number, width: number, he
   return connect(n, rows, height, false);
 }
 
+/** Per component k (1..count), its bounding box in columns and rows (inclusive): x0[k], y0[k], x1[k], y1[k]. */
+export interface ComponentBoxes {
+  x0: Int32Array;
+  y0: Int32Array;
+  x1: Int32Array;
+  y1: Int32Array;
+}
+
+export function componentBoxes(rc: RunComponents): ComponentBoxes {
+  const n = rc.count + 1;
+  const b: ComponentBoxes = { x0: new Int32Array(n).fill(2 ** 30), y0: new Int32Array(n).fill(2 ** 30), x1: new Int32Array(n).fill(-1), y1: new Int32Array(n).fill(-1) };
+  for (let r = 0; r < rc.runs; r++) {
+    const l = rc.label[r];
+    if (rc.x0[r] < b.x0[l]) b.x0[l] = rc.x0[r];
+    if (rc.x1[r] - 1 > b.x1[l]) b.x1[l] = rc.x1[r] - 1;
+    if (rc.row[r] < b.y0[l]) b.y0[l] = rc.row[r];
+    if (rc.row[r] > b.y1[l]) b.y1[l] = rc.row[r];
+  }
+  return b;
+}
+
 /** Writes `value` over every run of component `component` (or of every component when 0). */
 export function paintRuns(rc: RunComponents, width: number, out: Uint8Array, value: number, component = 0, offset = 0): void {
   for (let i = 0; i < rc.runs; i++) {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
 import { NO_INFECTION_FOUND } from '../core/report-schema.ts';
+import { formatPercent } from '../report/html-report.ts';
 import { readModelCard } from '../models/model-card.ts';
 import { REPO_ROOT, resolveModel } from '../models/load-model.ts';
 import { models as registryModels } from '../registry.ts';
@@ -331,13 +332,18 @@ export function formatEvalText(run: EvalRun): string {
   lines.push('');
   const idW = Math.max(4, ...run.cases.map((r) => r.id.length));
   const labW = Math.max(5, ...run.labels.map((l) => l.length));
-  lines.push(`${'case'.padEnd(idW)}  ${'label'.padEnd(labW)}  ${'predicted'.padEnd(labW)}  conf.   regions  set`);
+  const pHead = `Noisy-OR P (${run.labels.filter((l) => l !== NO_INFECTION_FOUND).join(' / ')})`;
+  const pW = Math.max(24, pHead.length);
+  lines.push(`${'case'.padEnd(idW)}  ${'label'.padEnd(labW)}  ${'predicted'.padEnd(labW)}  ${'conf.'.padStart(8)}  kept/regions  ${pHead.padEnd(pW)}  set`);
+  const models = (ms: SplitMembership[], split: 'train' | 'validation') => [...new Set(ms.filter((m) => m.split === split).flatMap((m) => m.models))].join(', ');
   for (const r of run.cases) {
-    const set = r.trainingCase ? 'TRAINING' : r.membership.some((m) => m.split === 'validation') ? 'validation split' : 'not in any split';
+    const set = r.trainingCase ? `TRAINING case of ${models(r.membership, 'train')}` : r.membership.length > 0 ? `validation split of ${models(r.membership, 'validation')}` : 'held out (in no split)';
     if (r.status === 'ok') {
-      const conf = r.outcome!.confidence === null ? '   —  ' : `${(100 * r.outcome!.confidence).toFixed(1).padStart(5)}%`;
+      const o = r.outcome!;
+      const conf = formatPercent(o.confidence).padStart(8);
       const mark = r.predicted === r.label ? ' ' : '✗';
-      lines.push(`${r.id.padEnd(idW)}  ${r.label.padEnd(labW)}  ${r.predicted!.padEnd(labW)}${mark} ${conf}  ${String(r.outcome!.keptRegions).padStart(3)}/${String(r.outcome!.regions).padEnd(3)}  ${set}`);
+      const p = o.infections.map((s) => formatPercent(s.noisyOr)).join(' / ');
+      lines.push(`${r.id.padEnd(idW)}  ${r.label.padEnd(labW)}  ${r.predicted!.padEnd(labW)}${mark} ${conf}  ${`${o.keptRegions}/${o.regions}`.padStart(12)}  ${p.padEnd(pW)}  ${set}`);
     } else {
       lines.push(`${r.id.padEnd(idW)}  ${r.label.padEnd(labW)}  FAILED: ${r.error?.message ?? 'unknown error'}`);
     }

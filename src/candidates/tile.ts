@@ -74,6 +74,9 @@ export function resampleTable(srcLength: number, srcStart: number, srcExtent: nu
   return { dstLength, taps, index, weight };
 }
 
+/** Reused across calls: one normalised source row of extractTile (float64, so tiles are bit-identical to per-tap normalisation). */
+let rowBuffer = new Float64Array(512);
+
 /** One axial slice inside a volume's flat data: pixel (x, y) is at offset + x + width·y. */
 export interface SliceView {
   data: VoxelData | Float32Array;
@@ -104,25 +107,32 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
   const low = raw ? 0 : window.center - window.width / 2;
   const invW = raw ? 1 : 1 / window.width;
   const txTaps = tx.taps;
+  // columns the horizontal pass reads (zero-weight taps included, so every read is defined): each
+  // is normalised once per row, not once per tap
+  let c0 = width, c1 = -1;
+  for (let k = 0; k < tx.index.length; k++) {
+    if (tx.index[k] < c0) c0 = tx.index[k];
+    if (tx.index[k] > c1) c1 = tx.index[k];
+  }
+  if (rowBuffer.length < c1 - c0 + 1) rowBuffer = new Float64Array(c1 - c0 + 1);
+  const row = rowBuffer;
   for (let y = r0; y <= r1; y++) {
     const rowBase = offset + width * y;
+    if (raw) {
+      for (let c = c0; c <= c1; c++) row[c - c0] = data[rowBase + c];
+    } else {
+      for (let c = c0; c <= c1; c++) {
+        const hu = data[rowBase + c];
+        // lungWindowNormalise inlined (hot loop)
+        const v = ((hu < AIR_HU ? AIR_HU : hu) - low) * invW;
+        row[c - c0] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+    }
     const tRow = (y - r0) * tileSize;
     for (let j = 0; j < tileSize; j++) {
       let acc = 0;
       const k0 = j * txTaps;
-      for (let t = 0; t < txTaps; t++) {
-        const w = tx.weight[k0 + t];
-        if (w === 0) continue;
-        const hu = data[rowBase + tx.index[k0 + t]];
-        if (raw) {
-          acc += w * hu;
-          continue;
-        }
-        // lungWindowNormalise inlined (hot loop)
-        let v = ((hu < AIR_HU ? AIR_HU : hu) - low) * invW;
-        v = v < 0 ? 0 : v > 1 ? 1 : v;
-        acc += w * v;
-      }
+      for (let t = 0; t < txTaps; t++) acc += tx.weight[k0 + t] * row[tx.index[k0 + t] - c0];
       tmp[tRow + j] = acc;
     }
   }

@@ -18,6 +18,9 @@ export interface HtmlReportOptions {
   keySlices: readonly KeySliceFigure[];
 }
 
+/** A key slice's caption names at most this many regions (the most confident); the table has them all. */
+const CAPTION_REGIONS = 4;
+
 const RULE_TEXT: Record<CaseReport['decision']['rule'], string> = {
   'no-infection': 'no candidate region was voted an infection type',
   'single-type': 'only one infection type has voted regions; its Noisy-OR probability is reported directly',
@@ -101,9 +104,10 @@ function figure(f: KeySliceFigure, report: CaseReport): string {
   const o = f.orientation;
   const orient = o ? `<span class="or ol">${o.left}</span><span class="or orr">${o.right}</span><span class="or ot">${o.top}</span><span class="or ob">${o.bottom}</span>` : '';
   const shown = f.regionIds.map((id) => byId.get(id)).filter((r): r is RegionReport => r !== undefined);
-  const kept = shown.filter((r) => r.kept).reverse();
+  const kept = shown.filter((r) => r.kept).sort((a, b) => b.vote.confidence - a.vote.confidence);
   const ignored = shown.length - kept.length;
-  const parts = kept.map((r) => `${esc(r.id)}: ${esc(shortName(report, r.vote.label))} ${pct(r.vote.confidence, 0)}`);
+  const parts = kept.slice(0, CAPTION_REGIONS).map((r) => `${esc(r.id)}: ${esc(shortName(report, r.vote.label))} ${pct(r.vote.confidence, 0)}`);
+  if (kept.length > CAPTION_REGIONS) parts.push(`${kept.length - CAPTION_REGIONS} more infection-voted`);
   if (ignored > 0) parts.push(`${ignored} ignored region${ignored > 1 ? 's' : ''} (thin boxes)`);
   const caption = parts.length ? parts.join(' · ') : 'no candidate region on this slice';
   return `<figure><div class="img"><img alt="axial slice ${f.sliceIndex}" width="${f.width}" height="${f.height}" src="data:image/png;base64,${f.png.toString('base64')}">${labels}${orient}</div>
@@ -124,6 +128,12 @@ function slicesSection(report: CaseReport, figures: readonly KeySliceFigure[], c
 <div class="figs">${figures.map((f) => figure(f, report)).join('')}</div></section>`;
 }
 
+/** A lung pixel is at least one pixel from the edge, so exactly 0 means the patch centre is off the lung mask (§2.5.1 as src/lung defines it). */
+function distanceText(d: number | null | undefined): string {
+  if (d === null || d === undefined) return '—';
+  return d === 0 ? '0 <span class="small">(centre off lung)</span>' : d.toFixed(3);
+}
+
 function sliceRange(r: RegionReport): string {
   return r.boxVoxels.min[2] === r.boxVoxels.max[2] ? `${r.boxVoxels.min[2] + 1}` : `${r.boxVoxels.min[2] + 1}–${r.boxVoxels.max[2] + 1}`;
 }
@@ -137,7 +147,7 @@ function regionsSection(report: CaseReport, colours: Record<string, Rgb>): strin
         .map((p, j) => `<div${j === r.vote.patchIndex ? ' class="chosen"' : ''}>sl. ${p.sliceIndex + 1}: ${classChip(report, p.predictedLabel, colours, true)} ${pct(p.confidence, 0)}</div>`)
         .join('');
       return `<tr class="${r.kept ? 'kept' : 'dropped'}"><td><b>${esc(r.id)}</b></td><td>${classChip(report, r.vote.label, colours, true)}<br><span class="small">${pct(r.vote.confidence, 1)}, ${r.vote.rule === 'majority' ? 'majority vote' : 'most confident patch'}${r.kept ? '' : ', ignored'}</span></td>
-<td>${r.side ? esc(r.side) : '—'}</td><td>${sliceRange(r)}<br><span class="small">centre ${r.centreSlice + 1}</span></td><td class="n">${r.sizeMm.map((v) => v.toFixed(0)).join(' × ')}</td><td class="n">${num(r.volumeMl, 2)}</td><td class="n">${num(centre?.distanceFromEdge, 3)}</td><td class="votes">${votes}</td></tr>`;
+<td>${r.side ? esc(r.side) : '—'}</td><td>${sliceRange(r)}<br><span class="small">centre ${r.centreSlice + 1}</span></td><td class="n">${r.sizeMm.map((v) => v.toFixed(0)).join(' × ')}</td><td class="n">${num(r.volumeMl, 2)}</td><td class="n">${distanceText(centre?.distanceFromEdge)}</td><td class="votes">${votes}</td></tr>`;
   };
   const head = '<thead><tr><th>Region</th><th>Voted class</th><th>Side</th><th>Slices</th><th>Size x × y × z (mm)</th><th>Volume (mL)</th><th>Distance-from-edge</th><th>Patch votes</th></tr></thead>';
   const kept = ordered.filter((r) => r.kept);

@@ -233,7 +233,8 @@ export function renderKeySlice(options: KeySliceOptions, z: number): KeySliceFig
   const flips = displayFlips(volume) ?? { flipX: false, flipY: false };
   const shown = cropAndFlip(img, crop, flips);
   const cropH = crop.y1 - crop.y0 + 1;
-  const labels: OverlayLabel[] = ordered.map((r) => {
+  // only infection-voted regions are named on the picture: ignored ones are thin boxes (and listed in the table)
+  const labels: OverlayLabel[] = ordered.filter((r) => r.kept).map((r) => {
     // the label sits at the box's top-left corner as seen on screen
     const left = flips.flipX ? crop.x1 - (r.box.max[0] + 1) : r.box.min[0] - 1 - crop.x0;
     const top = flips.flipY ? crop.y1 - (r.box.max[1] + 1) : r.box.min[1] - 1 - crop.y0;

@@ -130,7 +130,7 @@ function body(seriesDescription: string): CaseReportBody {
         slicesUsed: [5, 6, 7],
         volumeMl: 0.04,
         side: 'left',
-        patches: [5, 6, 7].map((z) => ({ sliceIndex: z, probabilities: { covid19: 0.1, other_pneumonia: 0.1, irrelevant: 0.8 }, predictedLabel: 'irrelevant', confidence: 0.8, distanceFromEdge: 0.1 })),
+        patches: [5, 6, 7].map((z) => ({ sliceIndex: z, probabilities: { covid19: 0.1, other_pneumonia: 0.1, irrelevant: 0.8 }, predictedLabel: 'irrelevant', confidence: 0.8, distanceFromEdge: 0 })),
         vote: { label: 'irrelevant', confidence: 0.8, patchIndex: 0, rule: 'majority' },
         kept: false,
       },
@@ -151,8 +151,13 @@ test('the HTML report is self-contained, escaped, and shows decision, regions, l
   paint(labels, 1, 5, 9, 5, 9, [5, 6, 7]);
   paint(labels, 2, 20, 22, 5, 7, [6]);
   const fig = renderKeySlice({ volume: volume(), lungMask: null, candidateLabels: labels, regions: [region('R1', 1, 5, 7, 'covid19'), region('R2', 2, 6, 6, 'irrelevant', 20, 22)], classes: report.classes }, 6);
+  // only the infection-voted region is named on the picture
+  assert.deepEqual(fig.labels.map((l) => l.text), ['R1']);
+  assert.deepEqual(fig.regionIds, ['R2', 'R1']);
   const html = renderHtmlReport({ report, keySlices: [fig] });
   assert.ok(html.startsWith('<!DOCTYPE html>'));
+  // a distance of exactly 0 is a patch centre off the lung mask, and says so
+  assert.match(html, />0 <span class="small">\(centre off lung\)<\/span></);
   // self-contained: nothing fetched, no script
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i);
@@ -211,4 +216,15 @@ test('a softmax decision says how high its confidence can go (e / (e + 1) = 73.1
   ];
   const html = renderHtmlReport({ report: createCaseReport(b), keySlices: [] });
   assert.match(html, /with 2 types in play a confidence cannot exceed 73\.1 %/);
+});
+
+test('a key slice caption names the four most confident infection-voted regions and counts the rest', () => {
+  const b = body('x');
+  const r1 = b.regions[0];
+  b.regions = [0.61, 0.95, 0.72, 0.88, 0.55, 0.99].map((c, i) => ({ ...r1, id: `R${i + 1}`, vote: { ...r1.vote, confidence: c } }));
+  b.infections[0] = { ...b.infections[0], regionCount: 6 };
+  const report = createCaseReport(b);
+  const fig = { sliceIndex: 6, zMm: 30, png: Buffer.from([]), width: 10, height: 10, labels: [], orientation: null, regionIds: b.regions.map((r) => r.id) };
+  const html = renderHtmlReport({ report, keySlices: [fig] });
+  assert.match(html, /R6: COVID-19 99 % · R2: COVID-19 95 % · R4: COVID-19 88 % · R3: COVID-19 72 % · 2 more infection-voted<\/figcaption>/);
 });

@@ -109,7 +109,7 @@ test('tiny segmenter training end to end: export → train (resumed) → ONNX �
     assert.equal(card.task, 'segmenter');
     assert.ok(card.parity && card.parity.maxAbsDiff <= 1e-4, `parity ${card.parity?.maxAbsDiff}`);
     assert.equal(card.input.extra?.tileSize, 32);
-    assert.ok(readFileSync(join(models, 'candidates-segmenter.md'), 'utf8').includes('not a diagnostic device'));
+    assert.ok(readFileSync(join(models, 'candidates-segmenter.card.md'), 'utf8').includes('not a diagnostic device'));
     assert.ok(existsSync(join(models, 'candidates-split.json')));
 
     // the card drives the generator: a 3-slice volume of air-filled lung gets a well-formed set

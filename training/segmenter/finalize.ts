@@ -316,7 +316,7 @@ const cardJson = {
 const cardPath = join(modelsDir, `${MODEL_ID}.card.json`);
 const card: ModelCard = parseModelCard(cardJson, cardPath);
 writeFileSync(cardPath, `${JSON.stringify(cardJson, null, 1)}\n`);
-writeFileSync(join(modelsDir, `${MODEL_ID}.md`), renderModelCardMarkdown(card));
+writeFileSync(join(modelsDir, `${MODEL_ID}.card.md`), renderModelCardMarkdown(card));
 // the written card must load through the same path screening uses
 await loadLearnedGenerator(cardPath);
 log(`wrote ${onnxOut} (${(onnxBytes.length / 2 ** 20).toFixed(2)} MiB), ${cardPath}, candidates-metrics.json, candidates-split.json`);

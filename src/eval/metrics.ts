@@ -10,6 +10,7 @@
  *   present) is reported as 0, as scikit-learn does by default, and a note says so; an undefined AUC
  *   (no positives or no negatives) is NaN, since 0 would claim a perfectly wrong ranking.
  */
+import { mulberry32 } from '../core/random.ts';
 
 /** Rows = actual class, columns = predicted class, both in `labels` order. */
 export interface ConfusionMatrix {
@@ -332,17 +333,7 @@ export function oneVsRestAuc(options: OneVsRestAucOptions): OneVsRestAuc {
 // ---------------------------------------------------------------------------------------------
 // Bootstrap
 
-/** mulberry32: a small, fast, seeded PRNG giving uniform numbers in [0, 1); same seed, same stream. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Default number of bootstrap resamples: enough for stable 2.5 % / 97.5 % percentiles. */
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 2000;

@@ -1,3 +1,5 @@
+import { mulberry32 } from '../core/random.ts';
+
 /**
  * Small seeded PRNG so a phantom is the same on every machine for the same seed (tests compare
  * against ground truth made by the same generator). mulberry32: 32-bit state, fast, good enough for
@@ -17,16 +19,9 @@ export interface Random {
 }
 
 export function createRandom(seed: number): Random {
-  let state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   let spare = 0;
   let hasSpare = false;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32((Math.floor(seed) ^ 0x9e3779b9) >>> 0);
   return {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),

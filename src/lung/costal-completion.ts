@@ -4,7 +4,8 @@
  * costal surface. The bite is a deficit of the lung's convex hull that faces the chest wall
  * (away from the mediastinum); medial deficits — heart, hilum, aorta, spine — face the body's centre
  * and are left alone. Depth and area limits keep the completion from swallowing the diaphragm dome
- * seen between two islands of a lung base.
+ * seen between two islands of a lung base; a dome the lung encloses on one slice can only be told
+ * from a lesion along z, which rising-organs.ts does after all slices are completed.
  */
 import { squaredEdt2d } from './distance-transform.ts';
 import { openDisk, pixelDisk } from './disk-morphology.ts';

@@ -13,7 +13,9 @@
  *     (split-lungs.ts); sides come from patient coordinates (direction cosines), never from image
  *     columns;
  *  5. per lung and slice: hole filling (vessels, central lesions) and convex-hull completion of
- *     outward-facing bites (juxtapleural consolidation) — see costal-completion.ts;
+ *     outward-facing bites (juxtapleural consolidation) — see costal-completion.ts; what of that is
+ *     an abdominal organ rising into a lung base is taken back, walking from the feet up
+ *     (rising-organs.ts);
  *  6. back to the input grid, re-deciding only the boundary blocks voxel by voxel.
  * Speed (issue 4: ≤ 0.5 s for 150 × 512²): two passes over the input (1 and 6), everything else on
  * the working grid as row runs (run-labels.ts), narrow-disk morphology done directly
@@ -25,6 +27,7 @@ import { findAirway } from './airway.ts';
 import { type CostalCompletionOptions, type SliceLungContext, DEFAULT_COSTAL_COMPLETION, completeCostalBites } from './costal-completion.ts';
 import { closeDisk, pixelDisk } from './disk-morphology.ts';
 import { type RunComponents, labelRuns, labelThreshold, paintRuns } from './run-labels.ts';
+import { type RisingOrganOptions, organSeedPixels, takeBackRisingOrgans } from './rising-organs.ts';
 import { splitJoinedLungs } from './split-lungs.ts';
 import { findBurnedInAir } from './burned-in.ts';
 import { OUTSIDE_SCAN_HU, type WorkingGrid, downsampleBlocks, upsampleLabels } from './working-grid.ts';
@@ -154,7 +157,18 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const closeMm = options.closingRadiusMm ?? DEFAULT_CLOSING_RADIUS_MM;
   // per slice, a window (x0, y0, x1, y1, inclusive) that holds every lung pixel: later passes stay in it
   const boxes = new Int32Array(4 * nz);
-  const costalAdded = completeSlices(labels, allowed, hu, [cx, cy, nz], [csx, csy], bodyCentreX, bodyCentreY, closeMm, costal, sideBoxes, boxes);
+  const beforeCompletion = labels.slice();
+  const completed = completeSlices(labels, allowed, hu, [cx, cy, nz], [csx, csy], bodyCentreX, bodyCentreY, closeMm, costal, sideBoxes, boxes);
+  // 5b. organs under the diaphragm that the completion took for lesions (rising-organs.ts)
+  const rising: RisingOrganOptions = { dims: [cx, cy, nz], spacingMm: [csx, csy, sz], caudalStep: superiorIsUp ? -1 : 1, boxes };
+  if (volume.source.format === 'image-stack') {
+    // no slice direction in 8-bit stacks: the domes show only when walked from the feet
+    const down = organSeedPixels(labels, beforeCompletion, allowed, hu, { ...rising, caudalStep: -1 });
+    const up = organSeedPixels(labels, beforeCompletion, allowed, hu, { ...rising, caudalStep: 1 });
+    if (down !== up) rising.caudalStep = down > up ? -1 : 1;
+  }
+  const organPixels = takeBackRisingOrgans(labels, beforeCompletion, allowed, hu, rising);
+  const costalAdded = completed - organPixels;
   addPartialVolumeRim(labels, allowed, hu, [cx, cy, nz], boxes);
 
   // 6. back to the input grid

@@ -5,9 +5,10 @@
  *   exportPatchDataset(options): Promise<PatchExportResult>
  *
  * Lungs and candidates of the CT volumes come from the stages screening uses: `extractLungs` +
- * `volumeEdgeDistance` (src/lung), the classical generator (the one screening falls back to while no
- * segmenter model is registered) and `splitLargeCandidates` (≤ 50 mm sub-cubes), so training
- * patches are cut exactly as screening cuts them.
+ * `volumeEdgeDistance` (src/lung), BOTH candidate generators screening offers (the learned
+ * segmenter, screening's default, and the classical HU bands), each followed by
+ * `splitLargeCandidates` (≤ 50 mm sub-cubes) and merged without near-duplicates, so training patches
+ * are cut exactly as screening cuts them, whichever generator it runs.
  *
  * Label policy (what the public data offers; see LABEL_POLICY, copied into the index and the cards):
  * - covid19: COVID-SemiSeg infection-mask components (50 doctor slices + the 1600 model-made pseudo
@@ -27,6 +28,8 @@ import type { ClassSpec } from '../core/classes.ts';
 import { InputError } from '../core/errors.ts';
 import { patientToVoxel, type Box3, type Volume } from '../core/volume.ts';
 import { classicalCandidates } from '../candidates/classical.ts';
+import type { LearnedRunOptions } from '../candidates/learned.ts';
+import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../candidates/connected-components.ts';
 import { DEFAULT_MAX_SIDE_MM, splitLargeCandidates } from '../candidates/split-large.ts';
 import { readImageAsPseudoHu } from '../io/image-stack.ts';
@@ -56,6 +59,10 @@ export const IRRELEVANT_BOX_MM: readonly [number, number] = [8, 40];
 export const IRRELEVANT_CLEARANCE_MM = 10;
 /** TB mask components smaller than this are outline noise, mL. */
 export const MIN_TB_COMPONENT_ML = 0.05;
+/** Two candidate boxes whose 3-D IoU reaches this are one region seen by both generators: keep one. */
+export const DUPLICATE_BOX_IOU = 0.5;
+/** A TB candidate with at least this share of its box on the lesion mask is other_pneumonia; one touching none is irrelevant; between: dropped. */
+export const TB_CANDIDATE_LESION_FRACTION = 0.1;
 /** The classical generator's cap before splitting: the paper averages ~6 cubes per CT, diffuse disease gives more. */
 export const EXPORT_MAX_COMPONENTS = 100;
 
@@ -74,6 +81,12 @@ export interface PatchExportLimits {
   lungBoxesPerVolume: number;
   /** Irrelevant lung boxes per TB lesion cube. */
   tbIrrelevantPerLesion: number;
+  /**
+   * Candidate cubes per class and TB volume (on / off the lesion mask). 0 by default: at 40, M2's
+   * validation patch macro-F1 on the v2.1 patches fell 0.719 → 0.687 and 2 of 5 Radiopaedia stacks
+   * were decided other_pneumonia (0 at 0), measured 2026-11-26 on 2 cores.
+   */
+  tbCandidatesPerClass: number;
 }
 
 /**
@@ -83,7 +96,7 @@ export interface PatchExportLimits {
  * patches and called half of normal001's (training) regions infections. The paper's data had many
  * more irrelevant cubes than infections, which the ×3 was meant to balance.
  */
-export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 4, cubesPerVolume: 120, irrelevantSlicesPerCube: 7, lungBoxesPerVolume: 60, tbIrrelevantPerLesion: 2 };
+export const DEFAULT_EXPORT_LIMITS: PatchExportLimits = { pseudoSlicesPerVolume: 10, lesionsPerSlice: 3, irrelevantPerSlice: 4, cubesPerVolume: 120, irrelevantSlicesPerCube: 7, lungBoxesPerVolume: 60, tbIrrelevantPerLesion: 2, tbCandidatesPerClass: 0 };
 
 export interface PatchExportOptions {
   dataDir: string;
@@ -91,6 +104,8 @@ export interface PatchExportOptions {
   seed?: number;
   spec?: PatchSpec;
   limits?: Partial<PatchExportLimits>;
+  /** The learned candidate generator (loadLearnedGenerator): its candidates join the classical ones on CT volumes; absent = classical only. */
+  learned?: CandidateGenerator<LearnedRunOptions>;
   log?: (line: string) => void;
 }
 
@@ -107,7 +122,8 @@ export const LABEL_POLICY: readonly string[] = [
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
   'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001), each cut at up to 7 slices of its z range (hard negatives); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
-  `Candidates of the CT volumes = screening's: extractLungs, the classical HU-band generator (at most ${EXPORT_MAX_COMPONENTS} components, largest first) and splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), at most 120 cubes per class and volume (largest first). COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/classify/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
+  `Candidates of the CT volumes = screening's, from BOTH generators: extractLungs, the learned segmenter (candidates-segmenter, its card's low threshold) and the classical HU-band generator (each at most ${EXPORT_MAX_COMPONENTS} components), each followed by splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), merged round-robin with boxes of 3-D IoU ≥ ${DUPLICATE_BOX_IOU} dropped as duplicates; at most 120 cubes per class and COVID-CT-MD volume. Optionally (limits.tbCandidatesPerClass, 0 by default) the same candidates on the TB volumes, labelled by the lesion mask: ≥ ${TB_CANDIDATE_LESION_FRACTION * 100} % of the box on the mask → other_pneumonia, none → irrelevant, between → dropped.`,
+  ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/classify/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
 ];
 
 interface Collector {
@@ -242,10 +258,72 @@ function imageLungs(volume: Volume): Lungs {
   return { mask, distanceAt: (x, y, z) => d.at([x, y, z]) };
 }
 
-/** Screening's candidates on a CT: classical generator, then large components split into sub-cubes. */
-export async function screeningCandidates(volume: Volume, lungMask: Uint8Array): Promise<Array<{ box: Box3; ml: number; centreSliceZ: number }>> {
-  const set = await classicalCandidates({ volume, lungMask }, { maxCandidates: EXPORT_MAX_COMPONENTS });
-  return splitLargeCandidates(set, { grid: volume }).candidates.map((c) => ({ box: c.boxVoxels, ml: c.volumeMl, centreSliceZ: c.centreSliceZ }));
+export interface ExportCandidate {
+  box: Box3;
+  ml: number;
+  centreSliceZ: number;
+  generator: CandidateGeneratorId;
+}
+
+/** Intersection over union of two inclusive voxel boxes. */
+export function boxIou(a: Box3, b: Box3): number {
+  let inter = 1, va = 1, vb = 1;
+  for (let i = 0; i < 3; i++) {
+    const lo = Math.max(a.min[i], b.min[i]), hi = Math.min(a.max[i], b.max[i]);
+    inter *= Math.max(0, hi - lo + 1);
+    va *= a.max[i] - a.min[i] + 1;
+    vb *= b.max[i] - b.min[i] + 1;
+  }
+  return inter / (va + vb - inter);
+}
+
+/**
+ * Union of the generators' candidate lists: taken round-robin (each list largest first, as the
+ * generators order them), a box dropped when it overlaps a kept one with IoU ≥ DUPLICATE_BOX_IOU.
+ * Round-robin keeps both generators represented when a per-volume cap cuts the list.
+ */
+export function mergeCandidateLists(lists: ReadonlyArray<readonly ExportCandidate[]>, iou = DUPLICATE_BOX_IOU): { candidates: ExportCandidate[]; duplicates: number } {
+  const out: ExportCandidate[] = [];
+  let duplicates = 0;
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let k = 0; k < longest; k++) {
+    for (const list of lists) {
+      const c = list[k];
+      if (!c) continue;
+      if (out.some((o) => boxIou(o.box, c.box) >= iou)) duplicates++;
+      else out.push(c);
+    }
+  }
+  return { candidates: out, duplicates };
+}
+
+/**
+ * Candidates of a CT as screening can see them: the learned generator (screening's default, when
+ * given) and the classical HU-band generator, each followed by splitLargeCandidates (≤ 50 mm
+ * sub-cubes), merged without near-duplicates. v2.1 drew only classical candidates while screening
+ * had moved to the learned segmenter (82 candidates on normal001 vs 21 classical): a classifier
+ * must be trained on the candidate distribution it is used on.
+ */
+export async function screeningCandidates(volume: Volume, lungMask: Uint8Array, learned?: CandidateGenerator<LearnedRunOptions>): Promise<{ candidates: ExportCandidate[]; perGenerator: Record<string, number>; duplicates: number }> {
+  const sets: CandidateSet[] = [];
+  if (learned) sets.push(await learned({ volume, lungMask }, { maxCandidates: EXPORT_MAX_COMPONENTS }));
+  sets.push(await classicalCandidates({ volume, lungMask }, { maxCandidates: EXPORT_MAX_COMPONENTS }));
+  const lists = sets.map((set) => splitLargeCandidates(set, { grid: volume }).candidates.map((c) => ({ box: c.boxVoxels, ml: c.volumeMl, centreSliceZ: c.centreSliceZ, generator: set.generator })));
+  const merged = mergeCandidateLists(lists);
+  return { ...merged, perGenerator: Object.fromEntries(sets.map((s, i) => [s.generator, lists[i].length])) };
+}
+
+/** Share of a voxel box's voxels that are on a binary zyx mask. */
+export function boxMaskFraction(mask: Uint8Array, dims: readonly number[], box: Box3): number {
+  const [nx, ny] = dims;
+  let on = 0, all = 0;
+  for (let z = box.min[2]; z <= box.max[2]; z++) {
+    for (let y = box.min[1]; y <= box.max[1]; y++) {
+      const row = (z * ny + y) * nx;
+      for (let x = box.min[0]; x <= box.max[0]; x++, all++) on += mask[row + x];
+    }
+  }
+  return all ? on / all : 0;
 }
 
 /** COVID-CT-MD labels.csv: instance numbers of infected slices per case. */
@@ -326,11 +404,13 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     const zOf = await instanceToZ(dir, vol);
     const infectedZ = new Set<number>();
     for (const [inst, inf] of labels.get(caseId) ?? []) if (inf && zOf.has(inst)) infectedZ.add(zOf.get(inst)!);
-    const cands = await screeningCandidates(vol, lungs.mask);
+    const found = await screeningCandidates(vol, lungs.mask, options.learned);
+    const cands = found.candidates;
     let nInf = 0, nIrr = 0, nMixed = 0;
     const meta = (k: string) => ({ case: caseId, source: 'covid-ct-md', group: `covid-ct-md-${caseId}`, region: `${caseId}#${k}` });
     const nz = vol.dims[2];
-    for (const [k, cand] of cands.entries()) {
+    for (const [k0, cand] of cands.entries()) {
+      const k = `${k0}${cand.generator === 'learned' ? 'L' : 'C'}`;
       // the slices its patches are cut from (§2.2: centre and two neighbours), as addCube clamps them
       const patchZ = c.spec.sliceOffsets.map((o) => Math.min(nz - 1, Math.max(0, cand.centreSliceZ + o)));
       let anyInfected = false;
@@ -362,8 +442,8 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
         nLungBoxes++;
       }
     }
-    measurements[`covid-ct-md/${caseId}`] = { lungBoxes: nLungBoxes, candidates: cands.length, largestCandidateMl: cands.length ? cands[0].ml : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
-    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidate sub-cubes → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
+    measurements[`covid-ct-md/${caseId}`] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
+    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
   }
 
   // TB volumes: true 3-D lesion masks.
@@ -398,7 +478,22 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
         nIrr++;
       }
     }
-    measurements[`tb-lesions/${caseId}`] = { lesionComponents: cc.count, lesionCubes: nLes, irrelevantCubes: nIrr, meanLesionHu: comps.length ? comps.reduce((a, k) => a + st.valueSum[k], 0) / comps.reduce((a, k) => a + st.voxelCounts[k], 0) : null };
+    // screening's candidates on the TB volume: on the lesion mask → other_pneumonia, off it → hard negatives
+    const found = await screeningCandidates(vol, lungs.mask, options.learned);
+    let nCandLes = 0, nCandIrr = 0, nCandMixed = 0;
+    for (const [k0, cand] of found.candidates.entries()) {
+      const f = boxMaskFraction(msk, vol.dims, cand.box);
+      const region = `${caseId}#c${k0}${cand.generator === 'learned' ? 'L' : 'C'}`;
+      if (f >= TB_CANDIDATE_LESION_FRACTION && nCandLes < limits.tbCandidatesPerClass) {
+        addCube(c, vol, cand.box, lungs.distanceAt, { case: caseId, source: 'tb-lesions', group, label: 'other_pneumonia', region, labelSource: 'tb-mask-candidate' });
+        nCandLes++;
+      } else if (f === 0 && nCandIrr < limits.tbCandidatesPerClass) {
+        addCube(c, vol, cand.box, lungs.distanceAt, { case: caseId, source: 'tb-lesions', group, label: 'irrelevant', region, labelSource: 'off-mask-candidate' });
+        nCandIrr++;
+      } else if (f > 0 && f < TB_CANDIDATE_LESION_FRACTION) nCandMixed++;
+    }
+    log(`dataset patches: TB ${caseId}: ${found.candidates.length} candidates (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}) → ${nCandLes} other_pneumonia, ${nCandIrr} irrelevant, ${nCandMixed} dropped (< ${TB_CANDIDATE_LESION_FRACTION} lesion)`);
+    measurements[`tb-lesions/${caseId}`] = { candidates: found.candidates.length, candidatesPerGenerator: found.perGenerator, lesionCandidateCubes: nCandLes, irrelevantCandidateCubes: nCandIrr, droppedCandidateCubes: nCandMixed, lesionComponents: cc.count, lesionCubes: nLes, irrelevantCubes: nIrr, meanLesionHu: comps.length ? comps.reduce((a, k) => a + st.valueSum[k], 0) / comps.reduce((a, k) => a + st.voxelCounts[k], 0) : null };
     log(`dataset patches: TB ${caseId}: ${nLes} lesion cubes, ${nIrr} irrelevant`);
   }
 

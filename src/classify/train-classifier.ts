@@ -17,8 +17,12 @@ import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderM
 import { readPatchDataset, type PatchDatasetIndex } from './patch-dataset-format.ts';
 import { validationTables, type ValidationTables } from './validation-tables.ts';
 
-/** v2: trained on DICOM COVID-19 too, screening's lungs and candidates, anti-shortcut augmentation. */
-export const CLASSIFIER_VERSION = '2.1.0';
+/**
+ * v2: trained on DICOM COVID-19 too, screening's lungs and candidates, anti-shortcut augmentation.
+ * v2.2: candidates of both generators (learned + classical). Trained and measured 2026-11-26 but NOT
+ * shipped (validation patch macro-F1 0.705 vs v2.1's 0.719): models/ still holds v2.1.0.
+ */
+export const CLASSIFIER_VERSION = '2.2.0';
 /** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
 export const PARITY_TOLERANCE = 1e-4;
 /** Issue 5: each model file at most 25 MB. */

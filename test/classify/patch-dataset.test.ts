@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { infnetGroup, negativeSlices } from '../../src/classify/patch-dataset.ts';
+import { boxIou, boxMaskFraction, infnetGroup, mergeCandidateLists, negativeSlices, type ExportCandidate } from '../../src/classify/patch-dataset.ts';
 import { makeGroupSplit, readPatchDataset } from '../../src/classify/patch-dataset-format.ts';
 import { main } from '../../src/cli/main.ts';
 import { writeSyntheticDataset } from './synthetic-dataset.ts';
@@ -77,4 +77,37 @@ test('negativeSlices: patch slices plus evenly spaced ones of the box, unique an
   assert.deepEqual(negativeSlices({ min: [0, 0, 10], max: [5, 5, 29] }, 20, [-1, 0, 1], 7, 100), [11, 14, 17, 19, 20, 21, 22]);
   // a one-slice box gives its patch slices only, clamped to the volume
   assert.deepEqual(negativeSlices({ min: [0, 0, 0], max: [5, 5, 0] }, 0, [-1, 0, 1], 7, 100), [0, 1]);
+});
+
+test('boxIou of inclusive voxel boxes (hand-computed)', () => {
+  const a = { min: [0, 0, 0], max: [3, 3, 3] } as const;
+  // x overlap 2..3 (2) × 4 × 4 = 32; union 64 + 64 − 32 = 96
+  assert.equal(boxIou({ min: [...a.min], max: [...a.max] }, { min: [2, 0, 0], max: [5, 3, 3] }), 1 / 3);
+  assert.equal(boxIou({ min: [...a.min], max: [...a.max] }, { min: [...a.min], max: [...a.max] }), 1);
+  assert.equal(boxIou({ min: [...a.min], max: [...a.max] }, { min: [4, 0, 0], max: [6, 3, 3] }), 0);
+});
+
+test('mergeCandidateLists: round-robin over the generators, near-duplicates (IoU ≥ 0.5) dropped', () => {
+  const cand = (x0: number, generator: 'learned' | 'classical', z = 0): ExportCandidate => ({ box: { min: [x0, 0, z], max: [x0 + 3, 3, z + 3] }, ml: 1, centreSliceZ: z + 2, generator });
+  const learnedA = cand(0, 'learned'), learnedB = cand(0, 'learned', 20);
+  // shifted by one voxel: overlap 3·4·4 = 48, union 80 → IoU 0.6, a duplicate of learnedA
+  const classicalDup = cand(1, 'classical'), classicalD = cand(40, 'classical');
+  const r = mergeCandidateLists([[learnedA, learnedB], [classicalDup, classicalD]]);
+  assert.deepEqual(r.candidates, [learnedA, learnedB, classicalD]);
+  assert.equal(r.duplicates, 1);
+  // shifted by two voxels: IoU 32/96 < 0.5, both kept, learned first then classical
+  const r2 = mergeCandidateLists([[learnedA], [cand(2, 'classical')]]);
+  assert.equal(r2.candidates.length, 2);
+  assert.equal(r2.duplicates, 0);
+});
+
+test('boxMaskFraction: share of the box on the mask, zyx order (hand-computed)', () => {
+  const dims = [4, 4, 2];
+  const mask = new Uint8Array(32);
+  mask[(0 * 4 + 1) * 4 + 1] = 1; // (x 1, y 1, z 0)
+  mask[(0 * 4 + 1) * 4 + 2] = 1; // (x 2, y 1, z 0): outside the box below
+  mask[(1 * 4 + 0) * 4 + 0] = 1; // (x 0, y 0, z 1): outside (z)
+  assert.equal(boxMaskFraction(mask, dims, { min: [0, 0, 0], max: [1, 1, 0] }), 1 / 4);
+  assert.equal(boxMaskFraction(mask, dims, { min: [0, 0, 0], max: [3, 3, 1] }), 3 / 32);
+  assert.equal(boxMaskFraction(mask, dims, { min: [3, 3, 0], max: [3, 3, 1] }), 0);
 });

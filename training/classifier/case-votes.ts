@@ -1,6 +1,6 @@
 /**
  * Case-level sanity check of a trained classifier on whole CTs, screened exactly as `ctscreen
- * screen` does (read → lungs → classical candidates → ≤ 50 mm sub-cubes → patches → vote): how many
+ * screen` does (read → lungs → learned or classical candidates → ≤ 50 mm sub-cubes → patches → vote): how many
  * regions each class wins per case, and the case decision. Used by `npm run train:classifier` to
  * show that the v1 source shortcut (COVID-19 on DICOM called other pneumonia) is gone, on the
  * COVID-CT-MD volumes (training cases: their patches were trained on) and the Radiopaedia stacks
@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { readdirSync, existsSync } from 'node:fs';
 import { readVolume } from '../../src/io/read.ts';
 import type { PatchModel } from '../../src/classify/classify-patches.ts';
+import type { CandidateGeneratorId } from '../../src/candidates/types.ts';
+import type { LoadedModel } from '../../src/models/load-model.ts';
 import { screenCase } from '../../src/pipeline/screen.ts';
 
 export interface VoteCase {
@@ -28,7 +30,7 @@ export interface CaseVotes {
   id: string;
   truth: string;
   trainedOn: boolean;
-  /** Per model id: regions voted each class, and the case decision. */
+  /** Per `modelId@generator`: regions voted each class, and the case decision. */
   byModel: Record<string, { votes: Record<string, number>; regions: number; decision: string }>;
   seconds: number;
 }
@@ -47,17 +49,18 @@ export function voteCases(dataDir: string): VoteCase[] {
   return out;
 }
 
-export async function measureCaseVotes(options: { cases: readonly VoteCase[]; classifiers: readonly PatchModel[]; log?: (l: string) => void }): Promise<CaseVotes[]> {
+export async function measureCaseVotes(options: { cases: readonly VoteCase[]; classifiers: readonly PatchModel[]; modes?: readonly CandidateGeneratorId[]; segmenter?: LoadedModel; log?: (l: string) => void }): Promise<CaseVotes[]> {
+  const modes = options.modes ?? ['classical'];
   const out: CaseVotes[] = [];
   for (const c of options.cases) {
     const t0 = performance.now();
     const volume = await readVolume(c.path);
     const byModel: CaseVotes['byModel'] = {};
-    for (const classifier of options.classifiers) {
-      const { report } = await screenCase({ volume }, { models: { classifier }, candidates: 'classical' });
+    for (const classifier of options.classifiers) for (const mode of modes) {
+      const { report } = await screenCase({ volume }, { models: { classifier, segmenter: options.segmenter }, candidates: mode });
       const votes: Record<string, number> = Object.fromEntries(report.classes.labels.map((l) => [l, 0]));
       for (const r of report.regions) votes[r.vote.label] = (votes[r.vote.label] ?? 0) + 1;
-      byModel[classifier.card.id] = { votes, regions: report.regions.length, decision: report.decision.label };
+      byModel[`${classifier.card.id}@${mode}`] = { votes, regions: report.regions.length, decision: report.decision.label };
     }
     const seconds = (performance.now() - t0) / 1000;
     out.push({ id: c.id, truth: c.truth, trainedOn: c.trainedOn, byModel, seconds });

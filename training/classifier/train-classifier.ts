@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { clearModelCache, loadModel, REPO_ROOT } from '../../src/models/load-model.ts';
 import { exportPatchDataset } from '../../src/classify/patch-dataset.ts';
+import { loadLearnedGenerator, SEGMENTER_MODEL_ID } from '../../src/candidates/learned.ts';
+import type { CandidateGeneratorId } from '../../src/candidates/types.ts';
 import { trainClassifier, writeCard, type CardExtras } from '../../src/classify/train-classifier.ts';
 import { caseVoteLimitations, measureCaseVotes, voteCases } from './case-votes.ts';
 
@@ -17,19 +19,25 @@ const { values } = parseArgs({
     work: { type: 'string', default: join(REPO_ROOT, 'training/work/classifier') },
     epochs: { type: 'string', default: '20' },
     seed: { type: 'string', default: '20200219' },
+    // candidate cubes per class and TB volume (0 = mask-component cubes only, as v2.1)
+    'tb-candidates': { type: 'string' },
+    variants: { type: 'string', default: 'm1,m2' },
   },
 });
 const seed = Number(values.seed);
 const t0 = Date.now();
 const datasetDir = join(values.work!, 'dataset');
-const exp = await exportPatchDataset({ dataDir: values.data!, outDir: datasetDir, seed });
+// both generators screening offers (v2.2): the classifier must see the candidates it will be used on
+const learned = await loadLearnedGenerator(SEGMENTER_MODEL_ID, { intraOpThreads: 1 });
+const limits = values['tb-candidates'] === undefined ? {} : { tbCandidatesPerClass: Number(values['tb-candidates']) };
+const exp = await exportPatchDataset({ dataDir: values.data!, outDir: datasetDir, seed, learned, limits });
 process.stderr.write(`train:classifier: ${exp.count} patches exported in ${exp.seconds.toFixed(0)} s\n`);
 const counts = (source: string) => exp.fingerprint.perSource[source] ?? {};
 const extras: CardExtras = {
   data: [
     { source: 'infnet-semiseg (COVID-SemiSeg)', licence: 'non-commercial use only', use: 'covid19 patches from doctor masks (50 MedSeg slices) and model-made pseudo masks (20 COVID-19-CT-Seg volumes, 10 slices each); irrelevant lung boxes away from the masks', counts: counts('infnet-semiseg') },
-    { source: 'covid-ct-md (COVID-CT-MD sample)', licence: 'public for research (no licence file); treated as non-commercial', use: 'ALL IN TRAINING: P001 covid19 and cap001 other_pneumonia candidate sub-cubes on infected slices (slice labels); irrelevant sub-cubes on uninfected slices and all of normal001', counts: counts('covid-ct-md') },
-    { source: 'tb-lesions (BTBDB subportal)', licence: 'Apache-2.0', use: 'other_pneumonia from tuberculosis lesion masks; irrelevant lung boxes away from them', counts: counts('tb-lesions') },
+    { source: 'covid-ct-md (COVID-CT-MD sample)', licence: 'public for research (no licence file); treated as non-commercial', use: 'ALL IN TRAINING: P001 covid19 and cap001 other_pneumonia candidate sub-cubes (learned + classical generators) on infected slices (slice labels); irrelevant sub-cubes on uninfected slices and all of normal001', counts: counts('covid-ct-md') },
+    { source: 'tb-lesions (BTBDB subportal)', licence: 'Apache-2.0', use: `other_pneumonia from tuberculosis lesion masks; irrelevant lung boxes away from them${limits.tbCandidatesPerClass ? '; candidates (learned + classical) on / off the masks' : ''}`, counts: counts('tb-lesions') },
     { source: 'radiopaedia-covid', licence: 'CC BY-NC-SA 3.0', use: 'not used for patches (case-level labels only, no lesion location); screened whole as a case-level check (caseVotes)' },
   ],
   limitations: [
@@ -39,22 +47,23 @@ const extras: CardExtras = {
     'No public Influenza-A CT was found: other_pneumonia (CAP + TB) stands in for the paper\'s Influenza-A class.',
     'Against the shortcut the training draws each class\'s sources equally often and augments intensity (window/level, gamma, noise, blur, re-quantisation); with one DICOM patient per class this reduces, but cannot rule out, patient- or source-specific cues. Real further DICOM cases (COVID, CAP, normal) are the test that matters.',
     'COVID-CT-MD labels are per slice, not per lesion: candidate sub-cubes on infected slices are labelled infected although some are vessels, atelectasis or normal lung.',
-    'COVID-SemiSeg slices are body-cropped 8-bit images on which extractLungs finds no lungs; their irrelevant boxes use a per-slice lung mask (src/classify/image-slice-lungs.ts). The CT volumes use screening\'s own lungs and candidates (extractLungs, classical generator, splitLargeCandidates); the learned segmenter was not registered when this model was trained.',
+    'COVID-SemiSeg slices are body-cropped 8-bit images on which extractLungs finds no lungs; their irrelevant boxes use a per-slice lung mask (src/classify/image-slice-lungs.ts). The CT volumes use screening\'s own lungs and candidates (extractLungs; learned segmenter AND classical generator, each + splitLargeCandidates, merged without near-duplicates).',
     'Validation is small and the temperature is fitted on the same split the tables report, so the calibration numbers are optimistic.',
   ],
 };
-const res = await trainClassifier({ datasetDir, outDir: values.out!, workDir: values.work!, epochs: Number(values.epochs), seed, cardExtras: extras });
+const res = await trainClassifier({ datasetDir, outDir: values.out!, workDir: values.work!, epochs: Number(values.epochs), seed, cardExtras: extras, variants: values.variants!.split(',') as Array<'m1' | 'm2'> });
 for (const v of res.variants) {
   process.stdout.write(`${v.card.id}: patch acc ${v.tables.patch.accuracy.toFixed(3)} macro-F1 ${v.tables.patch.macroF1.toFixed(3)}; region acc ${v.tables.region.accuracy.toFixed(3)} (${v.tables.region.count}); parity ${v.parityMaxAbsDiff.toExponential(2)}; T ${v.card.temperature.toFixed(3)}\n`);
 }
 // Case-level check on whole CTs, screened as `ctscreen screen` does, with both models.
 const classifiers = [];
 for (const v of res.variants) classifiers.push(await loadModel(v.cardPath));
-const caseVotes = await measureCaseVotes({ cases: voteCases(values.data!), classifiers, log: (l) => process.stderr.write(`${l}\n`) });
+const modes: CandidateGeneratorId[] = ['learned', 'classical'];
+const caseVotes = await measureCaseVotes({ cases: voteCases(values.data!), classifiers, modes, segmenter: await loadModel(SEGMENTER_MODEL_ID, { task: 'segmenter' }), log: (l) => process.stderr.write(`${l}\n`) });
 await clearModelCache();
-writeFileSync(join(values.out!, 'classifier-case-votes.json'), `${JSON.stringify({ note: 'Regions voted per class per case, screened as ctscreen screen does (classical candidates split into ≤ 50 mm sub-cubes). COVID-CT-MD cases are TRAINING cases; Radiopaedia stacks were never trained on.', cases: caseVotes }, null, 2)}\n`);
+writeFileSync(join(values.out!, 'classifier-case-votes.json'), `${JSON.stringify({ note: 'Regions voted per class per case, screened as ctscreen screen does, per model and candidate generator (key model@learned / model@classical; candidates split into ≤ 50 mm sub-cubes). COVID-CT-MD cases are TRAINING cases; Radiopaedia stacks were never trained on.', cases: caseVotes }, null, 2)}\n`);
 for (const v of res.variants) {
-  const perCase = Object.fromEntries(caseVotes.map((c) => [c.id, { truth: c.truth, trainedOn: c.trainedOn, ...c.byModel[v.card.id] }]));
-  writeCard({ ...v.card, metrics: { ...v.card.metrics, caseVotes: perCase }, limitations: [...v.card.limitations, ...caseVoteLimitations(caseVotes, v.card.id)] }, values.out!);
+  const perCase = Object.fromEntries(caseVotes.map((c) => [c.id, { truth: c.truth, trainedOn: c.trainedOn, ...Object.fromEntries(modes.map((m) => [m, c.byModel[`${v.card.id}@${m}`]])) }]));
+  writeCard({ ...v.card, metrics: { ...v.card.metrics, caseVotes: perCase }, limitations: [...v.card.limitations, ...modes.flatMap((m) => caseVoteLimitations(caseVotes, `${v.card.id}@${m}`))] }, values.out!);
 }
 process.stdout.write(`train:classifier: total ${((Date.now() - t0) / 60000).toFixed(1)} min → ${values.out}\n`);

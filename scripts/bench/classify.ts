@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { classifyPatches } from '../../src/classify/classify-patches.ts';
 import { patchSpecFromCard } from '../../src/classify/patch-spec.ts';
-import { seededRandom } from '../../src/classify/patch-dataset-format.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 import { clearModelCache, loadModel, REPO_ROOT } from '../../src/models/load-model.ts';
 import { models } from '../../src/registry.ts';
 import { measure } from './measure.ts';
@@ -21,7 +21,7 @@ export const classifyBench: Bench = async () => {
     const model = await loadModel(id, { intraOpThreads: THREADS });
     const spec = patchSpecFromCard(model.card);
     const plane = spec.channels * spec.sizePx * spec.sizePx;
-    const rand = seededRandom(1);
+    const rand = mulberry32(1);
     const data = new Float32Array(PATCHES * plane);
     for (let i = 0; i < data.length; i++) data[i] = Math.round(rand() * 255) / 255;
     const distance = new Float32Array(PATCHES);

@@ -9,6 +9,7 @@
  *   readPatchDataset(dir): { index, data }
  *   makeGroupSplit(groups, options): PatchSplit
  */
+import { mulberry32 } from '../core/random.ts';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,18 +184,6 @@ export function readPatchDataset(dir: string): { index: PatchDatasetIndex; data:
   return { index, data, split };
 }
 
-/** Seeded PRNG (mulberry32) so exports and splits are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface GroupSplitOptions {
   seed: number;
   /** Share of the free groups of each stratum sent to validation (rounded, at least 1 when a stratum has ≥ 2). */
@@ -209,7 +198,7 @@ export interface GroupSplitOptions {
  * and a share sent to validation. A group is in exactly one split.
  */
 export function makeGroupSplit(groups: ReadonlyArray<{ group: string; stratum: string }>, options: GroupSplitOptions): PatchSplit {
-  const rand = seededRandom(options.seed);
+  const rand = mulberry32(options.seed);
   const train: string[] = [];
   const validation: string[] = [];
   const notes: string[] = [];

@@ -20,6 +20,7 @@
  *   on uninfected slices (P001, cap001, normal001).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
+import { mulberry32 } from '../core/random.ts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
@@ -40,7 +41,7 @@ import { extractLungs } from '../lung/extract-lungs.ts';
 import { label2d } from '../lung/morphology.ts';
 import { cutPatch, cropSideMm } from './extract-patches.ts';
 import { imageSliceLungMask } from './image-slice-lungs.ts';
-import { makeGroupSplit, seededRandom, writePatchDataset, type PatchDatasetFingerprint, type PatchSample, type PatchSplit } from './patch-dataset-format.ts';
+import { makeGroupSplit, writePatchDataset, type PatchDatasetFingerprint, type PatchSample, type PatchSplit } from './patch-dataset-format.ts';
 import { DEFAULT_PATCH_SPEC, type PatchSpec } from './patch-spec.ts';
 
 export const CLASSIFIER_CLASSES: ClassSpec = {
@@ -357,7 +358,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const limits = { ...DEFAULT_EXPORT_LIMITS, ...options.limits };
   const seed = options.seed ?? 20200219;
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const c: Collector = { samples: [], patches: [], spec: options.spec ?? DEFAULT_PATCH_SPEC };
   const data = options.dataDir;
   try {

@@ -1,6 +1,7 @@
 // A tiny synthetic patch dataset written with the real exporter's writer: class-dependent blobs so a
 // few optimiser steps have something to learn, regions of 3 patches, 6 patient groups.
-import { writePatchDataset, seededRandom, type PatchSample } from '../../src/classify/patch-dataset-format.ts';
+import { mulberry32 } from '../../src/core/random.ts';
+import { writePatchDataset, type PatchSample } from '../../src/classify/patch-dataset-format.ts';
 import { DEFAULT_PATCH_SPEC, type PatchSpec } from '../../src/classify/patch-spec.ts';
 import type { ClassSpec } from '../../src/core/classes.ts';
 
@@ -8,7 +9,7 @@ export const SYNTH_CLASSES: ClassSpec = { labels: ['covid19', 'other_pneumonia',
 
 export function writeSyntheticDataset(dir: string, options: { regionsPerGroup?: number; sizePx?: number } = {}) {
   const spec: PatchSpec = { ...DEFAULT_PATCH_SPEC, sizePx: options.sizePx ?? 32 };
-  const rand = seededRandom(7);
+  const rand = mulberry32(7);
   const samples: PatchSample[] = [];
   const patches: Float32Array[] = [];
   const groups = ['g0', 'g1', 'g2', 'g3', 'g4', 'g5'];

@@ -19,8 +19,9 @@ import { validationTables, type ValidationTables } from './validation-tables.ts'
 
 /**
  * v2: trained on DICOM COVID-19 too, screening's lungs and candidates, anti-shortcut augmentation.
- * v2.2: candidates of both generators (learned + classical). Trained and measured 2026-11-26 but NOT
- * shipped (validation patch macro-F1 0.705 vs v2.1's 0.719): models/ still holds v2.1.0.
+ * v2.2: candidates of both generators (learned + classical), so one classifier serves either screening
+ * mode; lung masks without the abdominal organs at the bases. The committed models/ are what
+ * `npm run train:classifier` writes with its defaults (v2.1 was made by an earlier export and is gone).
  */
 export const CLASSIFIER_VERSION = '2.2.0';
 /** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */

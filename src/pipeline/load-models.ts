@@ -4,8 +4,8 @@
  *   loadScreeningModels(options): Promise<LoadedScreeningModels>
  *
  * Defaults come from the registry (STYLE §5): the first classifier (the paper's M2) and the first
- * candidate model. Candidates are classical unless the caller asks for learned ones (the classifier
- * decides better on them, measured below); the classifier is required.
+ * candidate model. Candidates are learned unless the caller asks for classical ones; when the segmenter is
+ * not there, screening falls back to the classical generator and says so. The classifier is required.
  */
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
@@ -18,7 +18,7 @@ export interface LoadScreeningModelsOptions {
   classifier?: string;
   /** Registry id or path of the candidate segmenter (default: the registry's first candidate model). */
   segmenter?: string;
-  /** Candidate generator asked for; undefined = classical (see loadScreeningModels); 'learned' needs the segmenter. */
+  /** Candidate generator asked for; undefined = learned when its model is available, else classical with a warning. */
   candidates?: CandidateGeneratorId;
   /** onnxruntime threads per session (default: the model loader's). */
   intraOpThreads?: number;
@@ -53,8 +53,9 @@ export async function loadScreeningModels(options: LoadScreeningModelsOptions = 
     throw e;
   }
   const warnings: string[] = [];
-  // classical by default: classifier v2.1 M2 decided 5/5 Radiopaedia COVID stacks with classical candidates, 4/5 with learned (74560 → other_pneumonia), and voted P001 covid19 62/64 vs 21/64 (training/classifier/measure-case-votes.ts, 2026-11-26)
-  if (options.candidates !== 'learned') return { models: { classifier }, candidates: 'classical', warnings };
+  // learned by default (the paper's design, §2.3): classifier v2.2 M2 decided 5/5 Radiopaedia COVID stacks with
+  // learned candidates and 4/5 with classical ones (74560 → other_pneumonia); models/classifier-case-votes.json
+  if (options.candidates === 'classical') return { models: { classifier }, candidates: 'classical', warnings };
 
   const segmenterId = options.segmenter ?? defaultId('candidates');
   if (!segmenterId) {

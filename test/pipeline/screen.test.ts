@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ModelError } from '../../src/core/errors.ts';
-import { NO_INFECTION_FOUND, validateCaseReport } from '../../src/core/report-schema.ts';
+import { NO_INFECTION_FOUND, NOT_SCREENED, validateCaseReport } from '../../src/core/report-schema.ts';
 import type { Volume } from '../../src/core/volume.ts';
 import { decide } from '../../src/decide/decide.ts';
 import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
@@ -80,17 +80,31 @@ function uniformVolume(hu: number): Volume {
   return { data: new Int16Array(64 * 64 * 8).fill(hu), dims, spacingMm: [2, 2, 2], originMm: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], source: { format: 'synthetic', sliceCount: 8, pseudoHu: false }, warnings: [] };
 }
 
-test('no lungs found gives a valid report that says nothing was screened, not a crash', async () => {
+test('values that are not CT (uniform 40 HU: no air) give not_screened with the reason, never no infection', async () => {
   const { report, artifacts } = await screenCase({ volume: uniformVolume(40) }, { models: { classifier: stubClassifier() }, candidates: 'classical', now: NOW });
   validateCaseReport(report);
-  assert.equal(report.decision.label, NO_INFECTION_FOUND);
-  assert.equal(report.decision.displayName, 'Not screened: no lungs found');
+  assert.equal(report.decision.label, NOT_SCREENED);
+  assert.equal(report.decision.rule, 'not-screened');
+  assert.equal(report.decision.confidence, null);
+  assert.equal(report.paperDecision, null);
+  assert.match(report.decision.notScreenedReason ?? '', /0\.0 % of voxels are air\/lung/);
   assert.equal(report.regions.length, 0);
   assert.equal(report.lung, null);
-  assert.ok(report.warnings.some((w) => w.startsWith('NO LUNGS FOUND')));
+  assert.ok(report.warnings.some((w) => w.startsWith('NOT SCREENED')));
   assert.equal(artifacts.lungMask, null);
   assert.equal(artifacts.candidateLabels, null);
+  assert.equal(artifacts.lesionMask, null);
   assert.equal(artifacts.keySlices.length, 1);
+});
+
+test('a CT-like volume without lungs (a water cylinder in air) gives not_screened: no lungs found', async () => {
+  const v = uniformVolume(-1000);
+  const [nx, ny, nz] = v.dims;
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) if ((x - 32) ** 2 + (y - 32) ** 2 < 26 ** 2) v.data[x + nx * (y + ny * z)] = 20;
+  const { report } = await screenCase({ volume: v }, { models: { classifier: stubClassifier() }, candidates: 'classical', now: NOW });
+  validateCaseReport(report);
+  assert.equal(report.decision.label, NOT_SCREENED);
+  assert.match(report.decision.notScreenedReason ?? '', /^no lungs found/);
 });
 
 test('learned candidates run the segmenter passed in; no candidates gives "no infection found" with a warning', async () => {

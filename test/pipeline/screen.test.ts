@@ -136,6 +136,44 @@ test('learned candidates from a segmenter that marks ground glass, capped at max
   assert.ok(capped.report.warnings.some((w) => /kept the 1 largest/.test(w)), capped.report.warnings.join(' | '));
 });
 
+test('the lesion mask: the segmenter probability at the card\'s lesionThreshold inside the lungs; involvement is measured on it', async () => {
+  const ph = makeChestPhantom({ ...PHANTOM, seed: 3, lesions: 'covid' });
+  // probability 0.6 on ground glass, 0.3 elsewhere: all lung is candidate at 0.2, only ground glass is lesion at 0.5
+  const segmenter = stubSegmenter((v) => (v > 0.5 && v < 0.7 ? 0.6 : 0.3), { threshold: 0.2, lesionThreshold: 0.5 });
+  const { report, artifacts } = await screenCase({ volume: ph.volume }, { models: { classifier: stubClassifier(), segmenter }, candidates: 'learned', now: NOW });
+  const lesion = artifacts.lesionMask!;
+  const lung = artifacts.lungMask!;
+  let inLesion = 0;
+  let outsideLung = 0;
+  let candidateVoxels = 0;
+  for (let i = 0; i < lesion.length; i++) {
+    inLesion += lesion[i];
+    if (lesion[i] && !lung[i]) outsideLung++;
+    if (artifacts.candidateLabels![i]) candidateVoxels++;
+  }
+  assert.ok(inLesion > 0, 'some lesion voxels');
+  assert.equal(outsideLung, 0, 'lesion mask stays inside the lungs');
+  assert.ok(inLesion < candidateVoxels / 2, `lesion mask (${inLesion}) is far smaller than the low-threshold candidates (${candidateVoxels})`);
+  // the stub marks ground-glass density: the mask covers the phantom's lesions far more densely than normal lung
+  let lesionLung = 0, lesionHit = 0, normalLung = 0, normalHit = 0;
+  for (let i = 0; i < lesion.length; i++) {
+    if (!lung[i]) continue;
+    if (ph.lesionLabels[i]) (lesionLung++, (lesionHit += lesion[i]));
+    else (normalLung++, (normalHit += lesion[i]));
+  }
+  assert.ok(lesionHit / lesionLung > 4 * (normalHit / normalLung), `mask covers ${lesionHit}/${lesionLung} lesion voxels vs ${normalHit}/${normalLung} normal lung voxels`);
+  assert.equal(report.lung?.involvementFrom, 'lesion-mask');
+  const voxelMl = (ph.volume.spacingMm[0] * ph.volume.spacingMm[1] * ph.volume.spacingMm[2]) / 1000;
+  const lungMl = (report.lung!.right!.volumeMl ?? 0) + (report.lung!.left!.volumeMl ?? 0);
+  const involved = ((report.lung!.right!.involvedPercent ?? 0) * (report.lung!.right!.volumeMl ?? 0) + (report.lung!.left!.involvedPercent ?? 0) * (report.lung!.left!.volumeMl ?? 0)) / 100;
+  assert.ok(Math.abs(involved - inLesion * voxelMl) < 0.01 * lungMl, `involved ${involved} mL vs lesion ${inLesion * voxelMl} mL`);
+  // without a lesionThreshold in the card there is no mask, and the report says why
+  const plain = await screenCase({ volume: ph.volume }, { models: { classifier: stubClassifier(), segmenter: stubSegmenter((v) => (v > 0.5 && v < 0.7 ? 1 : 0)) }, candidates: 'learned', now: NOW });
+  assert.equal(plain.artifacts.lesionMask, null);
+  assert.ok(plain.report.warnings.some((w) => /has no Dice-optimal lesionThreshold/.test(w)));
+  assert.equal(plain.report.lung?.involvementFrom, 'candidate-regions');
+});
+
 test('learned candidates without a segmenter is a model error, not a silent fallback', async () => {
   await assert.rejects(screenCase({ volume: uniformVolume(40) }, { models: { classifier: stubClassifier() }, candidates: 'learned' }), (e: unknown) => e instanceof ModelError && /need a segmenter/.test(e.message));
 });

@@ -11,9 +11,10 @@
  *      screening rates both over all cases and over the patients no network was trained on.
  *
  * Usage: node --import tsx src/train/train-decision.ts [--manifest eval/shared-data-manifest.csv] [--models models]
+ *        [--features training/work/decision/features.json]   (step 1's output, reused for the same networks and manifest)
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
 import { decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
@@ -48,6 +49,15 @@ export interface TrainDecisionOptions {
   manifest: Manifest;
   modelsDir: string;
   onCase?: (id: string, done: number, total: number) => void;
+  /** Features file (STYLE §6: every step leaves an inspectable file); reused when it was made by the same networks and manifest. */
+  featuresFile?: string;
+}
+
+interface FeaturesFile {
+  manifest: string;
+  segmenterSha256: string;
+  classifierSha256: string;
+  cases: CaseFeatures[];
 }
 
 type CardRate = { value: number | null; ci95: [number, number] | null; n: number };
@@ -73,28 +83,42 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   if (!segmenter) throw new Error('train:decision needs the learned segmenter');
   const spec = classifier.card.classSpec;
   const splits = readTrainingSplits(options.modelsDir);
-  const feats: CaseFeatures[] = [];
-  let done = 0;
-  for (const c of options.manifest.cases) {
-    const { report, artifacts } = await screenCase({ path: c.path, read: { workers: 0 } }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
-    options.onCase?.(c.id, ++done, options.manifest.cases.length);
-    if (report.decision.label === 'not_screened') throw new Error(`case ${c.id} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);
-    const regions = report.regions.map((r) => r.patches.map((p) => ({ probabilities: spec.labels.map((l) => p.probabilities[l]) })));
-    const v = artifacts.volume;
-    let lesionVoxels = 0;
-    if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
-    const membership = splitMembership(c.path, splits);
-    feats.push({
-      id: c.id,
-      group: c.id,
-      label: c.label,
-      infected: spec.infectionLabels.includes(c.label),
-      modelSplit: membership.some((m) => m.split === 'train') ? 'train' : membership.length ? 'validation' : 'none',
-      regions,
-      maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
-      lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
-    });
+  const key = { manifest: options.manifest.file, segmenterSha256: segmenter.card.onnx.sha256, classifierSha256: classifier.card.onnx.sha256 };
+  let feats: CaseFeatures[] = [];
+  const cached = options.featuresFile && existsSync(options.featuresFile) ? (JSON.parse(readFileSync(options.featuresFile, 'utf8')) as FeaturesFile) : null;
+  if (cached && cached.manifest === key.manifest && cached.segmenterSha256 === key.segmenterSha256 && cached.classifierSha256 === key.classifierSha256 && cached.cases.length === options.manifest.cases.length) {
+    feats = cached.cases;
+  } else {
+    let done = 0;
+    for (const c of options.manifest.cases) {
+      const { report, artifacts } = await screenCase({ path: c.path, read: { workers: 0 } }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
+      options.onCase?.(c.id, ++done, options.manifest.cases.length);
+      if (report.decision.label === 'not_screened') throw new Error(`case ${c.id} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);
+      const regions = report.regions.map((r) => r.patches.map((p) => ({ probabilities: spec.labels.map((l) => p.probabilities[l]) })));
+      const v = artifacts.volume;
+      let lesionVoxels = 0;
+      if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
+      feats.push({
+        id: c.id,
+        group: c.id,
+        label: c.label,
+        infected: spec.infectionLabels.includes(c.label),
+        modelSplit: 'none',
+        regions,
+        maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
+        lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
+      });
+    }
+    if (options.featuresFile) {
+      mkdirSync(dirname(options.featuresFile), { recursive: true });
+      writeFileSync(options.featuresFile, `${JSON.stringify({ ...key, cases: feats } satisfies FeaturesFile)}\n`);
+    }
   }
+  // splits are read fresh: they say which patients each network was trained on
+  feats.forEach((f, i) => {
+    const membership = splitMembership(options.manifest.cases[i].path, splits);
+    f.modelSplit = membership.some((m) => m.split === 'train') ? 'train' : membership.length ? 'validation' : 'none';
+  });
   const x = feats.map((f) => [logit(f.maxQ), Math.log1p(f.lesionMl)]);
   const y = feats.map((f) => (f.infected ? 1 : 0));
   const groups = feats.map((f) => f.group);
@@ -180,7 +204,9 @@ async function cli(argv: string[]): Promise<void> {
   };
   const manifest = readManifest(resolve(arg('manifest', join(REPO_ROOT, 'eval/shared-data-manifest.csv'))));
   const modelsDir = resolve(arg('models', join(REPO_ROOT, 'models')));
-  const card = await trainDecision({ manifest, modelsDir, onCase: (id, d, n) => process.stderr.write(`[${d}/${n}] ${id}\n`) });
+  const featuresFile = resolve(arg('features', join(REPO_ROOT, 'training/work/decision/features.json')));
+  const card = await trainDecision({ manifest, modelsDir, featuresFile, onCase: (id, d, n) => process.stderr.write(`[${d}/${n}] ${id}\n`) });
+  mkdirSync(modelsDir, { recursive: true });
   writeFileSync(join(modelsDir, 'case-decision.card.json'), `${JSON.stringify(card, null, 2)}\n`);
   writeFileSync(join(modelsDir, 'case-decision.card.md'), renderDecisionCardMarkdown(card));
   process.stdout.write(renderDecisionCardMarkdown(card));

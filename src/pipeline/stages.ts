@@ -13,7 +13,8 @@ import { ModelError } from '../core/errors.ts';
 import type { LungSideStats, LungStats } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import type { PatchPrediction } from '../decide/types.ts';
-import { readVolume, type ReadVolumeOptions } from '../io/read.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
+import { readVolumeWithReport, type ReadVolumeOptions } from '../io/read.ts';
 import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lung/distance-from-edge.ts';
 import { maskBounds } from '../candidates/connected-components.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
@@ -36,8 +37,10 @@ export interface ScreeningModels {
   segmenter?: SegmenterModel;
 }
 
-export function readInput(path: string, options: ReadInputOptions = {}): Promise<Volume> {
-  return readVolume(path, options);
+/** The volume, and for DICOM inputs the source references DICOM outputs need (kept off the Volume). */
+export async function readInput(path: string, options: ReadInputOptions = {}): Promise<{ volume: Volume; dicomReferences: DicomReferences | null }> {
+  const r = await readVolumeWithReport(path, options);
+  return { volume: r.volume, dicomReferences: r.dicom?.references ?? null };
 }
 
 export function findLungs(volume: Volume): LungMaskResult {

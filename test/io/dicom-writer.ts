@@ -40,6 +40,9 @@ export interface SliceSpec {
   sliceThicknessMm?: number;
   seriesUid: string;
   sopInstanceUid: string;
+  /** StudyInstanceUID and FrameOfReferenceUID, written when given (DICOM output tests). */
+  studyUid?: string;
+  frameOfReferenceUid?: string;
   instanceNumber?: number;
   modality?: string;
   imageType?: string;
@@ -258,6 +261,8 @@ export async function dicomSliceBytes(spec: SliceSpec): Promise<Uint8Array> {
     { group: 0x0028, element: 0x1052, vr: 'DS', value: String(spec.intercept ?? 0) },
     { group: 0x0028, element: 0x1053, vr: 'DS', value: String(spec.slope ?? 1) },
   ];
+  if (spec.studyUid !== undefined) ds.push({ group: 0x0020, element: 0x000d, vr: 'UI', value: spec.studyUid });
+  if (spec.frameOfReferenceUid !== undefined) ds.push({ group: 0x0020, element: 0x0052, vr: 'UI', value: spec.frameOfReferenceUid });
   if (spec.instanceNumber !== undefined) ds.push({ group: 0x0020, element: 0x0013, vr: 'IS', value: String(spec.instanceNumber) });
   if (spec.positionMm) ds.push({ group: 0x0020, element: 0x0032, vr: 'DS', value: spec.positionMm.map(String).join('\\') });
   if (spec.orientation) ds.push({ group: 0x0020, element: 0x0037, vr: 'DS', value: spec.orientation.map((x) => String(Number(x.toFixed(6)))).join('\\') });

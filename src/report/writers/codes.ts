@@ -22,7 +22,7 @@ export const CODES = {
   rightLung: code('3341006', 'SCT', 'Right lung'),
   leftLung: code('44029006', 'SCT', 'Left lung'),
   lesion: code('52988006', 'SCT', 'Lesion'),
-  covid19: code('840539006', 'SCT', 'Disease caused by severe acute respiratory syndrome coronavirus 2'),
+  covid19: code('840539006', 'SCT', 'COVID-19'),
   pneumonia: code('233604007', 'SCT', 'Pneumonia'),
   // algorithm families (CID 7162)
   artificialIntelligence: code('123110', 'DCM', 'Artificial Intelligence'),

@@ -47,7 +47,8 @@ const container = (rel: Relationship | null, concept: Code, children: Item[], te
   ConceptNameCodeSequence: [concept],
   ContinuityOfContent: 'SEPARATE',
   ...(template ? { ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: template }] } : {}),
-  ContentSequence: children,
+  // an empty ContentSequence is an error (type 1C): a container without children has none
+  ...(children.length > 0 ? { ContentSequence: children } : {}),
 });
 const text = (rel: Relationship, concept: Code, value: string): Item => ({ RelationshipType: rel, ValueType: 'TEXT', ConceptNameCodeSequence: [concept], TextValue: value });
 const coded = (rel: Relationship, concept: Code, value: Code): Item => ({ RelationshipType: rel, ValueType: 'CODE', ConceptNameCodeSequence: [concept], ConceptCodeSequence: [value] });

@@ -1,15 +1,24 @@
 /** Test helpers for DICOM outputs: dciodvfy (dicom3tools) and a flat view of a TID 1500 SR. */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readNaturalized } from '../../../src/report/writers/dicom-common.ts';
 
-export const HAVE_DCIODVFY = spawnSync('sh', ['-c', 'command -v dciodvfy'], { encoding: 'utf8' }).status === 0;
 
 /** dciodvfy's errors and warnings for one file (it prints them on stderr). */
 export function dciodvfy(file: string): { errors: string[]; warnings: string[]; iod: string } {
   const r = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
   const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return { errors: lines.filter((l) => l.startsWith('Error')), warnings: lines.filter((l) => l.startsWith('Warning')), iod: lines.find((l) => !l.startsWith('Error') && !l.startsWith('Warning')) ?? '' };
+}
+
+/** dciodvfy reports no error on any of `files` (warnings are allowed); fails when dciodvfy is not installed (.ci/run installs it). */
+export function assertDciodvfyClean(files: string[]): void {
+  for (const f of files) {
+    const v = dciodvfy(f);
+    assert.ok(v.iod !== '', `dciodvfy did not run on ${f}: install Debian dicom3tools (.ci/run does)`);
+    assert.deepEqual(v.errors, [], `${f}: ${v.errors.join('\n')}`);
+  }
 }
 
 type Item = Record<string, unknown>;

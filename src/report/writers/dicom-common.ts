@@ -160,8 +160,13 @@ export function sopCommon(sopClassUid: string, sopInstanceUid: string, now: Date
   return { SOPClassUID: sopClassUid, SOPInstanceUID: sopInstanceUid, InstanceCreationDate: date, InstanceCreationTime: time, ContentDate: date, ContentTime: time };
 }
 
-/** Part-10 bytes of a naturalized data set, Explicit VR Little Endian, written by dcmjs. */
-export function part10Bytes(dataset: NaturalizedDataset): Uint8Array {
+/**
+ * Part-10 bytes of a naturalized data set, Explicit VR Little Endian, written by dcmjs. Native pixel
+ * data (OB) are appended here rather than by dcmjs, which copies large buffers slowly (≈ 0.1 s per MB
+ * measured); Pixel Data (7FE0,0010) is the last element of these data sets, so appending keeps tag order.
+ */
+export function part10Bytes(dataset: NaturalizedDataset, pixelData?: Uint8Array): Uint8Array {
+  if (dataset.PixelData !== undefined) throw new Error('part10Bytes: pass pixel data as the second argument');
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: dataset.SOPClassUID,
@@ -172,7 +177,19 @@ export function part10Bytes(dataset: NaturalizedDataset): Uint8Array {
   };
   const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dict.write());
+  const head = new Uint8Array(dict.write());
+  if (!pixelData) return head;
+  const length = pixelData.length + (pixelData.length % 2);
+  const out = new Uint8Array(head.length + 12 + length);
+  out.set(head, 0);
+  const v = new DataView(out.buffer, head.length, 12);
+  v.setUint16(0, 0x7fe0, true);
+  v.setUint16(2, 0x0010, true);
+  out[head.length + 4] = 0x4f; // 'O'
+  out[head.length + 5] = 0x42; // 'B'
+  v.setUint32(8, length, true);
+  out.set(pixelData, head.length + 12);
+  return out;
 }
 
 /** A Part-10 file read back into naturalized form (tests, and the SEG renderer). */

@@ -61,10 +61,8 @@ export function buildSecondaryCaptures(input: SecondaryCaptureInput, ctx: DicomW
       HighBit: 7,
       PixelRepresentation: 0,
       LossyImageCompression: '00',
-      PixelData: [rgb.buffer],
-      _vrMap: { PixelData: 'OB' },
     };
     if (source) dataset.SourceImageSequence = [{ ...sopReference(source), PurposeOfReferenceCodeSequence: [CODES.sourceImageForProcessing] }];
-    return { bytes: part10Bytes(dataset), sopClassUid: SOP_CLASS.secondaryCapture, sopInstanceUid, seriesInstanceUid };
+    return { bytes: part10Bytes(dataset, rgb), sopClassUid: SOP_CLASS.secondaryCapture, sopInstanceUid, seriesInstanceUid };
   });
 }

@@ -59,8 +59,9 @@ export interface SegmentationObject {
 }
 
 interface SegmentPlan extends SegmentInfo {
-  /** Voxel predicate on the volume grid. */
-  has: (i: number) => boolean;
+  /** Voxel i is in the segment when table[source[i]] === 1: a typed lookup, as it runs for every voxel. */
+  source: Uint8Array | Uint32Array;
+  table: Uint8Array;
   category: Code;
   type: Code;
   anatomicRegion?: Code;
@@ -107,23 +108,27 @@ export function planSegments(input: SegmentationInput): SegmentPlan[] {
   const candidateAlgo = { family: candidates?.sha256 ? CODES.artificialIntelligence : CODES.morphologicalOperations, ...modelAlgorithm(models, 'candidates') };
   const classifier = modelAlgorithm(models, 'classifier');
   if (lungMask) {
-    plans.push({ kind: 'right-lung', label: 'Right lung', has: (i) => lungMask[i] === 1, category: CODES.anatomicalStructure, type: CODES.rightLung, algorithm: lungAlgo, colour: rgbToDicomLab(COLOURS.rightLung) });
-    plans.push({ kind: 'left-lung', label: 'Left lung', has: (i) => lungMask[i] === 2, category: CODES.anatomicalStructure, type: CODES.leftLung, algorithm: lungAlgo, colour: rgbToDicomLab(COLOURS.leftLung) });
+    plans.push({ kind: 'right-lung', label: 'Right lung', source: lungMask, table: Uint8Array.of(0, 1, 0), category: CODES.anatomicalStructure, type: CODES.rightLung, algorithm: lungAlgo, colour: rgbToDicomLab(COLOURS.rightLung) });
+    plans.push({ kind: 'left-lung', label: 'Left lung', source: lungMask, table: Uint8Array.of(0, 0, 1), category: CODES.anatomicalStructure, type: CODES.leftLung, algorithm: lungAlgo, colour: rgbToDicomLab(COLOURS.leftLung) });
   }
   if (lesionMask) {
-    plans.push({ kind: 'lesion', label: 'Lesion mask', has: (i) => lesionMask[i] !== 0, category: CODES.abnormalStructure, type: CODES.lesion, anatomicRegion: CODES.lung, algorithm: candidateAlgo, colour: rgbToDicomLab(COLOURS.lesion) });
+    const nonZero = new Uint8Array(256).fill(1, 1);
+    plans.push({ kind: 'lesion', label: 'Lesion mask', source: lesionMask, table: nonZero, category: CODES.abnormalStructure, type: CODES.lesion, anatomicRegion: CODES.lung, algorithm: candidateAlgo, colour: rgbToDicomLab(COLOURS.lesion) });
   }
   if (candidateLabels) {
     classes.infectionLabels.forEach((label, k) => {
-      const values = new Set(regions.filter((r) => r.kept && r.voteLabel === label).map((r) => r.labelValue));
-      if (values.size === 0) return;
+      const values = regions.filter((r) => r.kept && r.voteLabel === label).map((r) => r.labelValue);
+      if (values.length === 0) return;
+      const member = new Uint8Array(Math.max(...values) + 1);
+      for (const v of values) member[v] = 1;
       const name = classes.displayNames?.[label] ?? label;
       const parameters = [candidates ? `candidates=${candidates.id} ${candidates.version}` : null, classifier.parameters ?? null].filter((s) => s !== null).join('; ');
       plans.push({
         kind: 'voted-class',
         classLabel: label,
         label: lo(`Regions voted ${name}`),
-        has: (i) => values.has(candidateLabels[i]),
+        source: candidateLabels,
+        table: member,
         category: CODES.abnormalStructure,
         type: labelCode(label, classes),
         anatomicRegion: CODES.lung,
@@ -155,9 +160,10 @@ export function buildSegmentation(input: SegmentationInput, ctx: DicomWriteConte
   // which slices each segment touches, and its voxel count
   const framesOf = plans.map((p) => {
     const zs: number[] = [];
+    const { source, table } = p;
     for (let z = 0; z < nz; z++) {
       let n = 0;
-      for (let i = z * plane, end = i + plane; i < end; i++) if (p.has(i)) n++;
+      for (let i = z * plane, end = i + plane; i < end; i++) if (table[source[i]] === 1) n++;
       if (n > 0) zs.push(z);
       p.voxels += n;
     }
@@ -185,8 +191,9 @@ export function buildSegmentation(input: SegmentationInput, ctx: DicomWriteConte
   const packed = new Uint8Array(Math.ceil(totalBits / 8) + (Math.ceil(totalBits / 8) % 2));
   frames.forEach((f, k) => {
     const base = k * plane;
+    const { source, table } = f.segment;
     for (let p = 0, i = f.z * plane; p < plane; p++, i++) {
-      if (f.segment.has(i)) {
+      if (table[source[i]] === 1) {
         const bit = base + p;
         packed[bit >> 3] |= 1 << (bit & 7);
       }
@@ -276,16 +283,15 @@ export function buildSegmentation(input: SegmentationInput, ctx: DicomWriteConte
       },
     ],
     PerFrameFunctionalGroupsSequence: perFrame,
-    PixelData: [packed.buffer],
-    _vrMap: { PixelData: 'OB' },
   };
   if (referenced.size > 0 && ctx.sourceSeriesUid) {
     dataset.ReferencedSeriesSequence = [
       { SeriesInstanceUID: ctx.sourceSeriesUid, ReferencedInstanceSequence: [...referenced].sort((a, b) => a - b).map((i) => sopReference(refs.instances[i])) },
     ];
   }
+  const bytes = part10Bytes(dataset, packed);
   return {
-    bytes: part10Bytes(dataset),
+    bytes,
     sopClassUid: SOP_CLASS.segmentation,
     sopInstanceUid,
     seriesInstanceUid,

@@ -307,6 +307,9 @@ export interface SeriesSpec {
   /** Offsets along the slice normal from the origin, mm, instead of a regular grid (gaps, duplicates). */
   zPositionsMm?: number[];
   seriesUid?: string;
+  /** StudyInstanceUID / FrameOfReferenceUID written in every slice when given. */
+  studyUid?: string;
+  frameOfReferenceUid?: string;
   /** File names are shuffled with this seed so name order ≠ slice order. */
   shuffleSeed?: number;
   signed?: boolean;
@@ -381,6 +384,8 @@ export async function writeSeries(spec: SeriesSpec): Promise<{ files: string[]; 
       sliceThicknessMm: spec.spacingMm?.[2] ?? 2.5,
       seriesUid,
       sopInstanceUid: `${seriesUid}.${z + 1}`,
+      studyUid: spec.studyUid,
+      frameOfReferenceUid: spec.frameOfReferenceUid,
       instanceNumber: nz - z,
       modality: spec.modality,
       imageType: spec.imageType,

@@ -2,25 +2,30 @@
 // (a lesion mask, a decision label beyond today's, a calibrated probability), sources whose UIDs are
 // not DICOM UIDs, a scan without lungs, and the SEG drawn over the CT by the project's renderer.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
 import type { CaseReport } from '../../../src/core/report-schema.ts';
+import { voxelToPatient } from '../../../src/core/volume.ts';
 import { readDicom } from '../../../src/io/dicom.ts';
+import { TS } from '../../../src/io/dicom/transfer-syntax.ts';
 import { makeChestPhantom } from '../../../src/phantom/chest-phantom.ts';
 import { screenCase } from '../../../src/pipeline/screen.ts';
 import { encodePng } from '../../../src/report/render-slice.ts';
-import { readNaturalized } from '../../../src/report/writers/dicom-common.ts';
+import { dicomWriteContext, readNaturalized } from '../../../src/report/writers/dicom-common.ts';
+import { buildSegmentation } from '../../../src/report/writers/dicom-seg.ts';
 import { readSegmentation, renderSegmentationSlice, segmentOnGrid } from '../../../src/report/writers/dicom-seg-read.ts';
 import { writeDicomOutputs } from '../../../src/report/writers/dicom-outputs.ts';
+import { writeSeries } from '../../io/dicom-writer.ts';
 import { withTempDir } from '../../io/temp-dir.ts';
 import { stubClassifier } from '../../pipeline/fixtures.ts';
 import { assertDciodvfyClean, readSr } from './dicom-test-tools.ts';
-import { writeVolumeAsDicom } from './volume-to-dicom.ts';
+import { TEST_FOR_UID, TEST_STUDY_UID, writeVolumeAsDicom } from './volume-to-dicom.ts';
 
 const ph = makeChestPhantom({ size: [64, 64], slices: 24, seed: 3, lesions: 'covid' });
 const NOW = new Date('2026-02-03T04:05:06Z');
+const report0 = { classes: { labels: ['covid19', 'other_pneumonia', 'irrelevant'], infectionLabels: ['covid19', 'other_pneumonia'], irrelevantLabel: 'irrelevant' } };
 
 async function screened(dir: string, series: Parameters<typeof writeVolumeAsDicom>[1] extends infer O ? Partial<O> : never = {}) {
   await writeVolumeAsDicom(ph.volume, { dir: join(dir, 'ct'), ...series });
@@ -115,4 +120,30 @@ test('the SEG read from its DICOM file is drawn over the CT slice by the project
     }
     assert.ok(boundary > 20, `${boundary} boundary voxels`);
     assert.ok(report.regions.length > 0);
+  }));
+
+test('an uneven stack the reader resampled: SEG frames lie on the resampled grid, reference the nearest source slice, and a warning says so', () =>
+  withTempDir('dicom-uneven', async (dir) => {
+    const zs = [0, 2.5, 5, 7.5, 12.5, 15, 17.5];
+    await writeSeries({ dir: join(dir, 'ct'), syntax: TS.explicitLittle, nx: 16, ny: 12, zPositionsMm: zs, studyUid: TEST_STUDY_UID, frameOfReferenceUid: TEST_FOR_UID });
+    const { volume, references } = await readDicom(join(dir, 'ct'));
+    assert.equal(volume.dims[2], 8, 'resampled onto 2.5 mm steps');
+    assert.deepEqual(references.sliceSources.map((s) => s.exact), [true, true, true, true, false, true, true, true]);
+    const ctx = dicomWriteContext(references, { toolVersion: 'test', now: NOW });
+    const lungMask = new Uint8Array(volume.data.length).fill(1);
+    const built = buildSegmentation({ volume, lungMask, candidateLabels: null, regions: [], classes: report0.classes, models: [] }, ctx)!;
+    assert.match(ctx.warnings.join('\n'), /resampled or shifted the source slices/);
+    const file = join(dir, 'seg.dcm');
+    writeFileSync(file, built.bytes);
+    assertDciodvfyClean([file]);
+    const seg = readSegmentation(built.bytes);
+    assert.equal(seg.frames.length, 8);
+    const uidAt = (mm: number) => references.instances[zs.indexOf(mm)].sopInstanceUid;
+    seg.frames.forEach((f, z) => {
+      const grid = voxelToPatient(volume, [0, 0, z]);
+      for (let a = 0; a < 3; a++) assert.ok(Math.abs(f.positionMm[a] - grid[a]) < 1e-4);
+      // grid slice 4 (10 mm) has no source slice; 7.5 and 12.5 are equally near, the reader's nearest is taken
+      if (z !== 4) assert.equal(f.sourceSopInstanceUid, uidAt(z * 2.5));
+    });
+    assert.ok([uidAt(7.5), uidAt(12.5)].includes(seg.frames[4].sourceSopInstanceUid!));
   }));

@@ -12,6 +12,7 @@ import { readDicom } from '../../../src/io/dicom.ts';
 import { TS } from '../../../src/io/dicom/transfer-syntax.ts';
 import { makeChestPhantom } from '../../../src/phantom/chest-phantom.ts';
 import { screenCase } from '../../../src/pipeline/screen.ts';
+import { renderKeySlice } from '../../../src/report/key-slices.ts';
 import { encodePng } from '../../../src/report/render-slice.ts';
 import { dicomWriteContext, readNaturalized } from '../../../src/report/writers/dicom-common.ts';
 import { buildSegmentation } from '../../../src/report/writers/dicom-seg.ts';
@@ -146,4 +147,24 @@ test('an uneven stack the reader resampled: SEG frames lie on the resampled grid
       if (z !== 4) assert.equal(f.sourceSopInstanceUid, uidAt(z * 2.5));
     });
     assert.ok([uidAt(7.5), uidAt(12.5)].includes(seg.frames[4].sourceSopInstanceUid!));
+  }));
+
+test('each secondary capture holds exactly the key-slice picture of the HTML report (RGB), referencing its source slice', () =>
+  withTempDir('dicom-sc', async (dir) => {
+    const { report, artifacts, references } = await screened(dir);
+    const out = await writeDicomOutputs({ outDir: dir, report, artifacts });
+    assert.equal(out.sc.length, artifacts.keySlices.length);
+    out.sc.forEach((file, k) => {
+      const ds = readNaturalized(new Uint8Array(readFileSync(file)));
+      const fig = renderKeySlice({ volume: artifacts.volume, lungMask: artifacts.lungMask, candidateLabels: artifacts.candidateLabels, regions: artifacts.regions, classes: report.classes }, artifacts.keySlices[k]);
+      const png = PNG.sync.read(fig.png);
+      assert.equal(ds.Rows, png.height);
+      assert.equal(ds.Columns, png.width);
+      assert.equal(ds.PhotometricInterpretation, 'RGB');
+      const px = new Uint8Array((ds.PixelData as ArrayBuffer[])[0]);
+      for (let p = 0; p < png.width * png.height; p++) for (let c = 0; c < 3; c++) assert.equal(px[3 * p + c], png.data[4 * p + c]);
+      const src = (ds.SourceImageSequence as Array<{ ReferencedSOPInstanceUID: string }>)[0];
+      assert.equal(src.ReferencedSOPInstanceUID, references.instances[references.sliceSources[artifacts.keySlices[k]].instance].sopInstanceUid);
+      assert.equal(ds.InstanceNumber, k + 1);
+    });
   }));

@@ -27,6 +27,7 @@ import {
 } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import { decide } from '../decide/decide.ts';
+import { checkVolume } from '../io/check-volume.ts';
 import { reportClasses, reportDecision, reportRegion } from '../decide/report-parts.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
@@ -151,6 +152,7 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   const warnings: string[] = [...(options.warnings ?? [])];
 
   const volume = 'volume' in input ? input.volume : await stage('read', () => readInput(input.path, input.read), (v) => `${v.dims.join('×')}`);
+  checkVolume(volume, 'path' in input ? input.path : 'the volume given to screenCase');
   warnings.push(...volume.warnings);
   if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
     warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);

@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { readManifest } from '../../eval/manifest.ts';
 import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../../eval/metrics.ts';
 import { DEFAULT_EVAL_JOBS, formatEvalText, runEval } from '../../eval/run-eval.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 import { CANDIDATE_MODES, parseCandidatesFlag, parsePositiveIntFlag } from './screen.ts';
 
 /** Where `ctscreen eval` writes when no --out is given. */
 export const DEFAULT_EVAL_DIR = 'ctscreen-eval';
 
-interface EvalFlags {
+interface EvalFlags extends LimitFlags {
   out: string;
   candidates?: string;
   classifier?: string;
@@ -24,7 +25,7 @@ interface EvalFlags {
 
 /** `ctscreen eval <manifest.csv>`: screens every case and prints case-level metrics (§3.3.5). */
 export function registerEval(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('eval')
     .description('screen every CT of a manifest (rows path,label[,split]; paths relative to it) and print case-level metrics')
     .argument('<manifest>', 'CSV manifest')
@@ -35,11 +36,13 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--max-candidates <n>', 'classify at most this many candidate regions per case')
     .option('--jobs <n>', 'cases screened at once, each in its own process', String(DEFAULT_EVAL_JOBS))
     .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', String(DEFAULT_BOOTSTRAP_RESAMPLES))
-    .option('--json', 'print the summary JSON instead of the tables')
+    .option('--json', 'print the summary JSON instead of the tables');
+  addLimitFlags(command)
     .action(async (manifestPath: string, flags: EvalFlags) => {
       const candidates = parseCandidatesFlag(flags.candidates);
       const jobs = parsePositiveIntFlag('jobs', flags.jobs)!;
       const maxCandidates = parsePositiveIntFlag('max-candidates', flags.maxCandidates);
+      const limits = limitsFromFlags(flags);
       if (!/^\d+$/.test(flags.bootstrap.trim())) throw new InputError('CLI_FLAG', `--bootstrap '${flags.bootstrap}' must be an integer ≥ 0 (0 = no confidence intervals)`);
       const bootstrap = Number(flags.bootstrap);
       const manifest = readManifest(manifestPath);
@@ -51,6 +54,7 @@ export function registerEval(program: Command, io: CliIo): void {
         classifier: flags.classifier,
         segmenter: flags.segmenter,
         maxCandidates,
+        limits,
         jobs,
         bootstrap,
         onCase: progress ? (r, done, total) => process.stderr.write(`[${done}/${total}] ${r.id}: ${r.status === 'ok' ? r.predicted : `FAILED (${r.error?.message ?? ''})`} ${(r.ms / 1000).toFixed(1)} s\n`) : undefined,

@@ -9,6 +9,7 @@ import { loadScreeningModels } from '../../pipeline/load-models.ts';
 import { screenCase, type ScreenProgressEvent, type ScreenCaseResult } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
 import { writeScreeningOutputs, type ScreeningOutputs } from '../../report/write-outputs.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
@@ -73,7 +74,7 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   return `${lines.join('\n')}\n`;
 }
 
-interface ScreenFlags {
+interface ScreenFlags extends LimitFlags {
   out?: string;
   json?: boolean;
   candidates?: string;
@@ -93,7 +94,7 @@ export async function runScreening(
   const progress = stageProgress(flags.progress);
   let result: ScreenCaseResult;
   try {
-    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing) } } : input;
+    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing), limits: limitsFromFlags(flags) } } : input;
     result = await screenCase(screenInput, {
       models: loaded.models,
       candidates: loaded.candidates,
@@ -110,7 +111,7 @@ export async function runScreening(
 
 /** `ctscreen screen <input>`: one CT → decision, report.json, report.html and the candidate mask. */
 export function registerScreen(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('screen')
     .description('screen one chest CT (DICOM folder/zip/file, NIfTI, or 8-bit slice images) and write the report')
     .argument('<input>', 'CT to screen')
@@ -121,9 +122,11 @@ export function registerScreen(program: Command, io: CliIo): void {
     .option('--classifier <id|path>', 'patch classifier (registry id or .onnx path; default the registry\'s first)')
     .option('--segmenter <id|path>', 'candidate segmenter for learned candidates (registry id or .onnx path)')
     .option('--max-candidates <n>', 'classify at most this many candidate regions (largest first)')
-    .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)')
+    .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)');
+  addLimitFlags(command)
     .action(async (input: string, flags: ScreenFlags) => {
       parseCandidatesFlag(flags.candidates);
+      limitsFromFlags(flags);
       parsePositiveIntFlag('max-candidates', flags.maxCandidates);
       parseSpacing(flags.spacing);
       const r = await runScreening({ path: input }, { ...flags, outDir: flags.out, progress: !flags.json && process.stderr.isTTY === true });

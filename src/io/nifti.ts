@@ -11,7 +11,7 @@ import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
 import { voxelCount } from '../core/volume.ts';
-import { formatLimit, inflateLimited, type InputLimits, limitError, MIB, resolveLimits } from './limits.ts';
+import { formatLimit, inflateLimited, type InflateLimitedResult, type InputLimits, limitError, MIB, resolveLimits } from './limits.ts';
 
 /** NIfTI-1 header size in bytes (sizeof_hdr). */
 const NIFTI1_HEADER_BYTES = 348;
@@ -110,7 +110,7 @@ function niftiBytesNeeded(head: Uint8Array, limits: InputLimits, name: string): 
  * bytes needed ≤ maxDecompressedBytes), then exactly the bytes it needs, so a gzip bomb costs at most
  * what its header admits to, and trailing data are never inflated.
  */
-export function gunzipNifti(input: Uint8Array, limits: InputLimits, name: string): Uint8Array {
+export function gunzipNifti(input: Uint8Array, limits: InputLimits, name: string): InflateLimitedResult {
   const refuse = (inflatedBytes: number, needed?: number) =>
     limitError(
       'maxDecompressedBytes',
@@ -119,7 +119,7 @@ export function gunzipNifti(input: Uint8Array, limits: InputLimits, name: string
       needed === undefined ? `gzip data inflate to more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}` : `header needs ${(needed / MIB).toFixed(1)} MiB inflated, more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}`,
       { inflatedBytes, ...(needed === undefined ? {} : { observed: needed }) },
     );
-  const { data } = inflateLimited(input, {
+  return inflateLimited(input, {
     format: 'gzip',
     maxBytes: limits.maxDecompressedBytes,
     inspect: {
@@ -133,7 +133,6 @@ export function gunzipNifti(input: Uint8Array, limits: InputLimits, name: string
     onLimit: (n) => refuse(n),
     onCorrupt: (e) => new InputError('NIFTI_CORRUPT_GZIP', `${name}: gzip data are corrupt or truncated (${(e as Error).message})`, { path: name, cause: e }),
   });
-  return data;
 }
 
 /** Decodes a NIfTI-1 single file (.nii bytes, gzipped or not) into an LPS `Volume`. */
@@ -144,7 +143,7 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
 
   const limits = resolveLimits(options.limits);
   let buf = input;
-  if (isGzip(buf)) buf = gunzipNifti(buf, limits, name);
+  if (isGzip(buf)) buf = gunzipNifti(buf, limits, name).data;
   else niftiBytesNeeded(buf.subarray(0, NIFTI1_HEADER_BYTES), limits, name);
   if (buf.length < NIFTI1_HEADER_BYTES) {
     throw bad('NIFTI_TRUNCATED', `file is ${buf.length} bytes, shorter than a NIfTI-1 header (${NIFTI1_HEADER_BYTES} bytes)`);

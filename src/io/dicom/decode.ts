@@ -33,6 +33,8 @@ export interface SliceJob extends PixelHeader {
  * and scanners clip at −1024, so −1100 leaves room for noise.
  */
 export const OUT_OF_SCAN_BELOW_HU = -1100;
+/** Float32 HU are clamped here (metal reads a few thousand HU; a broken rescale reads anything). */
+export const MAX_FLOAT_HU = 1e6;
 
 type WasmDecoder = {
   getEncodedBuffer(length: number): Uint8Array;
@@ -210,8 +212,9 @@ export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float
     padHi = Math.max(job.paddingValue, limit);
   }
   const out = job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
-  // Int16 output saturates instead of wrapping (nothing real in CT is above +32767 HU)
-  const maxOut = job.output === 'int16' ? 32767 : Infinity;
+  // Int16 output saturates instead of wrapping (nothing real in CT is above +32767 HU); Float32 output
+  // is bounded too, so an absurd RescaleSlope cannot put ±Infinity into the volume
+  const maxOut = job.output === 'int16' ? 32767 : MAX_FLOAT_HU;
   const v = d.values;
   for (let i = 0; i < n; i++) {
     // keep BitsStored bits, then sign-extend: stored values of e.g. 12-bit data may carry

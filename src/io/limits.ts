@@ -85,6 +85,8 @@ export interface InflateLimitedOptions {
   sizeHint?: number;
   /** Stop inflating (without error) once this many bytes are out; for reading just a header. */
   stopAfterBytes?: number;
+  /** `compressed` is only a prefix of the stream: never tell the inflater it has seen the end. */
+  prefixOnly?: boolean;
   /**
    * Called once the first `bytes` are out (or at the end, if fewer): may return the size the data
    * must have (e.g. what a NIfTI header implies), after which inflating stops; or throw to refuse.
@@ -143,7 +145,7 @@ export function inflateLimited(compressed: Uint8Array, options: InflateLimitedOp
     if (compressed.length === 0) inflater.push(compressed, true);
     for (let off = 0; off < compressed.length; off += INFLATE_CHUNK_BYTES) {
       const end = Math.min(off + INFLATE_CHUNK_BYTES, compressed.length);
-      inflater.push(compressed.subarray(off, end), end === compressed.length);
+      inflater.push(compressed.subarray(off, end), end === compressed.length && !options.prefixOnly);
     }
   } catch (e) {
     if (!(e instanceof StopInflating)) {

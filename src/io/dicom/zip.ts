@@ -22,6 +22,8 @@ const EOCD_BYTES = 22;
 /** The end record sits within the last 22 bytes plus a comment of at most 65535 bytes. */
 const EOCD_SEARCH_BYTES = EOCD_BYTES + 0xffff;
 const LOCAL_HEADER_BYTES = 30;
+/** Compressed bytes read beyond the wanted output for a header read (see readZipEntry). */
+const HEADER_PREFIX_SLACK_BYTES = 32 * 1024;
 const ZIP64_EXTRA_ID = 0x0001;
 const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
@@ -170,8 +172,9 @@ export async function readZipEntry(path: string, entry: ZipEntryInfo, maxBytes?:
     const local = await readAt(fh, entry.localHeaderOffset, LOCAL_HEADER_BYTES);
     if (local.length < LOCAL_HEADER_BYTES || u32(local, 0) !== LOCAL_SIGNATURE) throw corrupt('no local header where the central directory points');
     const dataStart = entry.localHeaderOffset + LOCAL_HEADER_BYTES + u16(local, 26) + u16(local, 28);
-    // a header read needs only a prefix of a stored entry; deflate's output is never much smaller than its input
-    const wanted = entry.method === METHOD_STORED && maxBytes !== undefined ? Math.min(maxBytes, entry.compressedSize) : entry.compressedSize;
+    // a header read needs only a prefix: deflate's output is never much smaller than its input (stored
+    // blocks cost 5 bytes per 64 KiB), so maxBytes + two pushes of compressed bytes yield maxBytes
+    const wanted = maxBytes === undefined ? entry.compressedSize : Math.min(entry.compressedSize, entry.method === METHOD_STORED ? maxBytes : maxBytes + HEADER_PREFIX_SLACK_BYTES);
     compressed = await readAt(fh, dataStart, wanted);
     if (compressed.length < wanted) throw corrupt(`data end after ${compressed.length} of ${wanted} bytes`);
   } finally {
@@ -186,6 +189,7 @@ export async function readZipEntry(path: string, entry: ZipEntryInfo, maxBytes?:
     maxBytes: entry.uncompressedSize,
     sizeHint: maxBytes === undefined ? entry.uncompressedSize : Math.min(maxBytes, entry.uncompressedSize),
     stopAfterBytes: maxBytes,
+    prefixOnly: compressed.length < entry.compressedSize,
     onLimit: (n) => new InputError('DICOM_CORRUPT_ZIP', `${where}: corrupt zip entry (inflates past its declared ${entry.uncompressedSize} bytes; stopped after ${n}); refused`, { path, details: { inflatedBytes: n, declaredBytes: entry.uncompressedSize } }),
     onCorrupt: (e) => corrupt(`deflate data: ${(e as Error).message}`, e),
   });

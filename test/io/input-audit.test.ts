@@ -87,3 +87,20 @@ test('a Volume handed to screening with NaN spacing or a broken grid is an Input
     ),
   );
 });
+
+test('a compressed frame whose codestream claims another size than the header is refused before it is decoded', async () => {
+  const { sampleJpegLosslessFrame } = await import('./dicom-writer.ts');
+  const { codestreamSize } = await import('../../src/io/dicom/decode.ts');
+  const sample = sampleJpegLosslessFrame('jpeg_lossless_sel1.dcm');
+  assert.deepEqual(codestreamSize(sample.frame, 'jpeg-lossless'), [sample.columns, sample.rows]);
+  // patch the SOF to claim 60000 × 60000 (7.2 GB of 16-bit samples for the decoder to allocate)
+  const frame = sample.frame.slice();
+  let sof = 2;
+  while (!(frame[sof] === 0xff && frame[sof + 1] >= 0xc0 && frame[sof + 1] <= 0xc3)) sof += 2 + ((frame[sof + 2] << 8) | frame[sof + 3]);
+  frame.set([60000 >> 8, 60000 & 0xff, 60000 >> 8, 60000 & 0xff], sof + 5);
+  const job = {
+    file: 'bomb.dcm', transferSyntaxUid: TS.jpegLossless70, rows: sample.rows, columns: sample.columns, bitsAllocated: 16, bitsStored: 16,
+    pixelRepresentation: 0, samplesPerPixel: 1, rescaleSlope: 1, rescaleIntercept: 0, frame, output: 'int16' as const,
+  };
+  await assert.rejects(decodeSliceToHu(job), isInputError('DICOM_DECODE_FAILED', new RegExp(`^bomb\\.dcm: JPEG Lossless.* codestream declares 60000×60000 pixels but the header says ${sample.columns}×${sample.rows}$`)));
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { constants, deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
-import { zipSync } from 'fflate';
+import { Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { main } from '../../src/cli/main.ts';
 import { httpStatusOf } from '../../src/core/error-codes.ts';
 import { InputError } from '../../src/core/errors.ts';
@@ -260,5 +260,25 @@ test('limit flags: bad values are usage errors naming the flag; a zipped series 
     const fromZip = await readVolume(join(dir, 's.zip'), { workers: 0 });
     const fromDir = await readVolume(join(dir, 's'), { workers: 0 });
     assert.deepEqual(Array.from(fromZip.data), Array.from(fromDir.data));
+    // a zip written as a stream (sizes only in data descriptors and the central directory), stored and deflated entries
+    const parts: Uint8Array[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const z = new Zip((err, chunk, final) => {
+        if (err) return reject(err);
+        parts.push(chunk);
+        if (final) resolve();
+      });
+      files.forEach((f, i) => {
+        const e = i % 2 ? new ZipPassThrough(`s/${i}.dcm`) : new ZipDeflate(`s/${i}.dcm`, { level: 6 });
+        z.add(e);
+        e.push(entries[`series/${f.split('/').pop()}`], true);
+      });
+      z.end();
+    });
+    const streamed = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    parts.reduce((o, p) => (streamed.set(p, o), o + p.length), 0);
+    assert.equal(new DataView(streamed.buffer).getUint16(6, true) & 8, 8, 'first entry uses a data descriptor');
+    await writeFile(join(dir, 'streamed.zip'), streamed);
+    assert.deepEqual(Array.from((await readVolume(join(dir, 'streamed.zip'), { workers: 0 })).data), Array.from(fromDir.data));
   });
 });

@@ -49,3 +49,26 @@ test('error catalogue: user mistakes exit 2 with an HTTP 4xx, bugs exit 1 / 500,
   assert.equal(httpStatusOf(new InputError('REPORT_INTERNAL_INVALID', 'x')), 500);
   for (const [code, info] of Object.entries(ERROR_CODES)) assert.ok([1, 2].includes(info.exit) && info.http >= 400, code);
 });
+
+test('ctscreen eval passes the limit flags to its worker processes: a case over --max-voxels fails with the limit named', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { main } = await import('../../src/cli/main.ts');
+  const { writeNifti } = await import('../../src/io/nifti.ts');
+  const { writeStubClassifierOnnx } = await import('../pipeline/fixtures.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'ctscreen-eval-limits-'));
+  try {
+    const classifier = writeStubClassifierOnnx(dir);
+    await writeNifti({ data: new Int16Array(8 * 8 * 4).fill(-1000), dims: [8, 8, 4], spacingMm: [1, 1, 1], originMm: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], source: { format: 'synthetic', sliceCount: 4, pseudoHu: false }, warnings: [] }, join(dir, 'ct.nii.gz'));
+    writeFileSync(join(dir, 'manifest.csv'), 'ct.nii.gz,covid19\n');
+    let out = '';
+    const code = await main(['eval', join(dir, 'manifest.csv'), '--out', join(dir, 'out'), '--classifier', classifier, '--candidates', 'classical', '--jobs', '1', '--bootstrap', '0', '--json', '--max-voxels', '100'], { stdout: (t) => (out += t), stderr: () => {} });
+    assert.equal(code, 0);
+    const summary = JSON.parse(out) as { cases: { id: string; status: string; error: string | null }[] };
+    assert.equal(summary.cases[0].status, 'failed');
+    assert.match(summary.cases[0].error ?? '', /ct\.nii\.gz: header claims 8×8×4 = 256 voxels, more than 100 \(limit --max-voxels 100\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

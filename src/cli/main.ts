@@ -37,7 +37,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return e.exitCode === 0 ? EXIT_OK : EXIT_USER;
     }
     if (isCtscreenError(e) && exitCodeOf(e) === EXIT_USER) {
-      io.stderr(`ctscreen: error: ${e.message.split('\n')[0]}\n`);
+      io.stderr(`ctscreen: error: ${e.message.replace(/\s*\n\s*/g, ' | ')}\n`);
       return EXIT_USER;
     }
     const err = e as Error;

@@ -72,3 +72,35 @@ test('ctscreen eval passes the limit flags to its worker processes: a case over 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the CLI: a user error is one line and exit 2; a bug is exit 1 with the stack only under CTSCREEN_DEBUG=1', async () => {
+  const { commands } = await import('../../src/cli/commands/index.ts');
+  const { main } = await import('../../src/cli/main.ts');
+  const thrown: unknown[] = [new InputError('INPUT_LIMIT_VOXELS', 'big.nii: header claims\ntoo many voxels'), new InternalError('REPORT_INTERNAL_INVALID', 'report is invalid (a bug)')];
+  const register = (program: import('commander').Command) => {
+    program.command('fail-test').action(() => {
+      throw thrown.shift();
+    });
+  };
+  commands.push(register);
+  const saved = process.env.CTSCREEN_DEBUG;
+  try {
+    let err = '';
+    const io = { stdout: () => {}, stderr: (t: string) => void (err += t) };
+    assert.equal(await main(['fail-test'], io), 2);
+    assert.equal(err, 'ctscreen: error: big.nii: header claims | too many voxels\n');
+    err = '';
+    delete process.env.CTSCREEN_DEBUG;
+    assert.equal(await main(['fail-test'], io), 1);
+    assert.equal(err, 'ctscreen: internal error (please report): report is invalid (a bug)\n');
+    err = '';
+    process.env.CTSCREEN_DEBUG = '1';
+    thrown.push(new TypeError('boom'));
+    assert.equal(await main(['fail-test'], io), 1);
+    assert.match(err, /^ctscreen: internal error \(please report\): boom\nTypeError: boom\n\s+at /);
+  } finally {
+    commands.splice(commands.indexOf(register), 1);
+    if (saved === undefined) delete process.env.CTSCREEN_DEBUG;
+    else process.env.CTSCREEN_DEBUG = saved;
+  }
+});

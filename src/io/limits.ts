@@ -56,9 +56,19 @@ export function resolveLimits(limits: Partial<InputLimits> | undefined): InputLi
   return { ...DEFAULT_INPUT_LIMITS, ...limits };
 }
 
+/** A limit as its flag takes it: MiB (up to 6 significant digits, e.g. 1024 or 0.00390625) or a count. */
+function flagValue(key: keyof InputLimits, value: number): number {
+  return LIMIT_FLAGS[key].unit === 'MiB' ? +(value / MIB).toPrecision(6) : value;
+}
+
 /** '1024 MiB' or '20000'. */
 export function formatLimit(key: keyof InputLimits, value: number): string {
-  return LIMIT_FLAGS[key].unit === 'MiB' ? `${+(value / MIB).toFixed(3)} MiB` : String(value);
+  return LIMIT_FLAGS[key].unit === 'MiB' ? `${flagValue(key, value)} MiB` : String(value);
+}
+
+/** A size seen in the input: '6144.0 MiB', or bytes when under 0.1 MiB. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 0.1 * MIB ? `${(bytes / MIB).toFixed(1)} MiB` : `${bytes} bytes`;
 }
 
 /**
@@ -66,9 +76,8 @@ export function formatLimit(key: keyof InputLimits, value: number): string {
  * is genuine". `what` says what was seen, e.g. "entries inflate to more than 1024 MiB".
  */
 export function limitError(key: keyof InputLimits, limits: InputLimits, where: string, what: string, details: Record<string, number> = {}): InputError {
-  const { flag, unit } = LIMIT_FLAGS[key];
-  const value = unit === 'MiB' ? +(limits[key] / MIB).toFixed(3) : limits[key];
-  return new InputError(LIMIT_CODES[key], `${where}: ${what} (limit ${flag} ${value}); raise the limit with ${flag} if the input is genuine`, {
+  const { flag } = LIMIT_FLAGS[key];
+  return new InputError(LIMIT_CODES[key], `${where}: ${what} (limit ${flag} ${flagValue(key, limits[key])}); raise the limit with ${flag} if the input is genuine`, {
     path: where,
     details: { limit: flag, limitValue: limits[key], ...details },
   });

@@ -11,7 +11,7 @@ import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
 import { voxelCount } from '../core/volume.ts';
-import { formatLimit, inflateLimited, type InflateLimitedResult, type InputLimits, limitError, MIB, resolveLimits } from './limits.ts';
+import { formatBytes, formatLimit, inflateLimited, type InflateLimitedResult, type InputLimits, limitError, resolveLimits } from './limits.ts';
 
 /** NIfTI-1 header size in bytes (sizeof_hdr). */
 const NIFTI1_HEADER_BYTES = 348;
@@ -116,7 +116,7 @@ export function gunzipNifti(input: Uint8Array, limits: InputLimits, name: string
       'maxDecompressedBytes',
       limits,
       name,
-      needed === undefined ? `gzip data inflate to more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}` : `header needs ${(needed / MIB).toFixed(1)} MiB inflated, more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}`,
+      needed === undefined ? `gzip data inflate to more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}` : `header needs ${formatBytes(needed)} inflated, more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}`,
       { inflatedBytes, ...(needed === undefined ? {} : { observed: needed }) },
     );
   return inflateLimited(input, {

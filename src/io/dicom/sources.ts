@@ -2,7 +2,7 @@
 import { open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InputError } from '../../core/errors.ts';
-import { formatLimit, type InputLimits, limitError, MIB } from '../limits.ts';
+import { formatBytes, formatLimit, type InputLimits, limitError } from '../limits.ts';
 import { readZipDirectory, readZipEntry } from './zip.ts';
 
 export interface DicomEntry {
@@ -36,7 +36,7 @@ function fileEntry(path: string, name: string, limits: InputLimits): DicomEntry 
       try {
         const size = (await fh.stat()).size;
         if (size > limits.maxEntryBytes) {
-          throw limitError('maxEntryBytes', limits, path, `file is ${(size / MIB).toFixed(1)} MiB, more than ${formatLimit('maxEntryBytes', limits.maxEntryBytes)}`, { observed: size });
+          throw limitError('maxEntryBytes', limits, path, `file is ${formatBytes(size)}, more than ${formatLimit('maxEntryBytes', limits.maxEntryBytes)}`, { observed: size });
         }
         const buf = new Uint8Array(size);
         let done = 0;

@@ -11,7 +11,7 @@
  */
 import { open } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
-import { formatLimit, inflateLimited, type InputLimits, limitError, MIB } from '../limits.ts';
+import { formatBytes, formatLimit, inflateLimited, type InputLimits, limitError } from '../limits.ts';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const ZIP64_EOCD_LOCATOR_SIGNATURE = 0x07064b50;
@@ -144,11 +144,11 @@ export async function readZipDirectory(path: string, limits: InputLimits, keep: 
         throw new InputError('ZIP_UNSUPPORTED', `${path}: entry '${name}' uses compression method ${method}; ctscreen reads stored or deflated zips (re-create it with a standard zip tool)`, { path });
       }
       if (uncompressedSize > limits.maxEntryBytes) {
-        throw limitError('maxEntryBytes', limits, `${path}:${name}`, `entry declares ${(uncompressedSize / MIB).toFixed(1)} MiB inflated, more than ${formatLimit('maxEntryBytes', limits.maxEntryBytes)}`, { observed: uncompressedSize, inflatedBytes: 0 });
+        throw limitError('maxEntryBytes', limits, `${path}:${name}`, `entry declares ${formatBytes(uncompressedSize)} inflated, more than ${formatLimit('maxEntryBytes', limits.maxEntryBytes)}`, { observed: uncompressedSize, inflatedBytes: 0 });
       }
       total += uncompressedSize;
       if (total > limits.maxDecompressedBytes) {
-        throw limitError('maxDecompressedBytes', limits, path, `entries declare more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)} inflated (${entries.length + 1} entries so far)`, { observed: total, inflatedBytes: 0 });
+        throw limitError('maxDecompressedBytes', limits, path, `${entries.length + 1} entries declare more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)} inflated`, { observed: total, inflatedBytes: 0 });
       }
       if (localHeaderOffset + LOCAL_HEADER_BYTES + compressedSize > size) throw corrupt(`entry '${name}' lies beyond the end of the file`);
       entries.push({ name, method, flags, compressedSize, uncompressedSize, localHeaderOffset });

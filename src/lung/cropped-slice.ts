@@ -11,7 +11,8 @@
  * examined only when the body itself is cut by the border (tissue on a sizeable share of the image
  * border): a whole-body slice, with room air all round, is never touched.
  */
-import { labelThreshold } from './run-labels.ts';
+import { dilateDisk, erodeDisk, pixelDisk } from './disk-morphology.ts';
+import { labelRuns, labelThreshold } from './run-labels.ts';
 
 export interface CroppedSliceOptions {
   /** Air below this (HU / pseudo-HU) as in the extractor. */
@@ -25,8 +26,17 @@ export interface CroppedSliceOptions {
  * pixels; a whole-body slice touches the border at most with the table and an arm.
  */
 export const CUT_BODY_BORDER_SHARE = 0.3;
-/** Border air whose boundary lies at most this much on the image border is bounded by the body. */
-export const MAX_LUNG_BORDER_SHARE = 0.3;
+/**
+ * Border air whose boundary lies at most this much on the image border is bounded by the body: a
+ * lung cut in half by the border has 2 / (2 + π) ≈ 0.39 of its boundary there, a corner sliver of
+ * room air ≈ 0.59, the ring round a whole body ≈ 0.6.
+ */
+export const MAX_LUNG_BORDER_SHARE = 0.45;
+/**
+ * Where the chest wall itself is cut away, a lung and a corner of room air meet along the border in
+ * a thin strip: opening by these radii (mm) parts them, and the pieces are judged again.
+ */
+const PART_RADII_MM = [4, 8] as const;
 /** A border-cut lung piece is at least this large (mm²; a lung on a mid-chest slice is ≥ 50 cm²). */
 export const MIN_CUT_LUNG_MM2 = 400;
 
@@ -109,15 +119,68 @@ export function findBorderCutLungAir(
   }
   const minPixels = MIN_CUT_LUNG_MM2 / (options.spacingMm[0] * options.spacingMm[1]);
   const isLung = new Uint8Array(n);
+  const parted: number[] = [];
   for (let l = 1; l < n; l++) {
     if (borderPx[l] === 0) continue;
     const size = air.sizes[l];
     const lung = size >= minPixels && borderPx[l] <= MAX_LUNG_BORDER_SHARE * boundaryPx[l];
     if (lung) isLung[l] = 1;
+    else if (size >= minPixels) parted.push(l);
     found.push({ size, borderPixels: borderPx[l], boundaryPixels: boundaryPx[l], meanHu: sumHu[l] / size, lung });
   }
   for (let r = 0; r < air.runs; r++) {
     if (isLung[air.label[r]]) out.fill(1, width * air.row[r] + air.x0[r], width * air.row[r] + air.x1[r]);
   }
+  for (const l of parted) partLungFromRoomAir(label, l, width, height, minPixels, options.spacingMm, out);
   return found;
+}
+
+/** Share of a mask's boundary pixels on the image border, and its size. */
+function borderShare(mask: Uint8Array, width: number, height: number): { share: number; size: number } {
+  let border = 0, boundary = 0, size = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const k = x + width * y;
+      if (!mask[k]) continue;
+      size++;
+      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) {
+        border++;
+        boundary++;
+      } else if (!mask[k - 1] || !mask[k + 1] || !mask[k - width] || !mask[k + width]) boundary++;
+    }
+  }
+  return { share: boundary > 0 ? border / boundary : 1, size };
+}
+
+/**
+ * Border air `l` (in the `label` image) that as a whole lies on the border like room air: opened
+ * by PART_RADII_MM, each large piece is grown back inside it and kept as lung when it is bounded by
+ * the body (MAX_LUNG_BORDER_SHARE).
+ */
+function partLungFromRoomAir(label: Int32Array, l: number, width: number, height: number, minPixels: number, spacingMm: readonly [number, number], out: Uint8Array): void {
+  const n = width * height;
+  const comp = new Uint8Array(n);
+  for (let k = 0; k < n; k++) comp[k] = label[k] === l ? 1 : 0;
+  const core = new Uint8Array(n);
+  const piece = new Uint8Array(n);
+  const grown = new Uint8Array(n);
+  for (const radiusMm of PART_RADII_MM) {
+    const disk = pixelDisk(spacingMm, radiusMm);
+    erodeDisk(comp, width, height, disk, core);
+    const pieces = labelRuns(core, width, height, 1);
+    if (pieces.count < 1) return;
+    let kept = false;
+    for (let p = 1; p <= pieces.count; p++) {
+      if (2 * pieces.sizes[p] < minPixels) continue;
+      piece.fill(0);
+      for (let r = 0; r < pieces.runs; r++) if (pieces.label[r] === p) piece.fill(1, width * pieces.row[r] + pieces.x0[r], width * pieces.row[r] + pieces.x1[r]);
+      dilateDisk(piece, width, height, pixelDisk(spacingMm, radiusMm + Math.max(spacingMm[0], spacingMm[1])), grown);
+      for (let k = 0; k < n; k++) grown[k] &= comp[k];
+      const { share, size } = borderShare(grown, width, height);
+      if (size < minPixels || share > MAX_LUNG_BORDER_SHARE) continue;
+      for (let k = 0; k < n; k++) if (grown[k]) out[k] = 1;
+      kept = true;
+    }
+    if (kept) return;
+  }
 }

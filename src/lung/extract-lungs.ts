@@ -126,12 +126,14 @@ function extract(volume: Volume, options: ExtractLungsOptions, mayTurn: boolean)
   const cn = cx * cy * nz;
   let threshold = options.airThresholdHu ?? DEFAULT_AIR_THRESHOLD_HU;
   let gasMeanHu = GAS_MEAN_HU;
+  let lungClampedToAir = false;
   if (options.airThresholdHu === undefined && volume.source.pseudoHu) {
     const p = pseudoHuAirThreshold(hu, threshold);
     if (p.fromImage) {
       // such images clamp the lung itself to air (grey levels below the declared window's −1000 HU):
       // a mean density no longer tells lung from gas
       gasMeanHu = -Infinity;
+      lungClampedToAir = true;
       threshold = p.thresholdHu;
       warnings.push(`the 8-bit images are darker than the declared window implies (tissue at ${p.tissueMeanHu.toFixed(0)} pseudo-HU): air was separated from tissue at ${threshold.toFixed(0)} pseudo-HU, from the images' histogram`);
     }
@@ -153,8 +155,12 @@ function extract(volume: Volume, options: ExtractLungsOptions, mayTurn: boolean)
   const superiorIsUp = volume.direction[8] >= 0;
   const order: number[] = [];
   for (let k = 0; k < nz; k++) order.push(superiorIsUp ? nz - 1 - k : k);
-  const airway = findAirway({ dims: [cx, cy, nz], spacingMm: [csx, csy, sz], hu, enclosedAir: enclosed, bodyCentreX, bodyWidth, slicesTopDown: order });
-  if (!airway.found) warnings.push('trachea not found in the scan (lung apices not covered, or an unusual airway): airways may remain in the lung mask');
+  // the airway is grown through near-pure air, which is all of a lung clamped to air: it would take the lung
+  const airway = lungClampedToAir
+    ? { found: false, leaked: false, thresholdHu: NaN, indices: new Int32Array(0), voxels: 0 }
+    : findAirway({ dims: [cx, cy, nz], spacingMm: [csx, csy, sz], hu, enclosedAir: enclosed, bodyCentreX, bodyWidth, slicesTopDown: order });
+  if (lungClampedToAir) warnings.push('the trachea and main bronchi were not removed: in these images lung and airway both read as air');
+  else if (!airway.found) warnings.push('trachea not found in the scan (lung apices not covered, or an unusual airway): airways may remain in the lung mask');
   else if (airway.leaked) warnings.push(`airway growth leaked into lung at ${airway.thresholdHu} HU and was cut back; main bronchi may be partly in the lung mask`);
   const lungAir = enclosed;
   for (const i of airway.indices) lungAir[i] = 0;
@@ -493,7 +499,9 @@ function bodyPerSlice(
 /**
  * Which slices are cut through the body (cropped slices, cropped-slice.ts), or null when fewer than
  * half of them are: a whole-body scan whose arms or table touch the border on some slices keeps the
- * enclosed-air rule everywhere (its foam mattress is border air bounded by the body too).
+ * enclosed-air rule everywhere (its foam mattress is border air bounded by the body too). A single
+ * slice is always examined: published slices are cropped in every way, the body ring often cut
+ * only where a lung meets the border.
  */
 function croppedSlices(hu: Float32Array, threshold: number, cx: number, cy: number, nz: number): Uint8Array | null {
   const cut = new Uint8Array(nz);
@@ -504,6 +512,8 @@ function croppedSlices(hu: Float32Array, threshold: number, cx: number, cy: numb
       n++;
     }
   }
+  // a single slice (2-D screening) is a published slice more often than not: its border air is sorted
+  if (nz === 1) return cut.fill(1);
   return 2 * n >= nz && n > 0 ? cut : null;
 }
 

@@ -5,7 +5,10 @@
  * tissue is grey 80–110 and lung grey 10–30, which read through the default lung window (−600 / 1500)
  * gives soft tissue at ≈ −800 pseudo-HU, below the −400 HU air threshold: everything would be "air".
  * When the image's own tissue mode says so, the threshold is taken from the image instead: Otsu's
- * split of the block-mean histogram between its dark (lung, air) and bright (tissue) classes.
+ * two-class split of the block-mean histogram (air and lung | tissue), or, where that split calls
+ * most of the slice air, the lower split of a three-class Otsu (air and lung | soft tissue | bone):
+ * with lung clamped to air and soft tissue just above it, the best two-class split cuts off the
+ * bright tail (bone) and puts soft tissue with the air.
  */
 import { AIR_HU } from '../core/constants.ts';
 
@@ -18,28 +21,75 @@ const TOP_HU = 1000;
  * default threshold (soft tissue at ≈ +40 HU in a true lung window sits ≈ 440 HU above −400).
  */
 const TISSUE_MARGIN_HU = 200;
+/** Lungs fill at most ≈ 60–70 % of a chest slice cropped to the body (COVID-SemiSeg: mean ≈ 54 %). */
+const MAX_AIR_SHARE = 0.75;
 
 export interface PseudoHuThreshold {
   /** The threshold to use (HU / pseudo-HU). */
   thresholdHu: number;
   /** Whether it came from the image rather than the default. */
   fromImage: boolean;
-  /** Otsu's split and the mean of the class above it, for the warning and for tests. */
+  /** Otsu's two-class split and the mean of the class above it (the test), for the warning and tests. */
   otsuHu: number;
   tissueMeanHu: number;
 }
 
-/** Otsu's threshold of `values` (all values in [AIR_HU, TOP_HU] count), with the brighter class's mean. */
-export function otsuSplit(values: Float32Array | Int16Array): { thresholdHu: number; upperMeanHu: number } {
+function histogram(values: Float32Array | Int16Array): { hist: Float64Array; n: number } {
+  // bins of BIN_HU from AIR_HU; values outside [AIR_HU, TOP_HU] go to the end bins
   const bins = Math.ceil((TOP_HU - AIR_HU) / BIN_HU) + 1;
   const hist = new Float64Array(bins);
-  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const b = Math.round((Math.min(TOP_HU, Math.max(AIR_HU, v)) - AIR_HU) / BIN_HU);
-    hist[b]++;
-    n++;
+    hist[Math.round((Math.min(TOP_HU, Math.max(AIR_HU, v)) - AIR_HU) / BIN_HU)]++;
   }
+  return { hist, n: values.length };
+}
+
+/**
+ * The lower of the two thresholds of a three-class Otsu (maximum between-class variance over all
+ * pairs of splits), HU.
+ */
+export function otsuLowerOfThree(values: Float32Array | Int16Array): number {
+  const { hist, n } = histogram(values);
+  const bins = hist.length;
+  if (n === 0) return AIR_HU;
+  // prefix weights and first moments: classes [0, a], (a, b], (b, bins)
+  const w = new Float64Array(bins + 1);
+  const m = new Float64Array(bins + 1);
+  for (let b = 0; b < bins; b++) {
+    w[b + 1] = w[b] + hist[b];
+    m[b + 1] = m[b] + b * hist[b];
+  }
+  const term = (lo: number, hi: number) => {
+    const ww = w[hi] - w[lo];
+    if (ww <= 0) return -1;
+    const mm = m[hi] - m[lo];
+    return (mm * mm) / ww;
+  };
+  let best = -1, bestA = 0;
+  for (let a = 1; a < bins - 1; a++) {
+    const t0 = term(0, a);
+    if (t0 < 0) continue;
+    for (let b = a + 1; b < bins; b++) {
+      const t1 = term(a, b);
+      const t2 = term(b, bins);
+      if (t1 < 0 || t2 < 0) continue;
+      // maximising Σ w_k μ_k² maximises the between-class variance (the total mean is fixed)
+      const v = t0 + t1 + t2;
+      if (v > best) {
+        best = v;
+        bestA = a;
+      }
+    }
+  }
+  // class 0 holds bins 0 … bestA − 1: the split lies between bin bestA − 1 and bestA
+  return AIR_HU + (bestA - 0.5) * BIN_HU;
+}
+
+/** Otsu's threshold of `values` (all values in [AIR_HU, TOP_HU] count), with the brighter class's mean. */
+export function otsuSplit(values: Float32Array | Int16Array): { thresholdHu: number; upperMeanHu: number } {
+  const { hist, n } = histogram(values);
+  const bins = hist.length;
   if (n === 0) return { thresholdHu: AIR_HU, upperMeanHu: AIR_HU };
   let total = 0;
   for (let b = 0; b < bins; b++) total += b * hist[b];
@@ -73,5 +123,9 @@ export function otsuSplit(values: Float32Array | Int16Array): { thresholdHu: num
 export function pseudoHuAirThreshold(blockMeans: Float32Array, defaultHu: number): PseudoHuThreshold {
   const { thresholdHu: otsuHu, upperMeanHu } = otsuSplit(blockMeans);
   const fromImage = upperMeanHu < defaultHu + TISSUE_MARGIN_HU;
-  return { thresholdHu: fromImage ? otsuHu : defaultHu, fromImage, otsuHu, tissueMeanHu: upperMeanHu };
+  if (!fromImage) return { thresholdHu: defaultHu, fromImage, otsuHu, tissueMeanHu: upperMeanHu };
+  let below = 0;
+  for (let i = 0; i < blockMeans.length; i++) if (blockMeans[i] < otsuHu) below++;
+  const thresholdHu = below > MAX_AIR_SHARE * blockMeans.length ? otsuLowerOfThree(blockMeans) : otsuHu;
+  return { thresholdHu, fromImage, otsuHu, tissueMeanHu: upperMeanHu };
 }

@@ -21,7 +21,10 @@ const TOP_HU = 1000;
  * default threshold (soft tissue at ≈ +40 HU in a true lung window sits ≈ 440 HU above −400).
  */
 const TISSUE_MARGIN_HU = 200;
-/** Lungs fill at most ≈ 60–70 % of a chest slice cropped to the body (COVID-SemiSeg: mean ≈ 54 %). */
+/**
+ * Lungs fill at most ≈ 60–70 % of a chest slice cropped to the body (COVID-SemiSeg: mean ≈ 54 %);
+ * room air, lungs and airways of a whole-field 8-bit lung-window slice stay below it too.
+ */
 const MAX_AIR_SHARE = 0.75;
 
 export interface PseudoHuThreshold {
@@ -122,10 +125,14 @@ export function otsuSplit(values: Float32Array | Int16Array): { thresholdHu: num
  */
 export function pseudoHuAirThreshold(blockMeans: Float32Array, defaultHu: number): PseudoHuThreshold {
   const { thresholdHu: otsuHu, upperMeanHu } = otsuSplit(blockMeans);
-  const fromImage = upperMeanHu < defaultHu + TISSUE_MARGIN_HU;
+  const airShare = (t: number) => {
+    let below = 0;
+    for (let i = 0; i < blockMeans.length; i++) if (blockMeans[i] < t) below++;
+    return below / Math.max(1, blockMeans.length);
+  };
+  // tissue too dark for the window, or (when the split went to the bone) more air than a chest holds
+  const fromImage = upperMeanHu < defaultHu + TISSUE_MARGIN_HU || airShare(defaultHu) > MAX_AIR_SHARE;
   if (!fromImage) return { thresholdHu: defaultHu, fromImage, otsuHu, tissueMeanHu: upperMeanHu };
-  let below = 0;
-  for (let i = 0; i < blockMeans.length; i++) if (blockMeans[i] < otsuHu) below++;
-  const thresholdHu = below > MAX_AIR_SHARE * blockMeans.length ? otsuLowerOfThree(blockMeans) : otsuHu;
+  const thresholdHu = airShare(otsuHu) > MAX_AIR_SHARE ? otsuLowerOfThree(blockMeans) : otsuHu;
   return { thresholdHu, fromImage, otsuHu, tissueMeanHu: upperMeanHu };
 }

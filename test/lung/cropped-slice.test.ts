@@ -1,12 +1,10 @@
 // Body-cropped single slices (issue 10): the lungs run into the image border, no room air is left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Volume } from '../../src/core/volume.ts';
-import { IDENTITY_DIRECTION } from '../../src/core/volume.ts';
 import { MAX_LUNG_BORDER_SHARE, findBorderCutLungAir, tissueBorderShare } from '../../src/lung/cropped-slice.ts';
 import { extractLungs } from '../../src/lung/extract-lungs.ts';
 import { otsuLowerOfThree, otsuSplit, pseudoHuAirThreshold } from '../../src/lung/pseudo-hu-threshold.ts';
-import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
+import { croppedSlice } from './cropped-phantom.ts';
 
 /** Dice of two label maps; with `sides`, a voxel counts only when its side (1/2) agrees too. */
 function dice(mask: Uint8Array, truth: Uint8Array, sides: boolean): number {
@@ -17,52 +15,6 @@ function dice(mask: Uint8Array, truth: Uint8Array, sides: boolean): number {
     if (mask[i] && truth[i] && (!sides || mask[i] === truth[i])) inter++;
   }
   return (2 * inter) / (a + b);
-}
-
-/** Crop window in patient mm around the phantom's centre: inside the body (wall ±165 × −125…115), cutting the lungs (cavity ±130) at the sides. */
-const CROP_X_MM = 112;
-const CROP_Y_MM = [-100, 92] as const;
-const PIXEL_MM = 1.25;
-
-/**
- * One mid-chest phantom slice through the 8-bit lung window, cropped inside the body as published
- * slices are, optionally stored upside down (rows reversed) or turned (transposed), read as an
- * 8-bit image would be (image-stack source, identity direction). The truth is cropped alike.
- */
-function croppedSlice(store: 'upright' | 'upside-down' | 'turned'): { volume: Volume; truth: Uint8Array } {
-  const size = 288;
-  const p = makeChestPhantom({ seed: 3, size: [size, size], pixelSpacingMm: PIXEL_MM, slices: 1, zRangeMm: [150, 150], lesions: 'covid', pseudoHu8Bit: true });
-  // voxel of patient (x, y): the phantom is centred on its grid
-  const c = (size - 1) / 2;
-  const x0 = Math.round(c - CROP_X_MM / PIXEL_MM);
-  const x1 = Math.round(c + CROP_X_MM / PIXEL_MM);
-  const y0 = Math.round(c + CROP_Y_MM[0] / PIXEL_MM);
-  const y1 = Math.round(c + CROP_Y_MM[1] / PIXEL_MM);
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
-  const turned = store === 'turned';
-  const [ow, oh] = turned ? [h, w] : [w, h];
-  const data = new Int16Array(w * h);
-  const truth = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const src = x0 + x + size * (y0 + y);
-      const yy = store === 'upside-down' ? h - 1 - y : y;
-      const dst = turned ? yy + ow * x : x + ow * yy;
-      data[dst] = p.volume.data[src];
-      truth[dst] = p.lungLabels[src];
-    }
-  }
-  const volume: Volume = {
-    data,
-    dims: [ow, oh, 1],
-    spacingMm: [PIXEL_MM, PIXEL_MM, 5],
-    originMm: [0, 0, 0],
-    direction: IDENTITY_DIRECTION,
-    source: { format: 'image-stack', path: `phantom-${store}.png`, sliceCount: 1, pseudoHu: true },
-    warnings: [],
-  };
-  return { volume, truth };
 }
 
 /** Lung pixels of the truth on the image border: the premise of the test (lungs cut by the crop). */

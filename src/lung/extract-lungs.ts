@@ -94,8 +94,8 @@ const BONE_HU = 150;
 const PARTIAL_VOLUME_HU = -250;
 /** Lung denser than this (ground glass and up) marks a lesion edge. */
 const LESION_EDGE_HU = -600;
-/** Lungs lie above each other when their vertical spread exceeds the horizontal one this much. */
-const TURNED_SPREAD_RATIO = 1.2;
+/** Lungs lie above each other when the row profile's dip is at most this share of the column profile's. */
+const TURNED_DIP_RATIO = 0.6;
 /** Adult lungs at inspiration: ≈ 1.5–4 L each; below this total we warn. */
 const SMALL_TOTAL_ML = 1500;
 
@@ -164,7 +164,7 @@ function extract(volume: Volume, options: ExtractLungsOptions, mayTurn: boolean)
   else if (airway.leaked) warnings.push(`airway growth leaked into lung at ${airway.thresholdHu} HU and was cut back; main bronchi may be partly in the lung mask`);
   const lungAir = enclosed;
   for (const i of airway.indices) lungAir[i] = 0;
-  if (mayTurn && lungsLieAboveEachOther(lungAir, cx, cy, nz, csx, csy)) return turnedExtraction(volume, options);
+  if (mayTurn && lungsLieAboveEachOther(lungAir, cx, cy, nz)) return turnedExtraction(volume, options);
 
   // 4. lung components and sides
   const labels = new Uint8Array(cn);
@@ -220,29 +220,45 @@ function extract(volume: Volume, options: ExtractLungsOptions, mayTurn: boolean)
 }
 
 /**
- * The two lungs lie side by side (patient left–right): their air spreads more along that axis than
- * front to back (a lung pair ≈ 2.5× more). Spread measured in mm over all slices.
+ * The two lungs lie side by side (patient left–right), parted by the mediastinum: the lung air's
+ * profile across the patient (pixels per column, summed over rows and slices) dips deeply in its
+ * middle third, the profile front to back does not. The slices are taken as turned when the row
+ * profile dips clearly deeper than the column profile.
  */
-function lungsLieAboveEachOther(air: Uint8Array, cx: number, cy: number, nz: number, csx: number, csy: number): boolean {
-  let n = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
+function lungsLieAboveEachOther(air: Uint8Array, cx: number, cy: number, nz: number): boolean {
+  const cols = new Float64Array(cx);
+  const rows = new Float64Array(cy);
   const plane = cx * cy;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < cy; y++) {
       const row = plane * z + cx * y;
       for (let x = 0; x < cx; x++) {
         if (!air[row + x]) continue;
-        n++;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
+        cols[x]++;
+        rows[y]++;
       }
     }
   }
-  if (n === 0) return false;
-  const vx = (sxx / n - (sx / n) ** 2) * csx * csx;
-  const vy = (syy / n - (sy / n) ** 2) * csy * csy;
-  return vy > TURNED_SPREAD_RATIO * vx;
+  return profileDip(rows) < TURNED_DIP_RATIO * profileDip(cols);
+}
+
+/**
+ * How deep a profile dips in the middle third of its extent: the lowest value there over the lower
+ * of the two flanks' peaks (0 = a gap, ≥ 1 = no dip); 1 for a profile too short to tell.
+ */
+function profileDip(p: Float64Array): number {
+  let a = 0;
+  while (a < p.length && p[a] === 0) a++;
+  let b = p.length - 1;
+  while (b > a && p[b] === 0) b--;
+  const third = Math.floor((b - a + 1) / 3);
+  if (third < 2) return 1;
+  let left = 0, right = 0, mid = Infinity;
+  for (let i = a; i < a + third; i++) left = Math.max(left, p[i]);
+  for (let i = b - third + 1; i <= b; i++) right = Math.max(right, p[i]);
+  for (let i = a + third; i <= b - third; i++) mid = Math.min(mid, p[i]);
+  const flank = Math.min(left, right);
+  return flank > 0 ? mid / flank : 1;
 }
 
 /**

@@ -7,6 +7,11 @@
  *  2. per slice, the body is the largest non-air component with its holes filled: air outside it —
  *     the room, the scan-circle padding, the table's hollow core — is not lung; burned-in markers
  *     (dark pixels identical on every slice, burned-in.ts) inside it are not lung either;
+ *     slices cropped inside the body (published single slices; most slices of a volume with tissue
+ *     along the image border) also take as lung the border air the body bounds (cropped-slice.ts);
+ *     8-bit images windowed darker than declared get their air threshold from their histogram
+ *     (pseudo-hu-threshold.ts), and 8-bit slices whose lungs lie above each other are extracted
+ *     transposed (their orientation is unknown);
  *  3. the trachea and main bronchi are found and grown (airway.ts) and removed;
  *  4. 3-D components of the remaining enclosed air are lungs when large and not pure gas (stomach,
  *     bowel); lungs still joined (anterior junction) are split by erosion + geodesic regrowth

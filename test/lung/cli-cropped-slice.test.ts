@@ -27,7 +27,7 @@ test('ctscreen screen one.png: a body-cropped slice stored upside down is screen
   assert.doesNotMatch(warnings, /NO LUNGS FOUND/);
   assert.doesNotMatch(report.decision.displayName, /not screened/i);
   assert.ok(report.lung !== null, 'lung statistics');
-  // both lungs, each a sizeable share of the 180 × 154 mm crop (≈ 5 cm² pixels: 1.15 mm at 330 mm / 288 px)
+  // both lungs (the 180 × 154 px PNG is read at 330 mm / 180 px = 1.83 mm pixels)
   const lung = report.lung as NonNullable<typeof report.lung>;
   assert.ok(lung.right !== null && lung.left !== null, JSON.stringify(lung));
   // the phantom's COVID lesions become candidate regions, each classified

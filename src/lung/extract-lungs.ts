@@ -99,6 +99,12 @@ const BONE_HU = 150;
 const PARTIAL_VOLUME_HU = -250;
 /** Lung denser than this (ground glass and up) marks a lesion edge. */
 const LESION_EDGE_HU = -600;
+/**
+ * A single slice is taken as cut through the body from this share of tissue on its border: all 1650
+ * COVID-SemiSeg slices have ≥ 0.6, whole-body slices of COVID-CT-MD, RICORD, LIDC and Radiopaedia
+ * ≤ 0.34 (the arms and the table; scripts/measure-cropped-slices.ts and the lung tests).
+ */
+const SINGLE_CUT_BODY_BORDER_SHARE = 0.5;
 /** Lungs lie above each other when the row profile's dip is at most this share of the column profile's. */
 const TURNED_DIP_RATIO = 0.6;
 /** Adult lungs at inspiration: ≈ 1.5–4 L each; below this total we warn. */
@@ -521,20 +527,19 @@ function bodyPerSlice(
  * Which slices are cut through the body (cropped slices, cropped-slice.ts), or null when fewer than
  * half of them are: a whole-body scan whose arms or table touch the border on some slices keeps the
  * enclosed-air rule everywhere (its foam mattress is border air bounded by the body too). A single
- * slice is always examined: published slices are cropped in every way, the body ring often cut
- * only where a lung meets the border.
+ * slice needs SINGLE_CUT_BODY_BORDER_SHARE.
  */
 function croppedSlices(hu: Float32Array, threshold: number, cx: number, cy: number, nz: number): Uint8Array | null {
   const cut = new Uint8Array(nz);
   let n = 0;
+  // a single slice has no other slices to outvote a whole-body slice's arms and table
+  const share = nz === 1 ? SINGLE_CUT_BODY_BORDER_SHARE : CUT_BODY_BORDER_SHARE;
   for (let z = 0; z < nz; z++) {
-    if (tissueBorderShare(hu, cx, cy, cx * cy * z, threshold) >= CUT_BODY_BORDER_SHARE) {
+    if (tissueBorderShare(hu, cx, cy, cx * cy * z, threshold) >= share) {
       cut[z] = 1;
       n++;
     }
   }
-  // a single slice (2-D screening) is a published slice more often than not: its border air is sorted
-  if (nz === 1) return cut.fill(1);
   return 2 * n >= nz && n > 0 ? cut : null;
 }
 

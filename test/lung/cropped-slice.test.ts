@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { MAX_LUNG_BORDER_SHARE, findBorderCutLungAir, tissueBorderShare } from '../../src/lung/cropped-slice.ts';
 import { extractLungs } from '../../src/lung/extract-lungs.ts';
 import { otsuLowerOfThree, otsuSplit, pseudoHuAirThreshold } from '../../src/lung/pseudo-hu-threshold.ts';
+import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
 import { croppedSlice } from './cropped-phantom.ts';
 
 /** Dice of two label maps; with `sides`, a voxel counts only when its side (1/2) agrees too. */
@@ -41,6 +42,15 @@ for (const store of ['upright', 'upside-down', 'turned'] as const) {
     else assert.doesNotMatch(r.warnings.join(' '), /turned by 90°/);
   });
 }
+
+test('a whole-body single slice (room air round it, a table below) is not taken for a cropped one', () => {
+  const p = makeChestPhantom({ seed: 3, size: [256, 256], slices: 1, zRangeMm: [150, 150], lesions: 'none', pseudoHu8Bit: true });
+  const volume = { ...p.volume, source: { ...p.volume.source, format: 'image-stack' as const } };
+  const r = extractLungs(volume);
+  assert.doesNotMatch(r.warnings.join(' '), /cropped inside the body/);
+  const d = dice(r.mask, p.lungLabels, true);
+  assert.ok(d >= 0.95, `Dice ${d.toFixed(4)}`);
+});
 
 test('border air: a lung cut in half by the border is lung, a corner of room air and a strip along the border are not', () => {
   // 60 × 40 grid, 2 mm pixels, tissue 0 HU; air −900 in three shapes

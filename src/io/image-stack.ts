@@ -23,6 +23,15 @@ import { type InputLimits, limitError, resolveLimits } from './limits.ts';
  */
 export const DEFAULT_STACK_SPACING_MM: Vec3 = [0.6, 0.6, 5];
 
+/**
+ * A single slice image carries no pixel size either, and is usually a published slice cropped to the
+ * thorax and resized (COVID-SemiSeg 273×369 … 512×512): its longer side is taken to span this, the
+ * adult chest's ≈ 300–360 mm width (the same assumption the classifier's training export makes for
+ * those slices, classify/patch-dataset.ts INFNET_BODY_EXTENT_MM, so patches come at the scale it was
+ * trained on). A whole-field 512² slice (FOV ≈ 350–400 mm) is off by at most ≈ 20 %.
+ */
+export const SINGLE_SLICE_EXTENT_MM = 330;
+
 /** File name extensions read as slices (case-insensitive). */
 export const IMAGE_STACK_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 
@@ -68,11 +77,11 @@ function resolveOptions(options: ImageStackOptions, where: string): { low: numbe
   return { low: win.center - win.width / 2, width: win.width, spacingMm };
 }
 
-function pseudoHuWarning(low: number, width: number, spacingMm: Vec3, given: boolean): string {
+function pseudoHuWarning(low: number, width: number, spacingMm: Vec3, given: boolean, how = 'an assumed default'): string {
   return (
     `values are pseudo-HU recovered from 8-bit images through window ${low + width / 2}/${width} HU ` +
     `(±${(width / GREY_LEVELS / 2).toFixed(1)} HU, nothing outside ${low}..${low + width} HU)` +
-    (given ? '' : `; voxel size ${spacingMm.join('×')} mm is an assumed default, slice direction unknown`)
+    (given ? '' : `; voxel size ${spacingMm.map((v) => Number(v.toFixed(3))).join('×')} mm is ${how}, slice direction unknown`)
   );
 }
 
@@ -145,10 +154,14 @@ export async function readImageStack(dir: string, options: ImageStackOptions = {
   };
 }
 
-/** Reads one 8-bit image as a 1-slice pseudo-HU volume (used on single dataset slices). */
+/**
+ * Reads one 8-bit image as a 1-slice pseudo-HU volume (2-D screening; single dataset slices). Without
+ * a given spacing, the in-plane pixel size follows from SINGLE_SLICE_EXTENT_MM.
+ */
 export async function readImageAsPseudoHu(file: string, options: ImageStackOptions = {}): Promise<Volume<Int16Array>> {
-  const { low, width, spacingMm } = resolveOptions(options, file);
   const img = await decodeGrey(file, resolveLimits(options.limits));
+  const fitted = SINGLE_SLICE_EXTENT_MM / Math.max(img.width, img.height);
+  const { low, width, spacingMm } = resolveOptions({ ...options, spacingMm: options.spacingMm ?? [fitted, fitted, DEFAULT_STACK_SPACING_MM[2]] }, file);
   const data = new Int16Array(img.width * img.height);
   greyToHu(img.data, data, 0, low, width);
   return {
@@ -158,6 +171,6 @@ export async function readImageAsPseudoHu(file: string, options: ImageStackOptio
     originMm: [0, 0, 0],
     direction: IDENTITY_DIRECTION,
     source: { format: 'image-stack', path: file, sliceCount: 1, pseudoHu: true },
-    warnings: [pseudoHuWarning(low, width, spacingMm, options.spacingMm !== undefined)],
+    warnings: [pseudoHuWarning(low, width, spacingMm, options.spacingMm !== undefined, `assumed (the image's longer side taken as ${SINGLE_SLICE_EXTENT_MM} mm of chest)`)],
   };
 }

@@ -168,6 +168,10 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
     warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);
   }
+  if (volume.dims[2] === 1) {
+    // extract-patches clamps the neighbour slices onto the only one (its `clamped` flag)
+    warnings.push('single slice (2-D screening): each region\'s three patches (centre slice and neighbours) are its one slice three times, so the region vote is that patch\'s own prediction (the COVID-SemiSeg slices the classifier was trained on were patched the same way); regions have no extent across slices and lung volumes are areas times an assumed thickness');
+  }
 
   // values that are not chest CT are not screened: never a silent "no infection"
   let notScreened: string | null = notScreenableReason(volume);

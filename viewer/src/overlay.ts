@@ -1,0 +1,78 @@
+/**
+ * Overlay compositing: a grey slice and label slices (lungs, candidate regions, lesion mask), each
+ * with a colour per label and an opacity, blended in order into RGBA:
+ *   out = round((1 − α) · below + α · colour)   for every pixel whose label has a colour
+ * Labels without a colour (0, or a region hidden) leave the pixel as it was.
+ */
+
+export type Rgb = readonly [number, number, number];
+
+/** Colours of the viewer, chosen apart from grey and from each other (e2e tests read them back). */
+export const LUNG_COLOURS: Record<1 | 2, Rgb> = { 1: [0, 200, 120], 2: [0, 150, 255] };
+export const LESION_COLOUR: Rgb = [255, 220, 0];
+/** Candidate regions by voted class; a class missing here gets FALLBACK_CLASS_COLOUR. */
+export const CLASS_COLOURS: Readonly<Record<string, Rgb>> = {
+  covid19: [235, 40, 60],
+  other_pneumonia: [255, 140, 0],
+  irrelevant: [150, 120, 255],
+};
+export const FALLBACK_CLASS_COLOUR: Rgb = [200, 200, 200];
+
+export function classColour(label: string): Rgb {
+  return CLASS_COLOURS[label] ?? FALLBACK_CLASS_COLOUR;
+}
+
+export function rgbCss(c: Rgb): string {
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+/**
+ * A colour table for labels 0…maxLabel: 4 bytes per label, r g b and 255 where the label is drawn
+ * (0 where not). Label 0 is never drawn.
+ */
+export function labelColourTable(maxLabel: number, colourOf: (label: number) => Rgb | null): Uint8Array {
+  const t = new Uint8Array((maxLabel + 1) * 4);
+  for (let k = 1; k <= maxLabel; k++) {
+    const c = colourOf(k);
+    if (!c) continue;
+    t.set([c[0], c[1], c[2], 255], 4 * k);
+  }
+  return t;
+}
+
+export interface OverlayLayer {
+  /** Label slice in display order (same size as the grey slice). */
+  labels: ArrayLike<number>;
+  /** From labelColourTable; a label beyond it is not drawn. */
+  colours: Uint8Array;
+  /** 0…1 */
+  opacity: number;
+}
+
+/** Grey slice + layers → RGBA pixels in `out` (4 bytes a pixel). */
+export function compositeSlice(grey: ArrayLike<number>, layers: readonly OverlayLayer[], out: Uint8ClampedArray | Uint8Array): void {
+  const n = grey.length;
+  if (out.length < 4 * n) throw new RangeError(`output holds ${out.length / 4} pixels, the slice has ${n}`);
+  for (let i = 0, p = 0; i < n; i++, p += 4) {
+    const g = grey[i];
+    out[p] = g;
+    out[p + 1] = g;
+    out[p + 2] = g;
+    out[p + 3] = 255;
+  }
+  for (const layer of layers) {
+    const a = Math.min(1, Math.max(0, layer.opacity));
+    if (a === 0) continue;
+    const { labels, colours } = layer;
+    const maxLabel = colours.length / 4 - 1;
+    for (let i = 0, p = 0; i < n; i++, p += 4) {
+      const k = labels[i];
+      if (k === 0 || k > maxLabel) continue;
+      const c = 4 * k;
+      if (colours[c + 3] === 0) continue;
+      out[p] = Math.round((1 - a) * out[p] + a * colours[c]);
+      out[p + 1] = Math.round((1 - a) * out[p + 1] + a * colours[c + 1]);
+      out[p + 2] = Math.round((1 - a) * out[p + 2] + a * colours[c + 2]);
+    }
+  }
+}

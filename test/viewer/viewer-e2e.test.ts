@@ -17,7 +17,8 @@ import { decodeNifti, writeNifti } from '../../src/io/nifti.ts';
 import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
 import type {} from '../../viewer/src/case-view.ts'; // window.__ctscreenViewer
 import { NOTICE } from '../../viewer/src/dom.ts';
-import { LESION_COLOUR } from '../../viewer/src/overlay.ts';
+import { CANDIDATE_OPACITY, LESION_COLOUR, LESION_OPACITY, classColour, type Rgb } from '../../viewer/src/overlay.ts';
+import { regionLabelValue } from '../../viewer/src/format.ts';
 import { WINDOW_PRESETS, greyOf, type WindowLevel } from '../../viewer/src/windowing.ts';
 import { CHROMIUM, CHROMIUM_ARGS, buildViewer, startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
 
@@ -34,7 +35,11 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
   let jobId: string;
   let report: CaseReport;
   let ct: Volume;
-  let lesionMask: Volume;
+  /**
+   * The overlay whose colour is checked at the phantom's lesion: the lesion mask when the job has
+   * lesions.nii.gz, else the candidate regions (coloured by the voted class of the region there).
+   */
+  let target: { name: 'lesions' | 'candidates'; mask: Volume; colourAt(i: number): Rgb; opacity: number };
   let phantomLesions: Uint8Array;
   const shots = process.env.CTSCREEN_SCREENSHOTS;
 
@@ -105,8 +110,16 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     assert.equal(await probe('v.error'), null);
     ct = decodeNifti((await serverFile('volume.nii.gz'))!);
     const lesions = await serverFile('lesions.nii.gz');
-    assert.ok(lesions, 'the job has lesions.nii.gz');
-    lesionMask = decodeNifti(lesions);
+    if (lesions) {
+      target = { name: 'lesions', mask: decodeNifti(lesions), colourAt: () => LESION_COLOUR, opacity: LESION_OPACITY };
+    } else {
+      // a server that does not write the lesion mask: the viewer says so and the check moves to the regions
+      assert.equal(await page.isDisabled('#toggle-lesions'), true);
+      assert.match((await page.textContent('#missing-lesions')) ?? '', /not available/);
+      const mask = decodeNifti((await serverFile('candidates.nii.gz'))!);
+      const byLabel = new Map(report.regions.map((r) => [regionLabelValue(r), r]));
+      target = { name: 'candidates', mask, colourAt: (i) => classColour(byLabel.get(mask.data[i])!.vote.label), opacity: CANDIDATE_OPACITY };
+    }
     assert.deepEqual(await probe('[v.sliceCount, v.plane]'), [ct.dims[2], 'axial']);
     assert.equal(await page.textContent('#notice'), NOTICE);
     assert.equal(await page.textContent('#decision-label'), report.decision.displayName);
@@ -114,17 +127,18 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     if (shots) await page.screenshot({ path: join(shots, 'case-phantom.png') });
   });
 
-  /** A voxel inside both the phantom's true lesion and the served lesion mask, with its 3×3 in-plane neighbours. */
+  /** A voxel inside both the phantom's true lesion and the target overlay's mask, with its 3×3 in-plane neighbours (same label). */
   function lesionVoxel(): [number, number, number] {
     const [nx, ny, nz] = ct.dims;
-    const inBoth = (i: number) => phantomLesions[i] !== 0 && lesionMask.data[i] !== 0;
+    const m = target.mask.data;
+    const inBoth = (i: number, centre: number) => phantomLesions[i] !== 0 && m[i] !== 0 && m[i] === m[centre];
     let best: { z: number; voxels: [number, number][] } = { z: -1, voxels: [] };
     for (let z = 0; z < nz; z++) {
       const voxels: [number, number][] = [];
       for (let y = 1; y < ny - 1; y++) {
         for (let x = 1; x < nx - 1; x++) {
           let all = true;
-          for (let dy = -1; dy <= 1 && all; dy++) for (let dx = -1; dx <= 1 && all; dx++) all = inBoth(x + dx + nx * (y + dy + ny * z));
+          for (let dy = -1; dy <= 1 && all; dy++) for (let dx = -1; dx <= 1 && all; dx++) all = inBoth(x + dx + nx * (y + dy + ny * z), x + nx * (y + ny * z));
           if (all) voxels.push([x, y]);
         }
       }
@@ -136,12 +150,19 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     const [x, y] = best.voxels.reduce((a, v) => (Math.hypot(v[0] - cx, v[1] - cy) < Math.hypot(a[0] - cx, a[1] - cy) ? v : a));
     return [x, y, best.z];
   }
-  const huAt = (x: number, y: number, z: number) => ct.data[x + ct.dims[0] * (y + ct.dims[1] * z)];
+  const indexOf = (x: number, y: number, z: number) => x + ct.dims[0] * (y + ct.dims[1] * z);
+  const huAt = (x: number, y: number, z: number) => ct.data[indexOf(x, y, z)];
+  /** Turns the overlays other than the target off (on = false) or back on. */
+  async function othersOff(off: boolean): Promise<void> {
+    for (const name of ['lungs', 'lesions', 'candidates'] as const) {
+      if (name === target.name || (await page.isDisabled(`#toggle-${name}`))) continue;
+      if ((await page.isChecked(`#toggle-${name}`)) === off) await page.click(`#toggle-${name}`);
+    }
+  }
 
   test('keyboard only: Tab to the viewer, arrows/Home/PageDown scroll to the lesion slice, 1 and 2 switch presets', async () => {
-    // lungs and candidates off, so the lesion colour is blended over the CT alone
-    await page.click('#toggle-lungs');
-    await page.click('#toggle-candidates');
+    // the other overlays off, so the target colour is blended over the CT alone
+    await othersOff(true);
     // from the last checkbox back to the viewer: overlay controls and the slider lie between
     for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) !== 'viewer'; i++) await page.keyboard.press('Shift+Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'viewer');
@@ -162,7 +183,7 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     }
     assert.equal(await page.textContent('#slice-label'), `axial slice ${z + 1} / ${ct.dims[2]} (index ${z})`);
     const hu = huAt(x, y, z);
-    const at = (w: WindowLevel) => blend(greyOf(hu, w), LESION_COLOUR, 0.5);
+    const at = (w: WindowLevel) => blend(greyOf(hu, w), target.colourAt(indexOf(x, y, z)), target.opacity);
     close(await pixelAt(x, y, z), at(WINDOW_PRESETS.lung), `lesion voxel (${x}, ${y}, ${z}), ${hu} HU, lung window`);
     await page.keyboard.press('2');
     await waitFrame();
@@ -174,20 +195,20 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     assert.deepEqual(await probe('v.window'), WINDOW_PRESETS.lung);
   });
 
-  test('the lesion overlay is drawn in its colour where the phantom lesion is, and is gone when toggled off', async () => {
+  test('the lesion overlay (or the regions where the job has no lesion mask) is drawn in its colour at the phantom lesion, and is gone when toggled off', async () => {
     const [x, y, z] = lesionVoxel();
     assert.equal(await probe('v.sliceIndex'), z);
     const hu = huAt(x, y, z);
     const g = greyOf(hu, WINDOW_PRESETS.lung);
     const on = await pixelAt(x, y, z);
-    close(on, blend(g, LESION_COLOUR, 0.5), 'lesion overlay on');
-    assert.ok(on[0] - on[2] > 60, `the lesion pixel is yellow-ish: rgb(${on.slice(0, 3)})`);
-    await page.click('#toggle-lesions');
+    const colour = target.colourAt(indexOf(x, y, z));
+    close(on, blend(g, colour, target.opacity), `${target.name} overlay on`);
+    assert.ok(Math.max(...on.slice(0, 3)) - Math.min(...on.slice(0, 3)) > 40, `the ${target.name} pixel is coloured, not grey: rgb(${on.slice(0, 3)})`);
+    await page.click(`#toggle-${target.name}`);
     await waitFrame();
-    close(await pixelAt(x, y, z), [g, g, g], 'lesion overlay off');
-    await page.click('#toggle-lesions');
-    await page.click('#toggle-lungs');
-    await page.click('#toggle-candidates');
+    close(await pixelAt(x, y, z), [g, g, g], `${target.name} overlay off`);
+    await page.click(`#toggle-${target.name}`);
+    await othersOff(false);
   });
 
   test('clicking a region jumps to its centre slice and highlights its row', async () => {

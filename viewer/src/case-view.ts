@@ -11,7 +11,7 @@ import { formatPercent, regionLabelValue } from './format.ts';
 import { loadJobNifti } from './load.ts';
 import { keyAction, sliceAfter, clampSlice, wheelSteps, type WheelState } from './navigation.ts';
 import type { NiftiImage, NiftiVoxels } from './nifti.ts';
-import { CLASS_COLOURS, LESION_COLOUR, LUNG_COLOURS, classColour, compositeSlice, labelColourTable, rgbCss, type OverlayLayer } from './overlay.ts';
+import { CANDIDATE_OPACITY, CLASS_COLOURS, LESION_COLOUR, LESION_OPACITY, LUNG_COLOURS, LUNG_OPACITY, classColour, compositeSlice, labelColourTable, rgbCss, type OverlayLayer } from './overlay.ts';
 import { displayToVoxel, extractSlice, planeLayout, voxelToDisplay, type Plane, type PlaneLayout } from './planes.ts';
 import { DEFAULT_VIEWPORT, canvasToPixel, imageTransform, pixelCentreOnCanvas, zoomAt, type Viewport } from './viewport.ts';
 import { WINDOW_PRESETS, applyWindowDirect, applyWindowLut, buildWindowLut, dragWindow, integerRange, type WindowLevel } from './windowing.ts';
@@ -22,7 +22,7 @@ interface OverlayState {
   opacity: number;
 }
 
-const DEFAULT_OPACITY: Record<OverlayName, number> = { lungs: 0.2, lesions: 0.5, candidates: 0.45 };
+const DEFAULT_OPACITY: Record<OverlayName, number> = { lungs: LUNG_OPACITY, lesions: LESION_OPACITY, candidates: CANDIDATE_OPACITY };
 const HIGHLIGHT_COLOUR = '#ffffff';
 
 /** What the viewer exposes to tests and the bench (window.__ctscreenViewer). */
@@ -175,6 +175,7 @@ export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e:
     const viewerBox = h('div', { id: 'viewer', class: 'viewer', tabindex: 0, 'aria-label': 'CT viewer: arrow keys scroll, 1 lung window, 2 mediastinum window, + and − zoom, 0 resets' }, canvas);
     const slider = h('input', { type: 'range', id: 'slice-slider', min: 0, max: layouts.axial.sliceCount - 1, value: indexOf.axial, 'aria-label': 'Slice' });
     const sliceLabel = h('span', { id: 'slice-label', class: 'mono' });
+    const hoverLabel = h('span', { id: 'hover-label', class: 'mono muted' });
     const windowLabel = h('span', { id: 'window-label', class: 'mono' });
     const presetButtons = (Object.keys(WINDOW_PRESETS) as (keyof typeof WINDOW_PRESETS)[]).map((name) => {
       const b = h('button', { type: 'button', id: `preset-${name}`, 'data-preset': name }, `${name === 'lung' ? 'Lung' : 'Mediastinum'} (${name === 'lung' ? '1' : '2'})`);
@@ -346,6 +347,7 @@ export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e:
       indexOf[probe.plane] = clampSlice(i, L.sliceCount);
       slider.value = String(indexOf[probe.plane]);
       probe.sliceIndex = indexOf[probe.plane];
+      hoverLabel.textContent = '';
       scheduleDraw();
     }
     function setWindow(w: WindowLevel): void {
@@ -447,7 +449,6 @@ export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e:
     viewerBox.addEventListener('pointerup', endDrag);
     viewerBox.addEventListener('pointercancel', endDrag);
     viewerBox.addEventListener('dblclick', () => resetView());
-    const hoverLabel = h('span', { id: 'hover-label', class: 'mono muted' });
     sliceLabel.after(hoverLabel);
     viewerBox.addEventListener('mousemove', (e) => {
       const r = canvas.getBoundingClientRect();

@@ -115,7 +115,17 @@ export function extractSlice<T extends Indexable>(data: Indexable, dims: readonl
   const colStride = layout.colFlip ? -s[layout.colAxis] : s[layout.colAxis];
   const rowStride = layout.rowFlip ? -s[layout.rowAxis] : s[layout.rowAxis];
   const first = index * s[layout.sliceAxis] + (layout.colFlip ? (w - 1) * s[layout.colAxis] : 0) + (layout.rowFlip ? (h - 1) * s[layout.rowAxis] : 0);
+  // axial slices of an unflipped grid are one contiguous block, rows of other planes often contiguous runs
+  const typed = ArrayBuffer.isView(data) && ArrayBuffer.isView(out);
+  if (typed && colStride === 1 && rowStride === w) {
+    (out as unknown as Int16Array).set((data as unknown as Int16Array).subarray(first, first + w * h));
+    return out;
+  }
   let o = 0;
+  if (typed && colStride === 1) {
+    for (let r = 0, rowStart = first; r < h; r++, rowStart += rowStride, o += w) (out as unknown as Int16Array).set((data as unknown as Int16Array).subarray(rowStart, rowStart + w), o);
+    return out;
+  }
   for (let r = 0, rowStart = first; r < h; r++, rowStart += rowStride) {
     for (let c = 0, i = rowStart; c < w; c++, i += colStride) out[o++] = data[i];
   }

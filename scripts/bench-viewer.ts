@@ -86,13 +86,15 @@ async function main(): Promise<void> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
     await context.addInitScript((t) => sessionStorage.setItem('ctscreen.token', t), server.token);
     const opens: number[] = [];
+    const phases: { opened: number; fetched: number; decoded: number; first: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
       const page = await context.newPage();
       await page.goto(`${server.url}/#/case/${id}`);
       await page.waitForFunction(() => window.__ctscreenViewer?.firstDrawAtMs != null || window.__ctscreenViewer?.error, undefined, { timeout: 120_000 });
-      const r = await page.evaluate(() => ({ first: window.__ctscreenViewer!.firstDrawAtMs, error: window.__ctscreenViewer!.error }));
+      const r = await page.evaluate(() => ({ first: window.__ctscreenViewer!.firstDrawAtMs, error: window.__ctscreenViewer!.error, opened: window.__ctscreenViewer!.openedAtMs, files: window.__ctscreenViewer!.loadedAtMs }));
       if (r.error) throw new Error(r.error);
       opens.push(r.first!);
+      phases.push({ opened: r.opened, fetched: r.files['volume.nii.gz']?.fetched ?? NaN, decoded: r.files['volume.nii.gz']?.decoded ?? NaN, first: r.first! });
       if (i < RUNS - 1) await page.close();
     }
     const page = context.pages()[0];
@@ -130,6 +132,8 @@ async function main(): Promise<void> {
     console.log('| measure | value |');
     console.log('|---|---|');
     console.log(`| open case → first slice drawn (median of ${RUNS}) | ${median(opens).toFixed(0)} ms (all: ${opens.map((x) => x.toFixed(0)).join(', ')}) |`);
+    const m = (f: (p: (typeof phases)[number]) => number) => median(phases.map(f)).toFixed(0);
+    console.log(`| … of which: page and script load / volume.nii.gz fetched and gunzipped (streamed) / parsed / drawn (medians, ms since navigation) | ${m((p) => p.opened)} / ${m((p) => p.fetched)} / ${m((p) => p.decoded)} / ${m((p) => p.first)} |`);
     console.log(`| scroll, one ArrowDown per animation frame | ${((scroll.n / scroll.keyMs) * 1000).toFixed(1)} slices/s (${scroll.n} slices, ${scroll.keyDraws} draws) |`);
     console.log(`| scroll, synchronous draw per slice | ${((scroll.count / scroll.syncMs) * 1000).toFixed(1)} slices/s (${(scroll.syncMs / scroll.count).toFixed(2)} ms a slice) |`);
 

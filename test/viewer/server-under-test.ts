@@ -73,7 +73,7 @@ export async function startServerUnderTest(): Promise<ServerUnderTest> {
   const kind = process.env.CTSCREEN_E2E_SERVER ?? (existsSync(join(REPO_ROOT, 'src', 'server')) ? 'serve' : 'contract');
   if (kind === 'serve') {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1'], {
       cwd: REPO_ROOT,
       env: { ...process.env, CTSCREEN_TOKENS: `e2e:${token}` },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -92,6 +92,14 @@ export async function getFile(id: string, name: string): Promise<ArrayBuffer | n
   return res.arrayBuffer();
 }
 
+/** A job file as a response to read as a stream, or null when the server has no such file (404). */
+export async function getFileResponse(id: string, name: string): Promise<Response | null> {
+  const res = await fetch(fileUrl(id, name), { headers: authHeaders() });
+  if (res.status === 404) return null;
+  if (!res.ok) throw await errorOf(res);
+  return res;
+}
+
 /** Content-Type the service expects for an upload, from the file name. */
 export function uploadContentType(fileName: string): string {
   const n = fileName.toLowerCase();

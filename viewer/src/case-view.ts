@@ -40,6 +40,8 @@ export interface ViewerProbe {
   /** performance.now() when the case view started loading, and when its first slice was drawn. */
   openedAtMs: number;
   firstDrawAtMs: number | null;
+  /** performance.now() when each file had arrived (bytes) and was decoded (gunzip + parse). */
+  loadedAtMs: Record<string, { fetched: number; decoded: number }>;
   /** Canvas-pixel position (relative to the canvas) of the centre of voxel [x, y, z], on the current plane. */
   voxelToCanvas(x: number, y: number, z: number): [number, number] | null;
   setSlice(index: number): void;
@@ -101,6 +103,7 @@ export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e:
     drawCount: 0,
     openedAtMs,
     firstDrawAtMs: null,
+    loadedAtMs: {},
     voxelToCanvas: () => null,
     setSlice: () => {},
     drawNow: () => {},
@@ -117,7 +120,7 @@ export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e:
     const job = await getJob(jobId);
     if (job.status !== 'done') throw new Error(`job ${jobId} is ${job.status}${job.error ? ` (${job.error.message})` : ''}; only finished jobs can be opened`);
     const has = (n: string) => job.files.includes(n);
-    const maybe = (n: string) => (has(n) ? loadJobNifti(jobId, n) : Promise.resolve(null));
+    const maybe = (n: string) => (has(n) ? loadJobNifti(jobId, n, (stage) => ((probe.loadedAtMs[n] ??= { fetched: 0, decoded: 0 })[stage] = performance.now())) : Promise.resolve(null));
     const [reportBytes, volume, lungs, candidates, lesions] = await Promise.all([getFile(jobId, 'report.json'), maybe('volume.nii.gz'), maybe('lungs.nii.gz'), maybe('candidates.nii.gz'), maybe('lesions.nii.gz')]);
     if (!reportBytes) throw new Error('the job has no report.json');
     if (!volume) throw new Error('the job has no volume.nii.gz, so there is no CT to show (a job screened before the service kept the volume)');

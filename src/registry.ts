@@ -19,6 +19,13 @@ export interface ModelEntry {
   cardPath: string;
 }
 
+export interface DecisionModelEntry {
+  id: string;
+  description: string;
+  /** Path relative to the repository root. */
+  cardPath: string;
+}
+
 export interface OutputFormatEntry {
   id: string;
   description: string;
@@ -37,9 +44,15 @@ export const models: readonly ModelEntry[] = [
   { id: 'classifier-m1', stage: 'classifier', description: 'patch classifier without location attention (paper §2.5 M1, ablation)', onnxPath: 'models/classifier-m1.onnx', cardPath: 'models/classifier-m1.card.json' },
 ];
 
+/** Case-decision models (decide/calibrated.ts); the first is the default of `--decision calibrated`. */
+export const decisionModels: readonly DecisionModelEntry[] = [
+  { id: 'case-decision', description: 'calibrated case decision: region infection probability, case infection probability from the strongest region and the lesion volume, operating point with an indeterminate band (npm run train:decision)', cardPath: 'models/case-decision.card.json' },
+];
+
 export const outputFormats: readonly OutputFormatEntry[] = [
   { id: 'report-json', description: 'validated case report, schema in src/core/report-schema.ts (ctscreen screen --out)', fileName: 'report.json' },
   { id: 'report-html', description: 'self-contained HTML report for a clinician: decision, key slices, regions, lungs (src/report/html-report.ts)', fileName: 'report.html' },
   { id: 'candidate-mask', description: 'candidate regions as NIfTI labels on the input grid, k = region Rk (src/report/write-outputs.ts)', fileName: 'candidates.nii.gz' },
+  { id: 'lesion-mask', description: "lesion mask as NIfTI on the input grid (0/1): the segmenter's probability at its Dice-optimal threshold, inside the lungs; lung involvement is measured on it (src/candidates/lesion-mask.ts)", fileName: 'lesions.nii.gz' },
   { id: 'lung-mask', description: 'lung mask as NIfTI on the input grid, 1 right / 2 left (src/report/write-outputs.ts)', fileName: 'lungs.nii.gz' },
 ];

@@ -7,6 +7,7 @@ export interface EvalWorkerInit {
   segmenter?: string;
   candidates?: CandidateGeneratorId;
   intraOpThreads: number;
+  decision?: 'calibrated' | 'paper';
 }
 
 export type EvalWorkerRequest =
@@ -26,6 +27,11 @@ export interface EvalCaseOutcome {
   decision: string;
   rule: string;
   confidence: number | null;
+  mode: 'calibrated' | 'paper';
+  /** Calibrated P(infected) (calibrated mode). */
+  infectionProbability?: number;
+  /** Calibrated P(type | infected) (calibrated mode). */
+  typeProbabilities?: Record<string, number>;
   infections: { label: string; noisyOr: number; exportedConfidence: number }[];
   regions: number;
   keptRegions: number;

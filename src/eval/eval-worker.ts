@@ -25,6 +25,9 @@ function outcome(report: CaseReport): EvalCaseOutcome {
     decision: report.decision.label,
     rule: report.decision.rule,
     confidence: report.decision.confidence,
+    mode: report.decision.mode,
+    ...(report.decision.infectionProbability !== undefined ? { infectionProbability: report.decision.infectionProbability } : {}),
+    ...(report.decision.typeProbabilities !== undefined ? { typeProbabilities: report.decision.typeProbabilities } : {}),
     infections: report.infections.map((s) => ({ label: s.label, noisyOr: s.noisyOr, exportedConfidence: s.exportedConfidence })),
     regions: report.regions.length,
     keptRegions: report.regions.filter((r) => r.kept).length,
@@ -36,7 +39,7 @@ function outcome(report: CaseReport): EvalCaseOutcome {
 let ready: Promise<Awaited<ReturnType<typeof loadScreeningModels>>> | undefined;
 
 async function init(m: EvalWorkerInit): Promise<void> {
-  ready = loadScreeningModels({ classifier: m.classifier, segmenter: m.segmenter, candidates: m.candidates, intraOpThreads: m.intraOpThreads });
+  ready = loadScreeningModels({ classifier: m.classifier, segmenter: m.segmenter, candidates: m.candidates, intraOpThreads: m.intraOpThreads, decision: m.decision });
   try {
     const loaded = await ready;
     send({ type: 'ready', candidates: loaded.candidates, warnings: loaded.warnings });
@@ -52,7 +55,7 @@ async function screenOne(m: EvalWorkerRequest & { type: 'case' }): Promise<void>
     const loaded = await ready;
     const { report, artifacts } = await screenCase(
       { path: m.path, read: { workers: 0 } },
-      { models: loaded.models, candidates: loaded.candidates, maxCandidates: m.maxCandidates, warnings: loaded.warnings },
+      { models: loaded.models, candidates: loaded.candidates, maxCandidates: m.maxCandidates, warnings: loaded.warnings, decision: loaded.models.decision ? 'calibrated' : 'paper' },
     );
     await writeScreeningOutputs({ outDir: m.outDir, report, artifacts });
     send({ type: 'done', id: m.id, ms: Date.now() - t0, outcome: outcome(report) });

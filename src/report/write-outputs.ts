@@ -4,6 +4,7 @@
  *   report.html              the self-contained report a clinician reads (html-report.ts)
  *   candidates.nii.gz        candidate regions as labels on the input grid (k = region Rk's label value; 0 none)
  *   lungs.nii.gz             lung mask on the input grid (1 right, 2 left), when lungs were found
+ *   lesions.nii.gz           lesion mask on the input grid (0/1, segmenter at its Dice-optimal threshold), when there is one
  *
  *   writeScreeningOutputs({ outDir, report, artifacts }): Promise<ScreeningOutputs>
  */
@@ -28,12 +29,15 @@ export const REPORT_JSON = outputFileName('report-json');
 export const REPORT_HTML = outputFileName('report-html');
 export const CANDIDATE_MASK_NIFTI = outputFileName('candidate-mask');
 export const LUNG_MASK_NIFTI = outputFileName('lung-mask');
+export const LESION_MASK_NIFTI = outputFileName('lesion-mask');
 
 /** What the report writer needs of a screening's artifacts (pipeline/screen.ts ScreenArtifacts fits). */
 export interface ReportArtifacts {
   volume: Volume;
   lungMask: Uint8Array | null;
   candidateLabels: Uint32Array | null;
+  /** Lesion mask (0/1) on the volume grid; absent or null without one. */
+  lesionMask?: Uint8Array | null;
   regions: readonly OverlayRegion[];
   keySlices: readonly number[];
 }
@@ -49,6 +53,7 @@ export interface ScreeningOutputs {
   html: string;
   candidateMask: string;
   lungMask: string | null;
+  lesionMask: string | null;
 }
 
 /** uint8 labels while they fit (viewers read them everywhere), int16 beyond; a larger label is a bug. */
@@ -84,6 +89,7 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
     html: join(outDir, REPORT_HTML),
     candidateMask: join(outDir, CANDIDATE_MASK_NIFTI),
     lungMask: artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null,
+    lesionMask: artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null,
   };
   const { volume } = artifacts;
   const n = volume.data.length;
@@ -92,5 +98,6 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
   // masks go on the input grid with its geometry, so they overlay the CT in any viewer
   await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
   if (artifacts.lungMask && out.lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), out.lungMask);
+  if (artifacts.lesionMask && out.lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), out.lesionMask);
   return out;
 }

@@ -5,7 +5,9 @@ import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import { InputError } from '../../core/errors.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Vec3 } from '../../core/volume.ts';
+import { DECISION_MODES } from '../../core/report-schema.ts';
 import { loadScreeningModels } from '../../pipeline/load-models.ts';
+import type { DecisionMode } from '../../pipeline/stages.ts';
 import { screenCase, type ScreenProgressEvent, type ScreenCaseResult } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
 import { writeScreeningOutputs, type ScreeningOutputs } from '../../report/write-outputs.ts';
@@ -18,6 +20,12 @@ export function parseCandidatesFlag(value: string | undefined): CandidateGenerat
   if (value === undefined) return undefined;
   if (!(CANDIDATE_MODES as readonly string[]).includes(value)) throw new InputError('CLI_FLAG', `--candidates '${value}' is not a candidate generator; expected one of ${CANDIDATE_MODES.join(', ')}`);
   return value as CandidateGeneratorId;
+}
+
+export function parseDecisionFlag(value: string | undefined): DecisionMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(DECISION_MODES as readonly string[]).includes(value)) throw new InputError('CLI_FLAG', `--decision '${value}' is not a decision mode; expected one of ${DECISION_MODES.join(', ')}`);
+  return value as DecisionMode;
 }
 
 export function parsePositiveIntFlag(name: string, value: string | undefined): number | undefined {
@@ -59,7 +67,10 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   const d = report.decision;
   const kept = report.regions.filter((r) => r.kept).length;
   const lines = [
-    `Result: ${d.displayName}${d.confidence === null ? '' : ` (confidence ${formatPercent(d.confidence)})`}`,
+    `Result: ${d.displayName}${d.confidence === null ? '' : ` (${d.mode === 'calibrated' ? 'probability' : 'confidence'} ${formatPercent(d.confidence)})`}`,
+    ...(d.notScreenedReason ? [`Not screened: ${d.notScreenedReason}`] : []),
+    ...(d.infectionProbability !== undefined ? [`Probability of an infection: ${formatPercent(d.infectionProbability)} (calibrated; infected at ≥ ${formatPercent(d.operatingPoint?.infectedAtOrAbove, 0)}, none below ${formatPercent(d.operatingPoint?.noInfectionBelow, 0)})`] : []),
+    ...(report.paperDecision && d.mode === 'calibrated' ? [`Paper's rule (§2.6.2): ${report.paperDecision.displayName}${report.paperDecision.confidence === null ? '' : ` (${formatPercent(report.paperDecision.confidence)})`}`] : []),
     `Regions: ${report.regions.length} candidate(s), ${kept} voted an infection type${report.infections.filter((s) => s.regionCount > 0).map((s) => `; ${s.displayName}: ${s.regionCount} (Noisy-OR ${formatPercent(s.noisyOr)})`).join('')}`,
   ];
   for (const side of ['right', 'left'] as const) {
@@ -68,7 +79,7 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push(`Time: ${((report.timingsMs.total ?? 0) / 1000).toFixed(1)} s`);
-  if (outputs) lines.push(`Report: ${outputs.html}`, `JSON: ${outputs.json}`, `Candidate mask: ${outputs.candidateMask}`);
+  if (outputs) lines.push(`Report: ${outputs.html}`, `JSON: ${outputs.json}`, `Candidate mask: ${outputs.candidateMask}`, ...(outputs.lesionMask ? [`Lesion mask: ${outputs.lesionMask}`] : []));
   lines.push(report.notice);
   return `${lines.join('\n')}\n`;
 }
@@ -82,6 +93,7 @@ interface ScreenFlags {
   segmenter?: string;
   maxCandidates?: string;
   spacing?: string;
+  decision?: string;
 }
 
 /** Screens `input` with the flags' models; writes outputs when `outDir` is given. Shared by screen and demo. */
@@ -89,7 +101,8 @@ export async function runScreening(
   input: { path: string } | { volume: import('../../core/volume.ts').Volume },
   flags: Omit<ScreenFlags, 'json' | 'out'> & { outDir?: string; progress: boolean; extraWarnings?: string[] },
 ): Promise<ScreenCaseResult & { outputs: ScreeningOutputs | null }> {
-  const loaded = await loadScreeningModels({ classifier: flags.classifier, segmenter: flags.segmenter, candidates: parseCandidatesFlag(flags.candidates) });
+  const decision = parseDecisionFlag(flags.decision);
+  const loaded = await loadScreeningModels({ classifier: flags.classifier, segmenter: flags.segmenter, candidates: parseCandidatesFlag(flags.candidates), decision });
   const progress = stageProgress(flags.progress);
   let result: ScreenCaseResult;
   try {
@@ -100,6 +113,7 @@ export async function runScreening(
       maxCandidates: parsePositiveIntFlag('max-candidates', flags.maxCandidates),
       onProgress: progress.onProgress,
       warnings: [...(flags.extraWarnings ?? []), ...loaded.warnings],
+      decision: loaded.models.decision ? (decision ?? 'calibrated') : 'paper',
     });
   } finally {
     progress.stop();
@@ -122,10 +136,12 @@ export function registerScreen(program: Command, io: CliIo): void {
     .option('--segmenter <id|path>', 'candidate segmenter for learned candidates (registry id or .onnx path)')
     .option('--max-candidates <n>', 'classify at most this many candidate regions (largest first)')
     .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)')
+    .option('--decision <mode>', `case decision: ${DECISION_MODES.join(' or ')} (default calibrated; paper = the rule of §2.6.2 exactly)`)
     .action(async (input: string, flags: ScreenFlags) => {
       parseCandidatesFlag(flags.candidates);
       parsePositiveIntFlag('max-candidates', flags.maxCandidates);
       parseSpacing(flags.spacing);
+      parseDecisionFlag(flags.decision);
       const r = await runScreening({ path: input }, { ...flags, outDir: flags.out, progress: !flags.json && process.stderr.isTTY === true });
       if (flags.json) io.stdout(`${JSON.stringify({ outputs: r.outputs, report: r.report }, null, 2)}\n`);
       else io.stdout(summaryText(r.report, r.outputs));

@@ -4,9 +4,9 @@
  * disk, one job at a time runs through the project's pipeline (screenCase + writeScreeningOutputs) with
  * the committed models, and it serves viewer/dist at `/`.
  *
- * What the screening writes that the contract also names: volume.nii.gz (the CT in HU on the input
- * grid) and lesions.nii.gz (0/1, the candidate lesion voxels) are written here from the screening's
- * artifacts, since `ctscreen screen` does not write them (yet).
+ * The contract also names volume.nii.gz (the CT in HU on the input grid), which `ctscreen screen`
+ * does not write: it is written here from the screening's artifacts. lesions.nii.gz comes from the
+ * screening itself (src/report/write-outputs.ts) when it has a lesion mask.
  *
  *   startContractServer({ distDir, dataDir, token }): Promise<{ url, close() }>
  */
@@ -30,6 +30,12 @@ export interface ContractServerOptions {
   /** Where uploads and outputs go (a temporary folder). */
   dataDir: string;
   token: string;
+  /**
+   * Test stand-in: when the screening wrote no lesions.nii.gz (no lesion threshold in the segmenter
+   * card), write the candidate voxels as one, so the viewer's lesion overlay can still be exercised.
+   * Off by default; never what the service does.
+   */
+  lesionsFromCandidates?: boolean;
   /** Uploads larger than this are refused with 413 (default 2 GiB). */
   maxUploadBytes?: number;
 }
@@ -113,9 +119,10 @@ export async function startContractServer(options: ContractServerOptions): Promi
       );
       job.stage = 'write';
       await writeScreeningOutputs({ outDir, report: result.report, artifacts: result.artifacts });
+      // the screening writes lesions.nii.gz when it has a lesion mask; the CT itself only the service keeps
       const { volume, candidateLabels } = result.artifacts;
       await writeNifti(volume, join(outDir, 'volume.nii.gz'));
-      if (candidateLabels) {
+      if (options.lesionsFromCandidates && candidateLabels && !existsSync(join(outDir, 'lesions.nii.gz'))) {
         const lesions = new Uint8Array(candidateLabels.length);
         for (let i = 0; i < lesions.length; i++) lesions[i] = candidateLabels[i] > 0 ? 1 : 0;
         await writeNifti(sameGrid(volume, lesions), join(outDir, 'lesions.nii.gz'));

@@ -62,7 +62,12 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`ctscreen serve did not answer /healthz within ${timeoutMs} ms: ${log()}`);
 }
 
-export async function startServerUnderTest(): Promise<ServerUnderTest> {
+export interface ServerUnderTestOptions {
+  /** Contract server only: a candidate-voxel lesions.nii.gz when the screening has no lesion mask (contract-server.ts). */
+  lesionsFromCandidates?: boolean;
+}
+
+export async function startServerUnderTest(options: ServerUnderTestOptions = {}): Promise<ServerUnderTest> {
   if (process.env.CTSCREEN_E2E_URL) {
     const token = process.env.CTSCREEN_E2E_TOKEN;
     if (!token) throw new Error('CTSCREEN_E2E_URL is set but CTSCREEN_E2E_TOKEN is not');
@@ -98,7 +103,7 @@ export async function startServerUnderTest(): Promise<ServerUnderTest> {
     return { kind: 'serve', url, token, close };
   }
   if (kind !== 'contract') throw new Error(`CTSCREEN_E2E_SERVER must be 'serve' or 'contract', got '${kind}'`);
-  const s = await startContractServer({ distDir: VIEWER_DIST, dataDir, token });
+  const s = await startContractServer({ distDir: VIEWER_DIST, dataDir, token, lesionsFromCandidates: options.lesionsFromCandidates });
   return {
     kind: 'contract',
     url: s.url,

@@ -18,7 +18,7 @@ import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
 import type {} from '../../viewer/src/case-view.ts'; // window.__ctscreenViewer
 import { NOTICE } from '../../viewer/src/dom.ts';
 import { CANDIDATE_OPACITY, LESION_COLOUR, LESION_OPACITY, classColour, type Rgb } from '../../viewer/src/overlay.ts';
-import { regionLabelValue } from '../../viewer/src/format.ts';
+import { formatPercent, regionLabelValue } from '../../viewer/src/format.ts';
 import { WINDOW_PRESETS, greyOf, type WindowLevel } from '../../viewer/src/windowing.ts';
 import { CHROMIUM, CHROMIUM_ARGS, buildViewer, startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
 
@@ -39,7 +39,15 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
    * The overlay whose colour is checked at the phantom's lesion: the lesion mask when the job has
    * lesions.nii.gz, else the candidate regions (coloured by the voted class of the region there).
    */
-  let target: { name: 'lesions' | 'candidates'; mask: Volume; colourAt(i: number): Rgb; opacity: number };
+  interface Target {
+    name: 'lesions' | 'candidates';
+    mask: Volume;
+    colourAt(i: number): Rgb;
+    opacity: number;
+  }
+  /** The candidate regions always; the lesion mask first when the job has one. */
+  let targets: Target[];
+  let target: Target;
   let phantomLesions: Uint8Array;
   const shots = process.env.CTSCREEN_SCREENSHOTS;
 
@@ -49,7 +57,8 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     phantomLesions = phantom.lesionLabels;
     await writeNifti(phantom.volume, join(work, 'phantom-ct.nii.gz'));
     await buildViewer();
-    server = await startServerUnderTest();
+    // so the lesion overlay is exercised even while the segmenter card has no lesion threshold
+    server = await startServerUnderTest({ lesionsFromCandidates: true });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
@@ -100,7 +109,7 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     const cells = await page.locator(`tr[data-job-id="${jobId}"] td`).allTextContents();
     assert.equal(cells[0], 'phantom-ct.nii.gz');
     assert.equal(cells[2], report.decision.displayName);
-    assert.equal(cells[3], `${(100 * report.decision.confidence!).toFixed(1)} %`);
+    assert.equal(cells[3], formatPercent(report.decision.confidence));
     if (shots) await page.screenshot({ path: join(shots, 'worklist.png') });
   });
 
@@ -109,17 +118,18 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     await page.waitForFunction(() => window.__ctscreenViewer?.ready === true || window.__ctscreenViewer?.error, undefined, { timeout: 60_000 });
     assert.equal(await probe('v.error'), null);
     ct = decodeNifti((await serverFile('volume.nii.gz'))!);
+    const candidates = decodeNifti((await serverFile('candidates.nii.gz'))!);
+    const byLabel = new Map(report.regions.map((r) => [regionLabelValue(r), r]));
+    targets = [{ name: 'candidates', mask: candidates, colourAt: (i) => classColour(byLabel.get(candidates.data[i])!.vote.label), opacity: CANDIDATE_OPACITY }];
     const lesions = await serverFile('lesions.nii.gz');
     if (lesions) {
-      target = { name: 'lesions', mask: decodeNifti(lesions), colourAt: () => LESION_COLOUR, opacity: LESION_OPACITY };
+      targets.unshift({ name: 'lesions', mask: decodeNifti(lesions), colourAt: () => LESION_COLOUR, opacity: LESION_OPACITY });
     } else {
-      // a server that does not write the lesion mask: the viewer says so and the check moves to the regions
+      // a job without a lesion mask: the viewer says so
       assert.equal(await page.isDisabled('#toggle-lesions'), true);
       assert.match((await page.textContent('#missing-lesions')) ?? '', /not available/);
-      const mask = decodeNifti((await serverFile('candidates.nii.gz'))!);
-      const byLabel = new Map(report.regions.map((r) => [regionLabelValue(r), r]));
-      target = { name: 'candidates', mask, colourAt: (i) => classColour(byLabel.get(mask.data[i])!.vote.label), opacity: CANDIDATE_OPACITY };
     }
+    target = targets[0];
     assert.deepEqual(await probe('[v.sliceCount, v.plane]'), [ct.dims[2], 'axial']);
     assert.equal(await page.textContent('#notice'), NOTICE);
     assert.equal(await page.textContent('#decision-label'), report.decision.displayName);
@@ -128,9 +138,9 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
   });
 
   /** A voxel inside both the phantom's true lesion and the target overlay's mask, with its 3×3 in-plane neighbours (same label). */
-  function lesionVoxel(): [number, number, number] {
+  function lesionVoxel(t: Target): [number, number, number] {
     const [nx, ny, nz] = ct.dims;
-    const m = target.mask.data;
+    const m = t.mask.data;
     const inBoth = (i: number, centre: number) => phantomLesions[i] !== 0 && m[i] !== 0 && m[i] === m[centre];
     let best: { z: number; voxels: [number, number][] } = { z: -1, voxels: [] };
     for (let z = 0; z < nz; z++) {
@@ -153,20 +163,20 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
   const indexOf = (x: number, y: number, z: number) => x + ct.dims[0] * (y + ct.dims[1] * z);
   const huAt = (x: number, y: number, z: number) => ct.data[indexOf(x, y, z)];
   /** Turns the overlays other than the target off (on = false) or back on. */
-  async function othersOff(off: boolean): Promise<void> {
+  async function othersOff(t: Target, off: boolean): Promise<void> {
     for (const name of ['lungs', 'lesions', 'candidates'] as const) {
-      if (name === target.name || (await page.isDisabled(`#toggle-${name}`))) continue;
+      if (name === t.name || (await page.isDisabled(`#toggle-${name}`))) continue;
       if ((await page.isChecked(`#toggle-${name}`)) === off) await page.click(`#toggle-${name}`);
     }
   }
 
   test('keyboard only: Tab to the viewer, arrows/Home/PageDown scroll to the lesion slice, 1 and 2 switch presets', async () => {
     // the other overlays off, so the target colour is blended over the CT alone
-    await othersOff(true);
+    await othersOff(target, true);
     // from the last checkbox back to the viewer: overlay controls and the slider lie between
     for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) !== 'viewer'; i++) await page.keyboard.press('Shift+Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'viewer');
-    const [x, y, z] = lesionVoxel();
+    const [x, y, z] = lesionVoxel(target);
     await page.keyboard.press('Home');
     await waitFrame();
     assert.equal(await probe('v.sliceIndex'), 0);
@@ -193,22 +203,26 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     await page.keyboard.press('1');
     await waitFrame();
     assert.deepEqual(await probe('v.window'), WINDOW_PRESETS.lung);
+    await othersOff(target, false);
   });
 
-  test('the lesion overlay (or the regions where the job has no lesion mask) is drawn in its colour at the phantom lesion, and is gone when toggled off', async () => {
-    const [x, y, z] = lesionVoxel();
-    assert.equal(await probe('v.sliceIndex'), z);
-    const hu = huAt(x, y, z);
-    const g = greyOf(hu, WINDOW_PRESETS.lung);
-    const on = await pixelAt(x, y, z);
-    const colour = target.colourAt(indexOf(x, y, z));
-    close(on, blend(g, colour, target.opacity), `${target.name} overlay on`);
-    assert.ok(Math.max(...on.slice(0, 3)) - Math.min(...on.slice(0, 3)) > 40, `the ${target.name} pixel is coloured, not grey: rgb(${on.slice(0, 3)})`);
-    await page.click(`#toggle-${target.name}`);
-    await waitFrame();
-    close(await pixelAt(x, y, z), [g, g, g], `${target.name} overlay off`);
-    await page.click(`#toggle-${target.name}`);
-    await othersOff(false);
+  test('the lesion overlay and the candidate regions are drawn in their colours at the phantom lesion, and are gone when toggled off', async () => {
+    for (const t of targets) {
+      await othersOff(t, true);
+      const [x, y, z] = lesionVoxel(t);
+      await page.evaluate((z) => window.__ctscreenViewer!.setSlice(z), z);
+      await waitFrame();
+      assert.equal(await probe('v.sliceIndex'), z);
+      const g = greyOf(huAt(x, y, z), WINDOW_PRESETS.lung);
+      const on = await pixelAt(x, y, z);
+      close(on, blend(g, t.colourAt(indexOf(x, y, z)), t.opacity), `${t.name} overlay on at (${x}, ${y}, ${z})`);
+      assert.ok(Math.max(...on.slice(0, 3)) - Math.min(...on.slice(0, 3)) > 40, `the ${t.name} pixel is coloured, not grey: rgb(${on.slice(0, 3)})`);
+      await page.click(`#toggle-${t.name}`);
+      await waitFrame();
+      close(await pixelAt(x, y, z), [g, g, g], `${t.name} overlay off`);
+      await page.click(`#toggle-${t.name}`);
+      await othersOff(t, false);
+    }
   });
 
   test('clicking a region jumps to its centre slice and highlights its row', async () => {

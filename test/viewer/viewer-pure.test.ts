@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { NOT_A_DIAGNOSTIC_DEVICE_NOTICE } from '../../src/core/report-schema.ts';
+import { INDETERMINATE, NOT_A_DIAGNOSTIC_DEVICE_NOTICE } from '../../src/core/report-schema.ts';
 import type { Mat3, Vec3, Volume } from '../../src/core/volume.ts';
 import { encodeNifti } from '../../src/io/nifti.ts';
 import { NOTICE } from '../../viewer/src/dom.ts';
-import { formatDuration, formatPercent, regionLabelValue } from '../../viewer/src/format.ts';
+import { INDETERMINATE_LABEL, formatDuration, formatPercent, regionLabelValue } from '../../viewer/src/format.ts';
 import { filenameHeader, uploadContentType } from '../../viewer/src/api.ts';
 import { clampSlice, keyAction, sliceAfter, wheelSteps, DOM_DELTA_LINE, DOM_DELTA_PIXEL, PAGE_SLICES } from '../../viewer/src/navigation.ts';
 import { NiftiFormatError, parseNifti, qformMatrix } from '../../viewer/src/nifti.ts';
@@ -215,4 +215,5 @@ test('text: percent, duration, region label values, upload headers, and the noti
   assert.equal(filenameHeader('ct 1.nii.gz'), 'ct 1.nii.gz');
   assert.equal(filenameHeader('größe.zip'), 'gr%C3%B6%C3%9Fe.zip');
   assert.equal(NOTICE, NOT_A_DIAGNOSTIC_DEVICE_NOTICE);
+  assert.equal(INDETERMINATE_LABEL, INDETERMINATE);
 });

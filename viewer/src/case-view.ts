@@ -7,7 +7,7 @@
 import type { CaseReport, RegionReport } from '../../src/core/report-schema.ts';
 import { ApiError, getFile, getJob, type Job } from './api.ts';
 import { clear, h } from './dom.ts';
-import { formatPercent, regionLabelValue } from './format.ts';
+import { INDETERMINATE_LABEL, formatPercent, regionLabelValue } from './format.ts';
 import { loadJobNifti } from './load.ts';
 import { keyAction, sliceAfter, clampSlice, wheelSteps, type WheelState } from './navigation.ts';
 import type { NiftiImage, NiftiVoxels } from './nifti.ts';
@@ -515,9 +515,19 @@ function decisionPanel(c: Loaded): HTMLElement {
     { id: 'decision-panel', class: 'panel' },
     h('h2', {}, 'Decision'),
     h('p', { class: 'decision-line' }, h('strong', { id: 'decision-label' }, d.displayName), d.confidence === null ? '' : h('span', { id: 'decision-probability' }, ` — probability ${formatPercent(d.confidence)}`)),
-    h('p', { class: 'muted small' }, `rule: ${d.rule}${d.tie ? ' (tie: the first type in the class list was taken)' : ''}; ${r.regions.length} candidate regions, ${r.regions.filter((g) => g.kept).length} voted an infection type`),
+    h('p', { class: 'muted small', id: 'decision-how' }, decisionHow(r)),
+    d.notScreenedReason ? h('p', { class: 'error', id: 'not-screened' }, `Not screened: ${d.notScreenedReason}. This is not a finding of "no infection".`) : null,
+    d.label === INDETERMINATE_LABEL ? h('p', { class: 'small', id: 'indeterminate' }, 'Indeterminate: the evidence lies between the operating thresholds; a clinician must read the CT.') : null,
+    d.typeProbabilities
+      ? h('p', { class: 'small', id: 'type-probabilities' }, 'Type given infection: ', Object.entries(d.typeProbabilities).map(([l, p]) => `${r.classes.displayNames?.[l] ?? l} ${formatPercent(p)}`).join(', '))
+      : null,
+    r.paperDecision
+      ? h('p', { class: 'small', id: 'paper-decision' }, `The paper's rule (§2.6.2): ${r.paperDecision.displayName}${r.paperDecision.confidence === null ? '' : ` ${formatPercent(r.paperDecision.confidence)}`} (${r.paperDecision.rule}${r.paperDecision.tie ? ', tie' : ''})`)
+      : null,
+    h('p', { class: 'muted small' }, `${r.regions.length} candidate regions, ${r.regions.filter((g) => g.kept).length} voted an infection type`),
     h('table', { class: 'small', id: 'infections' }, h('thead', {}, h('tr', {}, h('th', {}, 'Type'), h('th', {}, 'Regions'), h('th', {}, 'Noisy-OR P'), h('th', {}, 'Exported'))), h('tbody', {}, ...rows)),
     h('h3', {}, 'Lung involvement'),
+    r.lung?.involvementFrom ? h('p', { class: 'muted small' }, `involved = inside the ${r.lung.involvementFrom === 'lesion-mask' ? 'lesion mask' : 'infection-voted candidate regions'}`) : null,
     r.lung
       ? h('table', { class: 'small', id: 'lung-stats' }, h('thead', {}, h('tr', {}, h('th', {}, 'Lung'), h('th', {}, 'Volume'), h('th', {}, 'Involved'), h('th', {}, 'Thirds U/M/L %'))), h('tbody', {}, lungRow('Right', r.lung.right), lungRow('Left', r.lung.left)))
       : h('p', { class: 'muted' }, 'no lung measurements'),
@@ -528,6 +538,17 @@ function decisionPanel(c: Loaded): HTMLElement {
   );
 }
 
+/** How the headline decision was made, in words: mode, calibrated P(infection) and the operating point. */
+function decisionHow(r: CaseReport): string {
+  const d = r.decision;
+  if (d.mode === 'paper') return `the paper's rule (§2.6.2, ${d.rule}${d.tie ? '; tie: the first type in the class list was taken' : ''}); its confidence is not calibrated`;
+  const parts = ['calibrated decision'];
+  if (d.infectionProbability !== undefined) parts.push(`P(infection) ${formatPercent(d.infectionProbability)}`);
+  if (d.operatingPoint) parts.push(`infected at ≥ ${formatPercent(d.operatingPoint.infectedAtOrAbove)}, no infection below ${formatPercent(d.operatingPoint.noInfectionBelow)}`);
+  if (d.decisionModel) parts.push(`model ${d.decisionModel.id} ${d.decisionModel.version}`);
+  return parts.join('; ');
+}
+
 function regionTable(c: Loaded): HTMLElement {
   const r = c.report;
   const name = (l: string) => r.classes.displayNames?.[l] ?? l;
@@ -536,7 +557,7 @@ function regionTable(c: Loaded): HTMLElement {
       'tr',
       { 'data-region': g.id, tabindex: 0, class: g.kept ? 'kept' : 'dropped', title: `Show ${g.id} on slice ${g.centreSlice}` },
       h('td', {}, g.id),
-      h('td', {}, h('span', { class: 'swatch', style: `background:${rgbCss(classColour(g.vote.label))}` }), ` ${name(g.vote.label)}`, h('div', { class: 'muted small' }, `${formatPercent(g.vote.confidence, 0)} ${g.vote.rule}`)),
+      h('td', {}, h('span', { class: 'swatch', style: `background:${rgbCss(classColour(g.vote.label))}` }), ` ${name(g.vote.label)}`, h('div', { class: 'muted small' }, `${formatPercent(g.vote.confidence, 0)} ${g.vote.rule}${g.infectionProbability === undefined ? '' : `; P(inf) ${formatPercent(g.infectionProbability, 0)}`}`)),
       h('td', { class: 'num' }, String(g.centreSlice)),
       h(
         'td',

@@ -34,3 +34,6 @@ export function regionLabelValue(region: { id: string; labelValue?: number }): n
   const m = /^R(\d+)$/.exec(region.id);
   return m ? Number(m[1]) : null;
 }
+
+/** The calibrated decision's label for weak evidence (core/report-schema.ts INDETERMINATE; a test keeps them equal). */
+export const INDETERMINATE_LABEL = 'indeterminate';

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     if (scroll.keyEnd !== scroll.n) throw new Error(`keyboard scroll ended on slice ${scroll.keyEnd}, expected ${scroll.n}`);
 
     console.log(`\nViewer bench: headless Chromium (${CHROMIUM}, --disable-gpu, canvas 2D), loopback, server ${server.kind}; load average ${loadavg()[0].toFixed(2)}`);
-    console.log(`case: synthetic chest phantom 512×512×${scroll.count} int16 (volume.nii.gz + lungs, candidates, lesions)\n`);
+    console.log(`case: synthetic chest phantom 512×512×${scroll.count} int16 (volume.nii.gz and the masks the job has)\n`);
     console.log('| measure | value |');
     console.log('|---|---|');
     console.log(`| open case → first slice drawn (median of ${RUNS}) | ${median(opens).toFixed(0)} ms (all: ${opens.map((x) => x.toFixed(0)).join(', ')}) |`);

@@ -104,6 +104,9 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     assert.equal(await page.$eval('#upload-progress', (e) => (e as HTMLProgressElement).value), 1);
     const row = page.locator('tr[data-job-id]').first();
     jobId = (await row.getAttribute('data-job-id'))!;
+    // polled live: the row shows the running stage with its progress bar, then done (a screening takes seconds)
+    await page.waitForSelector(`tr[data-job-id="${jobId}"][data-status="running"] progress.stage-progress`, { timeout: SCREENING_TIMEOUT_MS });
+    if (shots) await page.screenshot({ path: join(shots, 'worklist-running.png') });
     await page.waitForSelector(`tr[data-job-id="${jobId}"][data-status="done"]`, { timeout: SCREENING_TIMEOUT_MS });
     report = JSON.parse(new TextDecoder().decode((await serverFile('report.json'))!)) as CaseReport;
     const cells = await page.locator(`tr[data-job-id="${jobId}"] td`).allTextContents();

@@ -5,6 +5,7 @@
  *   CTSCREEN_E2E_URL=http://127.0.0.1:8080 CTSCREEN_E2E_TOKEN=…   an already running server
  *   CTSCREEN_E2E_SERVER=serve     spawn `node bin/ctscreen.mjs serve` (issue 13's flags) on a free
  *                                 loopback port, token via CTSCREEN_TOKENS, data in a temp folder
+ *                                 (CTSCREEN_E2E_SERVE_ROOT: another checkout's bin/ctscreen.mjs)
  *   CTSCREEN_E2E_SERVER=contract  the contract server of this folder (contract-server.ts)
  *   (unset)                       'serve' when src/server/ exists, else 'contract'
  *
@@ -23,6 +24,9 @@ export const VIEWER_DIST = join(REPO_ROOT, 'viewer', 'dist');
 /** Debian's chromium; never a downloaded browser. */
 export const CHROMIUM = process.env.CTSCREEN_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/** How long `ctscreen serve` gets to stop on SIGTERM before SIGKILL. */
+const SERVE_STOP_MS = 10_000;
 
 export interface ServerUnderTest {
   kind: 'external' | 'serve' | 'contract';
@@ -78,19 +82,25 @@ export async function startServerUnderTest(options: ServerUnderTestOptions = {})
   const kind = process.env.CTSCREEN_E2E_SERVER ?? (existsSync(join(REPO_ROOT, 'src', 'server')) ? 'serve' : 'contract');
   if (kind === 'serve') {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1'], {
-      cwd: REPO_ROOT,
+    const root = process.env.CTSCREEN_E2E_SERVE_ROOT ?? REPO_ROOT;
+    // its own process group, so closing ends the server and the worker processes it started
+    const child = spawn(process.execPath, [join(root, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1'], {
+      cwd: root,
       env: { ...process.env, CTSCREEN_TOKENS: `e2e:${token}` },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
     child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
     const url = `http://127.0.0.1:${port}`;
     const close = async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.pid !== undefined) {
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(-child.pid, 'SIGTERM');
+        const timer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), SERVE_STOP_MS);
+        await exited;
+        clearTimeout(timer);
       }
       await rm(dataDir, { recursive: true, force: true });
     };

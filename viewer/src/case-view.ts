@@ -72,12 +72,6 @@ function sameGrid(a: NiftiImage, b: NiftiImage): boolean {
   return a.dims[0] === b.dims[0] && a.dims[1] === b.dims[1] && a.dims[2] === b.dims[2];
 }
 
-function maxOf(data: NiftiVoxels): number {
-  let m = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > m) m = data[i];
-  return m;
-}
-
 export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e: ApiError) => void): CaseViewHandle {
   clear(root);
   const openedAtMs = performance.now();
@@ -164,7 +158,8 @@ export function mountCaseView(root: HTMLElement, jobId: string, onAuthError: (e:
     // colour tables
     const lungTable = labelColourTable(2, (k) => LUNG_COLOURS[k as 1 | 2] ?? null);
     const lesionTable = labelColourTable(1, () => LESION_COLOUR);
-    const maxCandidate = c.candidates ? maxOf(c.candidates.data) : 0;
+    // labels without a region are not drawn, so the table need only reach the largest region's label
+    const maxCandidate = Math.max(0, ...regionsByLabel.keys());
     const candidateTable = labelColourTable(maxCandidate, (k) => {
       const r = regionsByLabel.get(k);
       return r ? classColour(r.vote.label) : null;

@@ -116,6 +116,30 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     if (shots) await page.screenshot({ path: join(shots, 'worklist.png') });
   });
 
+  test('drag-and-drop: two files are refused in the page, a broken PNG ends as a named failure, never as a result', async () => {
+    const drop = (names: string[]) =>
+      page.evaluate((names) => {
+        const dt = new DataTransfer();
+        for (const n of names) dt.items.add(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], n, { type: 'image/png' }));
+        document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, names);
+    await drop(['a.png', 'b.png']);
+    assert.match((await page.textContent('#worklist-error')) ?? '', /drop one file at a time .* got 2/);
+    const before = await page.locator('tr[data-job-id]').count();
+    await drop(['broken.png']);
+    // the server refuses it at upload (an error line) or accepts it and the job fails (a failed row with its error)
+    await page.waitForFunction(
+      (before) => /upload of broken\.png refused/.test(document.getElementById('worklist-error')?.textContent ?? '') || (document.querySelectorAll('tr[data-job-id]').length > before && document.querySelector('tr[data-status="failed"] .error') !== null),
+      before,
+      { timeout: SCREENING_TIMEOUT_MS },
+    );
+    const failed = page.locator('tr[data-status="failed"]');
+    if ((await failed.count()) > 0) {
+      assert.equal(await failed.locator('td.decision').textContent(), '');
+      assert.ok(((await failed.locator('.error').textContent()) ?? '').length > 5);
+    }
+  });
+
   test('the case opens on its first slice with the decision, regions and notice', async () => {
     await page.click(`tr[data-job-id="${jobId}"] a.open`);
     await page.waitForFunction(() => window.__ctscreenViewer?.ready === true || window.__ctscreenViewer?.error, undefined, { timeout: 60_000 });

@@ -1,5 +1,6 @@
 /** Messages between `ctscreen eval` (run-eval.ts) and its worker processes (eval-worker.ts). */
 import type { CandidateGeneratorId } from '../candidates/types.ts';
+import type { InputLimits } from '../io/limits.ts';
 
 export interface EvalWorkerInit {
   type: 'init';
@@ -12,7 +13,7 @@ export interface EvalWorkerInit {
 
 export type EvalWorkerRequest =
   | EvalWorkerInit
-  | { type: 'case'; id: string; path: string; outDir: string; maxCandidates?: number }
+  | { type: 'case'; id: string; path: string; outDir: string; maxCandidates?: number; limits?: Partial<InputLimits> }
   | { type: 'exit' };
 
 export interface EvalErrorInfo {

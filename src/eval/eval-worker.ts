@@ -54,7 +54,7 @@ async function screenOne(m: EvalWorkerRequest & { type: 'case' }): Promise<void>
     if (!ready) throw new Error('eval worker got a case before init');
     const loaded = await ready;
     const { report, artifacts } = await screenCase(
-      { path: m.path, read: { workers: 0 } },
+      { path: m.path, read: { workers: 0, limits: m.limits } },
       { models: loaded.models, candidates: loaded.candidates, maxCandidates: m.maxCandidates, warnings: loaded.warnings, decision: loaded.models.decision ? 'calibrated' : 'paper' },
     );
     await writeScreeningOutputs({ outDir: m.outDir, report, artifacts });

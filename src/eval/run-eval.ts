@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
+import type { InputLimits } from '../io/limits.ts';
 import { NO_INFECTION_FOUND } from '../core/report-schema.ts';
 import { formatPercent } from '../report/html-report.ts';
 import { readModelCard } from '../models/model-card.ts';
@@ -44,6 +45,8 @@ export interface RunEvalOptions {
   classifier?: string;
   segmenter?: string;
   maxCandidates?: number;
+  /** Resource limits for reading each case (src/io/limits.ts). */
+  limits?: Partial<InputLimits>;
   /** Worker processes (default 2). */
   jobs?: number;
   /** Folder with the training split files (default the repository's models/). */
@@ -194,7 +197,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
       }
       slot.busy = c;
       slot.started = Date.now();
-      slot.child.send({ type: 'case', id: c.id, path: c.path, outDir: join(outDir, CASES_DIR, safeDirName(c.id)), maxCandidates: options.maxCandidates } satisfies EvalWorkerRequest);
+      slot.child.send({ type: 'case', id: c.id, path: c.path, outDir: join(outDir, CASES_DIR, safeDirName(c.id)), maxCandidates: options.maxCandidates, limits: options.limits } satisfies EvalWorkerRequest);
     };
     const spawn = () => {
       const child = fork(new URL('./eval-worker-entry.mjs', import.meta.url), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });

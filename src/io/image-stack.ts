@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { AIR_HU, LUNG_WINDOW_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
+import { type InputLimits, limitError, resolveLimits } from './limits.ts';
 
 /**
  * Default voxel size for stacks whose spacing is unknown, [x, y, z] in mm.
@@ -32,6 +33,16 @@ export interface ImageStackOptions {
   windowHu?: { center: number; width: number };
   /** Voxel size [x, y, z] in mm; default `DEFAULT_STACK_SPACING_MM`. */
   spacingMm?: Vec3;
+  /** Resource limits (only maxVoxels applies); defaults `DEFAULT_INPUT_LIMITS`. */
+  limits?: Partial<InputLimits>;
+}
+
+/** sharp's own default bound on the pixels of one image (0x3FFF²). */
+const SHARP_DEFAULT_PIXEL_LIMIT = 0x3fff * 0x3fff;
+
+function checkVoxels(limits: InputLimits, where: string, width: number, height: number, slices: number): void {
+  const voxels = width * height * slices;
+  if (voxels > limits.maxVoxels) throw limitError('maxVoxels', limits, where, `${slices} image(s) of ${width}×${height} make ${voxels} voxels, more than ${limits.maxVoxels}`, { observed: voxels });
 }
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
@@ -66,9 +77,12 @@ function pseudoHuWarning(low: number, width: number, spacingMm: Vec3, given: boo
 }
 
 /** Decodes one image as 8-bit grey (colour is averaged, alpha dropped). */
-async function decodeGrey(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+async function decodeGrey(file: string, limits: InputLimits): Promise<{ data: Uint8Array; width: number; height: number }> {
+  // sharp refuses an image claiming more pixels before decoding it (a PNG/JPEG bomb)
+  const meta = await sharp(file).metadata().catch(() => undefined);
+  if (meta?.width && meta.height) checkVoxels(limits, file, meta.width, meta.height, 1);
   try {
-    const { data, info } = await sharp(file)
+    const { data, info } = await sharp(file, { limitInputPixels: Math.min(limits.maxVoxels, SHARP_DEFAULT_PIXEL_LIMIT) })
       .flatten({ background: '#000000' })
       .greyscale()
       .raw({ depth: 'uchar' })
@@ -107,12 +121,14 @@ export async function readImageStack(dir: string, options: ImageStackOptions = {
   if (files.length === 0) {
     throw new InputError('STACK_EMPTY', `${dir}: no PNG or JPEG files (${IMAGE_STACK_EXTENSIONS.join(', ')}) found`, { path: dir });
   }
-  const first = await decodeGrey(files[0]);
+  const limits = resolveLimits(options.limits);
+  const first = await decodeGrey(files[0], limits);
+  checkVoxels(limits, dir, first.width, first.height, files.length);
   const slice = first.width * first.height;
   const data = new Int16Array(slice * files.length);
   greyToHu(first.data, data, 0, low, width);
   for (let z = 1; z < files.length; z++) {
-    const img = await decodeGrey(files[z]);
+    const img = await decodeGrey(files[z], limits);
     if (img.width !== first.width || img.height !== first.height) {
       throw new InputError('STACK_SIZE_MISMATCH', `${files[z]}: image is ${img.width}×${img.height} but ${files[0]} is ${first.width}×${first.height}; all slices of a stack must have one size`, { path: files[z] });
     }
@@ -132,7 +148,7 @@ export async function readImageStack(dir: string, options: ImageStackOptions = {
 /** Reads one 8-bit image as a 1-slice pseudo-HU volume (used on single dataset slices). */
 export async function readImageAsPseudoHu(file: string, options: ImageStackOptions = {}): Promise<Volume<Int16Array>> {
   const { low, width, spacingMm } = resolveOptions(options, file);
-  const img = await decodeGrey(file);
+  const img = await decodeGrey(file, resolveLimits(options.limits));
   const data = new Int16Array(img.width * img.height);
   greyToHu(img.data, data, 0, low, width);
   return {

@@ -27,9 +27,11 @@ import {
 } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import { decideCalibrated, type CalibratedDecision, type CaseDecisionModel } from '../decide/calibrated.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
 import { decide } from '../decide/decide.ts';
 import { reportClasses, reportDecisionCalibrated, reportDecisionPaperMode, reportNotScreened, reportPaperDecision, reportRegion } from '../decide/report-parts.ts';
 import { notScreenableReason } from '../io/screenable.ts';
+import { checkVolume } from '../io/check-volume.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
 import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions } from './stages.ts';
@@ -47,7 +49,7 @@ export const THICK_SLICE_MM = 5;
 /** A side gets a region when at least this share of the region's lung voxels are in that lung. */
 const SIDE_SHARE = 0.8;
 
-export type ScreenInput = { volume: Volume } | { path: string; read?: ReadInputOptions };
+export type ScreenInput = { volume: Volume; dicomReferences?: DicomReferences | null } | { path: string; read?: ReadInputOptions };
 
 export interface ScreenProgressEvent {
   stage: Exclude<TimingStage, 'total'>;
@@ -85,6 +87,8 @@ export interface ScreenArtifacts {
   regions: OverlayRegion[];
   /** Axial slices the report shows, superior first. */
   keySlices: number[];
+  /** DICOM inputs: the source's UIDs and patient/study modules for DICOM outputs; null otherwise. Identifying: never log it. */
+  dicomReferences?: DicomReferences | null;
 }
 
 export interface ScreenCaseResult {
@@ -157,7 +161,9 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   };
   const warnings: string[] = [...(options.warnings ?? [])];
 
-  const volume = 'volume' in input ? input.volume : await stage('read', () => readInput(input.path, input.read), (v) => `${v.dims.join('×')}`);
+  const read = 'volume' in input ? { volume: input.volume, dicomReferences: input.dicomReferences ?? null } : await stage('read', () => readInput(input.path, input.read), (r) => `${r.volume.dims.join('×')}`);
+  const { volume, dicomReferences } = read;
+  checkVolume(volume, 'path' in input ? input.path : 'the volume given to screenCase');
   warnings.push(...volume.warnings);
   if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
     warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);
@@ -272,5 +278,5 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   const lungMask = lungResult ? lungResult.mask : null;
   const candidateLabels = candidates && candidates.candidates.length > 0 ? candidates.labels : null;
   const keySlices = chooseKeySlices({ volume, lungMask, candidateLabels, regions: overlay, classes: report.classes });
-  return { report, artifacts: { volume, lungMask, candidateLabels, lesionMask, regions: overlay, keySlices } };
+  return { report, artifacts: { volume, lungMask, candidateLabels, lesionMask, regions: overlay, keySlices, dicomReferences } };
 }

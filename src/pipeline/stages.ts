@@ -15,7 +15,8 @@ import type { LungSideStats, LungStats } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import type { CaseDecisionModel } from '../decide/calibrated.ts';
 import type { PatchPrediction } from '../decide/types.ts';
-import { readVolume, type ReadVolumeOptions } from '../io/read.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
+import { readVolumeWithReport, type ReadVolumeOptions } from '../io/read.ts';
 import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lung/distance-from-edge.ts';
 import { maskBounds } from '../candidates/connected-components.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
@@ -43,8 +44,10 @@ export interface ScreeningModels {
   decision?: CaseDecisionModel;
 }
 
-export function readInput(path: string, options: ReadInputOptions = {}): Promise<Volume> {
-  return readVolume(path, options);
+/** The volume, and for DICOM inputs the source references DICOM outputs need (kept off the Volume). */
+export async function readInput(path: string, options: ReadInputOptions = {}): Promise<{ volume: Volume; dicomReferences: DicomReferences | null }> {
+  const r = await readVolumeWithReport(path, options);
+  return { volume: r.volume, dicomReferences: r.dicom?.references ?? null };
 }
 
 export function findLungs(volume: Volume): LungMaskResult {

@@ -5,8 +5,12 @@
  *   candidates.nii.gz        candidate regions as labels on the input grid (k = region Rk's label value; 0 none)
  *   lungs.nii.gz             lung mask on the input grid (1 right, 2 left), when lungs were found
  *   lesions.nii.gz           lesion mask on the input grid (0/1, segmenter at its Dice-optimal threshold), when there is one
+ *   dicom/                   SEG, TID 1500 SR and key-slice secondary captures (writers/dicom-outputs.ts)
  *
- *   writeScreeningOutputs({ outDir, report, artifacts }): Promise<ScreeningOutputs>
+ * report.json is always written; the others by output type (registry outputFormats), by default
+ * nifti and html (the files above without dicom/).
+ *
+ *   writeScreeningOutputs({ outDir, report, artifacts, outputTypes? }): Promise<ScreeningOutputs>
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,9 +18,11 @@ import { InputError } from '../core/errors.ts';
 import { validateCaseReport, type CaseReport } from '../core/report-schema.ts';
 import { sameGrid, type Volume } from '../core/volume.ts';
 import { writeNifti } from '../io/nifti.ts';
-import { outputFormats } from '../registry.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
+import { DEFAULT_OUTPUT_TYPES, outputFormats, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { renderKeySlice, type OverlayRegion } from './key-slices.ts';
+import { dicomOutputNeedsDicomInput, writeDicomOutputs, type DicomOutputs } from './writers/dicom-outputs.ts';
 
 function outputFileName(id: string): string {
   const entry = outputFormats.find((f) => f.id === id);
@@ -36,24 +42,29 @@ export interface ReportArtifacts {
   volume: Volume;
   lungMask: Uint8Array | null;
   candidateLabels: Uint32Array | null;
-  /** Lesion mask (0/1) on the volume grid; absent or null without one. */
-  lesionMask?: Uint8Array | null;
   regions: readonly OverlayRegion[];
   keySlices: readonly number[];
+  /** 0/1 lesion mask on the volume grid, when the candidate stage gives one (DICOM SEG lesion segment). */
+  lesionMask?: Uint8Array | null;
+  /** DICOM inputs only: what DICOM outputs reference and copy (identifying; never logged). */
+  dicomReferences?: DicomReferences | null;
 }
 
 export interface WriteOutputsOptions {
   outDir: string;
   report: CaseReport;
   artifacts: ReportArtifacts;
+  /** Default DEFAULT_OUTPUT_TYPES (nifti, html); report.json is always written. */
+  outputTypes?: readonly OutputType[];
 }
 
 export interface ScreeningOutputs {
   json: string;
-  html: string;
-  candidateMask: string;
+  html: string | null;
+  candidateMask: string | null;
   lungMask: string | null;
   lesionMask: string | null;
+  dicom: DicomOutputs | null;
 }
 
 /** uint8 labels while they fit (viewers read them everywhere), int16 beyond; a larger label is a bug. */
@@ -77,6 +88,8 @@ export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts): s
 
 export async function writeScreeningOutputs(options: WriteOutputsOptions): Promise<ScreeningOutputs> {
   const { outDir, report, artifacts } = options;
+  const types = new Set<OutputType>(options.outputTypes ?? DEFAULT_OUTPUT_TYPES);
+  if (types.has('dicom') && !artifacts.dicomReferences) throw dicomOutputNeedsDicomInput(report.input.format);
   try {
     await mkdir(outDir, { recursive: true });
   } catch (e) {
@@ -84,19 +97,27 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
   }
   // a report that fails its own schema must never be written
   validateCaseReport(report, 'report to write');
+  const nifti = types.has('nifti');
   const out: ScreeningOutputs = {
     json: join(outDir, REPORT_JSON),
-    html: join(outDir, REPORT_HTML),
-    candidateMask: join(outDir, CANDIDATE_MASK_NIFTI),
-    lungMask: artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null,
-    lesionMask: artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null,
+    html: types.has('html') ? join(outDir, REPORT_HTML) : null,
+    candidateMask: nifti ? join(outDir, CANDIDATE_MASK_NIFTI) : null,
+    lungMask: nifti && artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null,
+    lesionMask: nifti && artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null,
+    dicom: null,
   };
+  if (types.has('dicom')) {
+    out.dicom = await writeDicomOutputs({ outDir, report, artifacts });
+    // what the DICOM writers had to work around (e.g. a source UID that is not a DICOM UID) is the
+    // reader's business too: it joins the report's warnings, which the summary and report.json show
+    for (const w of out.dicom.warnings) if (!report.warnings.includes(w)) report.warnings.push(w);
+  }
   const { volume } = artifacts;
   const n = volume.data.length;
   await writeFile(out.json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(out.html, screeningHtml(report, artifacts));
+  if (out.html) await writeFile(out.html, screeningHtml(report, artifacts));
   // masks go on the input grid with its geometry, so they overlay the CT in any viewer
-  await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
+  if (out.candidateMask) await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
   if (artifacts.lungMask && out.lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), out.lungMask);
   if (artifacts.lesionMask && out.lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), out.lesionMask);
   return out;

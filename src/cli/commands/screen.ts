@@ -10,7 +10,11 @@ import { loadScreeningModels } from '../../pipeline/load-models.ts';
 import type { DecisionMode } from '../../pipeline/stages.ts';
 import { screenCase, type ScreenProgressEvent, type ScreenCaseResult } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
+import { detectInputKind } from '../../io/read.ts';
+import { OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
 import { writeScreeningOutputs, type ScreeningOutputs } from '../../report/write-outputs.ts';
+import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-outputs.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
@@ -32,6 +36,25 @@ export function parsePositiveIntFlag(name: string, value: string | undefined): n
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InputError('CLI_FLAG', `--${name} '${value}' must be a positive integer`);
   return Number(value);
+}
+
+/** `--output-type`: one or more (comma-separated) of the registry's output types, or 'all'. */
+export function parseOutputTypeFlag(value: string | undefined): OutputType[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (parts.includes('all')) return [...OUTPUT_TYPE_CHOICES];
+  const bad = parts.filter((p) => !(OUTPUT_TYPE_CHOICES as readonly string[]).includes(p));
+  if (parts.length === 0 || bad.length > 0) throw new InputError('CLI_FLAG', `--output-type '${value}' is not an output type; expected one or more of ${OUTPUT_TYPE_CHOICES.join(', ')} (comma-separated), or all`);
+  return [...new Set(parts)] as OutputType[];
+}
+
+/** DICOM outputs reference the source study: refused before screening for an input that has none. */
+async function checkOutputTypes(input: string, types: OutputType[] | undefined, out: string | undefined): Promise<void> {
+  if (!types) return;
+  if (out === undefined) throw new InputError('CLI_FLAG', '--output-type needs --out <dir>: it chooses which files are written there');
+  if (!types.includes('dicom')) return;
+  const kind = await detectInputKind(input);
+  if (!kind.startsWith('dicom')) throw dicomOutputNeedsDicomInput(kind === 'nifti' ? 'a NIfTI file' : '8-bit slice images', input);
 }
 
 function parseSpacing(value: string | undefined): Vec3 | undefined {
@@ -79,12 +102,18 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push(`Time: ${((report.timingsMs.total ?? 0) / 1000).toFixed(1)} s`);
-  if (outputs) lines.push(`Report: ${outputs.html}`, `JSON: ${outputs.json}`, `Candidate mask: ${outputs.candidateMask}`, ...(outputs.lesionMask ? [`Lesion mask: ${outputs.lesionMask}`] : []));
+  if (outputs) {
+    if (outputs.html) lines.push(`Report: ${outputs.html}`);
+    lines.push(`JSON: ${outputs.json}`);
+    if (outputs.candidateMask) lines.push(`Candidate mask: ${outputs.candidateMask}`);
+    if (outputs.lesionMask) lines.push(`Lesion mask: ${outputs.lesionMask}`);
+    if (outputs.dicom) lines.push(`DICOM: ${[outputs.dicom.seg, outputs.dicom.sr, ...outputs.dicom.sc].filter((p) => p !== null).join(', ')}`);
+  }
   lines.push(report.notice);
   return `${lines.join('\n')}\n`;
 }
 
-interface ScreenFlags {
+interface ScreenFlags extends LimitFlags {
   out?: string;
   json?: boolean;
   candidates?: string;
@@ -94,6 +123,7 @@ interface ScreenFlags {
   maxCandidates?: string;
   spacing?: string;
   decision?: string;
+  outputType?: string;
 }
 
 /** Screens `input` with the flags' models; writes outputs when `outDir` is given. Shared by screen and demo. */
@@ -106,7 +136,7 @@ export async function runScreening(
   const progress = stageProgress(flags.progress);
   let result: ScreenCaseResult;
   try {
-    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing) } } : input;
+    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing), limits: limitsFromFlags(flags) } } : input;
     result = await screenCase(screenInput, {
       models: loaded.models,
       candidates: loaded.candidates,
@@ -118,13 +148,14 @@ export async function runScreening(
   } finally {
     progress.stop();
   }
-  const outputs = flags.outDir ? await writeScreeningOutputs({ outDir: resolve(flags.outDir), report: result.report, artifacts: result.artifacts }) : null;
+  const outputTypes = parseOutputTypeFlag(flags.outputType);
+  const outputs = flags.outDir ? await writeScreeningOutputs({ outDir: resolve(flags.outDir), report: result.report, artifacts: result.artifacts, outputTypes }) : null;
   return { ...result, outputs };
 }
 
 /** `ctscreen screen <input>`: one CT → decision, report.json, report.html and the candidate mask. */
 export function registerScreen(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('screen')
     .description('screen one chest CT (DICOM folder/zip/file, NIfTI, or 8-bit slice images) and write the report')
     .argument('<input>', 'CT to screen')
@@ -137,8 +168,12 @@ export function registerScreen(program: Command, io: CliIo): void {
     .option('--max-candidates <n>', 'classify at most this many candidate regions (largest first)')
     .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)')
     .option('--decision <mode>', `case decision: ${DECISION_MODES.join(' or ')} (default calibrated; paper = the rule of §2.6.2 exactly)`)
+    .option('--output-type <types>', `with --out: ${OUTPUT_TYPE_CHOICES.join(', ')} or all, comma-separated (default nifti,html; report.json always; dicom needs a DICOM input)`);
+  addLimitFlags(command)
     .action(async (input: string, flags: ScreenFlags) => {
+      await checkOutputTypes(input, parseOutputTypeFlag(flags.outputType), flags.out);
       parseCandidatesFlag(flags.candidates);
+      limitsFromFlags(flags);
       parsePositiveIntFlag('max-candidates', flags.maxCandidates);
       parseSpacing(flags.spacing);
       parseDecisionFlag(flags.decision);

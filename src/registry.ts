@@ -42,4 +42,5 @@ export const outputFormats: readonly OutputFormatEntry[] = [
   { id: 'report-html', description: 'self-contained HTML report for a clinician: decision, key slices, regions, lungs (src/report/html-report.ts)', fileName: 'report.html' },
   { id: 'candidate-mask', description: 'candidate regions as NIfTI labels on the input grid, k = region Rk (src/report/write-outputs.ts)', fileName: 'candidates.nii.gz' },
   { id: 'lung-mask', description: 'lung mask as NIfTI on the input grid, 1 right / 2 left (src/report/write-outputs.ts)', fileName: 'lungs.nii.gz' },
+  { id: 'ct-volume', description: 'the CT itself in HU as int16 NIfTI on the input grid, for viewers (server default; src/report/write-outputs.ts)', fileName: 'volume.nii.gz' },
 ];

@@ -1,18 +1,4 @@
-/** Messages between `ctscreen eval` (run-eval.ts) and its worker processes (eval-worker.ts). */
-import type { CandidateGeneratorId } from '../candidates/types.ts';
-
-export interface EvalWorkerInit {
-  type: 'init';
-  classifier?: string;
-  segmenter?: string;
-  candidates?: CandidateGeneratorId;
-  intraOpThreads: number;
-}
-
-export type EvalWorkerRequest =
-  | EvalWorkerInit
-  | { type: 'case'; id: string; path: string; outDir: string; maxCandidates?: number }
-  | { type: 'exit' };
+/** What `ctscreen eval` (run-eval.ts) keeps of each case screened on the worker pool. */
 
 export interface EvalErrorInfo {
   message: string;
@@ -32,8 +18,3 @@ export interface EvalCaseOutcome {
   warnings: string[];
   totalMs: number;
 }
-
-export type EvalWorkerReply =
-  | { type: 'ready'; candidates: CandidateGeneratorId; warnings: string[] }
-  | { type: 'fatal'; error: EvalErrorInfo }
-  | { type: 'done'; id: string; ms: number; outcome?: EvalCaseOutcome; error?: EvalErrorInfo };

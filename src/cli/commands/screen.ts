@@ -1,14 +1,13 @@
-import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import { InputError } from '../../core/errors.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Vec3 } from '../../core/volume.ts';
-import { loadScreeningModels } from '../../pipeline/load-models.ts';
-import { screenCase, type ScreenProgressEvent, type ScreenCaseResult } from '../../pipeline/screen.ts';
+import { runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
+import type { ScreenProgressEvent } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
-import { writeScreeningOutputs, type ScreeningOutputs } from '../../report/write-outputs.ts';
+import type { ScreeningOutputs } from '../../report/write-outputs.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
@@ -88,24 +87,22 @@ interface ScreenFlags {
 export async function runScreening(
   input: { path: string } | { volume: import('../../core/volume.ts').Volume },
   flags: Omit<ScreenFlags, 'json' | 'out'> & { outDir?: string; progress: boolean; extraWarnings?: string[] },
-): Promise<ScreenCaseResult & { outputs: ScreeningOutputs | null }> {
-  const loaded = await loadScreeningModels({ classifier: flags.classifier, segmenter: flags.segmenter, candidates: parseCandidatesFlag(flags.candidates) });
+): Promise<ScreeningRun> {
   const progress = stageProgress(flags.progress);
-  let result: ScreenCaseResult;
   try {
     const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing) } } : input;
-    result = await screenCase(screenInput, {
-      models: loaded.models,
-      candidates: loaded.candidates,
+    return await runPipelineScreening(screenInput, {
+      classifier: flags.classifier,
+      segmenter: flags.segmenter,
+      candidates: parseCandidatesFlag(flags.candidates),
       maxCandidates: parsePositiveIntFlag('max-candidates', flags.maxCandidates),
       onProgress: progress.onProgress,
-      warnings: [...(flags.extraWarnings ?? []), ...loaded.warnings],
+      extraWarnings: flags.extraWarnings,
+      outDir: flags.outDir,
     });
   } finally {
     progress.stop();
   }
-  const outputs = flags.outDir ? await writeScreeningOutputs({ outDir: resolve(flags.outDir), report: result.report, artifacts: result.artifacts }) : null;
-  return { ...result, outputs };
 }
 
 /** `ctscreen screen <input>`: one CT → decision, report.json, report.html and the candidate mask. */

@@ -16,6 +16,9 @@ import { writeScreeningOutputs, type ScreeningOutputs } from '../report/write-ou
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from './load-models.ts';
 import { screenCase, type ScreenCaseResult, type ScreenInput, type ScreenProgressEvent } from './screen.ts';
 
+/** The candidate generators a caller may choose (src/candidates: learned segmenter, classical HU bands). */
+export const CANDIDATE_GENERATORS: readonly CandidateGeneratorId[] = ['learned', 'classical'];
+
 /**
  * Case decision rules a caller may ask for. Only the paper's (§2.6.2) is implemented in this build;
  * the calibrated decision of issue 9 joins this list when decide/ provides it.

@@ -4,14 +4,14 @@ import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import { InputError } from '../../core/errors.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Vec3 } from '../../core/volume.ts';
-import { runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
+import { CANDIDATE_GENERATORS, runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
 import type { ScreenProgressEvent } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
 import type { ScreeningOutputs } from '../../report/write-outputs.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
-export const CANDIDATE_MODES: readonly CandidateGeneratorId[] = ['learned', 'classical'];
+export const CANDIDATE_MODES = CANDIDATE_GENERATORS;
 
 export function parseCandidatesFlag(value: string | undefined): CandidateGeneratorId | undefined {
   if (value === undefined) return undefined;

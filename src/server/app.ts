@@ -266,9 +266,12 @@ export function createApp(o: AppOptions): Hono<Env> {
   });
 
   if (o.viewerDir && existsSync(o.viewerDir)) {
-    app.use('/*', serveStatic({ root: o.viewerDir }));
-    // a client-side route (no file of that name) gets the app's index.html
-    app.get('/*', serveStatic({ root: o.viewerDir, path: 'index.html' }));
+    const files = serveStatic({ root: o.viewerDir });
+    // a client-side route (no file of that name) gets the app's index.html; the API keeps its JSON 404s
+    const index = serveStatic({ root: o.viewerDir, path: 'index.html' });
+    const notApi = (c: Context<Env>) => !/^\/(v1|healthz|metrics)(\/|$)/.test(c.req.path);
+    app.get('/*', async (c, next) => (notApi(c) ? files(c, next) : next()));
+    app.get('/*', async (c, next) => (notApi(c) ? index(c, next) : next()));
   }
   return app;
 }

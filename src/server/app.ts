@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -72,7 +72,6 @@ export function newJobId(): string {
 
 async function filesOf(dataDir: string, job: JobRecord): Promise<string[]> {
   if (job.status !== 'done' || !job.resultDir) return [];
-  const { readdir } = await import('node:fs/promises');
   try {
     return (await readdir(join(dataDir, job.resultDir))).sort();
   } catch {

@@ -85,6 +85,24 @@ test('the server refuses to start without tokens, and --no-auth off loopback', a
   await assert.rejects(startServer({ ...base, host: '0.0.0.0', tokens: null }), (e: Error) => e instanceof InputError && /--no-auth serves only on loopback; --host 0.0.0.0 needs tokens/.test(e.message));
 });
 
+test('ctscreen serve without tokens exits 2 with the reason, and worker without --queue', async () => {
+  const { main } = await import('../../src/cli/main.ts');
+  let err = '';
+  const io = { stdout: () => {}, stderr: (t: string) => (err += t) };
+  const saved = process.env.CTSCREEN_TOKENS;
+  delete process.env.CTSCREEN_TOKENS;
+  try {
+    assert.equal(await main(['serve', '--data', join(fx.dir, 'cli-data'), '--workers', '0', '--port', '0'], io), 2);
+    assert.match(err, /ctscreen: error: no API tokens: set CTSCREEN_TOKENS=name:token\[,name:token…\] or give --tokens-file, or run with --no-auth \(loopback only\)/);
+    assert.equal(await main(['worker', '--data', join(fx.dir, 'cli-data')], io), 2);
+    assert.match(err, /ctscreen worker needs --queue redis:\/\/HOST:PORT/);
+    assert.equal(await main(['serve', '--queue', 'http://x', '--no-auth', '--workers', '0'], io), 2);
+    assert.match(err, /only redis:\/\/HOST:PORT queues are supported/);
+  } finally {
+    if (saved !== undefined) process.env.CTSCREEN_TOKENS = saved;
+  }
+});
+
 test('uploads: each accepted kind is sniffed and queued with 202 and an unguessable id', async () => {
   const dicom = Buffer.alloc(300);
   dicom.write('DICM', 128, 'latin1');

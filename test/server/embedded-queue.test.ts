@@ -129,6 +129,7 @@ test('jobs screened on the worker pool: decision, files through the API, CT copy
     const f = await pollJob(() => get(fourth));
     assert.equal(f.status, 'failed');
     assert.ok(f.error && f.error.code !== 'INTERNAL', JSON.stringify(f.error));
+    assert.doesNotMatch(f.error.message, new RegExp(dataDir), 'the server\'s folders stay private');
     const metrics = await (await app.request('/metrics', { headers: A })).text();
     assert.match(metrics, /ctscreen_jobs\{state="done"\} 3/);
     assert.match(metrics, /ctscreen_jobs\{state="failed"\} 1/);

@@ -49,7 +49,9 @@ export async function executeJob(o: ExecuteOptions): Promise<ExecuteResult> {
   );
   if (!r.ok) {
     await rm(outDir, { recursive: true, force: true });
-    return { ok: false, ms: r.ms, error: r.error, crashed: r.crashed };
+    // the client sees its own input's name, not where the server keeps it
+    const message = r.error.message.split(`${join(o.dataDir, jobDir(o.id))}/`).join('');
+    return { ok: false, ms: r.ms, error: { ...r.error, message }, crashed: r.crashed };
   }
   const d = r.report.decision;
   const timingsMs: Record<string, number> = {};

@@ -16,7 +16,7 @@ import { WorkerPool } from '../pipeline/worker-pool.ts';
 import { createApp, DEFAULT_MAX_QUEUED } from './app.ts';
 import type { TokenEntry } from './auth.ts';
 import { DEFAULT_LEASE_MS, EmbeddedQueue } from './jobs/embedded-queue.ts';
-import { DEFAULT_LOCK_MS, RedisQueue, startRedisWorker } from './jobs/redis-queue.ts';
+import { DEFAULT_LOCK_MS, RedisQueue, startRedisWorker, untilReady } from './jobs/redis-queue.ts';
 import type { JobQueue } from './jobs/types.ts';
 import type { Logger } from './log.ts';
 
@@ -74,7 +74,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   try {
     if (o.queueUrl) {
       const rq = new RedisQueue({ url: o.queueUrl, dataDir, log: o.log });
-      await rq.waitReady();
+      try {
+        await rq.waitReady();
+      } catch (e) {
+        await rq.close().catch(() => {});
+        throw e;
+      }
       queue = rq;
       if (pool) {
         const w = startRedisWorker({ url: o.queueUrl, dataDir, pool, log: o.log, lockMs: leaseMsFromEnv(DEFAULT_LOCK_MS) });
@@ -125,7 +130,13 @@ export interface RunningWorker {
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const pool = await WorkerPool.start({ size: o.workers, load: o.load });
   const w = startRedisWorker({ url: o.queueUrl, dataDir: resolve(o.dataDir), pool, log: o.log, lockMs: leaseMsFromEnv(DEFAULT_LOCK_MS) });
-  await w.waitUntilReady();
+  try {
+    await untilReady(w.waitUntilReady(), o.queueUrl);
+  } catch (e) {
+    await w.close(true).catch(() => {});
+    await pool.close();
+    throw e;
+  }
   o.log('worker.ready', { workers: o.workers });
   return {
     async close() {

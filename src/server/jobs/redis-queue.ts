@@ -23,6 +23,21 @@ import { jobDir, JOB_STATUSES, type JobError, type JobOptions, type JobQueue, ty
 export const QUEUE_NAME = 'ctscreen-jobs';
 /** BullMQ's lock (our lease): a worker killed mid-job is noticed after about this long. */
 export const DEFAULT_LOCK_MS = 30_000;
+/** How long serve and worker wait for Redis at start before giving up. */
+export const REDIS_CONNECT_MS = 10_000;
+
+/** Waits for `ready`; an InputError naming the queue URL when Redis has not answered in `ms`. */
+export async function untilReady(ready: Promise<unknown>, url: string, ms = REDIS_CONNECT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InputError('QUEUE_UNAVAILABLE', `--queue ${url}: Redis did not answer within ${ms / 1000} s; is redis-server running and reachable?`)), ms);
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 interface JobData extends Omit<NewJob, 'id'> {
   deleted?: boolean;
@@ -106,10 +121,9 @@ export class RedisQueue implements JobQueue {
     }
   }
 
-  async waitReady(): Promise<void> {
-    await this.guard(async () => {
-      await this.queue.waitUntilReady();
-    });
+  /** Resolves once Redis answers; an InputError naming the URL after `ms` (a wrong --queue fails fast). */
+  async waitReady(ms = REDIS_CONNECT_MS): Promise<void> {
+    await untilReady(this.queue.waitUntilReady(), this.o.url, ms);
   }
 
   async submit(job: NewJob): Promise<void> {

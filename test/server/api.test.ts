@@ -233,3 +233,20 @@ test('error catalogue: every status the API uses, and the class fallbacks', () =
   assert.equal(errorEntry('MODEL_MISSING', 'ModelError').http, 503);
   assert.deepEqual([errorEntry(undefined).http, errorEntry(undefined).exit], [500, 1]);
 });
+
+test('Redis away: the API answers 503 QUEUE_UNAVAILABLE and /healthz 503, within seconds', async () => {
+  const { RedisQueue } = await import('../../src/server/jobs/redis-queue.ts');
+  // port 1 on loopback: nothing listens there
+  const rq = new RedisQueue({ url: 'redis://127.0.0.1:1', dataDir, log: silentLogger });
+  const down = createApp({ queue: rq, dataDir, tokens: null, maxUploadBytes: 1 << 20, log: silentLogger });
+  try {
+    const t0 = Date.now();
+    await refusal(await down.request('/v1/jobs'), 503, 'QUEUE_UNAVAILABLE', /the job queue \(Redis\) cannot be reached; retry later/);
+    const h = await down.request('/healthz');
+    assert.equal(h.status, 503);
+    assert.deepEqual(await h.json(), { status: 'unavailable', queue: 'redis', problem: 'the job queue (Redis) cannot be reached' });
+    assert.ok(Date.now() - t0 < 15_000);
+  } finally {
+    await rq.close();
+  }
+});

@@ -25,6 +25,8 @@ export const QUEUE_NAME = 'ctscreen-jobs';
 export const DEFAULT_LOCK_MS = 30_000;
 /** How long serve and worker wait for Redis at start before giving up. */
 export const REDIS_CONNECT_MS = 10_000;
+/** An API call whose Redis operation takes longer than this answers 503. */
+export const REDIS_OP_MS = 3_000;
 
 /** Waits for `ready`; an InputError naming the queue URL when Redis has not answered in `ms`. */
 export async function untilReady(ready: Promise<unknown>, url: string, ms = REDIS_CONNECT_MS): Promise<void> {
@@ -111,13 +113,17 @@ export class RedisQueue implements JobQueue {
     this.queue.on('error', () => {});
   }
 
+  /** Runs a Redis operation; a failure or no answer within REDIS_OP_MS is the client's 503, not a hang. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await fn();
+      return await Promise.race([fn(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis did not answer')), REDIS_OP_MS)))]);
     } catch (e) {
       if (e instanceof ApiError) throw e;
       this.o.log('queue.redis_error', {});
       throw new ApiError('QUEUE_UNAVAILABLE', 'the job queue (Redis) cannot be reached; retry later');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -190,7 +196,7 @@ export class RedisQueue implements JobQueue {
 
   async problem(): Promise<string | null> {
     try {
-      await this.queue.getJobCounts('active');
+      await this.guard(() => this.queue.getJobCounts('active'));
       return null;
     } catch {
       return 'the job queue (Redis) cannot be reached';

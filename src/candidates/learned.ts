@@ -34,6 +34,8 @@ export interface SegmenterSettings {
   sliceOffsets: readonly number[];
   /** Probability at or above which a voxel is candidate (low, for recall). */
   threshold: number;
+  /** Dice-optimal probability of the lesion mask (card input.extra.lesionThreshold); null when the card has none. */
+  lesionThreshold: number | null;
   inputName: string;
   outputName: string;
 }
@@ -48,7 +50,9 @@ export function segmenterSettings(card: ModelCard, cardPath = card.id): Segmente
   if (typeof tileSize !== 'number' || !Number.isInteger(tileSize) || tileSize <= 0) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.tileSize must be a positive integer`, { path: cardPath });
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.threshold must be a probability in (0, 1)`, { path: cardPath });
   if (!sliceOffsets || sliceOffsets.length !== card.input.channels.length) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.sliceOffsets must list one offset per channel (${card.input.channels.length})`, { path: cardPath });
-  return { tileSize, sliceOffsets, threshold, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
+  const lesion = extra.lesionThreshold;
+  if (lesion !== undefined && (typeof lesion !== 'number' || !(lesion > 0 && lesion < 1))) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.lesionThreshold must be a probability in (0, 1)`, { path: cardPath });
+  return { tileSize, sliceOffsets, threshold, lesionThreshold: typeof lesion === 'number' ? lesion : null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
 }
 
 /** A TilePredictor over an ONNX segmenter session (input n×C×S×S → probability n×1×S×S). */
@@ -125,7 +129,7 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
     },
   );
   timingsMs.components = performance.now() - t1;
-  return { generator: 'learned', candidates: r.candidates, labels: r.labels, dims: volume.dims, threshold, componentsBeforeFilter: r.componentsBeforeFilter, warnings: r.warnings, timingsMs };
+  return { generator: 'learned', candidates: r.candidates, labels: r.labels, dims: volume.dims, threshold, componentsBeforeFilter: r.componentsBeforeFilter, warnings: r.warnings, timingsMs, probability: { data: p, region } };
 }
 
 /**

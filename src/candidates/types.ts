@@ -59,6 +59,8 @@ export interface CandidateSet {
   warnings: string[];
   /** Wall time of the steps, ms. */
   timingsMs: Record<string, number>;
+  /** The learned generator's probability map over `region` (x fastest), for the lesion mask (lesion-mask.ts). */
+  probability?: { data: Float32Array; region: Box3 };
 }
 
 export interface CandidateInput {

@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   FILE_NOT_READY: { http: 404, exit: 2, summary: 'the job has not written this file (yet)' },
   UPLOAD_TOO_LARGE: { http: 413, exit: 2, summary: 'the upload is larger than --max-upload-mb' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 2, summary: 'the Content-Type is not an accepted input type, or the body is not what it claims' },
-  DECISION_UNAVAILABLE: { http: 422, exit: 2, summary: 'the decision rule asked for is not implemented in this build' },
+  EMPTY_ARCHIVE: { http: 422, exit: 2, summary: 'the upload is a zip archive with no entries' },
   QUEUE_FULL: { http: 503, exit: 2, summary: 'too many jobs are waiting; retry later' },
   QUEUE_UNAVAILABLE: { http: 503, exit: 2, summary: 'the job queue (Redis) cannot be reached' },
   WORKER_LOST: { http: 500, exit: 1, summary: 'the job’s worker died on every attempt' },

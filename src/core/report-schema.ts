@@ -25,7 +25,7 @@ import { InputError } from './errors.ts';
 import type { Box3, SourceFormat, Vec3, Volume } from './volume.ts';
 import { voxelToPatient } from './volume.ts';
 
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '2.0.0';
 
 /** Fixed sentence every report carries (and every rendering must show). */
 export const NOT_A_DIAGNOSTIC_DEVICE_NOTICE =
@@ -34,14 +34,25 @@ export const NOT_A_DIAGNOSTIC_DEVICE_NOTICE =
 /** Case label when no region was voted an infection type (§2.6.2 rule 1). Never a classifier class. */
 export const NO_INFECTION_FOUND = 'no_infection_found';
 
+/** Case label when nothing could be screened (no lungs, not CT, too few slices): never 'no infection'. */
+export const NOT_SCREENED = 'not_screened';
+/** Case label of the calibrated decision when the evidence lies between its operating thresholds. */
+export const INDETERMINATE = 'indeterminate';
+/** Labels a case decision may have besides the infection types; none may be a classifier class. */
+export const RESERVED_DECISION_LABELS = [NO_INFECTION_FOUND, NOT_SCREENED, INDETERMINATE] as const;
+/** How the case decision was made: calibrated (default, decide/calibrated.ts) or the paper's rule (§2.6.2). */
+export const DECISION_MODES = ['calibrated', 'paper'] as const;
+
 /** How a region's vote was won (§2.6.1); see decide/vote.ts. */
 export const VOTE_RULES = ['majority', 'most-confident'] as const;
 /** Which of the three output rules of §2.6.2 applied; see decide/noisy-or.ts. */
 export const DECISION_RULES = ['no-infection', 'single-type', 'softmax'] as const;
+/** Rules of the report's headline decision: the paper's three, the calibrated model's, or none (not screened). */
+export const CASE_DECISION_RULES = [...DECISION_RULES, 'calibrated', 'not-screened'] as const;
 /** Pipeline stages whose wall time is reported, in milliseconds. */
 export const TIMING_STAGES = ['read', 'lung', 'candidates', 'classify', 'decide', 'quantify', 'report', 'total'] as const;
 /** Roles a model can play in a screening. */
-export const MODEL_ROLES = ['lung', 'candidates', 'classifier'] as const;
+export const MODEL_ROLES = ['lung', 'candidates', 'classifier', 'decision'] as const;
 const SOURCE_FORMATS = ['dicom', 'nifti', 'image-stack', 'synthetic'] as const satisfies readonly SourceFormat[];
 
 const probability = z.number().min(0).max(1);
@@ -107,6 +118,7 @@ export const RegionReportSchema = z.strictObject({
   side: z.enum(['left', 'right', 'both']).nullable().optional().describe("Patient's lung side the region lies in"),
   patches: z.array(PatchReportSchema).min(1),
   vote: VoteReportSchema,
+  infectionProbability: probability.optional().describe('Calibrated probability that this region is a true infection (decide/calibrated.ts step 1)'),
   kept: z.boolean().describe('True when voted an infection type (takes part in Noisy-OR); false when dropped'),
 });
 
@@ -118,12 +130,27 @@ export const InfectionReportSchema = z.strictObject({
   exportedConfidence: probability.describe('Confidence exported by the rules of §2.6.2 (direct P or softmax); 0 without regions'),
 });
 
-export const DecisionReportSchema = z.strictObject({
+/** The paper's decision (§2.6.2): always computed, shown beside the calibrated one. */
+export const PaperDecisionSchema = z.strictObject({
   label: label.describe(`An infection label, or '${NO_INFECTION_FOUND}'`),
   displayName: z.string().min(1),
   rule: z.enum(DECISION_RULES),
   confidence: probability.nullable().describe('Exported confidence of the decided type; null for no infection found'),
   tie: z.boolean().describe('Several types had exactly the same P; the first in the class list was taken'),
+});
+
+export const DecisionReportSchema = z.strictObject({
+  label: label.describe(`An infection label, '${NO_INFECTION_FOUND}', '${INDETERMINATE}' (calibrated, weak evidence) or '${NOT_SCREENED}'`),
+  displayName: z.string().min(1),
+  mode: z.enum(DECISION_MODES).describe("'calibrated' (default) or 'paper' (the rule of §2.6.2, selected with --decision paper)"),
+  rule: z.enum(CASE_DECISION_RULES),
+  confidence: probability.nullable().describe('Probability of label: calibrated P(label), or the paper\'s exported confidence; null when indeterminate, not screened, or the paper finds no infection'),
+  tie: z.boolean().describe('Several types had exactly the same P; the first in the class list was taken'),
+  infectionProbability: probability.optional().describe('Calibrated probability that the case has an infection (calibrated mode)'),
+  typeProbabilities: z.record(label, probability).optional().describe('Calibrated P(type | infected) per infection label'),
+  operatingPoint: z.strictObject({ infectedAtOrAbove: probability, noInfectionBelow: probability }).optional().describe('Thresholds on infectionProbability, chosen on patient-level held-out cases (decision model card)'),
+  decisionModel: z.strictObject({ id: z.string().min(1), version: z.string().min(1) }).optional(),
+  notScreenedReason: z.string().min(1).optional().describe(`Why nothing was screened (label '${NOT_SCREENED}')`),
 });
 
 export const HuBandSchema = z.strictObject({
@@ -150,6 +177,7 @@ export const LungStatsSchema = z.strictObject({
   left: LungSideStatsSchema.nullable(),
   right: LungSideStatsSchema.nullable(),
   method: z.string().optional().describe('How the lungs were segmented, in words'),
+  involvementFrom: z.enum(['lesion-mask', 'candidate-regions']).optional().describe("What involvedPercent counts: the segmenter's lesion mask at its Dice-optimal threshold, or the voxels of infection-voted candidate regions"),
 });
 
 export const CaseReportSchema = z
@@ -162,6 +190,7 @@ export const CaseReportSchema = z
     classes: ClassListSchema,
     models: z.array(ModelRefSchema),
     decision: DecisionReportSchema,
+    paperDecision: PaperDecisionSchema.nullable().describe("The paper's §2.6.2 decision from the same regions, whatever the mode; null when not screened"),
     infections: z.array(InfectionReportSchema).describe('One entry per infection label, in class-list order'),
     regions: z.array(RegionReportSchema).describe('Every candidate region, kept or dropped'),
     lung: LungStatsSchema.nullable(),
@@ -174,21 +203,41 @@ export const CaseReportSchema = z
     const labelSet = new Set(labels);
     if (labelSet.size !== labels.length) issue(['classes', 'labels'], 'labels are not unique');
     if (!labelSet.has(irrelevantLabel)) issue(['classes', 'irrelevantLabel'], `'${irrelevantLabel}' is not among the labels`);
-    if (labelSet.has(NO_INFECTION_FOUND)) issue(['classes', 'labels'], `'${NO_INFECTION_FOUND}' is reserved for the decision`);
     infectionLabels.forEach((l, i) => {
       if (!labelSet.has(l) || l === irrelevantLabel) issue(['classes', 'infectionLabels', i], `'${l}' must be a label other than the irrelevant one`);
     });
 
+    const reserved = new Set<string>(RESERVED_DECISION_LABELS);
+    for (const l of reserved) if (labelSet.has(l)) issue(['classes', 'labels'], `'${l}' is reserved for the decision`);
+    const pd = r.paperDecision;
+    const isNone = pd?.label === NO_INFECTION_FOUND;
+    if (pd) {
+      if (!isNone && !infectionLabels.includes(pd.label)) issue(['paperDecision', 'label'], `'${pd.label}' is neither an infection label nor '${NO_INFECTION_FOUND}'`);
+      if (isNone !== (pd.rule === 'no-infection')) issue(['paperDecision', 'rule'], `rule '${pd.rule}' does not fit decision '${pd.label}'`);
+      if (isNone !== (pd.confidence === null)) issue(['paperDecision', 'confidence'], 'confidence must be null exactly when no infection is found');
+    }
+
     const d = r.decision;
-    const isNone = d.label === NO_INFECTION_FOUND;
-    if (!isNone && !infectionLabels.includes(d.label)) issue(['decision', 'label'], `'${d.label}' is neither an infection label nor '${NO_INFECTION_FOUND}'`);
-    if (isNone !== (d.rule === 'no-infection')) issue(['decision', 'rule'], `rule '${d.rule}' does not fit decision '${d.label}'`);
-    if (isNone !== (d.confidence === null)) issue(['decision', 'confidence'], 'confidence must be null exactly when no infection is found');
+    const notScreened = d.label === NOT_SCREENED;
+    if (notScreened !== (d.rule === 'not-screened')) issue(['decision', 'rule'], `rule '${d.rule}' does not fit decision '${d.label}'`);
+    if (notScreened !== (d.notScreenedReason !== undefined)) issue(['decision', 'notScreenedReason'], `a reason is given exactly when the decision is '${NOT_SCREENED}'`);
+    if (notScreened && d.confidence !== null) issue(['decision', 'confidence'], `must be null when '${NOT_SCREENED}'`);
+    if (notScreened && r.regions.length > 0) issue(['regions'], `a case that was not screened has no regions`);
+    if (notScreened !== (pd === null)) issue(['paperDecision'], `is null exactly when the case was not screened`);
+    if (pd && d.mode === 'paper') {
+      if (d.label !== pd.label || d.rule !== pd.rule || d.confidence !== pd.confidence) issue(['decision'], 'in paper mode the decision is the paper decision');
+    }
+    if (pd && d.mode === 'calibrated') {
+      if (d.rule !== 'calibrated') issue(['decision', 'rule'], `must be 'calibrated' in calibrated mode`);
+      if (d.label !== NO_INFECTION_FOUND && d.label !== INDETERMINATE && !infectionLabels.includes(d.label)) issue(['decision', 'label'], `'${d.label}' is not a decision label`);
+      if ((d.label === INDETERMINATE) !== (d.confidence === null)) issue(['decision', 'confidence'], `must be null exactly when '${INDETERMINATE}'`);
+      if (d.infectionProbability === undefined || d.operatingPoint === undefined || d.typeProbabilities === undefined) issue(['decision'], 'calibrated mode needs infectionProbability, typeProbabilities and operatingPoint');
+    }
 
     if (r.infections.map((s) => s.label).join('\n') !== infectionLabels.join('\n')) {
       issue(['infections'], `must list the infection labels in order: ${infectionLabels.join(', ')}`);
     }
-    const decided = r.infections.find((s) => s.label === d.label);
+    const decided = pd ? r.infections.find((s) => s.label === pd.label) : undefined;
     r.infections.forEach((s, i) => {
       if (isNone && s.noisyOr !== 0) issue(['infections', i, 'noisyOr'], 'must be 0 when no infection is found');
       if (decided && s.noisyOr > decided.noisyOr) issue(['infections', i, 'noisyOr'], `exceeds that of the decided type '${d.label}'`);
@@ -226,6 +275,7 @@ export type CaseReport = z.infer<typeof CaseReportSchema>;
 export type RegionReport = z.infer<typeof RegionReportSchema>;
 export type PatchReport = z.infer<typeof PatchReportSchema>;
 export type DecisionReport = z.infer<typeof DecisionReportSchema>;
+export type PaperDecisionReport = z.infer<typeof PaperDecisionSchema>;
 export type InfectionReport = z.infer<typeof InfectionReportSchema>;
 export type InputDescription = z.infer<typeof InputDescriptionSchema>;
 export type LungStats = z.infer<typeof LungStatsSchema>;

@@ -3,8 +3,9 @@
  * the screening pipeline assembles a report without re-deriving any of the §2.6 logic.
  */
 import type { ClassSpec } from '../core/classes.ts';
-import type { ClassList, DecisionReport, InfectionReport, PatchReport, RegionReport } from '../core/report-schema.ts';
-import { boxToMm } from '../core/report-schema.ts';
+import type { ClassList, DecisionReport, InfectionReport, PaperDecisionReport, PatchReport, RegionReport } from '../core/report-schema.ts';
+import { boxToMm, INDETERMINATE, NOT_SCREENED } from '../core/report-schema.ts';
+import type { CalibratedDecision, CaseDecisionModel } from './calibrated.ts';
 import type { Box3, Volume } from '../core/volume.ts';
 import { displayNameOf } from './noisy-or.ts';
 import type { CaseDecision, PatchPrediction, RegionVote } from './types.ts';
@@ -17,10 +18,20 @@ export function reportClasses(spec: ClassSpec): ClassList {
   return out;
 }
 
-/** The report's `decision` and `infections` sections from `decideCase`'s result. */
-export function reportDecision(decision: CaseDecision, spec: ClassSpec): { decision: DecisionReport; infections: InfectionReport[] } {
+/** Display names of the decision labels that are not classes. */
+export const NOT_SCREENED_DISPLAY = 'Not screened';
+export const INDETERMINATE_DISPLAY = 'Indeterminate';
+
+function decisionDisplayName(label: string, spec: ClassSpec): string {
+  if (label === NOT_SCREENED) return spec.displayNames?.[NOT_SCREENED] ?? NOT_SCREENED_DISPLAY;
+  if (label === INDETERMINATE) return spec.displayNames?.[INDETERMINATE] ?? INDETERMINATE_DISPLAY;
+  return displayNameOf(label, spec);
+}
+
+/** The report's `paperDecision` (§2.6.2) and `infections` (the per-type Noisy-OR values). */
+export function reportPaperDecision(decision: CaseDecision, spec: ClassSpec): { paperDecision: PaperDecisionReport; infections: InfectionReport[] } {
   return {
-    decision: {
+    paperDecision: {
       label: decision.label,
       displayName: displayNameOf(decision.label, spec),
       rule: decision.rule,
@@ -35,6 +46,38 @@ export function reportDecision(decision: CaseDecision, spec: ClassSpec): { decis
       exportedConfidence: s.exportedConfidence,
     })),
   };
+}
+
+/** The report's decision sections in paper mode: `decision` is the paper's decision itself. */
+export function reportDecision(decision: CaseDecision, spec: ClassSpec): { decision: DecisionReport; paperDecision: PaperDecisionReport; infections: InfectionReport[] } {
+  const parts = reportPaperDecision(decision, spec);
+  return { decision: reportDecisionPaperMode(parts.paperDecision), ...parts };
+}
+
+/** The headline decision in paper mode: the paper's decision itself. */
+export function reportDecisionPaperMode(paper: PaperDecisionReport): DecisionReport {
+  return { ...paper, mode: 'paper' };
+}
+
+/** The headline decision in calibrated mode (decide/calibrated.ts). */
+export function reportDecisionCalibrated(c: CalibratedDecision, model: CaseDecisionModel, spec: ClassSpec, tie: boolean): DecisionReport {
+  return {
+    label: c.label,
+    displayName: decisionDisplayName(c.label, spec),
+    mode: 'calibrated',
+    rule: 'calibrated',
+    confidence: c.confidence,
+    tie,
+    infectionProbability: c.infectionProbability,
+    typeProbabilities: { ...c.typeProbabilities },
+    operatingPoint: { ...model.operatingPoint },
+    decisionModel: { id: model.id, version: model.version },
+  };
+}
+
+/** The decision of a case that could not be screened: never 'no infection'. */
+export function reportNotScreened(reason: string, mode: DecisionReport['mode'], spec: ClassSpec): DecisionReport {
+  return { label: NOT_SCREENED, displayName: decisionDisplayName(NOT_SCREENED, spec), mode, rule: 'not-screened', confidence: null, tie: false, notScreenedReason: reason };
 }
 
 export interface RegionReportOptions {
@@ -54,6 +97,8 @@ export interface RegionReportOptions {
   /** Lesion volume in mL, when the candidate stage measured it. */
   volumeMl?: number | null;
   side?: 'left' | 'right' | 'both' | null;
+  /** Calibrated probability that the region is a true infection (calibrated decision only). */
+  infectionProbability?: number;
 }
 
 /** One region of the report: box in voxels and mm, slices, patch predictions, vote, kept/dropped. */
@@ -90,5 +135,6 @@ export function reportRegion(options: RegionReportOptions): RegionReport {
     kept: vote.kept,
   };
   if (options.side !== undefined) region.side = options.side;
+  if (options.infectionProbability !== undefined) region.infectionProbability = options.infectionProbability;
   return region;
 }

@@ -12,6 +12,11 @@ export interface EvalCaseOutcome {
   decision: string;
   rule: string;
   confidence: number | null;
+  mode: 'calibrated' | 'paper';
+  /** Calibrated P(infected) (calibrated mode). */
+  infectionProbability?: number;
+  /** Calibrated P(type | infected) (calibrated mode). */
+  typeProbabilities?: Record<string, number>;
   infections: { label: string; noisyOr: number; exportedConfidence: number }[];
   regions: number;
   keptRegions: number;

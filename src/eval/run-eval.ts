@@ -26,6 +26,7 @@ import type { EvalCaseOutcome, EvalErrorInfo } from './eval-protocol.ts';
 import { checkManifestLabels, type Manifest, type ManifestCase } from './manifest.ts';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED } from './metrics.ts';
 import { formatMetricsText, metricsSummaryToJson, summarizeMetrics, type MetricsSummary } from './metrics-summary.ts';
+import { formatScreeningRates, screeningRates, type ScreeningRates } from './screening-rates.ts';
 import { readTrainingSplits, splitMembership, type SplitMembership } from './training-split.ts';
 
 /** Two worker processes: the machines here have 2 cores. */
@@ -49,6 +50,8 @@ export interface RunEvalOptions {
   modelsDir?: string;
   bootstrap?: number;
   seed?: number;
+  /** 'calibrated' (default) or 'paper'. */
+  decision?: 'calibrated' | 'paper';
   /** Called as each case finishes (progress). */
   onCase?: (result: EvalCaseResult, done: number, total: number) => void;
 }
@@ -75,8 +78,12 @@ export interface EvalCaseResult {
 
 export interface EvalGroupSummary {
   name: 'all' | 'held-out' | 'training';
+  /** Cases screened (status ok), decided or not. */
   cases: number;
+  /** Confusion-matrix metrics over the cases with a decision in the label set (not screened / indeterminate left out: see rates). */
   summary: MetricsSummary | null;
+  /** Sensitivity / specificity over every screened case of the group, not-screened and indeterminate counted as misses. */
+  rates: ScreeningRates | null;
 }
 
 export interface EvalRun {
@@ -97,6 +104,11 @@ export interface EvalRun {
  * types is present. The predicted class always has the largest score.
  */
 export function caseScores(outcome: EvalCaseOutcome, labels: readonly string[]): number[] {
+  if (outcome.infectionProbability !== undefined && outcome.typeProbabilities) {
+    // calibrated: P(type) = P(infected)·P(type | infected); no infection = 1 − P(infected)
+    const P = outcome.infectionProbability;
+    return labels.map((l) => (l === NO_INFECTION_FOUND ? 1 - P : P * (outcome.typeProbabilities?.[l] ?? 0)));
+  }
   let none = 1;
   for (const s of outcome.infections) none *= 1 - s.noisyOr;
   return labels.map((l) => (l === NO_INFECTION_FOUND ? none : outcome.infections.find((s) => s.label === l)?.exportedConfidence ?? 0));
@@ -128,6 +140,9 @@ export function caseOutcome(report: CaseReport): EvalCaseOutcome {
     decision: report.decision.label,
     rule: report.decision.rule,
     confidence: report.decision.confidence,
+    mode: report.decision.mode,
+    ...(report.decision.infectionProbability !== undefined ? { infectionProbability: report.decision.infectionProbability } : {}),
+    ...(report.decision.typeProbabilities !== undefined ? { typeProbabilities: report.decision.typeProbabilities } : {}),
     infections: report.infections.map((s) => ({ label: s.label, noisyOr: s.noisyOr, exportedConfidence: s.exportedConfidence })),
     regions: report.regions.length,
     keptRegions: report.regions.filter((r) => r.kept).length,
@@ -171,7 +186,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     options.onCase?.(r, results.size, manifest.cases.length);
   };
 
-  const pool = await WorkerPool.start({ size: jobs, load: { classifier: options.classifier, segmenter: options.segmenter, candidates: options.candidates, intraOpThreads: 1 } });
+  const pool = await WorkerPool.start({ size: jobs, load: { classifier: options.classifier, segmenter: options.segmenter, candidates: options.candidates, intraOpThreads: 1, decision: options.decision } });
   try {
     await Promise.all(
       manifest.cases.map(async (c) => {
@@ -192,7 +207,18 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     { name: 'held-out', pick: (r: EvalCaseResult) => !r.trainingCase },
     { name: 'training', pick: (r: EvalCaseResult) => r.trainingCase },
   ].map(({ name, pick }) => {
-    const ok = cases.filter((r) => r.status === 'ok' && pick(r));
+    const screened = cases.filter((r) => r.status === 'ok' && pick(r));
+    // the confusion matrix holds decided cases only; not screened / indeterminate are counted in the rates
+    const ok = screened.filter((r) => labels.includes(r.predicted!));
+    const rates =
+      screened.length === 0
+        ? null
+        : screeningRates({
+            cases: screened.map((r) => ({ label: r.label, predicted: r.predicted!, infectionProbability: r.outcome?.infectionProbability })),
+            infectionLabels: card.classSpec.infectionLabels,
+            resamples: options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES,
+            seed: options.seed ?? DEFAULT_BOOTSTRAP_SEED,
+          });
     const summary =
       ok.length === 0
         ? null
@@ -204,7 +230,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
             resamples: options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES,
             seed: options.seed ?? DEFAULT_BOOTSTRAP_SEED,
           });
-    return { name: name as EvalGroupSummary['name'], cases: ok.length, summary };
+    return { name: name as EvalGroupSummary['name'], cases: screened.length, summary, rates };
   });
 
   const files = {
@@ -213,7 +239,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     summaryJson: join(outDir, SUMMARY_JSON),
     summaryText: join(outDir, SUMMARY_TXT),
   };
-  const ok = cases.filter((r) => r.status === 'ok');
+  const ok = cases.filter((r) => r.status === 'ok' && labels.includes(r.predicted!));
   writeFileSync(
     files.predictions,
     [['case', 'label', 'predicted', ...labels.map((l) => `score_${l}`)].join(','), ...ok.map((r) => [r.id, r.label, r.predicted!, ...r.scores!.map((s) => s.toFixed(6))].map(csvField).join(','))].join('\n') + '\n',
@@ -267,7 +293,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         failed: run.failed,
         seconds: run.seconds,
         cases: cases.map((r) => ({ id: r.id, label: r.label, predicted: r.predicted ?? null, status: r.status, trainingCase: r.trainingCase, membership: r.membership, error: r.error?.message ?? null })),
-        groups: groups.map((g) => ({ name: g.name, cases: g.cases, metrics: g.summary ? metricsSummaryToJson(g.summary) : null })),
+        groups: groups.map((g) => ({ name: g.name, cases: g.cases, rates: g.rates, metrics: g.summary ? metricsSummaryToJson(g.summary) : null })),
       },
       null,
       2,
@@ -310,11 +336,13 @@ export function formatEvalText(run: EvalRun): string {
   lines.push('', `failed: ${run.failed} of ${run.cases.length} case(s)${run.failed ? ' (not in the metrics below)' : ''}`);
   for (const g of run.groups) {
     lines.push('', `=== ${GROUP_TITLES[g.name]}: ${g.cases} case(s) ===`);
+    if (g.rates) lines.push(formatScreeningRates(g.rates).trimEnd());
     if (!g.summary) {
-      lines.push('(none)');
+      lines.push(g.rates ? '(no decided case for the confusion matrix)' : '(none)');
       continue;
     }
-    lines.push(formatMetricsText(g.summary, `case-level metrics, ${g.name}`).trimEnd());
+    const left = g.rates ? g.rates.notScreened + g.rates.indeterminate : 0;
+    lines.push(formatMetricsText(g.summary, `case-level metrics, ${g.name}${left ? ` (${left} not screened / indeterminate case(s) left out of this matrix)` : ''}`).trimEnd());
   }
   lines.push('', `predictions: ${run.files.predictions}`, `per-case table: ${run.files.cases}`, `summary: ${run.files.summaryJson}`);
   return `${lines.join('\n')}\n`;

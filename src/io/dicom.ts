@@ -9,11 +9,13 @@ import type { Volume } from '../core/volume.ts';
 import { decodeSliceToHu, type SliceJob } from './dicom/decode.ts';
 import { type DicomSliceHeader, extractFrame, hasPart10Magic, looksLikeRawDataSet, parseDataSet, parseError, sliceHeader } from './dicom/parse.ts';
 import { DecodePool, defaultWorkerCount } from './dicom/pool.ts';
+import { dicomReferences, type DicomReferences } from './dicom/references.ts';
 import { chooseSeries, groupSeries, type SeriesChoice, type SeriesSummary, type SliceGeometry, sliceGeometry, summarizeSeries } from './dicom/series.ts';
 import { type DicomEntry, folderEntries, singleFileEntry, zipEntries } from './dicom/sources.ts';
 import { isCompressed, syntaxName, TS } from './dicom/transfer-syntax.ts';
 
 export type { SeriesSummary, SeriesChoice } from './dicom/series.ts';
+export type { DicomReferences } from './dicom/references.ts';
 
 export interface ReadDicomOptions {
   /** Read this SeriesInstanceUID instead of the automatically chosen one. */
@@ -38,6 +40,8 @@ export interface ReadDicomResult {
   choice: SeriesChoice;
   /** Worker threads used to decode (0: decoded on the calling thread). */
   workersUsed: number;
+  /** Study/series/instance UIDs and patient/study modules, for DICOM outputs; kept off the Volume (identifying). */
+  references: DicomReferences;
 }
 
 /** Bytes read per file in the header pass; CT headers are a few KiB, pixel data follow. */
@@ -251,5 +255,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
     },
     warnings,
   };
-  return { volume, scan, choice, workersUsed: workers };
+  // the first slice's patient/study modules are read once more, by dcmjs, for DICOM outputs
+  const references = dicomReferences(geom, await entryOf.get(first)!.read());
+  return { volume, scan, choice, workersUsed: workers, references };
 }

@@ -10,8 +10,11 @@
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
 import { loadModel, type LoadModelOptions } from '../models/load-model.ts';
-import { models as registryModels } from '../registry.ts';
-import type { ScreeningModels } from './stages.ts';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decisionCardFits, decisionModelFromCard, readDecisionCard } from '../models/decision-card.ts';
+import { decisionModels as registryDecisionModels, models as registryModels } from '../registry.ts';
+import type { DecisionMode, ScreeningModels } from './stages.ts';
 
 export interface LoadScreeningModelsOptions {
   /** Registry id or path of the classifier (default: the registry's first classifier). */
@@ -24,6 +27,10 @@ export interface LoadScreeningModelsOptions {
   intraOpThreads?: number;
   /** Folder registry paths are relative to (default: the repository root). */
   root?: string;
+  /** 'calibrated' (default) or 'paper' (§2.6.2 exactly). */
+  decision?: DecisionMode;
+  /** Path of a decision card (default: the registry's first). */
+  decisionCard?: string;
 }
 
 export interface LoadedScreeningModels {
@@ -34,6 +41,43 @@ export interface LoadedScreeningModels {
   warnings: string[];
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The calibrated decision's card when asked for and fitting the loaded networks; otherwise the paper's
+ * rule with a warning saying why (a card fitted for other networks gives probabilities that mean nothing).
+ */
+function withDecision(loaded: LoadedScreeningModels, options: LoadScreeningModelsOptions): LoadedScreeningModels {
+  if ((options.decision ?? 'calibrated') === 'paper') return loaded;
+  const entry = registryDecisionModels[0];
+  const path = options.decisionCard ?? (entry ? join(options.root ?? REPO_ROOT, entry.cardPath) : undefined);
+  if (!path) {
+    loaded.warnings.push("no calibrated decision model is registered: the paper's decision rule (§2.6.2) was used");
+    return loaded;
+  }
+  let card;
+  try {
+    card = readDecisionCard(path);
+  } catch (e) {
+    if (options.decisionCard || !(e instanceof ModelError) || e.code !== 'MODEL_CARD_MISSING') throw e;
+    loaded.warnings.push("the calibrated decision model is not trained yet (npm run train:decision): the paper's decision rule (§2.6.2) was used, whose confidence is not calibrated");
+    return loaded;
+  }
+  const { classifier, segmenter } = loaded.models;
+  const why = decisionCardFits(card, {
+    candidates: loaded.candidates,
+    classifier: { id: classifier.card.id, sha256: classifier.card.onnx.sha256 },
+    segmenter: loaded.candidates === 'learned' && segmenter ? { id: segmenter.card.id, sha256: segmenter.card.onnx.sha256 } : null,
+  });
+  if (why) {
+    if (options.decision === 'calibrated' && options.decisionCard) throw new ModelError('MODEL_CARD_MISMATCH', `decision card ${path} does not fit this screening: ${why}`, { path });
+    loaded.warnings.push(`the calibrated decision model ${card.id} ${card.version} does not apply (${why}): the paper's decision rule (§2.6.2) was used, whose confidence is not calibrated`);
+    return loaded;
+  }
+  loaded.models.decision = decisionModelFromCard(card);
+  return loaded;
+}
+
 /** Codes of a model that is simply not there (as opposed to broken). */
 const ABSENT_CODES = new Set(['MODEL_MISSING', 'MODEL_CARD_MISSING', 'MODEL_UNKNOWN']);
 
@@ -42,6 +86,10 @@ function defaultId(stage: 'classifier' | 'candidates'): string | undefined {
 }
 
 export async function loadScreeningModels(options: LoadScreeningModelsOptions = {}): Promise<LoadedScreeningModels> {
+  return withDecision(await loadNetworks(options), options);
+}
+
+async function loadNetworks(options: LoadScreeningModelsOptions): Promise<LoadedScreeningModels> {
   const loadOptions: LoadModelOptions = { intraOpThreads: options.intraOpThreads, root: options.root };
   const classifierId = options.classifier ?? defaultId('classifier');
   if (!classifierId) throw new ModelError('MODEL_UNKNOWN', 'no classifier model is registered in src/registry.ts; give one with --classifier <path.onnx>');

@@ -12,19 +12,14 @@ import { resolve } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
 import type { Volume } from '../core/volume.ts';
+import type { OutputType } from '../registry.ts';
 import { writeScreeningOutputs, type ScreeningOutputs } from '../report/write-outputs.ts';
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from './load-models.ts';
 import { screenCase, type ScreenCaseResult, type ScreenInput, type ScreenProgressEvent } from './screen.ts';
+import type { DecisionMode } from './stages.ts';
 
 /** The candidate generators a caller may choose (src/candidates: learned segmenter, classical HU bands). */
 export const CANDIDATE_GENERATORS: readonly CandidateGeneratorId[] = ['learned', 'classical'];
-
-/**
- * Case decision rules a caller may ask for. Only the paper's (§2.6.2) is implemented in this build;
- * the calibrated decision of issue 9 joins this list when decide/ provides it.
- */
-export const DECISION_MODES = ['paper'] as const;
-export type DecisionMode = (typeof DECISION_MODES)[number];
 
 export interface ScreenTask {
   /** Candidate generator for this case (default: what the screener loaded, learned when its model is there). */
@@ -32,8 +27,13 @@ export interface ScreenTask {
   maxCandidates?: number;
   /** Write the outputs here; nothing is written without it. */
   outDir?: string;
-  /** Registry output-format ids to write (default: write-outputs' default set). */
-  formats?: readonly string[];
+  /** Output types to write (registry; default nifti + html); report.json is always written. */
+  outputTypes?: readonly OutputType[];
+  /**
+   * Case decision: 'paper' (§2.6.2) or 'calibrated' (default when the screener loaded a decision model
+   * that fits this case's candidate generator; otherwise the paper's rule, with a warning when asked).
+   */
+  decision?: DecisionMode;
   onProgress?: (event: ScreenProgressEvent) => void;
   /** Warnings listed before the screening's own (e.g. 'DEMO: …'). */
   extraWarnings?: readonly string[];
@@ -61,14 +61,24 @@ export function screenerFrom(loaded: LoadedScreeningModels): Screener {
       if (candidates === 'learned' && !loaded.models.segmenter) {
         throw new ModelError('MODEL_MISSING', 'learned candidates need the candidate segmenter, which this worker has not loaded; use candidates classical');
       }
+      const warnings = [...(task.extraWarnings ?? []), ...(candidates === loaded.candidates ? loaded.warnings : [])];
+      // the calibrated decision was fitted for the loaded networks with their candidate generator only
+      const calibrated = loaded.models.decision && candidates === loaded.candidates ? loaded.models.decision : undefined;
+      let decision: DecisionMode = task.decision ?? (calibrated ? 'calibrated' : 'paper');
+      if (decision === 'calibrated' && !calibrated) {
+        decision = 'paper';
+        // without a decision model the load warnings already say why
+        if (loaded.models.decision) warnings.push(`the calibrated decision model was fitted with ${loaded.candidates} candidates, this screening uses ${candidates}: the paper's decision rule (§2.6.2) was used, whose confidence is not calibrated`);
+      }
       const result = await screenCase(input, {
-        models: loaded.models,
+        models: calibrated ? loaded.models : { ...loaded.models, decision: undefined },
         candidates,
+        decision,
         maxCandidates: task.maxCandidates,
         onProgress: task.onProgress,
-        warnings: [...(task.extraWarnings ?? []), ...(candidates === loaded.candidates ? loaded.warnings : [])],
+        warnings,
       });
-      const outputs = task.outDir ? await writeScreeningOutputs({ outDir: resolve(task.outDir), report: result.report, artifacts: result.artifacts, formats: task.formats }) : null;
+      const outputs = task.outDir ? await writeScreeningOutputs({ outDir: resolve(task.outDir), report: result.report, artifacts: result.artifacts, outputTypes: task.outputTypes }) : null;
       return { ...result, outputs };
     },
   };
@@ -81,7 +91,7 @@ export async function openScreener(options: LoadScreeningModelsOptions = {}): Pr
 
 /** One case: load the models, screen, write. The CLI's `screen` and `demo`. */
 export async function runScreening(input: ScreenInput | { volume: Volume }, options: LoadScreeningModelsOptions & Omit<ScreenTask, 'candidates'>): Promise<ScreeningRun> {
-  const { classifier, segmenter, candidates, intraOpThreads, root, ...task } = options;
-  const screener = await openScreener({ classifier, segmenter, candidates, intraOpThreads, root });
+  const { classifier, segmenter, candidates, intraOpThreads, root, decisionCard, ...task } = options;
+  const screener = await openScreener({ classifier, segmenter, candidates, intraOpThreads, root, decisionCard, decision: task.decision });
   return screener.screen(input, task);
 }

@@ -26,13 +26,16 @@ import {
   type TIMING_STAGES,
 } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
+import { decideCalibrated, type CalibratedDecision, type CaseDecisionModel } from '../decide/calibrated.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
 import { decide } from '../decide/decide.ts';
-import { reportClasses, reportDecision, reportRegion } from '../decide/report-parts.ts';
+import { reportClasses, reportDecisionCalibrated, reportDecisionPaperMode, reportNotScreened, reportPaperDecision, reportRegion } from '../decide/report-parts.ts';
+import { notScreenableReason } from '../io/screenable.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
-import { classifyCubes, findCandidates, findLungs, measureLungs, readInput, type ScreeningModels, type ReadInputOptions } from './stages.ts';
+import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions } from './stages.ts';
 
-export type { ScreeningModels } from './stages.ts';
+export type { DecisionMode, ScreeningModels } from './stages.ts';
 
 export type TimingStage = (typeof TIMING_STAGES)[number];
 
@@ -45,7 +48,7 @@ export const THICK_SLICE_MM = 5;
 /** A side gets a region when at least this share of the region's lung voxels are in that lung. */
 const SIDE_SHARE = 0.8;
 
-export type ScreenInput = { volume: Volume } | { path: string; read?: ReadInputOptions };
+export type ScreenInput = { volume: Volume; dicomReferences?: DicomReferences | null } | { path: string; read?: ReadInputOptions };
 
 export interface ScreenProgressEvent {
   stage: Exclude<TimingStage, 'total'>;
@@ -67,6 +70,8 @@ export interface ScreenCaseOptions {
   toolVersion?: string;
   /** Warnings the caller adds (e.g. a fallback it made), listed first. */
   warnings?: readonly string[];
+  /** 'calibrated' (default when models.decision is loaded) or 'paper' (§2.6.2 exactly). */
+  decision?: DecisionMode;
 }
 
 export interface ScreenArtifacts {
@@ -75,10 +80,14 @@ export interface ScreenArtifacts {
   lungMask: Uint8Array | null;
   /** Candidate labels on the volume grid: 0 none, k = the region whose `labelValue` is k; null without candidates. */
   candidateLabels: Uint32Array | null;
+  /** Lesion mask (0/1) on the volume grid at the segmenter's Dice-optimal threshold; null without one. */
+  lesionMask: Uint8Array | null;
   /** The report's regions as the pictures need them (same order as report.regions). */
   regions: OverlayRegion[];
   /** Axial slices the report shows, superior first. */
   keySlices: number[];
+  /** DICOM inputs: the source's UIDs and patient/study modules for DICOM outputs; null otherwise. Identifying: never log it. */
+  dicomReferences?: DicomReferences | null;
 }
 
 export interface ScreenCaseResult {
@@ -108,7 +117,7 @@ function sideOf(lungMask: Uint8Array, labels: Uint32Array, value: number, box: {
 /** Id the report gives the classical candidate generator (src/candidates/classical.ts). */
 export const CLASSICAL_CANDIDATES_ID = 'classical-hu-bands';
 
-function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVersion: string): ModelRef[] {
+function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVersion: string, decision: CaseDecisionModel | undefined): ModelRef[] {
   const c = models.classifier.card;
   const refs: ModelRef[] = [{ role: 'lung', id: 'ctscreen-lung-extraction', version: toolVersion }];
   if (mode === 'learned' && models.segmenter) {
@@ -118,6 +127,7 @@ function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVers
     refs.push({ role: 'candidates', id: CLASSICAL_CANDIDATES_ID, version: toolVersion });
   }
   refs.push({ role: 'classifier', id: c.id, version: c.version, sha256: c.onnx.sha256 });
+  if (decision) refs.push({ role: 'decision', id: decision.id, version: decision.version });
   return refs;
 }
 
@@ -150,37 +160,50 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   };
   const warnings: string[] = [...(options.warnings ?? [])];
 
-  const volume = 'volume' in input ? input.volume : await stage('read', () => readInput(input.path, input.read), (v) => `${v.dims.join('×')}`);
+  const read = 'volume' in input ? { volume: input.volume, dicomReferences: input.dicomReferences ?? null } : await stage('read', () => readInput(input.path, input.read), (r) => `${r.volume.dims.join('×')}`);
+  const { volume, dicomReferences } = read;
   warnings.push(...volume.warnings);
   if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
     warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);
   }
 
+  // values that are not chest CT are not screened: never a silent "no infection"
+  let notScreened: string | null = notScreenableReason(volume);
+
   // lungs: "no lungs found" is an answer about this scan, not a crash
-  const lungs = await stage('lung', () => {
-    try {
-      return findLungs(volume);
-    } catch (e) {
-      if (e instanceof ScreeningError) return e;
-      throw e;
-    }
-  }, (r) => (r instanceof ScreeningError ? 'no lungs' : `${r.volumeMl.right.toFixed(0)} + ${r.volumeMl.left.toFixed(0)} mL`));
+  const lungs = notScreened
+    ? null
+    : await stage('lung', () => {
+        try {
+          return findLungs(volume);
+        } catch (e) {
+          if (e instanceof ScreeningError) return e;
+          throw e;
+        }
+      }, (r) => (r instanceof ScreeningError ? 'no lungs' : `${r.volumeMl.right.toFixed(0)} + ${r.volumeMl.left.toFixed(0)} mL`));
+  if (lungs instanceof ScreeningError) notScreened = `no lungs found: ${lungs.message}`;
+  const lungResult = lungs instanceof ScreeningError ? null : lungs;
 
   let candidates: CandidateSet | null = null;
   let regionsPatches: PatchPrediction[][] = [];
   let lungStats: LungStats | null = null;
+  let lesionMask: Uint8Array | null = null;
+  let lesionMl = 0;
   const regions: RegionReport[] = [];
   const overlay: OverlayRegion[] = [];
-  let decisionOverride: string | null = null;
 
-  if (lungs instanceof ScreeningError) {
-    decisionOverride = 'Not screened: no lungs found';
-    warnings.push(`NO LUNGS FOUND — nothing was screened, so the result 'no infection found' says nothing about this patient. ${lungs.message}`);
-  } else {
-    warnings.push(...lungs.warnings);
+  if (notScreened) {
+    warnings.push(`NOT SCREENED — ${notScreened}. Nothing was screened, so this says nothing about infection.`);
+  } else if (lungResult) {
+    warnings.push(...lungResult.warnings);
     // lung-sized components become ≤ 50 mm sub-cubes, so each patch shows a focus, not a whole lung (§2.2)
-    candidates = await stage('candidates', async () => splitLargeCandidates(await findCandidates({ volume, lungMask: lungs.mask, mode: options.candidates, models, maxCandidates }), { grid: volume, maxCandidates }), (c) => `${c.candidates.length} regions`);
+    candidates = await stage('candidates', async () => splitLargeCandidates(await findCandidates({ volume, lungMask: lungResult.mask, mode: options.candidates, models, maxCandidates }), { grid: volume, maxCandidates }), (c) => `${c.candidates.length} regions`);
     warnings.push(...candidates.warnings);
+    const lesion = findLesionMask({ volume, lungMask: lungResult.mask, candidates, models });
+    if (lesion.mask) {
+      lesionMask = lesion.mask;
+      lesionMl = lesion.volumeMl;
+    } else warnings.push(lesion.why);
     const set = candidates;
     if (set.candidates.length === 0) {
       warnings.push('no candidate regions were found in the lungs: nothing to classify, so no infection was found');
@@ -188,40 +211,56 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
       warnings.push(`${set.candidates.length} candidate regions (the paper's CTs average about 6): diffuse disease, or a noisy candidate segmentation; the decision rests on many regions`);
     }
     if (set.candidates.length > 0) {
-      regionsPatches = await stage('classify', () => classifyCubes({ volume, lungMask: lungs.mask, candidates: set.candidates, classifier: models.classifier }), (r) => `${r.reduce((a, p) => a + p.length, 0)} patches`);
+      regionsPatches = await stage('classify', () => classifyCubes({ volume, lungMask: lungResult.mask, candidates: set.candidates, classifier: models.classifier }), (r) => `${r.reduce((a, p) => a + p.length, 0)} patches`);
     }
   }
 
+  const mode: DecisionMode = options.decision ?? (models.decision ? 'calibrated' : 'paper');
+  const decisionModel = mode === 'calibrated' ? models.decision : undefined;
+  if (mode === 'calibrated' && !decisionModel) throw new ModelError('MODEL_MISSING', "the calibrated decision needs a decision model (models/case-decision.card.json); load one or use decision 'paper'");
   const decided = await stage('decide', () => decide({ regions: regionsPatches, spec }));
-  warnings.push(...decided.decision.warnings);
+  let calibrated: CalibratedDecision | null = null;
+  if (!notScreened) {
+    if (decisionModel) {
+      calibrated = decideCalibrated({ regions: regionsPatches, spec, model: decisionModel, lesionMl });
+      warnings.push(...calibrated.warnings);
+    }
+    // the paper's warnings (ties, saturation) matter when its decision is the headline
+    if (mode === 'paper') warnings.push(...decided.decision.warnings);
+  }
 
-  if (candidates && !(lungs instanceof ScreeningError)) {
-    const lungMask = lungs.mask;
+  if (candidates && lungResult) {
+    const lungMask = lungResult.mask;
     const set = candidates;
     set.candidates.forEach((c, i) => {
       const id = `R${i + 1}`;
       const side = sideOf(lungMask, set.labels, c.id, c.boxVoxels, volume.dims);
       regions.push(
-        reportRegion({ id, box: c.boxVoxels, geometry: volume, patches: regionsPatches[i], vote: decided.votes[i], spec, centreSlice: c.centreSliceZ, volumeMl: c.volumeMl, side }),
+        reportRegion({ id, box: c.boxVoxels, geometry: volume, patches: regionsPatches[i], vote: decided.votes[i], spec, centreSlice: c.centreSliceZ, volumeMl: c.volumeMl, side, infectionProbability: calibrated?.regionProbabilities[i] }),
       );
       overlay.push({ id, labelValue: c.id, box: c.boxVoxels, voteLabel: decided.votes[i].label, kept: decided.votes[i].kept, confidence: decided.votes[i].confidence });
     });
     const keptValues = new Set(overlay.filter((r) => r.kept).map((r) => r.labelValue));
-    lungStats = await stage('quantify', () => measureLungs({ volume, lungMask, candidateLabels: set.labels, keptLabelValues: keptValues }));
+    lungStats = await stage('quantify', () => measureLungs({ volume, lungMask, lesionMask, candidateLabels: set.labels, keptLabelValues: keptValues }));
   }
 
   const toolVersion = toolVersionOf(options);
   const report = await stage('report', () => {
-    const parts = reportDecision(decided.decision, spec);
-    if (decisionOverride) parts.decision.displayName = decisionOverride;
+    const paper = reportPaperDecision(decided.decision, spec);
+    const decision = notScreened
+      ? reportNotScreened(notScreened, mode, spec)
+      : calibrated && decisionModel
+        ? reportDecisionCalibrated(calibrated, decisionModel, spec, decided.decision.tie)
+        : reportDecisionPaperMode(paper.paperDecision);
     timings.total = performance.now() - t0;
     return createCaseReport(
       {
         input: describeInput(volume),
         classes: reportClasses(spec),
-        models: modelRefs(models, options.candidates, toolVersion),
-        decision: parts.decision,
-        infections: parts.infections,
+        models: modelRefs(models, options.candidates, toolVersion, decisionModel),
+        decision,
+        paperDecision: notScreened ? null : paper.paperDecision,
+        infections: paper.infections,
         regions,
         lung: lungStats,
         warnings: [...new Set(warnings)],
@@ -234,8 +273,8 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   report.timingsMs.report = timings.report;
   report.timingsMs.total = performance.now() - t0;
 
-  const lungMask = lungs instanceof ScreeningError ? null : lungs.mask;
+  const lungMask = lungResult ? lungResult.mask : null;
   const candidateLabels = candidates && candidates.candidates.length > 0 ? candidates.labels : null;
   const keySlices = chooseKeySlices({ volume, lungMask, candidateLabels, regions: overlay, classes: report.classes });
-  return { report, artifacts: { volume, lungMask, candidateLabels, regions: overlay, keySlices } };
+  return { report, artifacts: { volume, lungMask, candidateLabels, lesionMask, regions: overlay, keySlices, dicomReferences } };
 }

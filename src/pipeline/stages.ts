@@ -4,6 +4,7 @@
  * the stages and nothing else), and is the one place to look when a stage's API changes.
  */
 import { classicalCandidates } from '../candidates/classical.ts';
+import { lesionMaskFromProbability } from '../candidates/lesion-mask.ts';
 import { learnedCandidates, onnxTilePredictor, segmenterSettings } from '../candidates/learned.ts';
 import type { Candidate, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { classifyPatches, type PatchModel } from '../classify/classify-patches.ts';
@@ -12,8 +13,10 @@ import { patchSpecFromCard } from '../classify/patch-spec.ts';
 import { ModelError } from '../core/errors.ts';
 import type { LungSideStats, LungStats } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
+import type { CaseDecisionModel } from '../decide/calibrated.ts';
 import type { PatchPrediction } from '../decide/types.ts';
-import { readVolume, type ReadVolumeOptions } from '../io/read.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
+import { readVolumeWithReport, type ReadVolumeOptions } from '../io/read.ts';
 import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lung/distance-from-edge.ts';
 import { maskBounds } from '../candidates/connected-components.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
@@ -29,15 +32,22 @@ export interface SegmenterModel {
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
 
+/** 'calibrated' (decide/calibrated.ts, the default) or 'paper' (§2.6.2 exactly). */
+export type DecisionMode = 'calibrated' | 'paper';
+
 /** The models one screening uses, loaded once by the caller. */
 export interface ScreeningModels {
   classifier: PatchModel;
   /** Needed for learned candidates only. */
   segmenter?: SegmenterModel;
+  /** The calibrated decision's parameters, fitted for exactly these networks; absent → the paper's rule. */
+  decision?: CaseDecisionModel;
 }
 
-export function readInput(path: string, options: ReadInputOptions = {}): Promise<Volume> {
-  return readVolume(path, options);
+/** The volume, and for DICOM inputs the source references DICOM outputs need (kept off the Volume). */
+export async function readInput(path: string, options: ReadInputOptions = {}): Promise<{ volume: Volume; dicomReferences: DicomReferences | null }> {
+  const r = await readVolumeWithReport(path, options);
+  return { volume: r.volume, dicomReferences: r.dicom?.references ?? null };
 }
 
 export function findLungs(volume: Volume): LungMaskResult {
@@ -122,9 +132,26 @@ export async function classifyCubes(options: ClassifyCubesOptions): Promise<Patc
 export interface MeasureLungsOptions {
   volume: Volume;
   lungMask: Uint8Array;
-  candidateLabels: Uint32Array;
+  /** The segmenter's lesion mask (lesion-mask.ts); when given, involvement is measured on it. */
+  lesionMask?: Uint8Array | null;
+  /** Otherwise involvement counts the voxels of the candidate regions voted an infection type. */
+  candidateLabels: Uint32Array | null;
   /** Label values of the regions voted an infection type. */
   keptLabelValues: ReadonlySet<number>;
+}
+
+/**
+ * The lesion mask (issue 9) from the learned candidates' probability map at the segmenter card's
+ * Dice-optimal `lesionThreshold`; null (with the reason) when there is no map or no such threshold.
+ */
+export function findLesionMask(options: { volume: Volume; lungMask: Uint8Array; candidates: CandidateSet; models: ScreeningModels }): { mask: Uint8Array; volumeMl: number } | { mask: null; why: string } {
+  const { volume, lungMask, candidates, models } = options;
+  if (!models.segmenter || !candidates.probability) return { mask: null, why: 'no lesion mask: it comes from the learned segmenter, and this screening used classical candidates' };
+  const st = segmenterSettings(models.segmenter.card);
+  if (st.lesionThreshold === null) return { mask: null, why: `no lesion mask: the segmenter card ${models.segmenter.card.id} ${models.segmenter.card.version} has no Dice-optimal lesionThreshold` };
+  const r = lesionMaskFromProbability({ probability: candidates.probability.data, region: candidates.probability.region, dims: volume.dims, threshold: st.lesionThreshold, lungMask });
+  const voxelMl = (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000;
+  return { mask: r.mask, volumeMl: r.voxels * voxelMl };
 }
 
 /** How the lungs were segmented, in words, for the report. */
@@ -143,15 +170,19 @@ function sideStats(s: LungRegionStats): LungSideStats | null {
 /** Lung volumes, HU bands and the share of each lung (and third) inside infection-voted regions. */
 export function measureLungs(options: MeasureLungsOptions): LungStats {
   const { volume, lungMask, candidateLabels, keptLabelValues } = options;
-  const lesionMask = new Uint8Array(candidateLabels.length);
-  if (keptLabelValues.size > 0) {
-    const kept = new Uint8Array(Math.max(...keptLabelValues) + 1);
-    for (const v of keptLabelValues) kept[v] = 1;
-    for (let i = 0; i < candidateLabels.length; i++) {
-      const v = candidateLabels[i];
-      if (v !== 0 && v < kept.length) lesionMask[i] = kept[v];
+  let lesionMask = options.lesionMask ?? null;
+  const involvementFrom = lesionMask ? 'lesion-mask' : 'candidate-regions';
+  if (!lesionMask) {
+    lesionMask = new Uint8Array(lungMask.length);
+    if (candidateLabels && keptLabelValues.size > 0) {
+      const kept = new Uint8Array(Math.max(...keptLabelValues) + 1);
+      for (const v of keptLabelValues) kept[v] = 1;
+      for (let i = 0; i < candidateLabels.length; i++) {
+        const v = candidateLabels[i];
+        if (v !== 0 && v < kept.length) lesionMask[i] = kept[v];
+      }
     }
   }
   const q = quantifyLungs(volume, lungMask, { lesionMask });
-  return { right: sideStats(q.right), left: sideStats(q.left), method: LUNG_METHOD };
+  return { right: sideStats(q.right), left: sideStats(q.left), method: LUNG_METHOD, involvementFrom };
 }

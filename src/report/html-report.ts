@@ -9,7 +9,7 @@
  * then input, models and timings.
  */
 import type { CaseReport, RegionReport } from '../core/report-schema.ts';
-import { NO_INFECTION_FOUND } from '../core/report-schema.ts';
+import { INDETERMINATE, NO_INFECTION_FOUND, NOT_SCREENED } from '../core/report-schema.ts';
 import { classColours, type KeySliceFigure } from './key-slices.ts';
 import { OVERLAY_COLOURS, type Rgb } from './render-slice.ts';
 
@@ -25,6 +25,8 @@ const RULE_TEXT: Record<CaseReport['decision']['rule'], string> = {
   'no-infection': 'no candidate region was voted an infection type',
   'single-type': 'only one infection type has voted regions; its Noisy-OR probability is reported directly',
   softmax: 'several infection types have voted regions; confidences are the softmax of their Noisy-OR probabilities (paper eq. 2)',
+  calibrated: 'calibrated decision: the probability that this CT has an infection, from the strongest candidate region and the lesion volume, with thresholds chosen on patients held out from fitting',
+  'not-screened': 'nothing was screened',
 };
 
 function esc(s: string): string {
@@ -55,6 +57,8 @@ function num(v: number | null | undefined, digits: number): string {
 
 function displayName(report: CaseReport, label: string): string {
   if (label === NO_INFECTION_FOUND) return 'No infection found';
+  if (label === NOT_SCREENED) return 'Not screened';
+  if (label === INDETERMINATE) return 'Indeterminate';
   return report.classes.displayNames?.[label] ?? label;
 }
 
@@ -69,27 +73,59 @@ function classChip(report: CaseReport, label: string, colours: Record<string, Rg
   return `${dot}${esc(short ? shortName(report, label) : displayName(report, label))}`;
 }
 
+function paperTable(report: CaseReport, colours: Record<string, Rgb>): string {
+  const pd = report.paperDecision;
+  const rows = report.infections
+    .map(
+      (s) =>
+        `<tr${pd && s.label === pd.label ? ' class="decided"' : ''}><td>${classChip(report, s.label, colours)}</td><td class="n">${s.regionCount}</td><td class="n">${pct(s.noisyOr)}</td><td class="n">${pct(s.exportedConfidence)}</td></tr>`,
+    )
+    .join('');
+  return `<table class="types"><thead><tr><th>Infection type</th><th>Regions</th><th>Noisy-OR P</th><th>Paper's confidence</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function decisionSection(report: CaseReport, colours: Record<string, Rgb>): string {
   const d = report.decision;
+  const pd = report.paperDecision;
+  if (d.label === NOT_SCREENED) {
+    return `<section class="card">
+<h2>Screening result</h2>
+<div class="decision notscreened">Not screened</div>
+<p class="why"><b>${esc(d.notScreenedReason ?? 'nothing could be screened')}</b>. This is <b>not</b> a "no infection" result: nothing was looked at.</p>
+</section>`;
+  }
   const kept = report.regions.filter((r) => r.kept).length;
   // softmax of probabilities in [0, 1] (eq. 2): the top share is at most e / (e + k − 1) for k types
   const typesWithEvidence = report.infections.filter((s) => s.noisyOr > 0).length;
+  const regionText = `${report.regions.length} candidate region(s) were classified; ${kept} were voted an infection type and ${report.regions.length - kept} were voted ${esc(displayName(report, report.classes.irrelevantLabel))} and ignored (§2.6.1).`;
+  if (d.mode === 'calibrated') {
+    const op = d.operatingPoint;
+    const cls = d.label === NO_INFECTION_FOUND ? 'none' : d.label === INDETERMINATE ? 'indeterminate' : 'infection';
+    const head = d.label === NO_INFECTION_FOUND || d.label === INDETERMINATE ? esc(displayName(report, d.label)) : classChip(report, d.label, colours);
+    const types = d.typeProbabilities
+      ? report.classes.infectionLabels.map((l) => `${classChip(report, l, colours, true)} ${pct(d.typeProbabilities?.[l], 0)}`).join(' · ')
+      : '';
+    const paperText = pd ? `The paper's rule (§2.6.2: any infection-voted region makes the case infected) would say <b>${esc(pd.displayName)}</b>${pd.confidence === null ? '' : ` (${pct(pd.confidence)})`}; its Noisy-OR values, for reference:` : '';
+    return `<section class="card">
+<h2>Screening result</h2>
+<div class="decision ${cls}">${head}${d.confidence === null ? '' : ` <span class="conf">${pct(d.confidence)}</span>`}</div>
+<p class="prob">Probability of an infection: <b>${pct(d.infectionProbability)}</b>${op ? ` <span class="small">(infected at ≥ ${pct(op.infectedAtOrAbove, 0)}, no infection below ${pct(op.noInfectionBelow, 0)}, indeterminate between)</span>` : ''}</p>
+${types ? `<p class="small">If infected, the type: ${types}</p>` : ''}
+<p class="why">${esc(RULE_TEXT[d.rule])}${d.decisionModel ? ` (${esc(d.decisionModel.id)} ${esc(d.decisionModel.version)})` : ''}. ${regionText}</p>
+<p class="small">${paperText}</p>
+${paperTable(report, colours)}
+</section>`;
+  }
   const headline =
     d.label === NO_INFECTION_FOUND
       ? `<div class="decision none">${esc(d.displayName)}</div>`
       : `<div class="decision infection">${classChip(report, d.label, colours)} <span class="conf">confidence ${pct(d.confidence)}</span></div>`;
-  const rows = report.infections
-    .map(
-      (s) =>
-        `<tr${s.label === d.label ? ' class="decided"' : ''}><td>${classChip(report, s.label, colours)}</td><td class="n">${s.regionCount}</td><td class="n">${pct(s.noisyOr)}</td><td class="n">${pct(s.exportedConfidence)}</td></tr>`,
-    )
-    .join('');
   return `<section class="card">
 <h2>Screening result</h2>
 ${headline}
 <p class="why">${esc(RULE_TEXT[d.rule])}${d.rule === 'softmax' ? ` — with ${typesWithEvidence} types in play a confidence cannot exceed ${pct(Math.E / (Math.E + typesWithEvidence - 1))}, so compare the Noisy-OR P column too` : ''}${d.tie ? ' — <b>tie</b>: several types had exactly the same probability; the first in the model\'s class list is shown' : ''}.
-${report.regions.length} candidate region(s) were classified; ${kept} were voted an infection type and ${report.regions.length - kept} were voted ${esc(displayName(report, report.classes.irrelevantLabel))} and ignored (§2.6.1).</p>
-<table class="types"><thead><tr><th>Infection type</th><th>Regions</th><th>Noisy-OR P</th><th>Reported confidence</th></tr></thead><tbody>${rows}</tbody></table>
+${regionText} This is the paper's decision rule (--decision paper); its confidence is not calibrated.</p>
+${paperTable(report, colours)}
 </section>`;
 }
 
@@ -146,7 +182,7 @@ function regionsSection(report: CaseReport, colours: Record<string, Rgb>): strin
       const votes = r.patches
         .map((p, j) => `<div${j === r.vote.patchIndex ? ' class="chosen"' : ''}>sl. ${p.sliceIndex + 1}: ${classChip(report, p.predictedLabel, colours, true)} ${pct(p.confidence, 0)}</div>`)
         .join('');
-      return `<tr class="${r.kept ? 'kept' : 'dropped'}"><td><b>${esc(r.id)}</b></td><td>${classChip(report, r.vote.label, colours, true)}<br><span class="small">${pct(r.vote.confidence, 1)}, ${r.vote.rule === 'majority' ? 'majority vote' : 'most confident patch'}${r.kept ? '' : ', ignored'}</span></td>
+      return `<tr class="${r.kept ? 'kept' : 'dropped'}"><td><b>${esc(r.id)}</b></td><td>${classChip(report, r.vote.label, colours, true)}<br><span class="small">${pct(r.vote.confidence, 1)}, ${r.vote.rule === 'majority' ? 'majority vote' : 'most confident patch'}${r.kept ? '' : ', ignored'}${r.infectionProbability === undefined ? '' : `<br>P(true infection) ${pct(r.infectionProbability, 0)}`}</span></td>
 <td>${r.side ? esc(r.side) : '—'}</td><td>${sliceRange(r)}<br><span class="small">centre ${r.centreSlice + 1}</span></td><td class="n">${r.sizeMm.map((v) => v.toFixed(0)).join(' × ')}</td><td class="n">${num(r.volumeMl, 2)}</td><td class="n">${distanceText(centre?.distanceFromEdge)}</td><td class="votes">${votes}</td></tr>`;
   };
   const head = '<thead><tr><th>Region</th><th>Voted class</th><th>Side</th><th>Slices</th><th>Size x × y × z (mm)</th><th>Volume (mL)</th><th>Distance-from-edge</th><th>Patch votes</th></tr></thead>';
@@ -178,7 +214,7 @@ function lungSection(report: CaseReport): string {
     })
     .join('');
   return `<section class="card"><h2>Lungs</h2>
-<p class="small">Involved: share of the lung's volume inside candidate regions voted an infection type. Thirds: cranio-caudal thirds of each lung.${lung.method ? ` Lung segmentation: ${esc(lung.method)}.` : ''}</p>
+<p class="small">Involved: share of the lung's volume ${lung.involvementFrom === 'lesion-mask' ? "inside the segmenter's lesion mask (at its Dice-optimal threshold)" : 'inside candidate regions voted an infection type'}. Thirds: cranio-caudal thirds of each lung.${lung.method ? ` Lung segmentation: ${esc(lung.method)}.` : ''}</p>
 <table class="lungs"><thead><tr><th></th><th>Volume (mL)</th><th>Involved</th><th>Upper third</th><th>Middle third</th><th>Lower third</th>${bandHead}</tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
@@ -212,7 +248,7 @@ h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:0 0 8px}
 .card{background:#fff;border:1px solid #d1d5db;border-radius:8px;padding:14px 16px;margin:12px 0}
 .warn{border-color:#d97706;background:#fffbeb}.warn h2{color:#92400e}
 .decision{font-size:28px;font-weight:700;margin:4px 0 6px}.decision .conf{font-size:20px;font-weight:600;color:#374151}
-.decision.none{color:#065f46}.why{color:#374151}
+.decision.none{color:#065f46}.decision.indeterminate{color:#92400e}.decision.notscreened{color:#7f1d1d}.why{color:#374151}
 table{border-collapse:collapse;margin:6px 0}th,td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f9fafb;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.decided td{background:#fef2f2;font-weight:600}tr.dropped td{color:#6b7280}

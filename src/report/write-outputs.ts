@@ -4,9 +4,14 @@
  *   report.html              the self-contained report a clinician reads (html-report.ts)
  *   candidates.nii.gz        candidate regions as labels on the input grid (k = region Rk's label value; 0 none)
  *   lungs.nii.gz             lung mask on the input grid (1 right, 2 left), when lungs were found
- *   volume.nii.gz            the CT itself in HU (int16) on the input grid, only when asked for (the viewer draws it)
+ *   lesions.nii.gz           lesion mask on the input grid (0/1, segmenter at its Dice-optimal threshold), when there is one
+ *   dicom/                   SEG, TID 1500 SR and key-slice secondary captures (writers/dicom-outputs.ts)
+ *   volume.nii.gz            the CT itself in HU (int16) on the input grid, output type 'volume' (viewers draw it)
  *
- *   writeScreeningOutputs({ outDir, report, artifacts }): Promise<ScreeningOutputs>
+ * report.json is always written; the others by output type (registry outputFormats), by default
+ * nifti and html (the files above without dicom/).
+ *
+ *   writeScreeningOutputs({ outDir, report, artifacts, outputTypes? }): Promise<ScreeningOutputs>
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,9 +19,11 @@ import { InputError } from '../core/errors.ts';
 import { validateCaseReport, type CaseReport } from '../core/report-schema.ts';
 import { sameGrid, type Volume } from '../core/volume.ts';
 import { writeNifti } from '../io/nifti.ts';
-import { outputFormats } from '../registry.ts';
+import type { DicomReferences } from '../io/dicom/references.ts';
+import { DEFAULT_OUTPUT_TYPES, outputFormats, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { renderKeySlice, type OverlayRegion } from './key-slices.ts';
+import { dicomOutputNeedsDicomInput, writeDicomOutputs, type DicomOutputs } from './writers/dicom-outputs.ts';
 
 function outputFileName(id: string): string {
   const entry = outputFormats.find((f) => f.id === id);
@@ -29,10 +36,8 @@ export const REPORT_JSON = outputFileName('report-json');
 export const REPORT_HTML = outputFileName('report-html');
 export const CANDIDATE_MASK_NIFTI = outputFileName('candidate-mask');
 export const LUNG_MASK_NIFTI = outputFileName('lung-mask');
+export const LESION_MASK_NIFTI = outputFileName('lesion-mask');
 export const CT_VOLUME_NIFTI = outputFileName('ct-volume');
-
-/** Formats written when the caller names none (the CT copy is large and only viewers need it). */
-export const DEFAULT_OUTPUT_FORMATS: readonly string[] = ['report-json', 'report-html', 'candidate-mask', 'lung-mask'];
 
 /** What the report writer needs of a screening's artifacts (pipeline/screen.ts ScreenArtifacts fits). */
 export interface ReportArtifacts {
@@ -41,23 +46,29 @@ export interface ReportArtifacts {
   candidateLabels: Uint32Array | null;
   regions: readonly OverlayRegion[];
   keySlices: readonly number[];
+  /** 0/1 lesion mask on the volume grid, when the candidate stage gives one (DICOM SEG lesion segment). */
+  lesionMask?: Uint8Array | null;
+  /** DICOM inputs only: what DICOM outputs reference and copy (identifying; never logged). */
+  dicomReferences?: DicomReferences | null;
 }
 
 export interface WriteOutputsOptions {
   outDir: string;
   report: CaseReport;
   artifacts: ReportArtifacts;
-  /** Registry output-format ids to write (default DEFAULT_OUTPUT_FORMATS); report.json is always written. */
-  formats?: readonly string[];
+  /** Default DEFAULT_OUTPUT_TYPES (nifti, html); report.json is always written. */
+  outputTypes?: readonly OutputType[];
 }
 
 export interface ScreeningOutputs {
   json: string;
-  html: string;
-  candidateMask: string;
+  html: string | null;
+  candidateMask: string | null;
   lungMask: string | null;
-  /** Present only when the 'ct-volume' format was asked for. */
-  volume?: string;
+  lesionMask: string | null;
+  dicom: DicomOutputs | null;
+  /** The CT copy, when output type 'volume' was asked for. */
+  volume: string | null;
 }
 
 /** uint8 labels while they fit (viewers read them everywhere), int16 beyond; a larger label is a bug. */
@@ -89,8 +100,8 @@ export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts): s
 
 export async function writeScreeningOutputs(options: WriteOutputsOptions): Promise<ScreeningOutputs> {
   const { outDir, report, artifacts } = options;
-  const formats = new Set(options.formats ?? DEFAULT_OUTPUT_FORMATS);
-  for (const f of formats) if (!outputFormats.some((e) => e.id === f)) throw new InputError('OUTPUT_FORMAT', `output format '${f}' is not known; expected some of ${outputFormats.map((e) => e.id).join(', ')}`);
+  const types = new Set<OutputType>(options.outputTypes ?? DEFAULT_OUTPUT_TYPES);
+  if (types.has('dicom') && !artifacts.dicomReferences) throw dicomOutputNeedsDicomInput(report.input.format);
   try {
     await mkdir(outDir, { recursive: true });
   } catch (e) {
@@ -98,22 +109,30 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
   }
   // a report that fails its own schema must never be written
   validateCaseReport(report, 'report to write');
+  const nifti = types.has('nifti');
   const out: ScreeningOutputs = {
     json: join(outDir, REPORT_JSON),
-    html: join(outDir, REPORT_HTML),
-    candidateMask: join(outDir, CANDIDATE_MASK_NIFTI),
-    lungMask: artifacts.lungMask && formats.has('lung-mask') ? join(outDir, LUNG_MASK_NIFTI) : null,
+    html: types.has('html') ? join(outDir, REPORT_HTML) : null,
+    candidateMask: nifti ? join(outDir, CANDIDATE_MASK_NIFTI) : null,
+    lungMask: nifti && artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null,
+    lesionMask: nifti && artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null,
+    dicom: null,
+    volume: types.has('volume') ? join(outDir, CT_VOLUME_NIFTI) : null,
   };
+  if (types.has('dicom')) {
+    out.dicom = await writeDicomOutputs({ outDir, report, artifacts });
+    // what the DICOM writers had to work around (e.g. a source UID that is not a DICOM UID) is the
+    // reader's business too: it joins the report's warnings, which the summary and report.json show
+    for (const w of out.dicom.warnings) if (!report.warnings.includes(w)) report.warnings.push(w);
+  }
   const { volume } = artifacts;
   const n = volume.data.length;
   await writeFile(out.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (formats.has('report-html')) await writeFile(out.html, screeningHtml(report, artifacts));
+  if (out.html) await writeFile(out.html, screeningHtml(report, artifacts));
   // masks go on the input grid with its geometry, so they overlay the CT in any viewer
-  if (formats.has('candidate-mask')) await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
+  if (out.candidateMask) await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
   if (artifacts.lungMask && out.lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), out.lungMask);
-  if (formats.has('ct-volume')) {
-    out.volume = join(outDir, CT_VOLUME_NIFTI);
-    await writeNifti(sameGrid(volume, huAsInt16(volume.data)), out.volume);
-  }
+  if (artifacts.lesionMask && out.lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), out.lesionMask);
+  if (out.volume) await writeNifti(sameGrid(volume, huAsInt16(volume.data)), out.volume);
   return out;
 }

@@ -15,21 +15,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
 import { ERROR_CODES } from '../core/error-codes.ts';
 import { listModels } from '../models/list-models.ts';
-import { CANDIDATE_GENERATORS, DECISION_MODES, type DecisionMode } from '../pipeline/run-screening.ts';
-import { outputFormats } from '../registry.ts';
+import { DECISION_MODES } from '../core/report-schema.ts';
+import { CANDIDATE_GENERATORS } from '../pipeline/run-screening.ts';
+import type { DecisionMode } from '../pipeline/stages.ts';
+import { outputFormats, type OutputType } from '../registry.ts';
 import { ApiError, errorBody } from './api-error.ts';
 import { tokenOwner, type TokenEntry } from './auth.ts';
-import { SERVER_OUTPUT_FORMATS } from './jobs/execute.ts';
+import { listFiles } from './jobs/execute.ts';
 import { jobDir, JOB_STATUSES, type JobOptions, type JobQueue, type JobRecord } from './jobs/types.ts';
 import type { Logger } from './log.ts';
-import { ACCEPTED_TYPES, checkKind, formatMb, mediaType, saveBody, sniffUpload, UPLOAD_EXTENSIONS } from './upload.ts';
+import { ACCEPTED_TYPES, checkKind, formatMb, mediaType, saveBody, sniffUpload, UPLOAD_EXTENSIONS, zipIsEmpty } from './upload.ts';
 
 /** The owner of every job when the server runs with --no-auth. */
 export const NO_AUTH_OWNER = 'local';
@@ -73,7 +75,7 @@ export function newJobId(): string {
 async function filesOf(dataDir: string, job: JobRecord): Promise<string[]> {
   if (job.status !== 'done' || !job.resultDir) return [];
   try {
-    return (await readdir(join(dataDir, job.resultDir))).sort();
+    return await listFiles(join(dataDir, job.resultDir));
   } catch {
     return [];
   }
@@ -109,6 +111,8 @@ export function cleanFileName(header: string | undefined): string | null {
   return name || null;
 }
 
+const OUTPUT_TYPES = [...new Set(outputFormats.map((f) => f.outputType))].filter((t) => t !== 'json');
+
 /** The upload's query options, each checked against the registry; throws 400/422. */
 export function parseJobOptions(q: Record<string, string | undefined>): JobOptions {
   const known = new Set(['candidates', 'decision', 'outputs']);
@@ -119,19 +123,18 @@ export function parseJobOptions(q: Record<string, string | undefined>): JobOptio
     options.candidates = q.candidates as JobOptions['candidates'];
   }
   if (q.decision !== undefined) {
-    if (q.decision === 'calibrated') throw new ApiError('DECISION_UNAVAILABLE', `decision='calibrated' is not implemented in this build; available: ${DECISION_MODES.join(', ')}`);
-    if (!(DECISION_MODES as readonly string[]).includes(q.decision)) throw new ApiError('BAD_REQUEST', `decision='${q.decision}' is not a decision rule; expected calibrated or paper`);
+    if (!(DECISION_MODES as readonly string[]).includes(q.decision)) throw new ApiError('BAD_REQUEST', `decision='${q.decision}' is not a decision rule; expected ${DECISION_MODES.join(' or ')}`);
     options.decision = q.decision as DecisionMode;
   }
   if (q.outputs !== undefined) {
-    const ids: string[] = [];
+    // output types (html, nifti, volume, dicom), or file names standing for their type
+    const types = new Set<OutputType>();
     for (const item of q.outputs.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const f = outputFormats.find((e) => e.id === item || e.fileName === item);
-      if (!f) throw new ApiError('BAD_REQUEST', `outputs: '${item}' is not an output format; expected some of ${outputFormats.map((e) => e.fileName).join(', ')}`);
-      if (!ids.includes(f.id)) ids.push(f.id);
+      const f = outputFormats.find((e) => e.outputType === item || e.fileName === item || e.id === item);
+      if (!f) throw new ApiError('BAD_REQUEST', `outputs: '${item}' is neither an output type (${OUTPUT_TYPES.join(', ')}) nor one of their files (${outputFormats.map((e) => e.fileName).join(', ')})`);
+      if (f.outputType !== 'json') types.add(f.outputType);
     }
-    if (!ids.includes('report-json')) ids.unshift('report-json');
-    options.outputs = ids;
+    options.outputs = [...types];
   }
   return options;
 }
@@ -207,6 +210,8 @@ export function createApp(o: AppOptions): Hono<Env> {
     try {
       const bytes = await saveBody(c.req.raw.body, part, o.maxUploadBytes);
       const kind = checkKind(await sniffUpload(part, declared), declared);
+      if (options.outputs?.includes('dicom') && kind !== 'dicom' && kind !== 'dicom-zip') throw new ApiError('BAD_REQUEST', 'outputs=dicom needs a DICOM input (the SEG, SR and captures reference its study); this upload is not DICOM');
+      if (kind === 'dicom-zip' && (await zipIsEmpty(part))) throw new ApiError('EMPTY_ARCHIVE', 'the zip archive has no entries; zip the DICOM series folder');
       const inputFile = join(jobDir(id), 'input', `input${UPLOAD_EXTENSIONS[kind]}`);
       await rename(part, join(o.dataDir, inputFile));
       await o.queue.submit({ id, owner: c.get('owner'), createdAt: new Date().toISOString(), inputName: cleanFileName(c.req.header('x-filename')), inputFile, inputBytes: bytes, options });
@@ -230,7 +235,7 @@ export function createApp(o: AppOptions): Hono<Env> {
     o.log('job.deleted', { job: job.id, status: job.status });
     return c.body(null, 204);
   });
-  app.get('/v1/jobs/:id/files/:name', async (c) => {
+  app.get('/v1/jobs/:id/files/:name{.+}', async (c) => {
     const job = await ownJob(c);
     const name = c.req.param('name');
     // only names the job wrote: a listing lookup, so no path ever reaches the file system from the URL
@@ -249,7 +254,7 @@ export function createApp(o: AppOptions): Hono<Env> {
       models: listModels().map((m) => ({ id: m.entry.id, stage: m.entry.stage, description: m.entry.description, status: m.status, version: m.card?.version ?? null, sha256: m.card?.onnx.sha256 ?? null, problem: m.problem ?? null })),
       candidates: CANDIDATE_GENERATORS,
       decisions: DECISION_MODES,
-      outputs: outputFormats.map((f) => ({ id: f.id, fileName: f.fileName, description: f.description, default: SERVER_OUTPUT_FORMATS.includes(f.id) })),
+      outputs: outputFormats.map((f) => ({ id: f.id, type: f.outputType, fileName: f.fileName, description: f.description })),
     }),
   );
 

@@ -128,3 +128,15 @@ export async function saveBody(body: ReadableStream<Uint8Array> | null, path: st
 export function formatMb(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }
+
+/** A zip whose only record is the end-of-central-directory (22 bytes, 'PK\x05\x06'): no entries at all. */
+export async function zipIsEmpty(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    await fh.read(head, 0, 4, 0);
+    return head[2] === 5 && head[3] === 6;
+  } finally {
+    await fh.close();
+  }
+}

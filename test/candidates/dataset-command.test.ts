@@ -50,7 +50,11 @@ test('segmenterSettings reads tile size, offsets and threshold from the card and
       extra: { tileSize: 128, threshold: 0.2 },
     },
   } as unknown as ModelCard;
-  assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, inputName: 'input', outputName: 'probability' });
+  assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, lesionThreshold: null, inputName: 'input', outputName: 'probability' });
+  const withLesion = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 0.45 } } } as ModelCard;
+  assert.equal(segmenterSettings(withLesion).lesionThreshold, 0.45);
+  const badLesion = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 1.5 } } } as ModelCard;
+  assert.throws(() => segmenterSettings(badLesion, 'y.card.json'), /y\.card\.json: input\.extra\.lesionThreshold must be a probability/);
   const noThreshold = { ...card, input: { ...card.input, extra: { tileSize: 128 } } } as ModelCard;
   assert.throws(() => segmenterSettings(noThreshold, 'x.card.json'), (e: unknown) => e instanceof ModelError && /x\.card\.json: input\.extra\.threshold/.test((e as Error).message));
   const classifier = { ...card, task: 'classifier' } as ModelCard;

@@ -69,7 +69,8 @@ test('a report built from the decision stage validates and survives a JSON round
   assert.equal(r.schemaVersion, REPORT_SCHEMA_VERSION);
   assert.equal(r.notice, NOT_A_DIAGNOSTIC_DEVICE_NOTICE);
   assert.equal(r.createdAt, '2026-01-02T03:04:05.000Z');
-  assert.deepEqual(r.decision, { label: 'covid19', displayName: 'COVID-19', rule: 'single-type', confidence: 0.7, tie: false });
+  assert.deepEqual(r.decision, { label: 'covid19', displayName: 'COVID-19', mode: 'paper', rule: 'single-type', confidence: 0.7, tie: false });
+  assert.deepEqual(r.paperDecision, { label: 'covid19', displayName: 'COVID-19', rule: 'single-type', confidence: 0.7, tie: false });
   assert.deepEqual(r.infections.map((s) => [s.label, s.regionCount, s.noisyOr, s.exportedConfidence]), [['covid19', 1, 0.7, 0.7], ['other_pneumonia', 0, 0, 0]]);
   assert.deepEqual(r.regions.map((g) => [g.id, g.vote.label, g.kept]), [['R1', 'covid19', true], ['R2', 'irrelevant', false]]);
   assert.deepEqual(r.regions[0].patches[1], { sliceIndex: 5, probabilities: { covid19: 0.7, other_pneumonia: 0.2, irrelevant: 0.1 }, predictedLabel: 'covid19', confidence: 0.7, distanceFromEdge: 0.03 });
@@ -97,7 +98,7 @@ test('box in mm: centres of the corner voxels in LPS, size includes the voxel fa
 test('patient identifiers or unknown fields are refused anywhere (strict objects)', () => {
   const r = copy(make());
   r.input.patientName = 'DOE^JANE';
-  assert.throws(() => validateCaseReport(r, 'report.json'), (e: unknown) => e instanceof InputError && /report.json is not a valid ctscreen case report \(schema 1.0.0\): input: Unrecognized key: "patientName"/.test(e.message));
+  assert.throws(() => validateCaseReport(r, 'report.json'), (e: unknown) => e instanceof InputError && /report.json is not a valid ctscreen case report \(schema 2.0.0\): input: Unrecognized key: "patientName"/.test(e.message));
   const s = copy(make());
   s.regions[0].patches[0].patientId = '123';
   assert.throws(() => validateCaseReport(s), /regions.0.patches.0: Unrecognized key/);
@@ -105,8 +106,13 @@ test('patient identifiers or unknown fields are refused anywhere (strict objects
 
 test('cross-field checks: decision, labels, counts, boxes and slices must agree', () => {
   const cases: [string, (r: any) => void, RegExp][] = [
-    ['decision not an infection label', (r) => (r.decision.label = 'irrelevant'), /decision.label: 'irrelevant' is neither an infection label nor 'no_infection_found'/],
-    ['no infection with a confidence', (r) => Object.assign(r.decision, { label: NO_INFECTION_FOUND, rule: 'no-infection' }), /confidence must be null exactly when no infection is found/],
+    ['decision not an infection label', (r) => (r.paperDecision.label = 'irrelevant'), /paperDecision.label: 'irrelevant' is neither an infection label nor 'no_infection_found'/],
+    ['no infection with a confidence', (r) => Object.assign(r.paperDecision, { label: NO_INFECTION_FOUND, rule: 'no-infection' }), /confidence must be null exactly when no infection is found/],
+    ['paper mode differs from the paper', (r) => (r.decision.confidence = 0.5), /in paper mode the decision is the paper decision/],
+    ['not screened without a reason', (r) => Object.assign(r.decision, { label: 'not_screened', rule: 'not-screened', confidence: null }), /a reason is given exactly when the decision is 'not_screened'/],
+    ['not screened with regions', (r) => Object.assign(r, { paperDecision: null, decision: { ...r.decision, label: 'not_screened', rule: 'not-screened', confidence: null, notScreenedReason: 'x' } }), /a case that was not screened has no regions/],
+    ['calibrated without its probability', (r) => Object.assign(r.decision, { mode: 'calibrated', rule: 'calibrated' }), /calibrated mode needs infectionProbability/],
+    ['indeterminate with a confidence', (r) => Object.assign(r.decision, { mode: 'calibrated', rule: 'calibrated', label: 'indeterminate', infectionProbability: 0.5, typeProbabilities: { covid19: 1, other_pneumonia: 0 }, operatingPoint: { infectedAtOrAbove: 0.7, noInfectionBelow: 0.3 } }), /must be null exactly when 'indeterminate'/],
     ['decided type not dominant', (r) => (r.infections[1].noisyOr = 0.9), /infections.1.noisyOr: exceeds that of the decided type 'covid19'/],
     ['region count', (r) => (r.infections[0].regionCount = 2), /regionCount: is 2 but 1 kept regions voted 'covid19'/],
     ['infection order', (r) => r.infections.reverse(), /must list the infection labels in order: covid19, other_pneumonia/],
@@ -131,8 +137,8 @@ test('cross-field checks: decision, labels, counts, boxes and slices must agree'
 
 test('another major schema version is refused with both versions named; errors list at most three problems', () => {
   const r = copy(make());
-  r.schemaVersion = '2.0.0';
-  assert.throws(() => validateCaseReport(r, 'old.json'), /old.json has schema version 2.0.0; this ctscreen reads 1.0.0/);
+  r.schemaVersion = '1.0.0';
+  assert.throws(() => validateCaseReport(r, 'old.json'), /old.json has schema version 1.0.0; this ctscreen reads 2.0.0/);
   assert.throws(() => validateCaseReport({}, 'empty.json'), /empty.json is not a valid .*; and \d+ more$/);
 });
 
@@ -144,7 +150,7 @@ test('no-infection report: all regions irrelevant', () => {
     lung: null,
   });
   const r = createCaseReport(b, { now: NOW, toolVersion: '0.1.0' });
-  assert.deepEqual(r.decision, { label: NO_INFECTION_FOUND, displayName: 'No infection found', rule: 'no-infection', confidence: null, tie: false });
+  assert.deepEqual(r.decision, { label: NO_INFECTION_FOUND, displayName: 'No infection found', mode: 'paper', rule: 'no-infection', confidence: null, tie: false });
   assert.equal(r.regions[0].volumeMl, null);
 });
 

@@ -27,11 +27,17 @@ function run(argv: string[]) {
 }
 
 test('caseScores: exported confidences for the types, Noisy-OR "none of them" for no infection', () => {
-  const outcome = { decision: 'covid19', rule: 'softmax', confidence: 0.6, infections: [{ label: 'covid19', noisyOr: 0.9, exportedConfidence: 0.6 }, { label: 'other_pneumonia', noisyOr: 0.5, exportedConfidence: 0.4 }], regions: 3, keptRegions: 3, warnings: [], totalMs: 1 };
+  const outcome = { decision: 'covid19', rule: 'softmax', confidence: 0.6, mode: 'paper' as const, infections: [{ label: 'covid19', noisyOr: 0.9, exportedConfidence: 0.6 }, { label: 'other_pneumonia', noisyOr: 0.5, exportedConfidence: 0.4 }], regions: 3, keptRegions: 3, warnings: [], totalMs: 1 };
   // (1 − 0.9)(1 − 0.5) = 0.05
   const s = caseScores(outcome, ['covid19', 'other_pneumonia', 'no_infection_found']);
   assert.deepEqual(s.slice(0, 2), [0.6, 0.4]);
   assert.ok(Math.abs(s[2] - 0.05) < 1e-12);
+});
+
+test('caseScores of a calibrated decision: P(type) = P·P(type | infected), no infection 1 − P', () => {
+  const outcome = { decision: 'covid19', rule: 'calibrated', confidence: 0.72, mode: 'calibrated' as const, infectionProbability: 0.9, typeProbabilities: { covid19: 0.8, other_pneumonia: 0.2 }, infections: [], regions: 3, keptRegions: 3, warnings: [], totalMs: 1 };
+  const s = caseScores(outcome, ['covid19', 'other_pneumonia', 'no_infection_found']);
+  [0.72, 0.18, 0.1].forEach((v, i) => assert.ok(Math.abs(s[i] - v) < 1e-12, `${s[i]} vs ${v}`));
 });
 
 test('eval screens every case in worker processes, counts a failing case, and keeps training cases apart', async () => {
@@ -46,7 +52,8 @@ test('eval screens every case in worker processes, counts a failing case, and ke
   assert.deepEqual([...seen].sort(), ['broken', 'covid', 'water']);
   assert.deepEqual(run1.cases.map((c) => [c.id, c.status, c.predicted ?? null, c.trainingCase]), [
     ['covid', 'ok', 'covid19', false],
-    ['water', 'ok', 'no_infection_found', true],
+    // a volume of water is not CT (no air): not screened, never a correct "no infection"
+    ['water', 'ok', 'not_screened', true],
     ['broken', 'failed', null, false],
   ]);
   assert.equal(run1.failed, 1);
@@ -57,18 +64,27 @@ test('eval screens every case in worker processes, counts a failing case, and ke
   assert.ok(existsSync(join(out, 'cases', 'water', 'report.html')));
   // the predictions CSV is what `ctscreen metrics --predictions` reads
   const p = readPredictionsCsv(run1.files.predictions);
-  assert.deepEqual(p.caseIds, ['covid', 'water']);
+  // the predictions CSV (read by `ctscreen metrics --predictions`) holds the decided cases only
+  assert.deepEqual(p.caseIds, ['covid']);
   assert.deepEqual(p.labels, ['covid19', 'other_pneumonia', 'no_infection_found']);
-  assert.deepEqual(Array.from(p.predicted), [0, 2]);
+  assert.deepEqual(Array.from(p.predicted), [0]);
   // groups: all = both screened cases; held-out = covid only; training = water only
   assert.deepEqual(run1.groups.map((g) => [g.name, g.cases]), [['all', 2], ['held-out', 1], ['training', 1]]);
+  // the confusion matrix holds the one decided case; the not-screened one counts against specificity
   assert.equal(run1.groups[0].summary!.report.accuracy, 1);
+  const rates = run1.groups[0].rates!;
+  assert.equal(rates.notScreened, 1);
+  assert.deepEqual([rates.noInfectionSpecificity.numerator, rates.noInfectionSpecificity.denominator, rates.noInfectionSpecificity.value], [0, 1, 0]);
+  assert.deepEqual([rates.primarySensitivity.numerator, rates.primarySensitivity.denominator], [1, 1]);
+  assert.equal(run1.groups[2].summary, null);
   const cases = readFileSync(run1.files.cases, 'utf8');
-  assert.match(cases, /water,.*,no_infection_found,no_infection_found,ok,test,yes,phantoms-water:train\(stub-split\)/);
+  assert.match(cases, /water,.*,no_infection_found,not_screened,ok,test,yes,phantoms-water:train\(stub-split\)/);
   assert.match(cases, /broken,.*,failed,,no,/);
   const text = readFileSync(run1.files.summaryText, 'utf8');
   assert.match(text, /failed: 1 of 3 case\(s\) \(not in the metrics below\)/);
   assert.match(text, /TRAINING cases \(a model was trained on them: NOT validation\): 1 case/);
+  assert.match(text, /no-infection specificity 0\.000 \(0\/1\)/);
+  assert.match(text, /not screened 1, indeterminate 0/);
 });
 
 test('ctscreen eval: bad manifests and labels are one-line errors with exit code 2', async () => {

@@ -40,6 +40,9 @@ export interface SliceSpec {
   sliceThicknessMm?: number;
   seriesUid: string;
   sopInstanceUid: string;
+  /** StudyInstanceUID and FrameOfReferenceUID, written when given (DICOM output tests). */
+  studyUid?: string;
+  frameOfReferenceUid?: string;
   instanceNumber?: number;
   modality?: string;
   imageType?: string;
@@ -258,6 +261,8 @@ export async function dicomSliceBytes(spec: SliceSpec): Promise<Uint8Array> {
     { group: 0x0028, element: 0x1052, vr: 'DS', value: String(spec.intercept ?? 0) },
     { group: 0x0028, element: 0x1053, vr: 'DS', value: String(spec.slope ?? 1) },
   ];
+  if (spec.studyUid !== undefined) ds.push({ group: 0x0020, element: 0x000d, vr: 'UI', value: spec.studyUid });
+  if (spec.frameOfReferenceUid !== undefined) ds.push({ group: 0x0020, element: 0x0052, vr: 'UI', value: spec.frameOfReferenceUid });
   if (spec.instanceNumber !== undefined) ds.push({ group: 0x0020, element: 0x0013, vr: 'IS', value: String(spec.instanceNumber) });
   if (spec.positionMm) ds.push({ group: 0x0020, element: 0x0032, vr: 'DS', value: spec.positionMm.map(String).join('\\') });
   if (spec.orientation) ds.push({ group: 0x0020, element: 0x0037, vr: 'DS', value: spec.orientation.map((x) => String(Number(x.toFixed(6)))).join('\\') });
@@ -302,6 +307,9 @@ export interface SeriesSpec {
   /** Offsets along the slice normal from the origin, mm, instead of a regular grid (gaps, duplicates). */
   zPositionsMm?: number[];
   seriesUid?: string;
+  /** StudyInstanceUID / FrameOfReferenceUID written in every slice when given. */
+  studyUid?: string;
+  frameOfReferenceUid?: string;
   /** File names are shuffled with this seed so name order ≠ slice order. */
   shuffleSeed?: number;
   signed?: boolean;
@@ -376,6 +384,8 @@ export async function writeSeries(spec: SeriesSpec): Promise<{ files: string[]; 
       sliceThicknessMm: spec.spacingMm?.[2] ?? 2.5,
       seriesUid,
       sopInstanceUid: `${seriesUid}.${z + 1}`,
+      studyUid: spec.studyUid,
+      frameOfReferenceUid: spec.frameOfReferenceUid,
       instanceNumber: nz - z,
       modality: spec.modality,
       imageType: spec.imageType,

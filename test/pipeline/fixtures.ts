@@ -65,7 +65,7 @@ export function writeStubClassifierOnnx(dir: string): string {
 export const STUB_TILE_PX = 32;
 
 /** A segmenter stub: `predict(tile centre channel)` per pixel → probability; card says 3 slices, tile 32, threshold 0.5. */
-export function stubSegmenter(predict: (value: number) => number): SegmenterModel {
+export function stubSegmenter(predict: (value: number) => number, extra: Record<string, number> = {}): SegmenterModel {
   const base = classifierCard();
   const card: ModelCard = {
     ...base,
@@ -78,7 +78,7 @@ export function stubSegmenter(predict: (value: number) => number): SegmenterMode
       channels: [-1, 0, 1].map((o) => ({ description: `slice z${o}`, windowHu: { centerHu: -600, widthHu: 1500 } })),
       sliceOffsets: [-1, 0, 1],
       patchSizePx: undefined,
-      extra: { tileSize: STUB_TILE_PX, threshold: 0.5 },
+      extra: { tileSize: STUB_TILE_PX, threshold: 0.5, ...extra },
     },
   };
   const plane = STUB_TILE_PX * STUB_TILE_PX;

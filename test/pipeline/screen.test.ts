@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ModelError } from '../../src/core/errors.ts';
-import { NO_INFECTION_FOUND, validateCaseReport } from '../../src/core/report-schema.ts';
+import { NO_INFECTION_FOUND, NOT_SCREENED, validateCaseReport } from '../../src/core/report-schema.ts';
 import type { Volume } from '../../src/core/volume.ts';
 import { decide } from '../../src/decide/decide.ts';
 import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
@@ -80,17 +80,31 @@ function uniformVolume(hu: number): Volume {
   return { data: new Int16Array(64 * 64 * 8).fill(hu), dims, spacingMm: [2, 2, 2], originMm: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], source: { format: 'synthetic', sliceCount: 8, pseudoHu: false }, warnings: [] };
 }
 
-test('no lungs found gives a valid report that says nothing was screened, not a crash', async () => {
+test('values that are not CT (uniform 40 HU: no air) give not_screened with the reason, never no infection', async () => {
   const { report, artifacts } = await screenCase({ volume: uniformVolume(40) }, { models: { classifier: stubClassifier() }, candidates: 'classical', now: NOW });
   validateCaseReport(report);
-  assert.equal(report.decision.label, NO_INFECTION_FOUND);
-  assert.equal(report.decision.displayName, 'Not screened: no lungs found');
+  assert.equal(report.decision.label, NOT_SCREENED);
+  assert.equal(report.decision.rule, 'not-screened');
+  assert.equal(report.decision.confidence, null);
+  assert.equal(report.paperDecision, null);
+  assert.match(report.decision.notScreenedReason ?? '', /0\.0 % of voxels are air\/lung/);
   assert.equal(report.regions.length, 0);
   assert.equal(report.lung, null);
-  assert.ok(report.warnings.some((w) => w.startsWith('NO LUNGS FOUND')));
+  assert.ok(report.warnings.some((w) => w.startsWith('NOT SCREENED')));
   assert.equal(artifacts.lungMask, null);
   assert.equal(artifacts.candidateLabels, null);
+  assert.equal(artifacts.lesionMask, null);
   assert.equal(artifacts.keySlices.length, 1);
+});
+
+test('a CT-like volume without lungs (a water cylinder in air) gives not_screened: no lungs found', async () => {
+  const v = uniformVolume(-1000);
+  const [nx, ny, nz] = v.dims;
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) if ((x - 32) ** 2 + (y - 32) ** 2 < 26 ** 2) v.data[x + nx * (y + ny * z)] = 20;
+  const { report } = await screenCase({ volume: v }, { models: { classifier: stubClassifier() }, candidates: 'classical', now: NOW });
+  validateCaseReport(report);
+  assert.equal(report.decision.label, NOT_SCREENED);
+  assert.match(report.decision.notScreenedReason ?? '', /^no lungs found/);
 });
 
 test('learned candidates run the segmenter passed in; no candidates gives "no infection found" with a warning', async () => {
@@ -120,6 +134,44 @@ test('learned candidates from a segmenter that marks ground glass, capped at max
   // the one kept is the largest
   assert.equal(capped.report.regions[0].volumeMl, Math.max(...all.report.regions.map((r) => r.volumeMl!)));
   assert.ok(capped.report.warnings.some((w) => /kept the 1 largest/.test(w)), capped.report.warnings.join(' | '));
+});
+
+test('the lesion mask: the segmenter probability at the card\'s lesionThreshold inside the lungs; involvement is measured on it', async () => {
+  const ph = makeChestPhantom({ ...PHANTOM, seed: 3, lesions: 'covid' });
+  // probability 0.6 on ground glass, 0.3 elsewhere: all lung is candidate at 0.2, only ground glass is lesion at 0.5
+  const segmenter = stubSegmenter((v) => (v > 0.5 && v < 0.7 ? 0.6 : 0.3), { threshold: 0.2, lesionThreshold: 0.5 });
+  const { report, artifacts } = await screenCase({ volume: ph.volume }, { models: { classifier: stubClassifier(), segmenter }, candidates: 'learned', now: NOW });
+  const lesion = artifacts.lesionMask!;
+  const lung = artifacts.lungMask!;
+  let inLesion = 0;
+  let outsideLung = 0;
+  let candidateVoxels = 0;
+  for (let i = 0; i < lesion.length; i++) {
+    inLesion += lesion[i];
+    if (lesion[i] && !lung[i]) outsideLung++;
+    if (artifacts.candidateLabels![i]) candidateVoxels++;
+  }
+  assert.ok(inLesion > 0, 'some lesion voxels');
+  assert.equal(outsideLung, 0, 'lesion mask stays inside the lungs');
+  assert.ok(inLesion < candidateVoxels / 2, `lesion mask (${inLesion}) is far smaller than the low-threshold candidates (${candidateVoxels})`);
+  // the stub marks ground-glass density: the mask covers the phantom's lesions far more densely than normal lung
+  let lesionLung = 0, lesionHit = 0, normalLung = 0, normalHit = 0;
+  for (let i = 0; i < lesion.length; i++) {
+    if (!lung[i]) continue;
+    if (ph.lesionLabels[i]) (lesionLung++, (lesionHit += lesion[i]));
+    else (normalLung++, (normalHit += lesion[i]));
+  }
+  assert.ok(lesionHit / lesionLung > 4 * (normalHit / normalLung), `mask covers ${lesionHit}/${lesionLung} lesion voxels vs ${normalHit}/${normalLung} normal lung voxels`);
+  assert.equal(report.lung?.involvementFrom, 'lesion-mask');
+  const voxelMl = (ph.volume.spacingMm[0] * ph.volume.spacingMm[1] * ph.volume.spacingMm[2]) / 1000;
+  const lungMl = (report.lung!.right!.volumeMl ?? 0) + (report.lung!.left!.volumeMl ?? 0);
+  const involved = ((report.lung!.right!.involvedPercent ?? 0) * (report.lung!.right!.volumeMl ?? 0) + (report.lung!.left!.involvedPercent ?? 0) * (report.lung!.left!.volumeMl ?? 0)) / 100;
+  assert.ok(Math.abs(involved - inLesion * voxelMl) < 0.01 * lungMl, `involved ${involved} mL vs lesion ${inLesion * voxelMl} mL`);
+  // without a lesionThreshold in the card there is no mask, and the report says why
+  const plain = await screenCase({ volume: ph.volume }, { models: { classifier: stubClassifier(), segmenter: stubSegmenter((v) => (v > 0.5 && v < 0.7 ? 1 : 0)) }, candidates: 'learned', now: NOW });
+  assert.equal(plain.artifacts.lesionMask, null);
+  assert.ok(plain.report.warnings.some((w) => /has no Dice-optimal lesionThreshold/.test(w)));
+  assert.equal(plain.report.lung?.involvementFrom, 'candidate-regions');
 });
 
 test('learned candidates without a segmenter is a model error, not a silent fallback', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
-import { createCaseReport, NO_INFECTION_FOUND, type CaseReportBody } from '../../src/core/report-schema.ts';
+import { createCaseReport, NO_INFECTION_FOUND, NOT_SCREENED, type CaseReportBody } from '../../src/core/report-schema.ts';
 import type { Mat3, Volume } from '../../src/core/volume.ts';
 import { formatPercent, renderHtmlReport } from '../../src/report/html-report.ts';
 import { chooseKeySlices, classColours, renderKeySlice, type KeySliceOptions, type OverlayRegion } from '../../src/report/key-slices.ts';
@@ -102,7 +102,8 @@ function body(seriesDescription: string): CaseReportBody {
     input: { format: 'synthetic', dimsVoxels: [NX, NY, NZ], spacingMm: [1, 1, 5], sliceCount: NZ, pseudoHu: true, seriesDescription },
     classes: { ...CLASSES, displayNames: { covid19: 'COVID-19 (SARS-CoV-2)', other_pneumonia: 'Other pneumonia', irrelevant: 'Irrelevant to infection' } },
     models: [{ role: 'classifier', id: 'classifier-m2', version: '1.0.0', sha256: 'a'.repeat(64) }],
-    decision: { label: 'covid19', displayName: 'COVID-19 (SARS-CoV-2)', rule: 'single-type', confidence: 0.9, tie: false },
+    decision: { label: 'covid19', displayName: 'COVID-19 (SARS-CoV-2)', mode: 'paper', rule: 'single-type', confidence: 0.9, tie: false },
+    paperDecision: { label: 'covid19', displayName: 'COVID-19 (SARS-CoV-2)', rule: 'single-type', confidence: 0.9, tie: false },
     infections: [
       { label: 'covid19', displayName: 'COVID-19', regionCount: 1, noisyOr: 0.9, exportedConfidence: 0.9 },
       { label: 'other_pneumonia', displayName: 'Other pneumonia', regionCount: 0, noisyOr: 0, exportedConfidence: 0 },
@@ -196,20 +197,46 @@ test('the HTML report is self-contained, escaped, and shows decision, regions, l
 
 test('a no-infection report says so without a confidence, and an empty region list is explained', () => {
   const b = body('x');
-  b.decision = { label: NO_INFECTION_FOUND, displayName: 'Not screened: no lungs found', rule: 'no-infection', confidence: null, tie: false };
+  b.decision = { label: NO_INFECTION_FOUND, displayName: 'No infection found', mode: 'paper', rule: 'no-infection', confidence: null, tie: false };
+  b.paperDecision = { label: NO_INFECTION_FOUND, displayName: 'No infection found', rule: 'no-infection', confidence: null, tie: false };
   b.infections = b.infections.map((s) => ({ ...s, regionCount: 0, noisyOr: 0, exportedConfidence: 0 }));
   b.regions = [];
   b.lung = null;
   const html = renderHtmlReport({ report: createCaseReport(b), keySlices: [] });
-  assert.match(html, /class="decision none">Not screened: no lungs found</);
+  assert.match(html, /class="decision none">No infection found</);
   assert.match(html, /No candidate regions were found in the lungs/);
-  assert.match(html, /No lung measurements/);
-  assert.doesNotMatch(html, /Key axial slices/);
+});
+
+test('a not-screened report names the reason and says it is not a no-infection result', () => {
+  const b = body('x');
+  b.decision = { label: NOT_SCREENED, displayName: 'Not screened', mode: 'calibrated', rule: 'not-screened', confidence: null, tie: false, notScreenedReason: 'no lungs found: no air inside the body' };
+  b.paperDecision = null;
+  b.infections = b.infections.map((s) => ({ ...s, regionCount: 0, noisyOr: 0, exportedConfidence: 0 }));
+  b.regions = [];
+  b.lung = null;
+  const html = renderHtmlReport({ report: createCaseReport(b), keySlices: [] });
+  assert.match(html, /class="decision notscreened">Not screened</);
+  assert.match(html, /no lungs found: no air inside the body/);
+  assert.match(html, /<b>not<\/b> a "no infection" result/);
+});
+
+test('a calibrated report shows the infection probability first and the paper decision beside it', () => {
+  const b = body('x');
+  b.decision = {
+    label: 'covid19', displayName: 'COVID-19 (SARS-CoV-2)', mode: 'calibrated', rule: 'calibrated', confidence: 0.72, tie: false,
+    infectionProbability: 0.9, typeProbabilities: { covid19: 0.8, other_pneumonia: 0.2 }, operatingPoint: { infectedAtOrAbove: 0.7, noInfectionBelow: 0.3 }, decisionModel: { id: 'case-decision', version: '1.0.0' },
+  };
+  const html = renderHtmlReport({ report: createCaseReport(b), keySlices: [] });
+  assert.match(html, /Probability of an infection: <b>90\.0 %<\/b>/);
+  assert.match(html, /infected at ≥ 70 %, no infection below 30 %/);
+  assert.match(html, /The paper's rule .* would say <b>COVID-19 \(SARS-CoV-2\)<\/b> \(90\.0 %\)/);
+  assert.ok(html.indexOf('Probability of an infection') < html.indexOf('Noisy-OR P'), 'calibrated probability comes before the paper values');
 });
 
 test('a softmax decision says how high its confidence can go (e / (e + 1) = 73.1 % for two types)', () => {
   const b = body('x');
   b.decision = { ...b.decision, rule: 'softmax', confidence: 0.55 };
+  b.paperDecision = { ...b.paperDecision!, rule: 'softmax', confidence: 0.55 };
   b.infections = [
     { ...b.infections[0], noisyOr: 0.9, exportedConfidence: 0.55 },
     { ...b.infections[1], regionCount: 0, noisyOr: 0.7, exportedConfidence: 0.45 },

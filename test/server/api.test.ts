@@ -151,9 +151,10 @@ test('upload refusals: 415 type, 415 body not what it claims, 413 too large (dec
   await refusal(await app.request('/v1/jobs', { method: 'POST', headers: { ...A, 'content-type': 'application/zip' }, body: stream, duplex: 'half' } as RequestInit), 413, 'UPLOAD_TOO_LARGE', /larger than the server's limit of 2 MiB/);
   await refusal(await upload(Buffer.alloc(0), 'application/zip'), 400, 'EMPTY_BODY', /no (bytes|body)/);
   await refusal(await upload(ct, 'application/gzip', A, '?candidates=magic'), 400, 'BAD_REQUEST', /candidates='magic' is not a candidate generator; expected learned or classical/);
-  await refusal(await upload(ct, 'application/gzip', A, '?decision=coin'), 400, 'BAD_REQUEST', /decision='coin' is not a decision rule/);
-  await refusal(await upload(ct, 'application/gzip', A, '?decision=calibrated'), 422, 'DECISION_UNAVAILABLE', /not implemented in this build; available: paper/);
-  await refusal(await upload(ct, 'application/gzip', A, '?outputs=report.json,secrets.txt'), 400, 'BAD_REQUEST', /outputs: 'secrets.txt' is not an output format; expected some of report.json, report.html/);
+  await refusal(await upload(ct, 'application/gzip', A, '?decision=coin'), 400, 'BAD_REQUEST', /decision='coin' is not a decision rule; expected calibrated or paper/);
+  await refusal(await upload(ct, 'application/gzip', A, '?outputs=report.json,secrets.txt'), 400, 'BAD_REQUEST', /outputs: 'secrets.txt' is neither an output type \(html, nifti, volume, dicom\) nor one of their files \(report.json, report.html/);
+  await refusal(await upload(ct, 'application/gzip', A, '?outputs=dicom'), 400, 'BAD_REQUEST', /outputs=dicom needs a DICOM input/);
+  await refusal(await upload(Buffer.from(zipSync({})), 'application/zip'), 422, 'EMPTY_ARCHIVE', /the zip archive has no entries; zip the DICOM series folder/);
   await refusal(await upload(ct, 'application/gzip', A, '?color=red'), 400, 'BAD_REQUEST', /unknown query option 'color'/);
   assert.ok(m415.length > 0);
   // no upload was left on disk by any refusal
@@ -162,8 +163,9 @@ test('upload refusals: 415 type, 415 body not what it claims, 413 too large (dec
   assert.deepEqual(left, []);
 });
 
-test('query options: candidates, decision=paper and outputs by id or file name (report.json always)', () => {
-  assert.deepEqual(parseJobOptions({ candidates: 'classical', decision: 'paper', outputs: 'volume.nii.gz,lung-mask' }), { candidates: 'classical', decision: 'paper', outputs: ['report-json', 'ct-volume', 'lung-mask'] });
+test('query options: candidates, decision and outputs by type or file name (report.json always)', () => {
+  assert.deepEqual(parseJobOptions({ candidates: 'classical', decision: 'paper', outputs: 'volume.nii.gz,lungs.nii.gz,report.json,nifti' }), { candidates: 'classical', decision: 'paper', outputs: ['volume', 'nifti'] });
+  assert.deepEqual(parseJobOptions({ decision: 'calibrated', outputs: 'html' }), { decision: 'calibrated', outputs: ['html'] });
   assert.deepEqual(parseJobOptions({}), {});
   assert.equal(cleanFileName('../../etc/passwd'), 'passwd');
   assert.equal(cleanFileName('scan%20one.zip'), 'scan one.zip');
@@ -206,11 +208,11 @@ test('a full queue is 503 QUEUE_FULL', async () => {
 });
 
 test('models, metrics, unknown routes and the viewer', async () => {
-  const m = (await (await app.request('/v1/models', { headers: A })).json()) as { models: { id: string; status: string }[]; candidates: string[]; decisions: string[]; outputs: { fileName: string; default: boolean }[] };
+  const m = (await (await app.request('/v1/models', { headers: A })).json()) as { models: { id: string; status: string }[]; candidates: string[]; decisions: string[]; outputs: { fileName: string; type: string }[] };
   assert.ok(m.models.some((x) => x.id === 'classifier-m2'));
   assert.deepEqual(m.candidates, ['learned', 'classical']);
-  assert.deepEqual(m.decisions, ['paper']);
-  assert.ok(m.outputs.some((o) => o.fileName === 'volume.nii.gz' && o.default));
+  assert.deepEqual(m.decisions, ['calibrated', 'paper']);
+  assert.ok(m.outputs.some((o) => o.fileName === 'volume.nii.gz' && o.type === 'volume'));
   const metrics = await app.request('/metrics', { headers: A });
   assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
   const text = await metrics.text();

@@ -118,8 +118,10 @@ test('jobs screened on the worker pool: decision, files through the API, CT copy
     assert.notEqual(pool.pids()[0], pid, 'the dead child was replaced');
 
     // only the outputs subset asked for
-    const third = ((await (await app.request('/v1/jobs?candidates=classical&outputs=report.json,lungs.nii.gz', { method: 'POST', headers: { ...A, 'content-type': 'application/gzip' }, body: ct })).json()) as { id: string }).id;
-    assert.deepEqual((await pollJob(() => get(third))).files, ['lungs.nii.gz', 'report.json']);
+    const third = ((await (await app.request('/v1/jobs?candidates=classical&decision=paper&outputs=nifti', { method: 'POST', headers: { ...A, 'content-type': 'application/gzip' }, body: ct })).json()) as { id: string }).id;
+    assert.deepEqual((await pollJob(() => get(third))).files, ['candidates.nii.gz', 'lungs.nii.gz', 'report.json']);
+    const thirdReport = (await (await app.request(`/v1/jobs/${third}/files/report.json`, { headers: A })).json()) as { decision: { mode: string } };
+    assert.equal(thirdReport.decision.mode, 'paper');
 
     // an input the reader refuses fails the job with the reader's code and message (422 family)
     const { gzipSync, gunzipSync } = await import('node:zlib');

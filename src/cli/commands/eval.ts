@@ -6,7 +6,8 @@ import { readManifest } from '../../eval/manifest.ts';
 import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../../eval/metrics.ts';
 import { DEFAULT_EVAL_JOBS, formatEvalText, runEval } from '../../eval/run-eval.ts';
 import type { CliIo } from '../main.ts';
-import { CANDIDATE_MODES, parseCandidatesFlag, parsePositiveIntFlag } from './screen.ts';
+import { DECISION_MODES } from '../../core/report-schema.ts';
+import { CANDIDATE_MODES, parseCandidatesFlag, parseDecisionFlag, parsePositiveIntFlag } from './screen.ts';
 
 /** Where `ctscreen eval` writes when no --out is given. */
 export const DEFAULT_EVAL_DIR = 'ctscreen-eval';
@@ -20,6 +21,7 @@ interface EvalFlags {
   jobs: string;
   bootstrap: string;
   json?: boolean;
+  decision?: string;
 }
 
 /** `ctscreen eval <manifest.csv>`: screens every case and prints case-level metrics (§3.3.5). */
@@ -35,9 +37,11 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--max-candidates <n>', 'classify at most this many candidate regions per case')
     .option('--jobs <n>', 'cases screened at once, each in its own process', String(DEFAULT_EVAL_JOBS))
     .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', String(DEFAULT_BOOTSTRAP_RESAMPLES))
+    .option('--decision <mode>', `case decision: ${DECISION_MODES.join(' or ')} (default calibrated)`)
     .option('--json', 'print the summary JSON instead of the tables')
     .action(async (manifestPath: string, flags: EvalFlags) => {
       const candidates = parseCandidatesFlag(flags.candidates);
+      const decision = parseDecisionFlag(flags.decision);
       const jobs = parsePositiveIntFlag('jobs', flags.jobs)!;
       const maxCandidates = parsePositiveIntFlag('max-candidates', flags.maxCandidates);
       if (!/^\d+$/.test(flags.bootstrap.trim())) throw new InputError('CLI_FLAG', `--bootstrap '${flags.bootstrap}' must be an integer ≥ 0 (0 = no confidence intervals)`);
@@ -53,6 +57,7 @@ export function registerEval(program: Command, io: CliIo): void {
         maxCandidates,
         jobs,
         bootstrap,
+        decision,
         onCase: progress ? (r, done, total) => process.stderr.write(`[${done}/${total}] ${r.id}: ${r.status === 'ok' ? r.predicted : `FAILED (${r.error?.message ?? ''})`} ${(r.ms / 1000).toFixed(1)} s\n`) : undefined,
       });
       io.stdout(flags.json ? readFileSync(run.files.summaryJson, 'utf8') : formatEvalText(run));

@@ -4,10 +4,15 @@ import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import { InputError } from '../../core/errors.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Vec3 } from '../../core/volume.ts';
+import { DECISION_MODES } from '../../core/report-schema.ts';
 import { CANDIDATE_GENERATORS, runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
+import type { DecisionMode } from '../../pipeline/stages.ts';
 import type { ScreenProgressEvent } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
+import { detectInputKind } from '../../io/read.ts';
+import { OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
 import type { ScreeningOutputs } from '../../report/write-outputs.ts';
+import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-outputs.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
@@ -19,10 +24,35 @@ export function parseCandidatesFlag(value: string | undefined): CandidateGenerat
   return value as CandidateGeneratorId;
 }
 
+export function parseDecisionFlag(value: string | undefined): DecisionMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(DECISION_MODES as readonly string[]).includes(value)) throw new InputError('CLI_FLAG', `--decision '${value}' is not a decision mode; expected one of ${DECISION_MODES.join(', ')}`);
+  return value as DecisionMode;
+}
+
 export function parsePositiveIntFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InputError('CLI_FLAG', `--${name} '${value}' must be a positive integer`);
   return Number(value);
+}
+
+/** `--output-type`: one or more (comma-separated) of the registry's output types, or 'all'. */
+export function parseOutputTypeFlag(value: string | undefined): OutputType[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (parts.includes('all')) return [...OUTPUT_TYPE_CHOICES];
+  const bad = parts.filter((p) => !(OUTPUT_TYPE_CHOICES as readonly string[]).includes(p));
+  if (parts.length === 0 || bad.length > 0) throw new InputError('CLI_FLAG', `--output-type '${value}' is not an output type; expected one or more of ${OUTPUT_TYPE_CHOICES.join(', ')} (comma-separated), or all`);
+  return [...new Set(parts)] as OutputType[];
+}
+
+/** DICOM outputs reference the source study: refused before screening for an input that has none. */
+async function checkOutputTypes(input: string, types: OutputType[] | undefined, out: string | undefined): Promise<void> {
+  if (!types) return;
+  if (out === undefined) throw new InputError('CLI_FLAG', '--output-type needs --out <dir>: it chooses which files are written there');
+  if (!types.includes('dicom')) return;
+  const kind = await detectInputKind(input);
+  if (!kind.startsWith('dicom')) throw dicomOutputNeedsDicomInput(kind === 'nifti' ? 'a NIfTI file' : '8-bit slice images', input);
 }
 
 function parseSpacing(value: string | undefined): Vec3 | undefined {
@@ -58,7 +88,10 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   const d = report.decision;
   const kept = report.regions.filter((r) => r.kept).length;
   const lines = [
-    `Result: ${d.displayName}${d.confidence === null ? '' : ` (confidence ${formatPercent(d.confidence)})`}`,
+    `Result: ${d.displayName}${d.confidence === null ? '' : ` (${d.mode === 'calibrated' ? 'probability' : 'confidence'} ${formatPercent(d.confidence)})`}`,
+    ...(d.notScreenedReason ? [`Not screened: ${d.notScreenedReason}`] : []),
+    ...(d.infectionProbability !== undefined ? [`Probability of an infection: ${formatPercent(d.infectionProbability)} (calibrated; infected at ≥ ${formatPercent(d.operatingPoint?.infectedAtOrAbove, 0)}, none below ${formatPercent(d.operatingPoint?.noInfectionBelow, 0)})`] : []),
+    ...(report.paperDecision && d.mode === 'calibrated' ? [`Paper's rule (§2.6.2): ${report.paperDecision.displayName}${report.paperDecision.confidence === null ? '' : ` (${formatPercent(report.paperDecision.confidence)})`}`] : []),
     `Regions: ${report.regions.length} candidate(s), ${kept} voted an infection type${report.infections.filter((s) => s.regionCount > 0).map((s) => `; ${s.displayName}: ${s.regionCount} (Noisy-OR ${formatPercent(s.noisyOr)})`).join('')}`,
   ];
   for (const side of ['right', 'left'] as const) {
@@ -67,7 +100,13 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push(`Time: ${((report.timingsMs.total ?? 0) / 1000).toFixed(1)} s`);
-  if (outputs) lines.push(`Report: ${outputs.html}`, `JSON: ${outputs.json}`, `Candidate mask: ${outputs.candidateMask}`);
+  if (outputs) {
+    if (outputs.html) lines.push(`Report: ${outputs.html}`);
+    lines.push(`JSON: ${outputs.json}`);
+    if (outputs.candidateMask) lines.push(`Candidate mask: ${outputs.candidateMask}`);
+    if (outputs.lesionMask) lines.push(`Lesion mask: ${outputs.lesionMask}`);
+    if (outputs.dicom) lines.push(`DICOM: ${[outputs.dicom.seg, outputs.dicom.sr, ...outputs.dicom.sc].filter((p) => p !== null).join(', ')}`);
+  }
   lines.push(report.notice);
   return `${lines.join('\n')}\n`;
 }
@@ -81,6 +120,8 @@ interface ScreenFlags {
   segmenter?: string;
   maxCandidates?: string;
   spacing?: string;
+  decision?: string;
+  outputType?: string;
 }
 
 /** Screens `input` with the flags' models; writes outputs when `outDir` is given. Shared by screen and demo. */
@@ -95,10 +136,12 @@ export async function runScreening(
       classifier: flags.classifier,
       segmenter: flags.segmenter,
       candidates: parseCandidatesFlag(flags.candidates),
+      decision: parseDecisionFlag(flags.decision),
       maxCandidates: parsePositiveIntFlag('max-candidates', flags.maxCandidates),
       onProgress: progress.onProgress,
       extraWarnings: flags.extraWarnings,
       outDir: flags.outDir,
+      outputTypes: parseOutputTypeFlag(flags.outputType),
     });
   } finally {
     progress.stop();
@@ -119,10 +162,14 @@ export function registerScreen(program: Command, io: CliIo): void {
     .option('--segmenter <id|path>', 'candidate segmenter for learned candidates (registry id or .onnx path)')
     .option('--max-candidates <n>', 'classify at most this many candidate regions (largest first)')
     .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)')
+    .option('--decision <mode>', `case decision: ${DECISION_MODES.join(' or ')} (default calibrated; paper = the rule of §2.6.2 exactly)`)
+    .option('--output-type <types>', `with --out: ${OUTPUT_TYPE_CHOICES.join(', ')} or all, comma-separated (default nifti,html; report.json always; dicom needs a DICOM input)`)
     .action(async (input: string, flags: ScreenFlags) => {
+      await checkOutputTypes(input, parseOutputTypeFlag(flags.outputType), flags.out);
       parseCandidatesFlag(flags.candidates);
       parsePositiveIntFlag('max-candidates', flags.maxCandidates);
       parseSpacing(flags.spacing);
+      parseDecisionFlag(flags.decision);
       const r = await runScreening({ path: input }, { ...flags, outDir: flags.out, progress: !flags.json && process.stderr.isTTY === true });
       if (flags.json) io.stdout(`${JSON.stringify({ outputs: r.outputs, report: r.report }, null, 2)}\n`);
       else io.stdout(summaryText(r.report, r.outputs));

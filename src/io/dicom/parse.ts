@@ -20,6 +20,10 @@ export interface DicomSliceHeader {
   /** ImageType values, e.g. ['ORIGINAL', 'PRIMARY', 'AXIAL']. */
   imageType: string[];
   sopClassUid: string;
+  /** SOPInstanceUID, StudyInstanceUID, FrameOfReferenceUID ('' when absent): what DICOM outputs reference (references.ts). */
+  sopInstanceUid: string;
+  studyInstanceUid: string;
+  frameOfReferenceUid: string;
   instanceNumber?: number;
   /** ImagePositionPatient: LPS mm of the centre of the first transmitted pixel. */
   positionMm?: Vec3;
@@ -115,6 +119,9 @@ export function sliceHeader(ds: dicomParser.DataSet, file: string): DicomSliceHe
     modality: (ds.string('x00080060') ?? '').trim().toUpperCase(),
     imageType: (ds.string('x00080008') ?? '').split('\\').map((s) => s.trim().toUpperCase()).filter((s) => s !== ''),
     sopClassUid: (ds.string('x00080016') ?? '').trim(),
+    sopInstanceUid: (ds.string('x00080018') ?? '').trim(),
+    studyInstanceUid: (ds.string('x0020000d') ?? '').trim(),
+    frameOfReferenceUid: (ds.string('x00200052') ?? '').trim(),
     instanceNumber: num(ds, 'x00200013'),
     positionMm: pos && pos.length >= 3 ? [pos[0], pos[1], pos[2]] : undefined,
     orientation: iop && iop.length >= 6 ? [iop[0], iop[1], iop[2], iop[3], iop[4], iop[5]] : undefined,

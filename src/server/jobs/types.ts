@@ -3,7 +3,8 @@
  * BullMQ on Redis). The API's Job is derived from a JobRecord (server/app.ts toApiJob).
  */
 import type { CandidateGeneratorId } from '../../candidates/types.ts';
-import type { DecisionMode } from '../../pipeline/run-screening.ts';
+import type { DecisionMode } from '../../pipeline/stages.ts';
+import type { OutputType } from '../../registry.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -12,8 +13,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export interface JobOptions {
   candidates?: CandidateGeneratorId;
   decision?: DecisionMode;
-  /** Registry output-format ids (default SERVER_OUTPUT_FORMATS). */
-  outputs?: string[];
+  /** Output types to write (default serverOutputTypes of the input). */
+  outputs?: OutputType[];
 }
 
 export interface JobDecision {

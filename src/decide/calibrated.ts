@@ -1,0 +1,154 @@
+/**
+ * A case decision whose confidence means something (beyond the paper, issue 9).
+ *
+ * The paper's rule (§2.6.2) calls a case infected as soon as one region is voted an infection type,
+ * and with tens of candidate regions both Noisy-OR probabilities saturate, so its exported confidence
+ * sits at 50 %. This decision keeps the paper's region vote and adds three calibrated steps, each
+ * with parameters from a decision model card (models/case-decision.card.json), fitted by
+ * `npm run train:decision` on patient-level held-out predictions:
+ *
+ *  1. region infection probability  p_r = σ(a · logit(q_r) + b), where q_r = 1 − mean over the
+ *     region's patches of P(irrelevant): the classifier's own "this is an infection" evidence,
+ *     recalibrated to "this region is a true infection";
+ *  2. case infection probability    P = σ(c0 + c1 · logit(max_r p_r) + c2 · log(1 + lesion mL)):
+ *     the strongest region and how much lesion the segmenter sees (a logistic model: one false
+ *     positive region among 64 no longer makes a case infected, unlike Noisy-OR);
+ *  3. type given infection           P(t | infected) ∝ Σ_r p_r · m_r(t), m_r = the region's mean
+ *     patch probabilities of the infection types, renormalised over them.
+ *
+ * The case is infected of the leading type when P ≥ the operating point's upper threshold, has no
+ * infection when P < its lower threshold, and is indeterminate in between: weak evidence is said to
+ * be weak rather than guessed.
+ *
+ *   regionInfectionProbability(patches, spec, model)   step 1
+ *   decideCalibrated(options): CalibratedDecision      steps 1–3 and the operating point
+ */
+import type { ClassSpec } from '../core/classes.ts';
+import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
+import type { PatchPrediction } from './types.ts';
+import { checkedProbabilities } from './vote.ts';
+
+/** Probabilities are clamped to [ε, 1 − ε] before a logit, so no region gives ±Infinity. */
+export const LOGIT_EPSILON = 1e-4;
+
+/** Parameters of the calibrated decision; validated with the card (models/model-card.ts). */
+export interface CaseDecisionModel {
+  id: string;
+  version: string;
+  /** Step 1: p_r = σ(slope · logit(q_r) + intercept). slope 1, intercept 0 keeps q_r. */
+  region: { slope: number; intercept: number };
+  /** Step 2: P = σ(intercept + maxRegionLogit · logit(max p_r) + lesionLog1pMl · log(1 + lesion mL)). */
+  case: { intercept: number; maxRegionLogit: number; lesionLog1pMl: number };
+  /** infected when P ≥ infectedAtOrAbove; no infection when P < noInfectionBelow; indeterminate between. */
+  operatingPoint: { infectedAtOrAbove: number; noInfectionBelow: number };
+}
+
+export function logit(p: number): number {
+  const q = Math.min(1 - LOGIT_EPSILON, Math.max(LOGIT_EPSILON, p));
+  return Math.log(q / (1 - q));
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** q_r: one minus the mean probability of the irrelevant class over the region's patches. */
+export function regionInfectionEvidence(patches: readonly PatchPrediction[], spec: ClassSpec, where = 'region'): number {
+  if (patches.length === 0) throw new RangeError(`${where} has no patch predictions`);
+  const irr = spec.labels.indexOf(spec.irrelevantLabel);
+  let s = 0;
+  patches.forEach((p, j) => (s += checkedProbabilities(p, spec, `${where} patch ${j}`)[irr]));
+  return 1 - s / patches.length;
+}
+
+/** Step 1: the calibrated probability that a region is a true infection. */
+export function regionInfectionProbability(patches: readonly PatchPrediction[], spec: ClassSpec, model: Pick<CaseDecisionModel, 'region'>, where = 'region'): number {
+  const q = regionInfectionEvidence(patches, spec, where);
+  return sigmoid(model.region.slope * logit(q) + model.region.intercept);
+}
+
+/** Step 2's linear predictor and probability from its two features. */
+export function caseInfectionProbability(maxRegionProbability: number, lesionMl: number, model: Pick<CaseDecisionModel, 'case'>): number {
+  if (!(lesionMl >= 0)) throw new RangeError(`lesion volume ${lesionMl} mL; expected a number ≥ 0`);
+  const c = model.case;
+  return sigmoid(c.intercept + c.maxRegionLogit * logit(maxRegionProbability) + c.lesionLog1pMl * Math.log1p(lesionMl));
+}
+
+export interface CalibratedDecisionOptions {
+  /** Patch predictions per candidate region, as for the paper's decision. */
+  regions: readonly (readonly PatchPrediction[])[];
+  spec: ClassSpec;
+  model: CaseDecisionModel;
+  /** Volume of the lesion mask inside the lungs, mL (0 when the segmenter found none). */
+  lesionMl: number;
+}
+
+export interface CalibratedDecision {
+  /** An infection label, NO_INFECTION_FOUND or INDETERMINATE. */
+  label: string;
+  /** P(label): P·P(t | infected) for a type, 1 − P for no infection; null when indeterminate. */
+  confidence: number | null;
+  /** P, the calibrated probability that the case has an infection. */
+  infectionProbability: number;
+  /** P(t | infected), one entry per infection label (uniform when no region has evidence). */
+  typeProbabilities: Record<string, number>;
+  /** p_r per region, in the order given. */
+  regionProbabilities: number[];
+  /** The two features of step 2, for the report and the fit. */
+  features: { maxRegionProbability: number; lesionMl: number };
+  warnings: string[];
+}
+
+/** Steps 1–3 and the operating point (see the file header). */
+export function decideCalibrated(options: CalibratedDecisionOptions): CalibratedDecision {
+  const { regions, spec, model, lesionMl } = options;
+  const op = model.operatingPoint;
+  if (!(op.noInfectionBelow >= 0 && op.noInfectionBelow <= op.infectedAtOrAbove && op.infectedAtOrAbove <= 1)) {
+    throw new RangeError(`decision model ${model.id}: operating point needs 0 ≤ noInfectionBelow ≤ infectedAtOrAbove ≤ 1, got ${op.noInfectionBelow} / ${op.infectedAtOrAbove}`);
+  }
+  const types = spec.infectionLabels;
+  const typeIdx = types.map((t) => spec.labels.indexOf(t));
+  const typeMass = new Float64Array(types.length);
+  const regionProbabilities: number[] = [];
+  let maxP = 0;
+  regions.forEach((patches, r) => {
+    const p = regionInfectionProbability(patches, spec, model, `region ${r}`);
+    regionProbabilities.push(p);
+    if (p > maxP) maxP = p;
+    const mean = new Float64Array(types.length);
+    for (let j = 0; j < patches.length; j++) {
+      const probs = checkedProbabilities(patches[j], spec, `region ${r} patch ${j}`);
+      typeIdx.forEach((k, t) => (mean[t] += probs[k]));
+    }
+    let sum = 0;
+    for (let t = 0; t < types.length; t++) sum += mean[t];
+    if (sum > 0) for (let t = 0; t < types.length; t++) typeMass[t] += (p * mean[t]) / sum;
+  });
+  let massSum = 0;
+  for (let t = 0; t < types.length; t++) massSum += typeMass[t];
+  const typeProbabilities: Record<string, number> = {};
+  types.forEach((t, i) => (typeProbabilities[t] = massSum > 0 ? typeMass[i] / massSum : 1 / types.length));
+
+  const P = caseInfectionProbability(maxP, lesionMl, model);
+  const warnings: string[] = [];
+  let label: string;
+  let confidence: number | null;
+  if (P >= op.infectedAtOrAbove) {
+    let best = 0;
+    for (let t = 1; t < types.length; t++) if (typeProbabilities[types[t]] > typeProbabilities[types[best]]) best = t;
+    label = types[best];
+    confidence = P * typeProbabilities[label];
+    const second = types.filter((_, t) => t !== best).reduce((m, t) => Math.max(m, typeProbabilities[t]), 0);
+    if (types.length > 1 && typeProbabilities[label] - second < 0.2) {
+      warnings.push(`the infection type is uncertain: ${types.map((t) => `${t} ${(100 * typeProbabilities[t]).toFixed(0)} %`).join(', ')} of the infection evidence`);
+    }
+  } else if (P < op.noInfectionBelow) {
+    label = NO_INFECTION_FOUND;
+    confidence = 1 - P;
+  } else {
+    label = INDETERMINATE;
+    confidence = null;
+    warnings.push(`indeterminate: the calibrated infection probability ${(100 * P).toFixed(0)} % lies between the operating thresholds ${(100 * op.noInfectionBelow).toFixed(0)} % and ${(100 * op.infectedAtOrAbove).toFixed(0)} %; a clinician must read this CT`);
+  }
+  return { label, confidence, infectionProbability: P, typeProbabilities, regionProbabilities, features: { maxRegionProbability: maxP, lesionMl }, warnings };
+}

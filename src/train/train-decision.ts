@@ -1,0 +1,220 @@
+/**
+ * `npm run train:decision`: fits the calibrated case decision (decide/calibrated.ts) for the
+ * committed segmenter and classifier, and writes models/case-decision.card.{json,md}.
+ *
+ *   1. screen every case of the manifest with the networks (learned candidates, the paper's rule),
+ *      keeping each region's patch probabilities and the lesion-mask volume;
+ *   2. features per case: logit of the strongest region's q_r = 1 − mean P(irrelevant), log(1 + lesion mL);
+ *   3. leave-one-patient-out: fit the case model without each patient and predict it;
+ *   4. the operating point from those held-out predictions (Youden's J, with an indeterminate band);
+ *   5. the final model on every case; the card records parameters, every case's held-out P, and the
+ *      screening rates both over all cases and over the patients no network was trained on.
+ *
+ * Usage: node --import tsx src/train/train-decision.ts [--manifest eval/shared-data-manifest.csv] [--models models]
+ *        [--features training/work/decision/features.json]   (step 1's output, reused for the same networks and manifest)
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
+import { decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
+import type { PatchPrediction } from '../decide/types.ts';
+import { readManifest, type Manifest } from '../eval/manifest.ts';
+import { screeningRates, type Rate, type ScreeningRates } from '../eval/screening-rates.ts';
+import { readTrainingSplits, splitMembership } from '../eval/training-split.ts';
+import { DECISION_CARD_SCHEMA_VERSION, parseDecisionCard, renderDecisionCardMarkdown, type DecisionCard, type DecisionCaseRow } from '../models/decision-card.ts';
+import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE } from '../models/model-card.ts';
+import { loadScreeningModels } from '../pipeline/load-models.ts';
+import { screenCase } from '../pipeline/screen.ts';
+import { balancedWeights, chooseOperatingPoint, fitLogistic, leaveOneGroupOut } from './logistic.ts';
+
+export const DECISION_L2 = 1;
+/** Half-width of the indeterminate band around the chosen threshold, in logit units (odds × / ÷ e). */
+export const DECISION_BAND_LOGIT = 1;
+export const DECISION_SEED = 1;
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface CaseFeatures {
+  id: string;
+  group: string;
+  label: string;
+  infected: boolean;
+  modelSplit: 'train' | 'validation' | 'none';
+  regions: PatchPrediction[][];
+  maxQ: number;
+  lesionMl: number;
+}
+
+export interface TrainDecisionOptions {
+  manifest: Manifest;
+  modelsDir: string;
+  onCase?: (id: string, done: number, total: number) => void;
+  /** Features file (STYLE §6: every step leaves an inspectable file); reused when it was made by the same networks and manifest. */
+  featuresFile?: string;
+}
+
+interface FeaturesFile {
+  manifest: string;
+  segmenterSha256: string;
+  classifierSha256: string;
+  cases: CaseFeatures[];
+}
+
+type CardRate = { value: number | null; ci95: [number, number] | null; n: number };
+
+function rate(r: Rate): CardRate {
+  return { value: r.value, ci95: r.ci95, n: r.denominator };
+}
+
+function ratesRecord(r: ScreeningRates | null): Record<string, CardRate> {
+  if (!r) return {};
+  return {
+    [`${r.primarySensitivity.label} sensitivity`]: rate(r.primarySensitivity),
+    'infection sensitivity': rate(r.infectionSensitivity),
+    'no-infection specificity': rate(r.noInfectionSpecificity),
+    'ECE of P(infected)': { value: r.ece?.value ?? null, ci95: null, n: r.ece?.cases ?? 0 },
+    'indeterminate cases': { value: r.cases ? r.indeterminate / r.cases : null, ci95: null, n: r.cases },
+  };
+}
+
+export async function trainDecision(options: TrainDecisionOptions): Promise<DecisionCard> {
+  const loaded = await loadScreeningModels({ candidates: 'learned', decision: 'paper' });
+  const { classifier, segmenter } = loaded.models;
+  if (!segmenter) throw new Error('train:decision needs the learned segmenter');
+  const spec = classifier.card.classSpec;
+  const splits = readTrainingSplits(options.modelsDir);
+  const key = { manifest: options.manifest.file, segmenterSha256: segmenter.card.onnx.sha256, classifierSha256: classifier.card.onnx.sha256 };
+  let feats: CaseFeatures[] = [];
+  const cached = options.featuresFile && existsSync(options.featuresFile) ? (JSON.parse(readFileSync(options.featuresFile, 'utf8')) as FeaturesFile) : null;
+  if (cached && cached.manifest === key.manifest && cached.segmenterSha256 === key.segmenterSha256 && cached.classifierSha256 === key.classifierSha256 && cached.cases.length === options.manifest.cases.length) {
+    feats = cached.cases;
+  } else {
+    let done = 0;
+    for (const c of options.manifest.cases) {
+      const { report, artifacts } = await screenCase({ path: c.path, read: { workers: 0 } }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
+      options.onCase?.(c.id, ++done, options.manifest.cases.length);
+      if (report.decision.label === 'not_screened') throw new Error(`case ${c.id} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);
+      const regions = report.regions.map((r) => r.patches.map((p) => ({ probabilities: spec.labels.map((l) => p.probabilities[l]) })));
+      const v = artifacts.volume;
+      let lesionVoxels = 0;
+      if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
+      feats.push({
+        id: c.id,
+        group: c.id,
+        label: c.label,
+        infected: spec.infectionLabels.includes(c.label),
+        modelSplit: 'none',
+        regions,
+        maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
+        lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
+      });
+    }
+    if (options.featuresFile) {
+      mkdirSync(dirname(options.featuresFile), { recursive: true });
+      writeFileSync(options.featuresFile, `${JSON.stringify({ ...key, cases: feats } satisfies FeaturesFile)}\n`);
+    }
+  }
+  // splits are read fresh: they say which patients each network was trained on
+  feats.forEach((f, i) => {
+    const membership = splitMembership(options.manifest.cases[i].path, splits);
+    f.modelSplit = membership.some((m) => m.split === 'train') ? 'train' : membership.length ? 'validation' : 'none';
+  });
+  const x = feats.map((f) => [logit(f.maxQ), Math.log1p(f.lesionMl)]);
+  const y = feats.map((f) => (f.infected ? 1 : 0));
+  const groups = feats.map((f) => f.group);
+  const heldOut = leaveOneGroupOut({ x, y, groups, l2: DECISION_L2 });
+  const op = chooseOperatingPoint({ p: heldOut, y, bandLogit: DECISION_BAND_LOGIT });
+  const fit = fitLogistic({ x, y, weights: balancedWeights(y), l2: DECISION_L2 });
+  const version = '1.0.0';
+  const model: CaseDecisionModel = {
+    id: 'case-decision',
+    version,
+    region: { slope: 1, intercept: 0 },
+    case: { intercept: fit.intercept, maxRegionLogit: fit.coefficients[0], lesionLog1pMl: fit.coefficients[1] },
+    operatingPoint: { infectedAtOrAbove: op.infectedAtOrAbove, noInfectionBelow: op.noInfectionBelow },
+  };
+  // held-out decisions: each case's LOPO probability through the operating point; its type from its own regions
+  const decided = feats.map((f, i) => {
+    const P = heldOut[i];
+    if (P >= op.infectedAtOrAbove) {
+      const types = decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities;
+      const best = spec.infectionLabels.reduce((a, b) => (types[b] > types[a] ? b : a));
+      return best;
+    }
+    return P < op.noInfectionBelow ? NO_INFECTION_FOUND : INDETERMINATE;
+  });
+  const rateCases = feats.map((f, i) => ({ label: f.label, predicted: decided[i], infectionProbability: heldOut[i] }));
+  const all = screeningRates({ cases: rateCases, infectionLabels: spec.infectionLabels, seed: DECISION_SEED });
+  const unseenIdx = feats.map((f, i) => (f.modelSplit === 'train' ? -1 : i)).filter((i) => i >= 0);
+  const unseen = unseenIdx.length ? screeningRates({ cases: unseenIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED }) : null;
+  const rows: DecisionCaseRow[] = feats.map((f, i) => ({
+    case: f.id,
+    group: f.group,
+    label: f.label,
+    infected: f.infected,
+    modelSplit: f.modelSplit,
+    maxRegionProbability: f.maxQ,
+    lesionMl: f.lesionMl,
+    regions: f.regions.length,
+    heldOutProbability: heldOut[i],
+  }));
+  const nNeg = y.filter((v) => v === 0).length;
+  const card: DecisionCard = {
+    schemaVersion: DECISION_CARD_SCHEMA_VERSION,
+    id: model.id,
+    version,
+    task: 'case-decision',
+    description: 'Calibrated case decision for ctscreen: the probability that a chest CT has an infection, from its strongest candidate region and the lesion-mask volume, with an operating point and an indeterminate band chosen on leave-one-patient-out predictions. Replaces the paper\'s "any infection-voted region ⇒ infected" rule as the default; --decision paper keeps that rule.',
+    createdAt: new Date().toISOString(),
+    fittedFor: {
+      candidates: 'learned',
+      segmenter: { id: segmenter.card.id, version: segmenter.card.version, sha256: segmenter.card.onnx.sha256 },
+      classifier: { id: classifier.card.id, version: classifier.card.version, sha256: classifier.card.onnx.sha256 },
+    },
+    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint },
+    fit: {
+      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} cases (${y.length - nNeg} infected, ${nNeg} without infection) of ${options.manifest.file}; one case per patient`,
+      regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
+      operatingPoint: op.why,
+      l2: DECISION_L2,
+      seed: DECISION_SEED,
+    },
+    cases: rows,
+    validation: {
+      note: `Leave-one-patient-out: each case's probability comes from the model fitted without its patient; the operating point was chosen on these same held-out probabilities, which flatters them slightly. "All cases" includes patients the segmenter or classifier were trained on (their region scores are optimistic); the second column keeps only patients in no network's training split. ${nNeg} case(s) without infection: the specificity interval is wide and says little.`,
+      allCases: ratesRecord(all),
+      unseenPatients: ratesRecord(unseen),
+    },
+    limitations: [
+      `Fitted on ${feats.length} cases, ${nNeg} of them without infection: the operating point is only as good as these few negatives.`,
+      'Infection type (COVID-19 vs other pneumonia) comes from the classifier\'s patch probabilities weighted by region evidence; ../shared/data has one DICOM CAP patient and three resized TB volumes, so the type is weakly validated.',
+      'Region probabilities are not recalibrated at region level (see fit.regionCalibration).',
+      'Valid only with the exact segmenter and classifier named in fittedFor; ctscreen falls back to the paper\'s rule otherwise and says so.',
+    ],
+    licence: NON_COMMERCIAL_NOTICE,
+    notice: NOT_A_DIAGNOSTIC_DEVICE,
+  };
+  return parseDecisionCard(card, 'trained decision card');
+}
+
+async function cli(argv: string[]): Promise<void> {
+  const arg = (name: string, dflt: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+  };
+  const manifest = readManifest(resolve(arg('manifest', join(REPO_ROOT, 'eval/shared-data-manifest.csv'))));
+  const modelsDir = resolve(arg('models', join(REPO_ROOT, 'models')));
+  const featuresFile = resolve(arg('features', join(REPO_ROOT, 'training/work/decision/features.json')));
+  const card = await trainDecision({ manifest, modelsDir, featuresFile, onCase: (id, d, n) => process.stderr.write(`[${d}/${n}] ${id}\n`) });
+  mkdirSync(modelsDir, { recursive: true });
+  writeFileSync(join(modelsDir, 'case-decision.card.json'), `${JSON.stringify(card, null, 2)}\n`);
+  writeFileSync(join(modelsDir, 'case-decision.card.md'), renderDecisionCardMarkdown(card));
+  process.stdout.write(renderDecisionCardMarkdown(card));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  cli(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`train:decision: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

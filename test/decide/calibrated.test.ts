@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClassSpec } from '../../src/core/classes.ts';
+import { INDETERMINATE, NO_INFECTION_FOUND } from '../../src/core/report-schema.ts';
+import { caseInfectionProbability, decideCalibrated, logit, regionInfectionEvidence, regionInfectionProbability, sigmoid, type CaseDecisionModel } from '../../src/decide/calibrated.ts';
+import type { PatchPrediction } from '../../src/decide/types.ts';
+
+const spec: ClassSpec = { labels: ['covid19', 'other_pneumonia', 'irrelevant'], infectionLabels: ['covid19', 'other_pneumonia'], irrelevantLabel: 'irrelevant' };
+const p = (...probabilities: number[]): PatchPrediction => ({ probabilities });
+const near = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) < eps, `${a} vs ${b}`);
+
+/** Identity region calibration; case P = σ(−2 + 1·logit(max p) + 1·ln(1 + mL)); infected ≥ 0.7, none < 0.3. */
+const model: CaseDecisionModel = {
+  id: 'test-decision',
+  version: '1.0.0',
+  region: { slope: 1, intercept: 0 },
+  case: { intercept: -2, maxRegionLogit: 1, lesionLog1pMl: 1 },
+  operatingPoint: { infectedAtOrAbove: 0.7, noInfectionBelow: 0.3 },
+};
+
+test('logit and sigmoid are inverse and clamp at ε so no region gives ±Infinity', () => {
+  near(sigmoid(0), 0.5);
+  near(sigmoid(Math.log(3)), 0.75);
+  near(logit(0.75), Math.log(3));
+  near(logit(0), Math.log(1e-4 / (1 - 1e-4)));
+  near(logit(1), -logit(0));
+  near(sigmoid(-800), 0);
+  near(sigmoid(800), 1);
+});
+
+test('region evidence q = 1 − mean P(irrelevant): patches irrelevant 0.2, 0.4, 0.6 → q = 0.6', () => {
+  near(regionInfectionEvidence([p(0.7, 0.1, 0.2), p(0.5, 0.1, 0.4), p(0.3, 0.1, 0.6)], spec), 0.6, 1e-12);
+  // slope 2, intercept −1: σ(2·logit(0.6) − 1) = σ(2·ln 1.5 − 1) = 2.25/(2.25 + e) = 0.452868…
+  const pr = regionInfectionProbability([p(0.7, 0.1, 0.2), p(0.5, 0.1, 0.4), p(0.3, 0.1, 0.6)], spec, { region: { slope: 2, intercept: -1 } });
+  near(pr, 2.25 / (2.25 + Math.E), 1e-12);
+});
+
+test('case probability by hand: max p 0.75, 1.718… mL → σ(−2 + ln 3 + 1) = 3/(3 + e)', () => {
+  near(caseInfectionProbability(0.75, Math.E - 1, model), 3 / (3 + Math.E), 1e-12);
+  assert.throws(() => caseInfectionProbability(0.5, -1, model), /lesion volume -1 mL/);
+});
+
+test('one weak false-positive region among many irrelevant ones is no infection (the paper would say infected)', () => {
+  const regions = [[p(0.3, 0.1, 0.6), p(0.2, 0.1, 0.7), p(0.25, 0.05, 0.7)], ...Array.from({ length: 40 }, () => [p(0.05, 0.05, 0.9), p(0.05, 0.05, 0.9), p(0.05, 0.05, 0.9)])];
+  const d = decideCalibrated({ regions, spec, model, lesionMl: 0 });
+  // max q = 1 − (0.6 + 0.7 + 0.7)/3 = 1/3; P = σ(−2 + ln(0.5)) = 0.5/(0.5 + e²) = 0.0634…
+  near(d.features.maxRegionProbability, 1 / 3, 1e-12);
+  near(d.infectionProbability, 0.5 / (0.5 + Math.E ** 2), 1e-12);
+  assert.equal(d.label, NO_INFECTION_FOUND);
+  near(d.confidence!, 1 - d.infectionProbability, 1e-15);
+  assert.equal(d.regionProbabilities.length, 41);
+});
+
+test('strong evidence is infected of the type with most weighted mass; confidence = P · P(type | infected)', () => {
+  // region A: irrelevant 0.05 everywhere (q = 0.95), covid 0.8 / other 0.15 → m = (0.8, 0.15)/0.95
+  // region B: q = 0.5, covid 0.1 / other 0.4 → m = (0.2, 0.8)
+  const A = [p(0.8, 0.15, 0.05), p(0.8, 0.15, 0.05), p(0.8, 0.15, 0.05)];
+  const B = [p(0.1, 0.4, 0.5), p(0.1, 0.4, 0.5), p(0.1, 0.4, 0.5)];
+  const d = decideCalibrated({ regions: [A, B], spec, model, lesionMl: 20 });
+  const massCovid = 0.95 * (0.8 / 0.95) + 0.5 * 0.2;
+  const massOther = 0.95 * (0.15 / 0.95) + 0.5 * 0.8;
+  near(d.typeProbabilities.covid19, massCovid / (massCovid + massOther), 1e-12);
+  near(d.typeProbabilities.other_pneumonia, massOther / (massCovid + massOther), 1e-12);
+  const P = sigmoid(-2 + Math.log(0.95 / 0.05) + Math.log(21));
+  near(d.infectionProbability, P, 1e-12);
+  assert.equal(d.label, 'covid19');
+  near(d.confidence!, P * d.typeProbabilities.covid19, 1e-12);
+});
+
+test('between the thresholds the case is indeterminate, with no confidence and a warning for the clinician', () => {
+  // q = 0.5 → P = σ(−2 + 0 + ln(1 + mL)); mL = e² − 1 → P = 0.5
+  const d = decideCalibrated({ regions: [[p(0.3, 0.2, 0.5)]], spec, model, lesionMl: Math.E ** 2 - 1 });
+  near(d.infectionProbability, 0.5, 1e-12);
+  assert.equal(d.label, INDETERMINATE);
+  assert.equal(d.confidence, null);
+  assert.match(d.warnings[0], /indeterminate: the calibrated infection probability 50 % lies between the operating thresholds 30 % and 70 %/);
+});
+
+test('no regions: type probabilities are uniform and the case has no infection', () => {
+  const d = decideCalibrated({ regions: [], spec, model, lesionMl: 0 });
+  assert.deepEqual(d.typeProbabilities, { covid19: 0.5, other_pneumonia: 0.5 });
+  assert.equal(d.label, NO_INFECTION_FOUND);
+});
+
+test('an operating point with the lower threshold above the upper one is refused', () => {
+  assert.throws(() => decideCalibrated({ regions: [], spec, model: { ...model, operatingPoint: { infectedAtOrAbove: 0.3, noInfectionBelow: 0.7 } }, lesionMl: 0 }), /0 ≤ noInfectionBelow ≤ infectedAtOrAbove ≤ 1/);
+});

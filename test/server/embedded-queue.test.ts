@@ -2,10 +2,14 @@
 // (stub classifier, classical candidates): outputs fetched through the API, and a worker child
 // killed mid-job whose job is run again and completes once.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readNifti } from '../../src/io/nifti.ts';
+import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
+import { SECRET_PATIENT_ID, SECRET_PATIENT_NAME } from '../io/dicom-writer.ts';
+import { writeVolumeAsDicom } from '../report/writers/volume-to-dicom.ts';
 import { WorkerPool } from '../../src/pipeline/worker-pool.ts';
 import { createApp } from '../../src/server/app.ts';
 import { parseTokens } from '../../src/server/auth.ts';
@@ -78,8 +82,10 @@ test('store: a worker that keeps dying fails the job after MAX_ATTEMPTS; expired
 test('jobs screened on the worker pool: decision, files through the API, CT copy in HU; a killed worker child costs an attempt, not the job', async () => {
   const dataDir = join(fx.dir, 'data');
   const pool = await WorkerPool.start({ size: 1, load: { classifier: fx.classifier, candidates: 'classical' } });
-  const queue = new EmbeddedQueue({ dataDir, pool, log: silentLogger, leaseMs: 3000 });
-  const app = createApp({ queue, dataDir, tokens: parseTokens(TOKENS, 'test'), maxUploadBytes: 64 << 20, log: silentLogger });
+  const logs: string[] = [];
+  const log = (event: string, fields = {}) => logs.push(JSON.stringify({ event, ...fields }));
+  const queue = new EmbeddedQueue({ dataDir, pool, log, leaseMs: 3000 });
+  const app = createApp({ queue, dataDir, tokens: parseTokens(TOKENS, 'test'), maxUploadBytes: 64 << 20, log });
   const A = { authorization: `Bearer ${TOKEN_A}` };
   const get = async (id: string) => (await (await app.request(`/v1/jobs/${id}`, { headers: A })).json()) as JobJson;
   try {
@@ -132,10 +138,30 @@ test('jobs screened on the worker pool: decision, files through the API, CT copy
     assert.equal(f.status, 'failed');
     assert.ok(f.error && f.error.code !== 'INTERNAL', JSON.stringify(f.error));
     assert.doesNotMatch(f.error.message, new RegExp(dataDir), 'the server\'s folders stay private');
+    // a zipped DICOM series: the DICOM objects join the files, served from dicom/…; the API and its
+    // logs carry nothing of the patient (only the DICOM objects do, as the source study requires)
+    const series = join(fx.dir, 'dicom-ct');
+    await writeVolumeAsDicom(makeChestPhantom({ size: [96, 96], slices: 40, seed: 3, lesions: 'covid' }).volume, { dir: series, fileOrder: 'interleaved' });
+    const entries: Record<string, Uint8Array> = {};
+    for (const f of readdirSync(series)) entries[`ct/${f}`] = new Uint8Array(readFileSync(join(series, f)));
+    const fifth = ((await (await app.request('/v1/jobs?candidates=classical', { method: 'POST', headers: { ...A, 'content-type': 'application/zip' }, body: zipSync(entries) })).json()) as { id: string }).id;
+    const dj = await pollJob(() => get(fifth));
+    assert.equal(dj.status, 'done', JSON.stringify(dj.error));
+    assert.ok(dj.files.includes('dicom/seg.dcm') && dj.files.includes('dicom/sr.dcm') && dj.files.some((f) => /^dicom\/sc-\d+\.dcm$/.test(f)), dj.files.join(' '));
+    const seg = await app.request(`/v1/jobs/${fifth}/files/dicom/seg.dcm`, { headers: A });
+    assert.equal(seg.status, 200);
+    assert.equal(seg.headers.get('content-type'), 'application/dicom');
+    const segBytes = Buffer.from(await seg.arrayBuffer());
+    assert.equal(segBytes.subarray(128, 132).toString('latin1'), 'DICM');
+    assert.ok(segBytes.includes(Buffer.from(SECRET_PATIENT_ID)), 'the SEG files under the source patient');
+    const apiText = JSON.stringify(dj) + (await (await app.request(`/v1/jobs/${fifth}/files/report.json`, { headers: A })).text());
+    assert.ok(!apiText.includes(SECRET_PATIENT_ID) && !apiText.includes(SECRET_PATIENT_NAME));
+    assert.ok(!logs.join('\n').includes(SECRET_PATIENT_ID) && !logs.join('\n').includes(SECRET_PATIENT_NAME));
+
     const metrics = await (await app.request('/metrics', { headers: A })).text();
-    assert.match(metrics, /ctscreen_jobs\{state="done"\} 3/);
+    assert.match(metrics, /ctscreen_jobs\{state="done"\} 4/);
     assert.match(metrics, /ctscreen_jobs\{state="failed"\} 1/);
-    assert.match(metrics, /ctscreen_stage_seconds_count\{stage="lung"\} 3/);
+    assert.match(metrics, /ctscreen_stage_seconds_count\{stage="lung"\} 4/);
   } finally {
     await queue.close();
   }

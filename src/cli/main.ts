@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USER, exitCodeOf } from '../core/error-codes.ts';
 import { isCtscreenError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 
@@ -12,10 +13,8 @@ const defaultIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
 };
 
-/** Exit codes: 0 ok, 1 internal error (a bug), 2 user error (bad input, missing model, usage). */
-export const EXIT_OK = 0;
-export const EXIT_INTERNAL = 1;
-export const EXIT_USER = 2;
+/** Exit codes: 0 ok, 1 internal error (a bug), 2 user error (bad input, missing model, usage); see core/error-codes.ts. */
+export { EXIT_INTERNAL, EXIT_OK, EXIT_USER };
 
 export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('ctscreen')
@@ -37,8 +36,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? EXIT_OK : EXIT_USER;
     }
-    if (isCtscreenError(e)) {
-      io.stderr(`ctscreen: error: ${e.message}\n`);
+    if (isCtscreenError(e) && exitCodeOf(e) === EXIT_USER) {
+      io.stderr(`ctscreen: error: ${e.message.replace(/\s*\n\s*/g, ' | ')}\n`);
       return EXIT_USER;
     }
     const err = e as Error;

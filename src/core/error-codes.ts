@@ -1,39 +1,90 @@
 /**
- * The error catalogue: each code a refusal or failure can carry, with the CLI exit code and the HTTP
- * status it maps to (0 ok / 2 the user's input / 1 a bug). Codes not listed fall back by error class:
- * InputError and ScreeningError 422, ModelError 503, anything else 500 (a bug, exit 1).
+ * What each error means to a caller: the CLI's exit code and the HTTP status a server answers with.
+ * User mistakes (a CtscreenError) exit 2 with one line; anything else is a bug: exit 1, and the
+ * stack only with CTSCREEN_DEBUG=1. Codes not listed fall back on their error class.
  */
-import { InputError, ModelError, ScreeningError } from './errors.ts';
+import { CtscreenError, InputError, InternalError, ModelError, ScreeningError } from './errors.ts';
 
-export interface ErrorCodeEntry {
-  http: number;
-  exit: 0 | 1 | 2;
-  /** What the code means, for the OpenAPI document and the README. */
-  summary: string;
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USER = 2;
+
+export interface ErrorCodeInfo {
+  exit: typeof EXIT_USER | typeof EXIT_INTERNAL;
+  /** 400 bad request, 401 no/bad token, 404 none of yours, 413 too large, 415 unsupported format, 422 unusable content, 500 our fault, 503 try later. */
+  http: 400 | 401 | 404 | 413 | 415 | 422 | 500 | 503;
 }
 
-export const ERROR_CODES = {
-  BAD_REQUEST: { http: 400, exit: 2, summary: 'a query option or header has a value the API does not accept' },
-  EMPTY_BODY: { http: 400, exit: 2, summary: 'the upload has no bytes' },
-  AUTH_REQUIRED: { http: 401, exit: 2, summary: 'no bearer token was sent' },
-  AUTH_INVALID: { http: 401, exit: 2, summary: 'the bearer token is not one of the server’s tokens' },
-  NOT_FOUND: { http: 404, exit: 2, summary: 'no such route, job or file for this caller' },
-  FILE_NOT_READY: { http: 404, exit: 2, summary: 'the job has not written this file (yet)' },
-  UPLOAD_TOO_LARGE: { http: 413, exit: 2, summary: 'the upload is larger than --max-upload-mb' },
-  UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 2, summary: 'the Content-Type is not an accepted input type, or the body is not what it claims' },
-  EMPTY_ARCHIVE: { http: 422, exit: 2, summary: 'the upload is a zip archive with no entries' },
-  QUEUE_FULL: { http: 503, exit: 2, summary: 'too many jobs are waiting; retry later' },
-  QUEUE_UNAVAILABLE: { http: 503, exit: 2, summary: 'the job queue (Redis) cannot be reached' },
-  WORKER_LOST: { http: 500, exit: 1, summary: 'the job’s worker died on every attempt' },
-  INTERNAL: { http: 500, exit: 1, summary: 'a bug in ctscreen' },
-} as const satisfies Record<string, ErrorCodeEntry>;
+const user = (http: ErrorCodeInfo['http']): ErrorCodeInfo => ({ exit: EXIT_USER, http });
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** Refusals of the HTTP API (src/server/app.ts) and job outcomes only a server has. */
+export const API_ERROR_CODES = {
+  BAD_REQUEST: user(400),
+  EMPTY_BODY: user(400),
+  AUTH_REQUIRED: user(401),
+  AUTH_INVALID: user(401),
+  NOT_FOUND: user(404),
+  FILE_NOT_READY: user(404),
+  UPLOAD_TOO_LARGE: user(413),
+  UNSUPPORTED_MEDIA_TYPE: user(415),
+  EMPTY_ARCHIVE: user(422),
+  QUEUE_FULL: user(503),
+  QUEUE_UNAVAILABLE: user(503),
+  // the job's worker died on every attempt; a bug or the machine's limits, not the upload
+  WORKER_LOST: { exit: EXIT_INTERNAL, http: 500 },
+  INTERNAL: { exit: EXIT_INTERNAL, http: 500 },
+} as const satisfies Record<string, ErrorCodeInfo>;
 
-/** The catalogue entry of a code, or the fallback for an error of `kind` (a CtscreenError subclass name). */
-export function errorEntry(code: string | undefined, kind?: string): ErrorCodeEntry {
-  if (code && code in ERROR_CODES) return ERROR_CODES[code as ErrorCode];
-  if (kind === InputError.name || kind === ScreeningError.name) return { http: 422, exit: 2, summary: 'the input cannot be screened' };
-  if (kind === ModelError.name) return { http: 503, exit: 2, summary: 'a model is missing or broken' };
-  return ERROR_CODES.INTERNAL;
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+/** Codes whose meaning differs from their class's default (kept to what io/limits and the report touch). */
+export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
+  // resource limits (src/io/limits.ts): the input is larger than ctscreen is set to accept
+  INPUT_LIMIT_DECOMPRESSED: user(413),
+  INPUT_LIMIT_ENTRIES: user(413),
+  INPUT_LIMIT_ENTRY_SIZE: user(413),
+  INPUT_LIMIT_VOXELS: user(413),
+  // formats ctscreen does not read
+  INPUT_UNKNOWN_FORMAT: user(415),
+  DICOM_UNSUPPORTED_SYNTAX: user(415),
+  NIFTI_UNSUPPORTED: user(415),
+  ZIP_UNSUPPORTED: user(415),
+  // readable but unusable content
+  DICOM_NOT_CT: user(422),
+  DICOM_NO_USABLE_SERIES: user(422),
+  INPUT_BAD_GEOMETRY: user(422),
+  ZIP_UNSAFE_PATH: user(422),
+  NO_LUNGS: user(422),
+  // a report from outside (a file, a request) that is not a valid report
+  REPORT_INVALID: user(422),
+  REPORT_VERSION: user(422),
+  // bugs caught by ctscreen's own checks
+  REPORT_INTERNAL_INVALID: { exit: EXIT_INTERNAL, http: 500 },
+  ...API_ERROR_CODES,
+};
+
+function classDefault(e: unknown): ErrorCodeInfo {
+  if (e instanceof InputError) return user(400);
+  if (e instanceof ScreeningError) return user(422);
+  // a missing or broken model is the installation's problem, not the request's
+  if (e instanceof ModelError) return { exit: EXIT_USER, http: 500 };
+  if (e instanceof CtscreenError) return user(400);
+  return { exit: EXIT_INTERNAL, http: 500 };
+}
+
+/** Exit code and HTTP status of any thrown value. */
+export function errorInfo(e: unknown): ErrorCodeInfo {
+  const code = e instanceof CtscreenError || e instanceof InternalError ? e.code : undefined;
+  const listed = code === undefined ? undefined : ERROR_CODES[code];
+  // a listed code never turns a bug into a user error: only CtscreenErrors may exit 2
+  if (listed && (listed.exit === EXIT_INTERNAL || e instanceof CtscreenError)) return listed;
+  return classDefault(e);
+}
+
+export function exitCodeOf(e: unknown): number {
+  return errorInfo(e).exit;
+}
+
+export function httpStatusOf(e: unknown): number {
+  return errorInfo(e).http;
 }

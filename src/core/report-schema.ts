@@ -21,7 +21,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from './errors.ts';
+import { InputError, InternalError } from './errors.ts';
 import type { Box3, SourceFormat, Vec3, Volume } from './volume.ts';
 import { voxelToPatient } from './volume.ts';
 
@@ -78,6 +78,42 @@ export const ModelRefSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Digest of the ONNX file, when a learned model was used'),
 });
 
+/** A conformant DICOM UID (PS3.5 9.1): digits and dots, at most 64 characters. */
+export const DICOM_UID_PATTERN = /^[0-9.]{1,64}$/;
+/** Longest value of a DICOM UI / LO element (PS3.5 6.2), the most the report carries of a text read from the input. */
+export const MAX_INPUT_TEXT_CHARS = 64;
+/** Text read from an input as the report may carry it: 1–64 printable characters (no control characters). */
+const INPUT_TEXT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]{1,64}$/u;
+
+/**
+ * A series UID as the report carries it: as read (trimmed) when it is printable and at most 64
+ * characters — a UUID written by an anonymiser included —, otherwise undefined (left out).
+ */
+export function reportableUid(uid: string | undefined): string | undefined {
+  const t = uid?.trim();
+  return t !== undefined && INPUT_TEXT_PATTERN.test(t) ? t : undefined;
+}
+
+/**
+ * Why a series UID read from the input is not a conformant DICOM UID and what the report does with
+ * it (the reader's warning), or undefined when it is conformant. A quirk of the input never fails the
+ * screening: the report carries the value as read, or leaves it out.
+ */
+export function dicomUidProblem(uid: string | undefined): string | undefined {
+  const t = uid?.trim() ?? '';
+  if (t === '') return 'is missing: the report names no series UID';
+  if (DICOM_UID_PATTERN.test(t)) return undefined;
+  const kept = reportableUid(t);
+  const shown = JSON.stringify(t.length > MAX_INPUT_TEXT_CHARS ? `${t.slice(0, MAX_INPUT_TEXT_CHARS)}…` : t).replace(/[\u0000-\u001f\u007f-\u009f]/gu, '?');
+  return `${shown} is not a DICOM UID (digits and dots, at most 64 characters${/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(t) ? '; this is a UUID, as some anonymisers write' : ''}): ${kept === undefined ? `left out of the report (${t.length > MAX_INPUT_TEXT_CHARS ? `${t.length} characters` : 'control characters'})` : 'carried as read'}`;
+}
+
+/** Free text from the input (e.g. SeriesDescription) with control characters replaced, or undefined when empty. */
+function reportableText(text: string | undefined): string | undefined {
+  const t = text?.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '?').trim();
+  return t ? t : undefined;
+}
+
 export const InputDescriptionSchema = z
   .strictObject({
     format: z.enum(SOURCE_FORMATS),
@@ -86,7 +122,11 @@ export const InputDescriptionSchema = z
     sliceCount: z.number().int().positive(),
     pseudoHu: z.boolean().describe('True when HU were recovered from 8-bit lung-window images (approximate)'),
     modality: z.string().optional(),
-    seriesInstanceUid: z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID: digits and dots, at most 64').optional(),
+    seriesInstanceUid: z
+      .string()
+      .regex(INPUT_TEXT_PATTERN, `1 to ${MAX_INPUT_TEXT_CHARS} printable characters`)
+      .optional()
+      .describe('SeriesInstanceUID as read: a DICOM UID (digits and dots) unless the warnings say otherwise (e.g. an anonymiser\'s UUID); absent when unreadable'),
     seriesDescription: z.string().optional(),
     transferSyntaxUid: z.string().optional(),
   })
@@ -325,7 +365,8 @@ function ctscreenVersion(): string {
 
 /**
  * Stamps a report body with schema version, tool version, time and notice, and validates it.
- * A body that fails validation is a bug in the caller, so the InputError says "internal".
+ * A body that fails validation is a bug in ctscreen (its readers must turn every quirk of the input
+ * into a valid description or an InputError), so it throws an InternalError: exit 1, not 2.
  */
 export function createCaseReport(body: CaseReportBody, options: CreateReportOptions = {}): CaseReport {
   const report = {
@@ -335,7 +376,12 @@ export function createCaseReport(body: CaseReportBody, options: CreateReportOpti
     notice: NOT_A_DIAGNOSTIC_DEVICE_NOTICE,
     ...body,
   };
-  return validateCaseReport(report, 'internally built case report');
+  try {
+    return validateCaseReport(report, 'internally built case report');
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InternalError('REPORT_INTERNAL_INVALID', `${e.message} (a bug in ctscreen: please report it)`, { cause: e });
+  }
 }
 
 /** JSON Schema (draft 2020-12) of the report's shape; the cross-field checks are described only in prose. */
@@ -355,7 +401,11 @@ export function boxToMm(geometry: Pick<Volume, 'originMm' | 'spacingMm' | 'direc
   };
 }
 
-/** The report's input description of a volume: format, grid and series UID, never its path. */
+/**
+ * The report's input description of a volume: format, grid and series UID, never its path. Values
+ * read from the input are carried as read when the schema allows it and left out otherwise (the
+ * reader warns, see dicomUidProblem); the grid is checked by the readers (io/check-volume.ts).
+ */
 export function describeInput(volume: Pick<Volume, 'dims' | 'spacingMm' | 'source'>): InputDescription {
   const s = volume.source;
   const out: InputDescription = {
@@ -365,9 +415,13 @@ export function describeInput(volume: Pick<Volume, 'dims' | 'spacingMm' | 'sourc
     sliceCount: s.sliceCount,
     pseudoHu: s.pseudoHu,
   };
-  if (s.modality !== undefined) out.modality = s.modality;
-  if (s.seriesInstanceUid !== undefined) out.seriesInstanceUid = s.seriesInstanceUid.trim();
-  if (s.seriesDescription !== undefined) out.seriesDescription = s.seriesDescription;
-  if (s.transferSyntaxUid !== undefined) out.transferSyntaxUid = s.transferSyntaxUid;
+  const modality = reportableText(s.modality);
+  if (modality !== undefined) out.modality = modality;
+  const uid = reportableUid(s.seriesInstanceUid);
+  if (uid !== undefined) out.seriesInstanceUid = uid;
+  const description = reportableText(s.seriesDescription);
+  if (description !== undefined) out.seriesDescription = description;
+  const syntax = reportableText(s.transferSyntaxUid);
+  if (syntax !== undefined) out.transferSyntaxUid = syntax;
   return out;
 }

@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
+import type { InputLimits } from '../io/limits.ts';
 import { NO_INFECTION_FOUND, type CaseReport } from '../core/report-schema.ts';
 import { formatPercent } from '../report/html-report.ts';
 import { readModelCard } from '../models/model-card.ts';
@@ -44,6 +45,8 @@ export interface RunEvalOptions {
   classifier?: string;
   segmenter?: string;
   maxCandidates?: number;
+  /** Resource limits for reading each case (src/io/limits.ts). */
+  limits?: Partial<InputLimits>;
   /** Worker processes (default 2). */
   jobs?: number;
   /** Folder with the training split files (default the repository's models/). */
@@ -190,7 +193,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   try {
     await Promise.all(
       manifest.cases.map(async (c) => {
-        const r = await pool.run({ path: c.path, read: { workers: 0 }, task: { maxCandidates: options.maxCandidates, outDir: join(outDir, CASES_DIR, safeDirName(c.id)) } });
+        const r = await pool.run({ path: c.path, read: { workers: 0, limits: options.limits }, task: { maxCandidates: options.maxCandidates, outDir: join(outDir, CASES_DIR, safeDirName(c.id)) } });
         if (r.ok) record(c, r.ms, caseOutcome(r.report));
         else record(c, r.ms, undefined, { message: r.error.message, code: r.error.code, userFacing: r.error.userFacing });
       }),

@@ -13,6 +13,8 @@ import { dicomReferences, type DicomReferences } from './dicom/references.ts';
 import { chooseSeries, groupSeries, type SeriesChoice, type SeriesSummary, type SliceGeometry, sliceGeometry, summarizeSeries } from './dicom/series.ts';
 import { type DicomEntry, folderEntries, singleFileEntry, zipEntries } from './dicom/sources.ts';
 import { isCompressed, syntaxName, TS } from './dicom/transfer-syntax.ts';
+import { type InputLimits, limitError, resolveLimits } from './limits.ts';
+import { dicomUidProblem } from '../core/report-schema.ts';
 
 export type { SeriesSummary, SeriesChoice } from './dicom/series.ts';
 export type { DicomReferences } from './dicom/references.ts';
@@ -24,6 +26,8 @@ export interface ReadDicomOptions {
   workers?: number;
   /** How the path is to be opened; default from the path (folder, .zip, file). */
   container?: 'folder' | 'zip' | 'file';
+  /** Resource limits (defaults `DEFAULT_INPUT_LIMITS`). */
+  limits?: Partial<InputLimits>;
 }
 
 export interface DicomScan {
@@ -53,14 +57,14 @@ export const MIN_SLICES_FOR_WORKERS = 8;
 /** Transfer syntaxes whose compression loses information; HU are then approximate. */
 const LOSSY_SYNTAXES = new Set<string>([TS.jpegBaseline, TS.jpegLsNearLossless, TS.jpeg2000]);
 
-async function readHeader(entry: DicomEntry): Promise<DicomSliceHeader | undefined> {
+async function readHeader(entry: DicomEntry, limits: InputLimits): Promise<DicomSliceHeader | undefined> {
   const head = await entry.head(HEADER_PROBE_BYTES);
   const part10 = hasPart10Magic(head);
   if (!part10 && !looksLikeRawDataSet(head)) return undefined;
-  const opts = { headerOnly: true, assumeImplicit: !part10 };
+  const opts = { headerOnly: true, assumeImplicit: !part10, maxInflatedBytes: limits.maxEntryBytes, file: entry.name };
   try {
     return sliceHeader(parseDataSet(head, opts), entry.name);
-  } catch (first) {
+  } catch {
     // the probe may have cut the header short: parse the whole file before judging it
     let full: Uint8Array = head;
     if (head.length === HEADER_PROBE_BYTES) full = await entry.read();
@@ -73,12 +77,12 @@ async function readHeader(entry: DicomEntry): Promise<DicomSliceHeader | undefin
   }
 }
 
-async function readHeaders(entries: DicomEntry[]): Promise<{ headers: Map<DicomEntry, DicomSliceHeader>; skipped: string[] }> {
+async function readHeaders(entries: DicomEntry[], limits: InputLimits): Promise<{ headers: Map<DicomEntry, DicomSliceHeader>; skipped: string[] }> {
   const headers = new Map<DicomEntry, DicomSliceHeader>();
   const skipped: string[] = [];
   for (let i = 0; i < entries.length; i += HEADER_CONCURRENCY) {
     const batch = entries.slice(i, i + HEADER_CONCURRENCY);
-    const results = await Promise.all(batch.map(readHeader));
+    const results = await Promise.all(batch.map((e) => readHeader(e, limits)));
     results.forEach((h, k) => {
       if (h) headers.set(batch[k], h);
       else skipped.push(batch[k].name);
@@ -91,11 +95,11 @@ function isInteger(x: number): boolean {
   return Math.abs(x - Math.round(x)) < 1e-6;
 }
 
-async function sliceJob(entry: DicomEntry, h: DicomSliceHeader, output: SliceJob['output']): Promise<SliceJob> {
+async function sliceJob(entry: DicomEntry, h: DicomSliceHeader, output: SliceJob['output'], limits: InputLimits): Promise<SliceJob> {
   const bytes = await entry.read();
   let ds;
   try {
-    ds = parseDataSet(bytes, { headerOnly: false, assumeImplicit: !hasPart10Magic(bytes) });
+    ds = parseDataSet(bytes, { headerOnly: false, assumeImplicit: !hasPart10Magic(bytes), maxInflatedBytes: limits.maxEntryBytes, file: entry.name });
   } catch (e) {
     throw parseError(entry.name, e, 'reading pixel data');
   }
@@ -163,16 +167,17 @@ function assemble(geom: SliceGeometry, slices: Array<Int16Array | Float32Array>,
   return data;
 }
 
-async function entriesFor(path: string, container: ReadDicomOptions['container']): Promise<DicomEntry[]> {
-  if (container === 'zip') return zipEntries(path);
-  if (container === 'file') return singleFileEntry(path);
-  return folderEntries(path);
+async function entriesFor(path: string, container: ReadDicomOptions['container'], limits: InputLimits): Promise<DicomEntry[]> {
+  if (container === 'zip') return zipEntries(path, limits);
+  if (container === 'file') return singleFileEntry(path, limits);
+  return folderEntries(path, limits);
 }
 
 /** Lists the series under `path` and chooses one, reading headers only. */
 export async function scanDicom(path: string, options: ReadDicomOptions = {}): Promise<{ scan: DicomScan; choice: SeriesChoice; slices: Array<[DicomEntry, DicomSliceHeader]> }> {
-  const entries = await entriesFor(path, options.container ?? (path.toLowerCase().endsWith('.zip') ? 'zip' : 'folder'));
-  const { headers, skipped } = await readHeaders(entries);
+  const limits = resolveLimits(options.limits);
+  const entries = await entriesFor(path, options.container ?? (path.toLowerCase().endsWith('.zip') ? 'zip' : 'folder'), limits);
+  const { headers, skipped } = await readHeaders(entries, limits);
   if (headers.size === 0) {
     throw new InputError('DICOM_NONE', `${path}: no DICOM files found among ${entries.length} file(s)${skipped.length ? ` (e.g. ${skipped.slice(0, 3).join(', ')})` : ''}`, { path });
   }
@@ -189,8 +194,13 @@ export async function scanDicom(path: string, options: ReadDicomOptions = {}): P
 
 /** Reads the chosen (or requested) CT series as a volume in HU. */
 export async function readDicom(path: string, options: ReadDicomOptions = {}): Promise<ReadDicomResult> {
+  const limits = resolveLimits(options.limits);
   const { scan, choice, slices } = await scanDicom(path, options);
   const geom = sliceGeometry(slices.map(([, h]) => h), path);
+  const voxels = geom.dims[0] * geom.dims[1] * geom.dims[2];
+  if (voxels > limits.maxVoxels) {
+    throw limitError('maxVoxels', limits, path, `series claims ${geom.dims.join('×')} = ${voxels} voxels, more than ${limits.maxVoxels}`, { observed: voxels });
+  }
   const entryOf = new Map(slices.map(([e, h]) => [h, e]));
   const headers = geom.ordered;
   const output: SliceJob['output'] = headers.every((h) => isInteger(h.rescaleSlope) && isInteger(h.rescaleIntercept)) ? 'int16' : 'float32';
@@ -214,7 +224,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
       // read files on this thread while workers decode; keep a bounded number in flight
       const inFlight = new Set<Promise<unknown>>();
       for (let z = 0; z < headers.length; z++) {
-        const job = await sliceJob(entryOf.get(headers[z])!, headers[z], output);
+        const job = await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits);
         const tracked: Promise<unknown> = pool.decode(job).then((s) => place(z, s)).finally(() => inFlight.delete(tracked));
         // handled here so a failure while this loop is elsewhere is not an unhandled rejection;
         // race/all below still see it
@@ -224,7 +234,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
       }
       await Promise.all(inFlight);
     } else {
-      for (let z = 0; z < headers.length; z++) place(z, await decodeSliceToHu(await sliceJob(entryOf.get(headers[z])!, headers[z], output)));
+      for (let z = 0; z < headers.length; z++) place(z, await decodeSliceToHu(await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits)));
     }
   } finally {
     await pool?.close();
@@ -236,6 +246,8 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
   const syntaxes = [...new Set(headers.map((h) => h.transferSyntaxUid))];
   const lossy = syntaxes.filter((s) => LOSSY_SYNTAXES.has(s));
   if (lossy.length > 0) warnings.push(`lossy compression (${lossy.map(syntaxName).join(', ')}): HU values are approximate`);
+  const uidProblem = dicomUidProblem(choice.chosen.seriesInstanceUid);
+  if (uidProblem) warnings.push(`SeriesInstanceUID ${uidProblem}`);
   const first = headers[0];
   const volume: Volume = {
     data: direct ?? assemble(geom, kept, output),

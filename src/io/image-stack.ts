@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { AIR_HU, LUNG_WINDOW_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
+import { type InputLimits, limitError, resolveLimits } from './limits.ts';
 
 /**
  * Default voxel size for stacks whose spacing is unknown, [x, y, z] in mm.
@@ -21,6 +22,15 @@ import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
  * 5 mm is the middle and a common reconstruction thickness for shared chest CT.
  */
 export const DEFAULT_STACK_SPACING_MM: Vec3 = [0.6, 0.6, 5];
+
+/**
+ * A single slice image carries no pixel size either, and is usually a published slice cropped to the
+ * thorax and resized (COVID-SemiSeg 273×369 … 512×512): its longer side is taken to span this, the
+ * adult chest's ≈ 300–360 mm width (the same assumption the classifier's training export makes for
+ * those slices, classify/patch-dataset.ts INFNET_BODY_EXTENT_MM, so patches come at the scale it was
+ * trained on). A whole-field 512² slice (FOV ≈ 350–400 mm) is off by at most ≈ 20 %.
+ */
+export const SINGLE_SLICE_EXTENT_MM = 330;
 
 /** File name extensions read as slices (case-insensitive). */
 export const IMAGE_STACK_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
@@ -32,6 +42,16 @@ export interface ImageStackOptions {
   windowHu?: { center: number; width: number };
   /** Voxel size [x, y, z] in mm; default `DEFAULT_STACK_SPACING_MM`. */
   spacingMm?: Vec3;
+  /** Resource limits (only maxVoxels applies); defaults `DEFAULT_INPUT_LIMITS`. */
+  limits?: Partial<InputLimits>;
+}
+
+/** sharp's own default bound on the pixels of one image (0x3FFF²). */
+const SHARP_DEFAULT_PIXEL_LIMIT = 0x3fff * 0x3fff;
+
+function checkVoxels(limits: InputLimits, where: string, width: number, height: number, slices: number): void {
+  const voxels = width * height * slices;
+  if (voxels > limits.maxVoxels) throw limitError('maxVoxels', limits, where, `${slices} image(s) of ${width}×${height} make ${voxels} voxels, more than ${limits.maxVoxels}`, { observed: voxels });
 }
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
@@ -57,18 +77,21 @@ function resolveOptions(options: ImageStackOptions, where: string): { low: numbe
   return { low: win.center - win.width / 2, width: win.width, spacingMm };
 }
 
-function pseudoHuWarning(low: number, width: number, spacingMm: Vec3, given: boolean): string {
+function pseudoHuWarning(low: number, width: number, spacingMm: Vec3, given: boolean, how = 'an assumed default'): string {
   return (
     `values are pseudo-HU recovered from 8-bit images through window ${low + width / 2}/${width} HU ` +
     `(±${(width / GREY_LEVELS / 2).toFixed(1)} HU, nothing outside ${low}..${low + width} HU)` +
-    (given ? '' : `; voxel size ${spacingMm.join('×')} mm is an assumed default, slice direction unknown`)
+    (given ? '' : `; voxel size ${spacingMm.map((v) => Number(v.toFixed(3))).join('×')} mm is ${how}, slice direction unknown`)
   );
 }
 
 /** Decodes one image as 8-bit grey (colour is averaged, alpha dropped). */
-async function decodeGrey(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+async function decodeGrey(file: string, limits: InputLimits): Promise<{ data: Uint8Array; width: number; height: number }> {
+  // sharp refuses an image claiming more pixels before decoding it (a PNG/JPEG bomb)
+  const meta = await sharp(file).metadata().catch(() => undefined);
+  if (meta?.width && meta.height) checkVoxels(limits, file, meta.width, meta.height, 1);
   try {
-    const { data, info } = await sharp(file)
+    const { data, info } = await sharp(file, { limitInputPixels: Math.min(limits.maxVoxels, SHARP_DEFAULT_PIXEL_LIMIT) })
       .flatten({ background: '#000000' })
       .greyscale()
       .raw({ depth: 'uchar' })
@@ -107,12 +130,14 @@ export async function readImageStack(dir: string, options: ImageStackOptions = {
   if (files.length === 0) {
     throw new InputError('STACK_EMPTY', `${dir}: no PNG or JPEG files (${IMAGE_STACK_EXTENSIONS.join(', ')}) found`, { path: dir });
   }
-  const first = await decodeGrey(files[0]);
+  const limits = resolveLimits(options.limits);
+  const first = await decodeGrey(files[0], limits);
+  checkVoxels(limits, dir, first.width, first.height, files.length);
   const slice = first.width * first.height;
   const data = new Int16Array(slice * files.length);
   greyToHu(first.data, data, 0, low, width);
   for (let z = 1; z < files.length; z++) {
-    const img = await decodeGrey(files[z]);
+    const img = await decodeGrey(files[z], limits);
     if (img.width !== first.width || img.height !== first.height) {
       throw new InputError('STACK_SIZE_MISMATCH', `${files[z]}: image is ${img.width}×${img.height} but ${files[0]} is ${first.width}×${first.height}; all slices of a stack must have one size`, { path: files[z] });
     }
@@ -129,10 +154,14 @@ export async function readImageStack(dir: string, options: ImageStackOptions = {
   };
 }
 
-/** Reads one 8-bit image as a 1-slice pseudo-HU volume (used on single dataset slices). */
+/**
+ * Reads one 8-bit image as a 1-slice pseudo-HU volume (2-D screening; single dataset slices). Without
+ * a given spacing, the in-plane pixel size follows from SINGLE_SLICE_EXTENT_MM.
+ */
 export async function readImageAsPseudoHu(file: string, options: ImageStackOptions = {}): Promise<Volume<Int16Array>> {
-  const { low, width, spacingMm } = resolveOptions(options, file);
-  const img = await decodeGrey(file);
+  const img = await decodeGrey(file, resolveLimits(options.limits));
+  const fitted = SINGLE_SLICE_EXTENT_MM / Math.max(img.width, img.height);
+  const { low, width, spacingMm } = resolveOptions({ ...options, spacingMm: options.spacingMm ?? [fitted, fitted, DEFAULT_STACK_SPACING_MM[2]] }, file);
   const data = new Int16Array(img.width * img.height);
   greyToHu(img.data, data, 0, low, width);
   return {
@@ -142,6 +171,6 @@ export async function readImageAsPseudoHu(file: string, options: ImageStackOptio
     originMm: [0, 0, 0],
     direction: IDENTITY_DIRECTION,
     source: { format: 'image-stack', path: file, sliceCount: 1, pseudoHu: true },
-    warnings: [pseudoHuWarning(low, width, spacingMm, options.spacingMm !== undefined)],
+    warnings: [pseudoHuWarning(low, width, spacingMm, options.spacingMm !== undefined, `assumed (the image's longer side taken as ${SINGLE_SLICE_EXTENT_MM} mm of chest)`)],
   };
 }

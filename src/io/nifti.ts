@@ -5,11 +5,13 @@
  * NIfTI patient space is RAS; ctscreen's `Volume` is DICOM LPS, so x and y are negated on the way
  * in and out. Voxel order is the same (x fastest, then y, then z), so data are copied as they are.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
 import { voxelCount } from '../core/volume.ts';
+import { formatBytes, formatLimit, inflateLimited, type InflateLimitedResult, type InputLimits, limitError, resolveLimits } from './limits.ts';
 
 /** NIfTI-1 header size in bytes (sizeof_hdr). */
 const NIFTI1_HEADER_BYTES = 348;
@@ -59,6 +61,8 @@ const DATATYPES: Record<number, DatatypeInfo> = {
 export interface DecodeNiftiOptions {
   /** Shown in error messages and stored in `source.path`. */
   path?: string;
+  /** Resource limits: voxels the header may claim, bytes a .nii.gz may inflate to (defaults `DEFAULT_INPUT_LIMITS`). */
+  limits?: Partial<InputLimits>;
 }
 
 export interface EncodeNiftiOptions {
@@ -72,20 +76,75 @@ function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === GZIP_MAGIC_0 && buf[1] === GZIP_MAGIC_1;
 }
 
+/**
+ * Bytes a single-file NIfTI-1 needs (vox_offset + voxels × bytes per voxel) from its first 348
+ * bytes, refusing a header that claims more voxels than the limit; undefined when the header is not
+ * one decodeNifti reads (it then names the problem).
+ */
+function niftiBytesNeeded(head: Uint8Array, limits: InputLimits, name: string): number | undefined {
+  if (head.length < NIFTI1_HEADER_BYTES) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const le = view.getInt32(0, true) === NIFTI1_HEADER_BYTES;
+  if (!le && view.getInt32(0, false) !== NIFTI1_HEADER_BYTES) return undefined;
+  const ndim = view.getInt16(40, le);
+  if (ndim < 1 || ndim > 7) return undefined;
+  let voxels = 1;
+  const dims: number[] = [];
+  for (let i = 1; i <= ndim; i++) {
+    const d = view.getInt16(40 + 2 * i, le);
+    if (d < 1) return undefined;
+    dims.push(d);
+    voxels *= d;
+  }
+  if (voxels > limits.maxVoxels) {
+    throw limitError('maxVoxels', limits, name, `header claims ${dims.join('×')} = ${voxels} voxels, more than ${limits.maxVoxels}`, { observed: voxels });
+  }
+  const dt = DATATYPES[view.getInt16(70, le)];
+  const voxOffset = view.getFloat32(108, le);
+  if (!dt || !(voxOffset >= NIFTI1_HEADER_BYTES) || !Number.isFinite(voxOffset)) return undefined;
+  return Math.floor(voxOffset) + voxels * dt.bytes;
+}
+
+/**
+ * Inflates a .nii.gz within the limits: the header is inflated first and checked (voxels claimed,
+ * bytes needed ≤ maxDecompressedBytes), then exactly the bytes it needs, so a gzip bomb costs at most
+ * what its header admits to, and trailing data are never inflated.
+ */
+export function gunzipNifti(input: Uint8Array, limits: InputLimits, name: string): InflateLimitedResult {
+  const refuse = (inflatedBytes: number, needed?: number) =>
+    limitError(
+      'maxDecompressedBytes',
+      limits,
+      name,
+      needed === undefined ? `gzip data inflate to more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}` : `header needs ${formatBytes(needed)} inflated, more than ${formatLimit('maxDecompressedBytes', limits.maxDecompressedBytes)}`,
+      { inflatedBytes, ...(needed === undefined ? {} : { observed: needed }) },
+    );
+  return inflateLimited(input, {
+    format: 'gzip',
+    maxBytes: limits.maxDecompressedBytes,
+    inspect: {
+      bytes: NIFTI1_HEADER_BYTES,
+      fn: (head) => {
+        const needed = niftiBytesNeeded(head, limits, name);
+        if (needed !== undefined && needed > limits.maxDecompressedBytes) throw refuse(head.length, needed);
+        return needed;
+      },
+    },
+    onLimit: (n) => refuse(n),
+    onCorrupt: (e) => new InputError('NIFTI_CORRUPT_GZIP', `${name}: gzip data are corrupt or truncated (${(e as Error).message})`, { path: name, cause: e }),
+  });
+}
+
 /** Decodes a NIfTI-1 single file (.nii bytes, gzipped or not) into an LPS `Volume`. */
 export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {}): Volume {
   const name = options.path ?? '<buffer>';
   const bad = (code: string, problem: string): InputError =>
     new InputError(code, `${name}: ${problem}`, { path: options.path });
 
+  const limits = resolveLimits(options.limits);
   let buf = input;
-  if (isGzip(buf)) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new InputError('NIFTI_CORRUPT_GZIP', `${name}: gzip data are corrupt or truncated (${(e as Error).message})`, { path: options.path, cause: e });
-    }
-  }
+  if (isGzip(buf)) buf = gunzipNifti(buf, limits, name).data;
+  else niftiBytesNeeded(buf.subarray(0, NIFTI1_HEADER_BYTES), limits, name);
   if (buf.length < NIFTI1_HEADER_BYTES) {
     throw bad('NIFTI_TRUNCATED', `file is ${buf.length} bytes, shorter than a NIfTI-1 header (${NIFTI1_HEADER_BYTES} bytes)`);
   }
@@ -175,12 +234,19 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
     let min = Infinity;
     let max = -Infinity;
     const read = dt.read;
+    let nonFinite = 0;
     for (let i = 0, o = dataStart; i < n; i++, o += dt.bytes) {
-      const v = read(view, o, le) * slope + inter;
+      let v = read(view, o, le) * slope + inter;
+      // NaN / ±Inf (written outside the field of view by some resampling tools) are no HU: air
+      if (!Number.isFinite(v)) {
+        v = AIR_HU;
+        nonFinite++;
+      }
       out[i] = v;
       if (v < min) min = v;
       if (v > max) max = v;
     }
+    if (nonFinite > 0) warnings.push(`${nonFinite} voxel(s) were NaN or infinite (${((100 * nonFinite) / n).toFixed(2)} %); they were set to air (${AIR_HU} HU)`);
     if (integerScaling && min >= -32768 && max <= 32767) data = Int16Array.from(out);
     else data = out;
   }
@@ -400,15 +466,26 @@ export function encodeNifti(vol: Volume, options: EncodeNiftiOptions): Uint8Arra
   return options.gzip ? gzipSync(out) : out;
 }
 
-/** Reads a .nii or .nii.gz file (gzip detected from content, not the name). */
-export async function readNifti(path: string): Promise<Volume> {
+/** Reads a .nii or .nii.gz file (gzip detected from content, not the name), within the limits. */
+export async function readNifti(path: string, options: Pick<DecodeNiftiOptions, 'limits'> = {}): Promise<Volume> {
+  const unreadable = (e: unknown) => new InputError('NIFTI_UNREADABLE', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { path, cause: e });
   let buf: Buffer;
   try {
+    // a plain .nii's header is checked before the file is read whole
+    const fh = await open(path, 'r');
+    try {
+      const head = new Uint8Array(NIFTI1_HEADER_BYTES);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (!isGzip(head.subarray(0, bytesRead))) niftiBytesNeeded(head.subarray(0, bytesRead), resolveLimits(options.limits), path);
+    } finally {
+      await fh.close();
+    }
     buf = await readFile(path);
   } catch (e) {
-    throw new InputError('NIFTI_UNREADABLE', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { path, cause: e });
+    if (e instanceof InputError) throw e;
+    throw unreadable(e);
   }
-  return decodeNifti(buf, { path });
+  return decodeNifti(buf, { path, limits: options.limits });
 }
 
 /** Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz`. */

@@ -10,6 +10,8 @@ import { isImageFileName, readImageAsPseudoHu, readImageStack } from './image-st
 import { readNifti } from './nifti.ts';
 import { readDicom, type ReadDicomResult } from './dicom.ts';
 import { hasPart10Magic, looksLikeRawDataSet } from './dicom/parse.ts';
+import { checkVolume } from './check-volume.ts';
+import type { InputLimits } from './limits.ts';
 
 export type InputKind = 'dicom-folder' | 'dicom-zip' | 'dicom-file' | 'nifti' | 'image-stack' | 'image';
 
@@ -22,6 +24,8 @@ export interface ReadVolumeOptions {
   spacingMm?: Vec3;
   /** DICOM: worker threads for compressed series (default: one per core, at most 4; 0 = none). */
   workers?: number;
+  /** Resource limits for every reader (defaults `DEFAULT_INPUT_LIMITS` in limits.ts; flags in cli/flags.ts). */
+  limits?: Partial<InputLimits>;
 }
 
 /** 'DICM' sits at bytes 128..131 of a DICOM Part-10 file. */
@@ -102,19 +106,25 @@ export interface ReadVolumeResult {
 
 /** Reads any supported input, returning what was found along with the volume (for `info`). */
 export async function readVolumeWithReport(path: string, options: ReadVolumeOptions = {}): Promise<ReadVolumeResult> {
-  const kind = await detectInputKind(path);
+  const result = await readByKind(path, await detectInputKind(path), options);
+  checkVolume(result.volume, path);
+  return result;
+}
+
+async function readByKind(path: string, kind: InputKind, options: ReadVolumeOptions): Promise<ReadVolumeResult> {
+  const { limits } = options;
   switch (kind) {
     case 'nifti':
-      return { kind, volume: await readNifti(path) };
+      return { kind, volume: await readNifti(path, { limits }) };
     case 'image-stack':
-      return { kind, volume: await readImageStack(path, { windowHu: options.windowHu, spacingMm: options.spacingMm }) };
+      return { kind, volume: await readImageStack(path, { windowHu: options.windowHu, spacingMm: options.spacingMm, limits }) };
     case 'image':
-      return { kind, volume: await readImageAsPseudoHu(path, { windowHu: options.windowHu, spacingMm: options.spacingMm }) };
+      return { kind, volume: await readImageAsPseudoHu(path, { windowHu: options.windowHu, spacingMm: options.spacingMm, limits }) };
     case 'dicom-folder':
     case 'dicom-zip':
     case 'dicom-file': {
       const container = kind === 'dicom-folder' ? 'folder' : kind === 'dicom-zip' ? 'zip' : 'file';
-      const { volume, ...dicom } = await readDicom(path, { seriesUid: options.seriesUid, workers: options.workers, container });
+      const { volume, ...dicom } = await readDicom(path, { seriesUid: options.seriesUid, workers: options.workers, container, limits });
       return { kind, volume, dicom };
     }
   }

@@ -93,6 +93,11 @@ export function orientationCode(direction: Mat3): string {
   return code;
 }
 
+/** Text from a header as a terminal may show it: control characters (escape sequences) become '?'. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '?');
+}
+
 export function summarizeRead(path: string, result: ReadVolumeResult, readMs: number): VolumeInfo {
   const v = result.volume;
   const d = result.dicom;
@@ -114,17 +119,17 @@ export function summarizeRead(path: string, result: ReadVolumeResult, readMs: nu
       filesSeen: d.scan.filesSeen,
       skippedFiles: d.scan.skipped.count,
       series: d.scan.series.map((s) => ({
-        seriesInstanceUid: s.seriesInstanceUid,
-        modality: s.modality,
-        description: s.description,
-        imageType: s.imageType.join('\\'),
+        seriesInstanceUid: printable(s.seriesInstanceUid),
+        modality: printable(s.modality),
+        description: printable(s.description),
+        imageType: printable(s.imageType.join('\\')),
         slices: s.sliceCount,
         size: s.size,
         transferSyntax: `${s.transferSyntaxUid} (${syntaxName(s.transferSyntaxUid)})`,
         chosen: s.seriesInstanceUid === d.choice.chosen.seriesInstanceUid,
         rejected: s.rejected,
       })),
-      chosenSeriesUid: d.choice.chosen.seriesInstanceUid,
+      chosenSeriesUid: printable(d.choice.chosen.seriesInstanceUid),
       reason: d.choice.reason,
       workersUsed: d.workersUsed,
     },

@@ -7,6 +7,11 @@
  *  2. per slice, the body is the largest non-air component with its holes filled: air outside it —
  *     the room, the scan-circle padding, the table's hollow core — is not lung; burned-in markers
  *     (dark pixels identical on every slice, burned-in.ts) inside it are not lung either;
+ *     slices cropped inside the body (published single slices; most slices of a volume with tissue
+ *     along the image border) also take as lung the border air the body bounds (cropped-slice.ts);
+ *     8-bit images windowed darker than declared get their air threshold from their histogram
+ *     (pseudo-hu-threshold.ts), and 8-bit slices whose lungs lie above each other are extracted
+ *     transposed (their orientation is unknown);
  *  3. the trachea and main bronchi are found and grown (airway.ts) and removed;
  *  4. 3-D components of the remaining enclosed air are lungs when large and not pure gas (stomach,
  *     bowel); lungs still joined (anterior junction) are split by erosion + geodesic regrowth
@@ -31,6 +36,8 @@ import { type RisingOrganOptions, organSeedPixels, takeBackRisingOrgans } from '
 import { splitJoinedLungs } from './split-lungs.ts';
 import { findBurnedInAir } from './burned-in.ts';
 import { OUTSIDE_SCAN_HU, type WorkingGrid, downsampleBlocks, upsampleLabels } from './working-grid.ts';
+import { CUT_BODY_BORDER_SHARE, findBorderCutLungAir, tissueBorderShare } from './cropped-slice.ts';
+import { pseudoHuAirThreshold } from './pseudo-hu-threshold.ts';
 
 export interface ExtractLungsOptions {
   /** Voxels below this (HU) are aerated (default −400; pseudo-HU from lung-window 8-bit works too). */
@@ -92,14 +99,30 @@ const BONE_HU = 150;
 const PARTIAL_VOLUME_HU = -250;
 /** Lung denser than this (ground glass and up) marks a lesion edge. */
 const LESION_EDGE_HU = -600;
+/**
+ * A single slice is taken as cut through the body from this share of tissue on its border: all 1650
+ * COVID-SemiSeg slices have ≥ 0.6, whole-body slices of COVID-CT-MD, RICORD, LIDC and Radiopaedia
+ * ≤ 0.34 (the arms and the table; scripts/measure-cropped-slices.ts and the lung tests).
+ */
+const SINGLE_CUT_BODY_BORDER_SHARE = 0.5;
+/** Lungs lie above each other when the row profile's dip is at most this share of the column profile's. */
+const TURNED_DIP_RATIO = 0.6;
 /** Adult lungs at inspiration: ≈ 1.5–4 L each; below this total we warn. */
 const SMALL_TOTAL_ML = 1500;
 
 export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}): LungMaskResult {
+  return extract(volume, options, volume.source.format === 'image-stack');
+}
+
+/**
+ * `mayTurn`: the slice orientation is unknown (8-bit images carry none, and published slices are
+ * often stored turned by 90°): when the lungs lie above each other rather than side by side, the
+ * extraction is redone on the transposed slices (turnedExtraction).
+ */
+function extract(volume: Volume, options: ExtractLungsOptions, mayTurn: boolean): LungMaskResult {
   const [nx, ny, nz] = volume.dims;
   const plane = nx * ny;
   if (volume.data.length !== plane * nz) throw new RangeError(`volume data has ${volume.data.length} voxels, dims need ${plane * nz}`);
-  const threshold = options.airThresholdHu ?? DEFAULT_AIR_THRESHOLD_HU;
   const [sx, sy, sz] = volume.spacingMm;
   const workMm = options.workingPixelMm ?? DEFAULT_WORKING_PIXEL_MM;
   const f = Math.max(1, Math.round(workMm / Math.max(Math.min(sx, sy), 1e-6)));
@@ -112,6 +135,20 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const grid = downsampleBlocks(volume.data, volume.dims, f);
   const { cx, cy, hu } = grid;
   const cn = cx * cy * nz;
+  let threshold = options.airThresholdHu ?? DEFAULT_AIR_THRESHOLD_HU;
+  let gasMeanHu = GAS_MEAN_HU;
+  let lungClampedToAir = false;
+  if (options.airThresholdHu === undefined && volume.source.pseudoHu) {
+    const p = pseudoHuAirThreshold(hu, threshold);
+    if (p.fromImage) {
+      // such images clamp the lung itself to air (grey levels below the declared window's −1000 HU):
+      // a mean density no longer tells lung from gas
+      gasMeanHu = -Infinity;
+      lungClampedToAir = true;
+      threshold = p.thresholdHu;
+      warnings.push(`the 8-bit images are darker than the declared window implies (tissue at ${p.tissueMeanHu.toFixed(0)} pseudo-HU): air was separated from tissue at ${threshold.toFixed(0)} pseudo-HU, from the images' histogram`);
+    }
+  }
 
   // 2. body and enclosed air, per slice
   const inside = new Uint8Array(cn);
@@ -119,7 +156,9 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const bodyCentreX = new Float64Array(nz).fill(NaN);
   const bodyCentreY = new Float64Array(nz).fill(NaN);
   const bodyWidth = new Float64Array(nz);
-  const bodyBox = bodyPerSlice(hu, threshold, cx, cy, nz, inside, enclosed, bodyCentreX, bodyCentreY, bodyWidth);
+  const cropped = croppedSlices(hu, threshold, cx, cy, nz);
+  const bodyBox = bodyPerSlice(hu, threshold, cx, cy, nz, inside, enclosed, bodyCentreX, bodyCentreY, bodyWidth, cropped === null ? null : { cut: cropped, spacingMm: [csx, csy] });
+  if (cropped !== null) warnings.push('the image is cropped inside the body (tissue along the image border): lungs reaching the border were taken as lungs, not as room air; lung volumes are partial');
   const burnedIn = dropBurnedIn(volume, grid, threshold, bodyBox, inside, enclosed);
   if (burnedIn > 0) warnings.push(`a burned-in marker or text (${burnedIn} dark pixels identical on every slice) lies inside the body; it was kept out of the lungs`);
 
@@ -127,11 +166,16 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   const superiorIsUp = volume.direction[8] >= 0;
   const order: number[] = [];
   for (let k = 0; k < nz; k++) order.push(superiorIsUp ? nz - 1 - k : k);
-  const airway = findAirway({ dims: [cx, cy, nz], spacingMm: [csx, csy, sz], hu, enclosedAir: enclosed, bodyCentreX, bodyWidth, slicesTopDown: order });
-  if (!airway.found) warnings.push('trachea not found in the scan (lung apices not covered, or an unusual airway): airways may remain in the lung mask');
+  // the airway is grown through near-pure air, which is all of a lung clamped to air: it would take the lung
+  const airway = lungClampedToAir
+    ? { found: false, leaked: false, thresholdHu: NaN, indices: new Int32Array(0), voxels: 0 }
+    : findAirway({ dims: [cx, cy, nz], spacingMm: [csx, csy, sz], hu, enclosedAir: enclosed, bodyCentreX, bodyWidth, slicesTopDown: order });
+  if (lungClampedToAir) warnings.push('the trachea and main bronchi were not removed: in these images lung and airway both read as air');
+  else if (!airway.found) warnings.push('trachea not found in the scan (lung apices not covered, or an unusual airway): airways may remain in the lung mask');
   else if (airway.leaked) warnings.push(`airway growth leaked into lung at ${airway.thresholdHu} HU and was cut back; main bronchi may be partly in the lung mask`);
   const lungAir = enclosed;
   for (const i of airway.indices) lungAir[i] = 0;
+  if (mayTurn && lungsLieAboveEachOther(lungAir, cx, cy, nz)) return turnedExtraction(volume, options);
 
   // 4. lung components and sides
   const labels = new Uint8Array(cn);
@@ -145,7 +189,7 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
     return p[0] < c[0] ? 1 : 2;
   };
   const sideBoxes = emptyBoxes(nz, cx, cy);
-  const split = assignLungs(lungAir, hu, [cx, cy, nz], bodyCentreX, labels, voxelMl, lungSideOf, warnings, sideBoxes);
+  const split = assignLungs(lungAir, hu, [cx, cy, nz], bodyCentreX, labels, voxelMl, gasMeanHu, lungSideOf, warnings, sideBoxes);
   if (split.lungs === 0) {
     throw new ScreeningError('NO_LUNGS', `no lungs found in ${what}: no air-filled region (below ${threshold} HU) inside the body larger than ${MIN_LUNG_ML} mL; is this a chest CT with values in Hounsfield units?`, { path: volume.source.path });
   }
@@ -184,6 +228,81 @@ export function extractLungs(volume: Volume, options: ExtractLungsOptions = {}):
   addCoverageWarnings(result, nz, plane);
   if (volume.source.pseudoHu) warnings.push('values are pseudo-HU recovered from 8-bit images: lung boundaries and densities are approximate');
   return result;
+}
+
+/**
+ * The two lungs lie side by side (patient left–right), parted by the mediastinum: the lung air's
+ * profile across the patient (pixels per column, summed over rows and slices) dips deeply in its
+ * middle third, the profile front to back does not. The slices are taken as turned when the row
+ * profile dips clearly deeper than the column profile.
+ */
+function lungsLieAboveEachOther(air: Uint8Array, cx: number, cy: number, nz: number): boolean {
+  const cols = new Float64Array(cx);
+  const rows = new Float64Array(cy);
+  const plane = cx * cy;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < cy; y++) {
+      const row = plane * z + cx * y;
+      for (let x = 0; x < cx; x++) {
+        if (!air[row + x]) continue;
+        cols[x]++;
+        rows[y]++;
+      }
+    }
+  }
+  return profileDip(rows) < TURNED_DIP_RATIO * profileDip(cols);
+}
+
+/**
+ * How deep a profile dips in the middle third of its extent: the lowest value there over the lower
+ * of the two flanks' peaks (0 = a gap, ≥ 1 = no dip); 1 for a profile too short to tell.
+ */
+function profileDip(p: Float64Array): number {
+  let a = 0;
+  while (a < p.length && p[a] === 0) a++;
+  let b = p.length - 1;
+  while (b > a && p[b] === 0) b--;
+  const third = Math.floor((b - a + 1) / 3);
+  if (third < 2) return 1;
+  let left = 0, right = 0, mid = Infinity;
+  for (let i = a; i < a + third; i++) left = Math.max(left, p[i]);
+  for (let i = b - third + 1; i <= b; i++) right = Math.max(right, p[i]);
+  for (let i = a + third; i <= b - third; i++) mid = Math.min(mid, p[i]);
+  const flank = Math.min(left, right);
+  return flank > 0 ? mid / flank : 1;
+}
+
+/**
+ * Extraction on the transposed slices (columns ↔ rows), mask transposed back. Which lung is the
+ * patient's right cannot be read from a turned 8-bit slice; the larger is taken as the right (the
+ * heart takes room from the left lung), and the report says so.
+ */
+function turnedExtraction(volume: Volume, options: ExtractLungsOptions): LungMaskResult {
+  const [nx, ny, nz] = volume.dims;
+  const plane = nx * ny;
+  const src = volume.data;
+  const data = new (src.constructor as new (n: number) => typeof src)(src.length);
+  for (let z = 0; z < nz; z++) {
+    const o = plane * z;
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[o + y + ny * x] = src[o + x + nx * y];
+  }
+  const [sx, sy, sz] = volume.spacingMm;
+  const turned: Volume = { ...volume, data, dims: [ny, nx, nz], spacingMm: [sy, sx, sz] };
+  const r = extract(turned, options, false);
+  const swap = r.voxels.left > r.voxels.right;
+  const mask = new Uint8Array(src.length);
+  for (let z = 0; z < nz; z++) {
+    const o = plane * z;
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++) {
+        const v = r.mask[o + y + ny * x];
+        mask[o + x + nx * y] = swap && v !== 0 ? 3 - v : v;
+      }
+    }
+  }
+  const side = <T>(c: { right: T; left: T }) => (swap ? { right: c.left, left: c.right } : c);
+  r.warnings.push('the lungs lie above each other in the image: the slices are stored turned by 90°; right and left were assigned by size (the larger lung taken as the right) and may be swapped');
+  return { ...r, mask, voxels: side(r.voxels), volumeMl: side(r.volumeMl) };
 }
 
 /**
@@ -345,9 +464,12 @@ function bodyPerSlice(
   centreX: Float64Array,
   centreY: Float64Array,
   width: Float64Array,
+  cropped: { cut: Uint8Array; spacingMm: readonly [number, number] } | null,
 ): [number, number, number, number] | null {
   const plane = cx * cy;
   const body = new Uint8Array(plane);
+  const cutLung = cropped === null ? null : new Uint8Array(plane);
+  const scratch = cropped === null ? null : new Int32Array(plane);
   let ux0 = cx, uy0 = cy, ux1 = -1, uy1 = -1;
   for (let z = 0; z < nz; z++) {
     const off = plane * z;
@@ -358,6 +480,15 @@ function bodyPerSlice(
     body.fill(0);
     paintRuns(tissue, cx, body, 1, best);
     fillHoles(body, cx, cy);
+    if (cropped !== null && cutLung !== null && scratch !== null && cropped.cut[z]) {
+      // a body cut by the image border: air bounded by it that runs into the border is lung too
+      cutLung.fill(0);
+      findBorderCutLungAir(hu, cx, cy, off, cutLung, scratch, { thresholdHu: threshold, spacingMm: cropped.spacingMm });
+      let any = false;
+      for (let k = 0; k < plane; k++) if (cutLung[k]) { body[k] = 1; any = true; }
+      // the cut lungs' vessels and lesions are holes of the body now
+      if (any) fillHoles(body, cx, cy);
+    }
     let n = 0, sxs = 0, sys = 0, x0 = cx, x1 = -1, y0 = cy, y1 = -1;
     for (let y = 0; y < cy; y++) {
       const row = cx * y;
@@ -390,6 +521,26 @@ function bodyPerSlice(
     }
   }
   return ux1 < 0 ? null : [ux0, uy0, ux1, uy1];
+}
+
+/**
+ * Which slices are cut through the body (cropped slices, cropped-slice.ts), or null when fewer than
+ * half of them are: a whole-body scan whose arms or table touch the border on some slices keeps the
+ * enclosed-air rule everywhere (its foam mattress is border air bounded by the body too). A single
+ * slice needs SINGLE_CUT_BODY_BORDER_SHARE.
+ */
+function croppedSlices(hu: Float32Array, threshold: number, cx: number, cy: number, nz: number): Uint8Array | null {
+  const cut = new Uint8Array(nz);
+  let n = 0;
+  // a single slice has no other slices to outvote a whole-body slice's arms and table
+  const share = nz === 1 ? SINGLE_CUT_BODY_BORDER_SHARE : CUT_BODY_BORDER_SHARE;
+  for (let z = 0; z < nz; z++) {
+    if (tissueBorderShare(hu, cx, cy, cx * cy * z, threshold) >= share) {
+      cut[z] = 1;
+      n++;
+    }
+  }
+  return 2 * n >= nz && n > 0 ? cut : null;
 }
 
 /**
@@ -495,6 +646,7 @@ function assignLungs(
   centreX: Float64Array,
   out: Uint8Array,
   voxelMl: number,
+  gasMeanHu: number,
   sideOf: (c: CompStats) => 1 | 2,
   warnings: string[],
   boxes: Int32Array,
@@ -505,7 +657,7 @@ function assignLungs(
   stats.sort((a, b) => b.size - a.size);
   const largest = stats[0]?.size ?? 0;
   const minSize = Math.max(MIN_LUNG_ML / voxelMl, MIN_LUNG_FRACTION * largest);
-  stats = stats.filter((s) => s.size >= minSize && s.sumHu / s.size > GAS_MEAN_HU);
+  stats = stats.filter((s) => s.size >= minSize && s.sumHu / s.size > gasMeanHu);
   if (stats.length === 0) return { lungs: 0, splitByErosion: false };
   let splitByErosion = false;
   const first = stats[0];

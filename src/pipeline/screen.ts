@@ -31,6 +31,7 @@ import type { DicomReferences } from '../io/dicom/references.ts';
 import { decide } from '../decide/decide.ts';
 import { reportClasses, reportDecisionCalibrated, reportDecisionPaperMode, reportNotScreened, reportPaperDecision, reportRegion } from '../decide/report-parts.ts';
 import { notScreenableReason } from '../io/screenable.ts';
+import { checkVolume } from '../io/check-volume.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
 import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions } from './stages.ts';
@@ -162,9 +163,14 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
 
   const read = 'volume' in input ? { volume: input.volume, dicomReferences: input.dicomReferences ?? null } : await stage('read', () => readInput(input.path, input.read), (r) => `${r.volume.dims.join('×')}`);
   const { volume, dicomReferences } = read;
+  checkVolume(volume, 'path' in input ? input.path : 'the volume given to screenCase');
   warnings.push(...volume.warnings);
   if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
     warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);
+  }
+  if (volume.dims[2] === 1) {
+    // extract-patches clamps the neighbour slices onto the only one (its `clamped` flag)
+    warnings.push('single slice (2-D screening): each region\'s three patches (centre slice and neighbours) are its one slice three times, so the region vote is that patch\'s own prediction (the COVID-SemiSeg slices the classifier was trained on were patched the same way); regions have no extent across slices and lung volumes are areas times an assumed thickness');
   }
 
   // values that are not chest CT are not screened: never a silent "no infection"

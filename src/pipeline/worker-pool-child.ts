@@ -4,6 +4,7 @@
  * and the child carries on. It exits when the parent goes away (IPC disconnect), so a killed server
  * leaves no orphan screening jobs behind.
  */
+import { httpStatusOf } from '../core/error-codes.ts';
 import { isCtscreenError } from '../core/errors.ts';
 import { openScreener, type Screener } from './run-screening.ts';
 import type { PoolErrorInfo, PoolReply, PoolRequest } from './worker-pool-protocol.ts';
@@ -14,9 +15,9 @@ function send(m: PoolReply): void {
 }
 
 export function errorInfo(e: unknown): PoolErrorInfo {
-  if (isCtscreenError(e)) return { message: e.message, code: e.code, userFacing: true, kind: e.name };
+  if (isCtscreenError(e)) return { message: e.message, code: e.code, userFacing: true, kind: e.name, http: httpStatusOf(e) };
   const err = e as Error;
-  return { message: err?.message ?? String(e), userFacing: false };
+  return { message: err?.message ?? String(e), userFacing: false, http: httpStatusOf(e) };
 }
 
 let ready: Promise<Screener> | undefined;

@@ -13,6 +13,8 @@ export interface PoolErrorInfo {
   userFacing: boolean;
   /** The CtscreenError subclass, e.g. 'InputError'. */
   kind?: string;
+  /** HTTP status of the error catalogue (core/error-codes.ts), for a server's job record and logs. */
+  http?: number;
 }
 
 /** One case for a child: a path on disk and the per-case choices (callbacks stay in the parent). */

@@ -1,14 +1,14 @@
 /** A refusal the API answers as JSON {"error":{"code","message"}} with the catalogue's HTTP status. */
-import { ERROR_CODES, type ErrorCode } from '../core/error-codes.ts';
+import { API_ERROR_CODES, type ApiErrorCode } from '../core/error-codes.ts';
 
 export class ApiError extends Error {
-  readonly code: ErrorCode;
+  readonly code: ApiErrorCode;
   readonly status: number;
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ApiErrorCode, message: string) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
-    this.status = ERROR_CODES[code].http;
+    this.status = API_ERROR_CODES[code].http;
   }
 }
 

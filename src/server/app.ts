@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
-import { ERROR_CODES } from '../core/error-codes.ts';
 import { listModels } from '../models/list-models.ts';
 import { DECISION_MODES } from '../core/report-schema.ts';
 import { CANDIDATE_GENERATORS } from '../pipeline/run-screening.ts';
@@ -279,6 +278,3 @@ export function createApp(o: AppOptions): Hono<Env> {
   }
   return app;
 }
-
-/** For the OpenAPI test: the error codes the API can answer with. */
-export const API_ERROR_CODES = Object.keys(ERROR_CODES);

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../../src/core/errors.ts';
-import { DEFAULT_STACK_SPACING_MM, naturalCompare, readImageAsPseudoHu, readImageStack } from '../../src/io/image-stack.ts';
+import { DEFAULT_STACK_SPACING_MM, SINGLE_SLICE_EXTENT_MM, naturalCompare, readImageAsPseudoHu, readImageStack } from '../../src/io/image-stack.ts';
 import { withTempDir } from './temp-dir.ts';
 
 /** A w×h grey PNG whose pixel (x, y) is f(x, y). */
@@ -66,6 +66,22 @@ test('a single JPEG becomes a 1-slice pseudo-HU volume', async () => {
     assert.equal(vol.source.pseudoHu, true);
     // a flat JPEG decodes to 128 ± 1 grey → −597 ± 6 HU
     for (const v of vol.data) assert.ok(Math.abs(v - -597) <= 6, `value ${v}`);
+  });
+});
+
+test('a single slice without spacing: its longer side spans SINGLE_SLICE_EXTENT_MM of chest, and the warning says so', async () => {
+  await withDir(async (dir) => {
+    // COVID-SemiSeg's MedSeg slices are 273 × 369: 330 mm / 369 px = 0.8943 mm
+    const p = join(dir, 'medseg.png');
+    await png(p, 273, 369, () => 200);
+    const vol = await readImageAsPseudoHu(p);
+    assert.equal(SINGLE_SLICE_EXTENT_MM, 330);
+    assert.ok(Math.abs(vol.spacingMm[0] - 0.8943) < 1e-4 && vol.spacingMm[1] === vol.spacingMm[0], `${vol.spacingMm}`);
+    assert.equal(vol.spacingMm[2], DEFAULT_STACK_SPACING_MM[2]);
+    assert.match(vol.warnings.join(' '), /voxel size 0\.894×0\.894×5 mm is assumed \(the image's longer side taken as 330 mm of chest\)/);
+    const given = await readImageAsPseudoHu(p, { spacingMm: [0.7, 0.7, 1] });
+    assert.deepEqual(given.spacingMm, [0.7, 0.7, 1]);
+    assert.doesNotMatch(given.warnings.join(' '), /assumed/);
   });
 });
 

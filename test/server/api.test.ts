@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-import { ERROR_CODES, errorEntry } from '../../src/core/error-codes.ts';
+import { API_ERROR_CODES, ERROR_CODES, errorInfo } from '../../src/core/error-codes.ts';
+import { ModelError } from '../../src/core/errors.ts';
 import { InputError } from '../../src/core/errors.ts';
 import { createApp, parseJobOptions, cleanFileName } from '../../src/server/app.ts';
 import { loadTokens, parseTokens, tokenOwner } from '../../src/server/auth.ts';
@@ -230,10 +231,10 @@ test('models, metrics, unknown routes and the viewer', async () => {
 test('error catalogue: every status the API uses, and the class fallbacks', () => {
   const statuses = new Set<number>(Object.values(ERROR_CODES).map((e) => e.http));
   for (const s of [400, 401, 404, 413, 415, 422, 503]) assert.ok(statuses.has(s), `status ${s}`);
-  assert.deepEqual([errorEntry('UPLOAD_TOO_LARGE').http, errorEntry('UPLOAD_TOO_LARGE').exit], [413, 2]);
-  assert.equal(errorEntry('DICOM_NO_SERIES', 'InputError').http, 422);
-  assert.equal(errorEntry('MODEL_MISSING', 'ModelError').http, 503);
-  assert.deepEqual([errorEntry(undefined).http, errorEntry(undefined).exit], [500, 1]);
+  for (const [code, info] of Object.entries(API_ERROR_CODES)) assert.deepEqual(ERROR_CODES[code], info, code);
+  assert.deepEqual(errorInfo(new InputError('INPUT_LIMIT_DECOMPRESSED', 'x')), { exit: 2, http: 413 });
+  assert.deepEqual(errorInfo(new ModelError('MODEL_MISSING', 'x')), { exit: 2, http: 500 });
+  assert.deepEqual(errorInfo(new Error('bug')), { exit: 1, http: 500 });
 });
 
 test('Redis away: the API answers 503 QUEUE_UNAVAILABLE and /healthz 503, within seconds', async () => {

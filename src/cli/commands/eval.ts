@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { readManifest } from '../../eval/manifest.ts';
 import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../../eval/metrics.ts';
 import { DEFAULT_EVAL_JOBS, formatEvalText, runEval } from '../../eval/run-eval.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 import { DECISION_MODES } from '../../core/report-schema.ts';
 import { CANDIDATE_MODES, parseCandidatesFlag, parseDecisionFlag, parsePositiveIntFlag } from './screen.ts';
@@ -12,7 +13,7 @@ import { CANDIDATE_MODES, parseCandidatesFlag, parseDecisionFlag, parsePositiveI
 /** Where `ctscreen eval` writes when no --out is given. */
 export const DEFAULT_EVAL_DIR = 'ctscreen-eval';
 
-interface EvalFlags {
+interface EvalFlags extends LimitFlags {
   out: string;
   candidates?: string;
   classifier?: string;
@@ -26,7 +27,7 @@ interface EvalFlags {
 
 /** `ctscreen eval <manifest.csv>`: screens every case and prints case-level metrics (§3.3.5). */
 export function registerEval(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('eval')
     .description('screen every CT of a manifest (rows path,label[,split]; paths relative to it) and print case-level metrics')
     .argument('<manifest>', 'CSV manifest')
@@ -38,12 +39,14 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--jobs <n>', 'cases screened at once, each in its own process', String(DEFAULT_EVAL_JOBS))
     .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', String(DEFAULT_BOOTSTRAP_RESAMPLES))
     .option('--decision <mode>', `case decision: ${DECISION_MODES.join(' or ')} (default calibrated)`)
-    .option('--json', 'print the summary JSON instead of the tables')
+    .option('--json', 'print the summary JSON instead of the tables');
+  addLimitFlags(command)
     .action(async (manifestPath: string, flags: EvalFlags) => {
       const candidates = parseCandidatesFlag(flags.candidates);
       const decision = parseDecisionFlag(flags.decision);
       const jobs = parsePositiveIntFlag('jobs', flags.jobs)!;
       const maxCandidates = parsePositiveIntFlag('max-candidates', flags.maxCandidates);
+      const limits = limitsFromFlags(flags);
       if (!/^\d+$/.test(flags.bootstrap.trim())) throw new InputError('CLI_FLAG', `--bootstrap '${flags.bootstrap}' must be an integer ≥ 0 (0 = no confidence intervals)`);
       const bootstrap = Number(flags.bootstrap);
       const manifest = readManifest(manifestPath);
@@ -55,6 +58,7 @@ export function registerEval(program: Command, io: CliIo): void {
         classifier: flags.classifier,
         segmenter: flags.segmenter,
         maxCandidates,
+        limits,
         jobs,
         bootstrap,
         decision,

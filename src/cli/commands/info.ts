@@ -4,9 +4,10 @@ import { InputError } from '../../core/errors.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { readVolumeWithReport, type ReadVolumeOptions } from '../../io/read.ts';
 import { summarizeRead, type VolumeInfo } from '../../io/summary.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 
-interface InfoFlags {
+interface InfoFlags extends LimitFlags {
   json?: boolean;
   series?: string;
   spacing?: string;
@@ -23,7 +24,7 @@ function parseNumbers(flag: string, value: string, count: number, example: strin
 }
 
 export function readOptionsFromFlags(flags: InfoFlags): ReadVolumeOptions {
-  const options: ReadVolumeOptions = {};
+  const options: ReadVolumeOptions = { limits: limitsFromFlags(flags) };
   if (flags.series) options.seriesUid = flags.series;
   if (flags.spacing) options.spacingMm = parseNumbers('spacing', flags.spacing, 3, '0.6,0.6,5') as unknown as Vec3;
   if (flags.window) {
@@ -70,7 +71,7 @@ export function formatInfo(info: VolumeInfo): string {
 
 /** `ctscreen info <path> [--json]`: what a scan is, as read (issue 2). */
 export function registerInfo(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('info')
     .description('read a scan (DICOM folder/.zip/file, NIfTI, PNG/JPEG slices) and show series, geometry, HU range and warnings; never patient names or IDs')
     .argument('<path>', 'DICOM folder, .zip, DICOM file, .nii/.nii.gz, folder of PNG/JPEG slices, or one image')
@@ -78,7 +79,8 @@ export function registerInfo(program: Command, io: CliIo): void {
     .option('--series <uid>', 'DICOM: read this SeriesInstanceUID instead of the automatic choice')
     .option('--spacing <x,y,z>', '8-bit slices: voxel size in mm (default 0.6,0.6,5)')
     .option('--window <center,width>', '8-bit slices: display window they were made with (default -600,1500)')
-    .option('--workers <n>', 'DICOM: decode threads for compressed series (default: one per core, up to 4; 0 = none)')
+    .option('--workers <n>', 'DICOM: decode threads for compressed series (default: one per core, up to 4; 0 = none)');
+  addLimitFlags(command)
     .action(async (path: string, flags: InfoFlags) => {
       const options = readOptionsFromFlags(flags);
       const t0 = performance.now();

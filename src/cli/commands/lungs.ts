@@ -8,10 +8,11 @@ import { readVolume } from '../../io/read.ts';
 import { extractLungs, type LungMaskResult } from '../../lung/extract-lungs.ts';
 import { quantifyLungs } from '../../lung/quantify.ts';
 import { OVERLAY_COLOURS, axialSlice, drawContours, encodePng, renderSlice } from '../../report/render-slice.ts';
+import { addLimitFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 import { readOptionsFromFlags } from './info.ts';
 
-interface LungsFlags {
+interface LungsFlags extends LimitFlags {
   out: string;
   series?: string;
   spacing?: string;
@@ -52,7 +53,7 @@ export async function writeLungOverlay(volume: Volume, mask: Uint8Array, z: numb
 }
 
 export function registerLungs(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('lungs <input>')
     .description('extract the lungs: mask NIfTI on the input grid, stats JSON and overlay PNGs in --out')
     .requiredOption('--out <dir>', 'output folder (created)')
@@ -60,7 +61,8 @@ export function registerLungs(program: Command, io: CliIo): void {
     .option('--series <uid>', 'DICOM: read this SeriesInstanceUID instead of the automatic choice')
     .option('--spacing <x,y,z>', '8-bit slices: voxel size in mm (default 0.6,0.6,5)')
     .option('--window <center,width>', '8-bit slices: display window they were made with (default -600,1500)')
-    .option('--workers <n>', 'DICOM: decode threads (default: one per core, up to 4; 0 = none)')
+    .option('--workers <n>', 'DICOM: decode threads (default: one per core, up to 4; 0 = none)');
+  addLimitFlags(command)
     .action(async (input: string, flags: LungsFlags) => {
       const pngs = Number(flags.pngs);
       const volume = await readVolume(input, readOptionsFromFlags(flags));

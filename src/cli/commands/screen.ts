@@ -13,6 +13,7 @@ import { detectInputKind } from '../../io/read.ts';
 import { OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
 import type { ScreeningOutputs } from '../../report/write-outputs.ts';
 import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-outputs.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
@@ -111,7 +112,7 @@ export function summaryText(report: CaseReport, outputs: ScreeningOutputs | null
   return `${lines.join('\n')}\n`;
 }
 
-interface ScreenFlags {
+interface ScreenFlags extends LimitFlags {
   out?: string;
   json?: boolean;
   candidates?: string;
@@ -131,7 +132,7 @@ export async function runScreening(
 ): Promise<ScreeningRun> {
   const progress = stageProgress(flags.progress);
   try {
-    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing) } } : input;
+    const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing), limits: limitsFromFlags(flags) } } : input;
     return await runPipelineScreening(screenInput, {
       classifier: flags.classifier,
       segmenter: flags.segmenter,
@@ -150,7 +151,7 @@ export async function runScreening(
 
 /** `ctscreen screen <input>`: one CT → decision, report.json, report.html and the candidate mask. */
 export function registerScreen(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('screen')
     .description('screen one chest CT (DICOM folder/zip/file, NIfTI, or 8-bit slice images) and write the report')
     .argument('<input>', 'CT to screen')
@@ -163,10 +164,12 @@ export function registerScreen(program: Command, io: CliIo): void {
     .option('--max-candidates <n>', 'classify at most this many candidate regions (largest first)')
     .option('--spacing <x,y,z>', '8-bit image stacks: voxel size in mm (their files carry none)')
     .option('--decision <mode>', `case decision: ${DECISION_MODES.join(' or ')} (default calibrated; paper = the rule of §2.6.2 exactly)`)
-    .option('--output-type <types>', `with --out: ${OUTPUT_TYPE_CHOICES.join(', ')} or all, comma-separated (default nifti,html; report.json always; dicom needs a DICOM input)`)
+    .option('--output-type <types>', `with --out: ${OUTPUT_TYPE_CHOICES.join(', ')} or all, comma-separated (default nifti,html; report.json always; dicom needs a DICOM input)`);
+  addLimitFlags(command)
     .action(async (input: string, flags: ScreenFlags) => {
       await checkOutputTypes(input, parseOutputTypeFlag(flags.outputType), flags.out);
       parseCandidatesFlag(flags.candidates);
+      limitsFromFlags(flags);
       parsePositiveIntFlag('max-candidates', flags.maxCandidates);
       parseSpacing(flags.spacing);
       parseDecisionFlag(flags.decision);

@@ -33,6 +33,8 @@ export interface SliceJob extends PixelHeader {
  * and scanners clip at −1024, so −1100 leaves room for noise.
  */
 export const OUT_OF_SCAN_BELOW_HU = -1100;
+/** Float32 HU are clamped here (metal reads a few thousand HU; a broken rescale reads anything). */
+export const MAX_FLOAT_HU = 1e6;
 
 type WasmDecoder = {
   getEncodedBuffer(length: number): Uint8Array;
@@ -159,10 +161,52 @@ function decodeNative(job: SliceJob, bigEndian: boolean): Decoded {
   return { values, width: job.columns, height: job.rows, components: job.samplesPerPixel };
 }
 
+/** JPEG start-of-frame markers (ITU T.81 B.1.1.3; 0xF7 is JPEG-LS's SOF55), which carry the image size. */
+const JPEG_SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf, 0xf7]);
+const JPEG_SOS = 0xda;
+const J2K_SIZ = 0xff51;
+
+/**
+ * The image size a codestream declares ([width, height]), read from its header without decoding:
+ * a JPEG / JPEG-LS SOF segment or a JPEG 2000 SIZ segment; undefined when not found.
+ */
+export function codestreamSize(frame: Uint8Array, codec: PixelCodec): [number, number] | undefined {
+  const u16 = (o: number) => (frame[o] << 8) | frame[o + 1];
+  if (codec === 'jpeg2000') {
+    // SOC (FF4F) then SIZ: Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz (ISO 15444-1 A.5.1); a JP2 box wrapper is searched
+    for (let i = 0; i + 26 <= frame.length; i++) {
+      if (u16(i) !== J2K_SIZ) continue;
+      const u32 = (o: number) => ((frame[o] << 24) | (frame[o + 1] << 16) | (frame[o + 2] << 8) | frame[o + 3]) >>> 0;
+      return [u32(i + 6) - u32(i + 14), u32(i + 10) - u32(i + 18)];
+    }
+    return undefined;
+  }
+  if (codec !== 'jpeg-baseline' && codec !== 'jpeg-lossless' && codec !== 'jpeg-ls') return undefined;
+  let i = 2; // after SOI
+  while (i + 9 <= frame.length) {
+    if (frame[i] !== 0xff) return undefined;
+    const marker = frame[i + 1];
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (JPEG_SOF_MARKERS.has(marker)) return [u16(i + 7), u16(i + 5)];
+    if (marker === JPEG_SOS) return undefined;
+    if ((marker >= 0xd0 && marker <= 0xd9) || marker === 0x01) i += 2;
+    else i += 2 + u16(i + 2);
+  }
+  return undefined;
+}
+
 async function decodeFrame(job: SliceJob): Promise<Decoded> {
   const info = syntaxInfo(job.transferSyntaxUid);
   if (!info) {
     throw new InputError('DICOM_UNSUPPORTED_SYNTAX', `${job.file}: transfer syntax ${job.transferSyntaxUid} (${syntaxName(job.transferSyntaxUid)}) is not supported; convert the series (e.g. dcmdjpeg or gdcmconv --raw) to Explicit VR Little Endian`, { path: job.file });
+  }
+  // the decoders allocate what the codestream declares: a frame claiming more than the header is refused first
+  const declared = codestreamSize(job.frame, info.codec);
+  if (declared && (declared[0] !== job.columns || declared[1] !== job.rows)) {
+    throw bad(job, `${info.name} codestream declares ${declared[0]}×${declared[1]} pixels but the header says ${job.columns}×${job.rows}`);
   }
   try {
     switch (info.codec) {
@@ -210,8 +254,9 @@ export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float
     padHi = Math.max(job.paddingValue, limit);
   }
   const out = job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
-  // Int16 output saturates instead of wrapping (nothing real in CT is above +32767 HU)
-  const maxOut = job.output === 'int16' ? 32767 : Infinity;
+  // Int16 output saturates instead of wrapping (nothing real in CT is above +32767 HU); Float32 output
+  // is bounded too, so an absurd RescaleSlope cannot put ±Infinity into the volume
+  const maxOut = job.output === 'int16' ? 32767 : MAX_FLOAT_HU;
   const v = d.values;
   for (let i = 0; i < n; i++) {
     // keep BitsStored bits, then sign-extend: stored values of e.g. 12-bit data may carry

@@ -4,8 +4,8 @@
  * errors. Patient-identifying fields are never read.
  */
 import dicomParser from 'dicom-parser';
-import { inflateSync } from 'fflate';
 import { InputError } from '../../core/errors.ts';
+import { DEFAULT_INPUT_LIMITS, formatLimit, inflateLimited, limitError } from '../limits.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { syntaxName, TS } from './transfer-syntax.ts';
 
@@ -62,21 +62,38 @@ function message(e: unknown): string {
   return inner instanceof Error ? inner.message : String(inner);
 }
 
-function inflater(byteArray: Uint8Array, position: number): Uint8Array {
-  // Deflated Explicit VR LE (PS3.5 A.5): everything after the file meta is raw deflate
-  const inflated = inflateSync(byteArray.subarray(position));
-  const full = new Uint8Array(position + inflated.length);
-  full.set(byteArray.subarray(0, position), 0);
-  full.set(inflated, position);
-  return full;
+/** Deflated Explicit VR LE (PS3.5 A.5): everything after the file meta is raw deflate, inflated to at most `maxBytes`. */
+function inflater(maxBytes: number, file: string) {
+  return (byteArray: Uint8Array, position: number): Uint8Array => {
+    const { data: inflated } = inflateLimited(byteArray.subarray(position), {
+      format: 'deflate-raw',
+      maxBytes,
+      onLimit: (n) => limitError('maxEntryBytes', { ...DEFAULT_INPUT_LIMITS, maxEntryBytes: maxBytes }, file, `deflated DICOM data set inflates to more than ${formatLimit('maxEntryBytes', maxBytes)}`, { inflatedBytes: n }),
+      // a truncated header probe ends mid-stream: keep what inflated, the parser judges the rest
+      onCorrupt: (e) => e as Error,
+    });
+    const full = new Uint8Array(position + inflated.length);
+    full.set(byteArray.subarray(0, position), 0);
+    full.set(inflated, position);
+    return full;
+  };
+}
+
+export interface ParseDataSetOptions {
+  headerOnly: boolean;
+  assumeImplicit?: boolean;
+  /** Deflated transfer syntax: bytes the data set may inflate to (default the per-file limit). */
+  maxInflatedBytes?: number;
+  /** Named in a limit error. */
+  file?: string;
 }
 
 /** Parses a DICOM file (full or its first bytes, up to the pixel data). Throws dicom-parser's error. */
-export function parseDataSet(bytes: Uint8Array, options: { headerOnly: boolean; assumeImplicit?: boolean }): dicomParser.DataSet {
+export function parseDataSet(bytes: Uint8Array, options: ParseDataSetOptions): dicomParser.DataSet {
   return dicomParser.parseDicom(bytes, {
     ...(options.headerOnly ? { untilTag: PIXEL_DATA } : {}),
     ...(options.assumeImplicit ? { TransferSyntaxUID: TS.implicitLittle } : {}),
-    inflater: inflater as unknown as (arr: Uint8Array, position: number) => void,
+    inflater: inflater(options.maxInflatedBytes ?? DEFAULT_INPUT_LIMITS.maxEntryBytes, options.file ?? 'DICOM file') as unknown as (arr: Uint8Array, position: number) => void,
   });
 }
 
@@ -159,6 +176,9 @@ export function looksLikeRawDataSet(bytes: Uint8Array): boolean {
 
 /** Wraps a dicom-parser failure into a one-line error naming the file. */
 export function parseError(file: string, e: unknown, what: string): InputError {
+  // a limit passed while inflating a deflated data set is already the right error
+  const inner = (e as { exception?: unknown })?.exception ?? e;
+  if (inner instanceof InputError) return inner;
   const m = message(e);
   const truncated = /past end|beyond|overread|buffer|end of/i.test(m);
   return new InputError(

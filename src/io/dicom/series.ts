@@ -70,6 +70,25 @@ export function groupSeries(headers: readonly DicomSliceHeader[]): Map<string, D
   return groups;
 }
 
+/** Unit-length and perpendicular within this (direction cosine units); scanners write IOP to ≥ 6 decimals. */
+const IOP_ORTHONORMAL_TOLERANCE = 0.01;
+
+/** Why headers that have every geometry field still cannot make a volume, or undefined. */
+function badGeometry(slices: readonly DicomSliceHeader[]): string | undefined {
+  for (const s of slices) {
+    if (!(s.rows >= 1 && s.columns >= 1)) return `Rows × Columns is ${s.rows} × ${s.columns} in ${s.file}`;
+    const [ps0, ps1] = s.pixelSpacingMm!;
+    if (!(ps0 > 0 && ps1 > 0)) return `PixelSpacing ${ps0}\\${ps1} is not positive in ${s.file}`;
+    const o = s.orientation!;
+    const dot = o[0] * o[3] + o[1] * o[4] + o[2] * o[5];
+    const tol = IOP_ORTHONORMAL_TOLERANCE;
+    if (Math.abs(Math.hypot(o[0], o[1], o[2]) - 1) > tol || Math.abs(Math.hypot(o[3], o[4], o[5]) - 1) > tol || Math.abs(dot) > tol) {
+      return `ImageOrientationPatient ${o.join('\\')} is not two perpendicular unit vectors in ${s.file}`;
+    }
+  }
+  return undefined;
+}
+
 export function summarizeSeries(uid: string, slices: readonly DicomSliceHeader[]): SeriesSummary {
   const h = slices[0];
   let rejected: string | undefined;
@@ -80,6 +99,7 @@ export function summarizeSeries(uid: string, slices: readonly DicomSliceHeader[]
   else if (slices.some((s) => !s.hasPixelData)) rejected = 'some files have no pixel data';
   else if (slices.some((s) => !s.positionMm || !s.orientation || !s.pixelSpacingMm)) rejected = 'slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing';
   else if (slices.some((s) => s.numberOfFrames > 1)) rejected = `multi-frame images (${h.numberOfFrames} frames per file; enhanced CT is not supported)`;
+  else rejected = badGeometry(slices);
   const preferred = imageType.includes('ORIGINAL') && imageType.includes('PRIMARY') && isAxial(h);
   return {
     seriesInstanceUid: uid,
@@ -168,8 +188,11 @@ export function sliceGeometry(slices: readonly DicomSliceHeader[], where: string
       throw new InputError('DICOM_INCONSISTENT_SERIES', `${s.file}: PixelSpacing ${s.pixelSpacingMm!.join('\\')} differs from ${first.file} (${first.pixelSpacingMm!.join('\\')})`, { path: s.file });
     }
   }
-  const rowDir: Vec3 = [o[0], o[1], o[2]];
-  const colDir: Vec3 = [o[3], o[4], o[5]];
+  // unit length exactly (summarizeSeries refused anything more than 1 % off)
+  const rowLen = Math.hypot(o[0], o[1], o[2]);
+  const colLen = Math.hypot(o[3], o[4], o[5]);
+  const rowDir: Vec3 = [o[0] / rowLen, o[1] / rowLen, o[2] / rowLen];
+  const colDir: Vec3 = [o[3] / colLen, o[4] / colLen, o[5] / colLen];
   const normal = normalOf(o);
   const along = (p: Vec3) => p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
   const ordered = [...slices].sort((a, b) => along(a.positionMm!) - along(b.positionMm!));

@@ -1,8 +1,9 @@
-/** Where DICOM files come from: a folder searched recursively, a .zip, or one file. */
-import { open, readFile, readdir } from 'node:fs/promises';
+/** Where DICOM files come from: a folder searched recursively, a .zip, or one file; all within `InputLimits`. */
+import { open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { unzipSync } from 'fflate';
 import { InputError } from '../../core/errors.ts';
+import { formatBytes, formatLimit, type InputLimits, limitError } from '../limits.ts';
+import { readZipDirectory, readZipEntry } from './zip.ts';
 
 export interface DicomEntry {
   /** Display name: relative to the input folder, or the zip entry name. */
@@ -17,7 +18,7 @@ export const MAX_FOLDER_DEPTH = 8;
 /** Names never worth opening (OS and DICOMDIR bookkeeping). */
 const IGNORED_NAMES = /^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$|DICOMDIR$)/i;
 
-function fileEntry(path: string, name: string): DicomEntry {
+function fileEntry(path: string, name: string, limits: InputLimits): DicomEntry {
   return {
     name,
     async head(bytes) {
@@ -31,13 +32,28 @@ function fileEntry(path: string, name: string): DicomEntry {
       }
     },
     async read() {
-      const b = await readFile(path);
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      const fh = await open(path, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        if (size > limits.maxEntryBytes) {
+          throw limitError('maxEntryBytes', limits, path, `file is ${formatBytes(size)}, more than ${formatLimit('maxEntryBytes', limits.maxEntryBytes)}`, { observed: size });
+        }
+        const buf = new Uint8Array(size);
+        let done = 0;
+        while (done < size) {
+          const { bytesRead } = await fh.read(buf, done, size - done, done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return buf.subarray(0, done);
+      } finally {
+        await fh.close();
+      }
     },
   };
 }
 
-async function walk(root: string, dir: string, depth: number, out: DicomEntry[]): Promise<void> {
+async function walk(root: string, dir: string, depth: number, out: DicomEntry[], limits: InputLimits): Promise<void> {
   if (depth > MAX_FOLDER_DEPTH) return;
   let entries;
   try {
@@ -49,41 +65,31 @@ async function walk(root: string, dir: string, depth: number, out: DicomEntry[])
   for (const e of entries) {
     if (IGNORED_NAMES.test(e.name)) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(root, p, depth + 1, out);
-    else if (e.isFile()) out.push(fileEntry(p, relative(root, p).split(sep).join('/')));
+    if (e.isDirectory()) await walk(root, p, depth + 1, out, limits);
+    else if (e.isFile()) {
+      if (out.length >= limits.maxEntries) throw limitError('maxEntries', limits, root, `folder holds more than ${limits.maxEntries} files`, { observed: out.length + 1 });
+      out.push(fileEntry(p, relative(root, p).split(sep).join('/'), limits));
+    }
   }
 }
 
-export async function folderEntries(dir: string): Promise<DicomEntry[]> {
+export async function folderEntries(dir: string, limits: InputLimits): Promise<DicomEntry[]> {
   const out: DicomEntry[] = [];
-  await walk(dir, dir, 0, out);
+  await walk(dir, dir, 0, out, limits);
   return out;
 }
 
-export function singleFileEntry(path: string): DicomEntry[] {
-  return [fileEntry(path, path)];
+export function singleFileEntry(path: string, limits: InputLimits): DicomEntry[] {
+  return [fileEntry(path, path, limits)];
 }
 
-/** All files of a zip, decompressed in memory (a zipped series is one series, ≲ 1 GB). */
-export async function zipEntries(path: string): Promise<DicomEntry[]> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new InputError('DICOM_UNREADABLE', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { path, cause: e });
-  }
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), {
-      filter: (f) => !f.name.endsWith('/') && !f.name.split('/').some((part) => IGNORED_NAMES.test(part)),
-    });
-  } catch (e) {
-    throw new InputError('DICOM_CORRUPT_ZIP', `${path}: corrupt or unsupported zip (${(e as Error).message}); re-create it with a standard zip tool`, { path, cause: e });
-  }
-  return Object.keys(files)
-    .sort()
-    .map((name) => {
-      const bytes = files[name];
-      return { name: `${path}:${name}`, head: async (n: number) => bytes.subarray(0, n), read: async () => bytes };
-    });
+/**
+ * The files of a zip, inflated lazily (headers first, whole files only for the chosen series), after
+ * its central directory passed the limits (see zip.ts).
+ */
+export async function zipEntries(path: string, limits: InputLimits): Promise<DicomEntry[]> {
+  const infos = await readZipDirectory(path, limits, (name) => !name.split('/').some((part) => IGNORED_NAMES.test(part)));
+  return infos
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((info) => ({ name: `${path}:${info.name}`, head: (n: number) => readZipEntry(path, info, n), read: () => readZipEntry(path, info) }));
 }

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorEntry } from '../../core/error-codes.ts';
 import type { WorkerPool } from '../../pipeline/worker-pool.ts';
 import type { Logger } from '../log.ts';
 import { executeJob } from './execute.ts';
@@ -87,11 +86,10 @@ export class EmbeddedQueue implements JobQueue {
       this.o.log('job.worker_died', { job: job.id, attempt, ms: Math.round(r.ms), now: to });
     } else {
       const code = r.error.code ?? 'INTERNAL';
-      const entry = errorEntry(r.error.code, r.error.kind);
       // a bug's message stays in the server's hands; the input's problem is told to its owner
       const message = r.error.userFacing ? r.error.message : 'internal error while screening (a bug in ctscreen; the operator can rerun with CTSCREEN_DEBUG=1)';
       this.store.fail(c, this.holder, { code: r.error.userFacing ? code : 'INTERNAL', message });
-      this.o.log('job.failed', { job: job.id, attempt, ms: Math.round(r.ms), code: r.error.userFacing ? code : 'INTERNAL', http: entry.http });
+      this.o.log('job.failed', { job: job.id, attempt, ms: Math.round(r.ms), code: r.error.userFacing ? code : 'INTERNAL', http: r.error.http ?? 500 });
     }
   }
 

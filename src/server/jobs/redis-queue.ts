@@ -11,7 +11,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
-import { errorEntry } from '../../core/error-codes.ts';
 import { InputError } from '../../core/errors.ts';
 import type { WorkerPool } from '../../pipeline/worker-pool.ts';
 import { ApiError } from '../api-error.ts';
@@ -248,7 +247,7 @@ export function startRedisWorker(o: RedisWorkerOptions): Worker<JobData, JobOutc
         throw new Error(r.error.message);
       }
       const code = r.error.userFacing ? (r.error.code ?? 'INTERNAL') : 'INTERNAL';
-      o.log('job.failed', { job: id, ms: Math.round(r.ms), code, http: errorEntry(r.error.code, r.error.kind).http });
+      o.log('job.failed', { job: id, ms: Math.round(r.ms), code, http: r.error.http ?? 500 });
       const message = r.error.userFacing ? r.error.message : 'internal error while screening (a bug in ctscreen; the operator can rerun with CTSCREEN_DEBUG=1)';
       throw new UnrecoverableError(JSON.stringify({ code, message }));
     },

@@ -156,8 +156,10 @@ async function scenario(name: string, body: Uint8Array, type: string, f: Flags):
       wallS,
     };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
     rmSync(data, { recursive: true, force: true });
   }
 }

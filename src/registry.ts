@@ -27,7 +27,7 @@ export interface DecisionModelEntry {
 }
 
 /** What `ctscreen screen --output-type` chooses among; 'json' (report.json) is always written. */
-export type OutputType = 'json' | 'nifti' | 'html' | 'dicom';
+export type OutputType = 'json' | 'nifti' | 'html' | 'dicom' | 'volume';
 
 export interface OutputFormatEntry {
   id: string;
@@ -60,6 +60,7 @@ export const outputFormats: readonly OutputFormatEntry[] = [
   { id: 'candidate-mask', outputType: 'nifti', description: 'candidate regions as NIfTI labels on the input grid, k = region Rk (src/report/write-outputs.ts)', fileName: 'candidates.nii.gz' },
   { id: 'lesion-mask', outputType: 'nifti', description: "lesion mask as NIfTI on the input grid (0/1): the segmenter's probability at its Dice-optimal threshold, inside the lungs; lung involvement is measured on it (src/candidates/lesion-mask.ts)", fileName: 'lesions.nii.gz' },
   { id: 'lung-mask', outputType: 'nifti', description: 'lung mask as NIfTI on the input grid, 1 right / 2 left (src/report/write-outputs.ts)', fileName: 'lungs.nii.gz' },
+  { id: 'ct-volume', outputType: 'volume', description: 'the CT itself in HU as int16 NIfTI on the input grid, for viewers (the server writes it; src/report/write-outputs.ts)', fileName: 'volume.nii.gz' },
   { id: 'dicom-seg', outputType: 'dicom', description: 'DICOM Segmentation (binary): right/left lung, lesion mask, candidate regions by voted class; a new series in the source study (src/report/writers/dicom-seg.ts)', fileName: 'dicom/seg.dcm' },
   { id: 'dicom-sr', outputType: 'dicom', description: 'DICOM Comprehensive 3D SR, TID 1500 measurement report of the decision, Noisy-OR, regions and lungs (src/report/writers/dicom-sr.ts)', fileName: 'dicom/sr.dcm' },
   { id: 'dicom-sc', outputType: 'dicom', description: 'DICOM Secondary Capture of each key slice with overlays, for PACS without SEG display (src/report/writers/dicom-sc.ts)', fileName: 'dicom/sc-{k}.dcm' },

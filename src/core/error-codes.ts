@@ -11,11 +11,31 @@ export const EXIT_USER = 2;
 
 export interface ErrorCodeInfo {
   exit: typeof EXIT_USER | typeof EXIT_INTERNAL;
-  /** 400 bad request, 413 too large, 415 unsupported format, 422 unusable content, 500 our fault. */
-  http: 400 | 413 | 415 | 422 | 500;
+  /** 400 bad request, 401 no/bad token, 404 none of yours, 413 too large, 415 unsupported format, 422 unusable content, 500 our fault, 503 try later. */
+  http: 400 | 401 | 404 | 413 | 415 | 422 | 500 | 503;
 }
 
 const user = (http: ErrorCodeInfo['http']): ErrorCodeInfo => ({ exit: EXIT_USER, http });
+
+/** Refusals of the HTTP API (src/server/app.ts) and job outcomes only a server has. */
+export const API_ERROR_CODES = {
+  BAD_REQUEST: user(400),
+  EMPTY_BODY: user(400),
+  AUTH_REQUIRED: user(401),
+  AUTH_INVALID: user(401),
+  NOT_FOUND: user(404),
+  FILE_NOT_READY: user(404),
+  UPLOAD_TOO_LARGE: user(413),
+  UNSUPPORTED_MEDIA_TYPE: user(415),
+  EMPTY_ARCHIVE: user(422),
+  QUEUE_FULL: user(503),
+  QUEUE_UNAVAILABLE: user(503),
+  // the job's worker died on every attempt; a bug or the machine's limits, not the upload
+  WORKER_LOST: { exit: EXIT_INTERNAL, http: 500 },
+  INTERNAL: { exit: EXIT_INTERNAL, http: 500 },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
 /** Codes whose meaning differs from their class's default (kept to what io/limits and the report touch). */
 export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
@@ -40,6 +60,7 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   REPORT_VERSION: user(422),
   // bugs caught by ctscreen's own checks
   REPORT_INTERNAL_INVALID: { exit: EXIT_INTERNAL, http: 500 },
+  ...API_ERROR_CODES,
 };
 
 function classDefault(e: unknown): ErrorCodeInfo {

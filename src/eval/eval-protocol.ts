@@ -1,20 +1,4 @@
-/** Messages between `ctscreen eval` (run-eval.ts) and its worker processes (eval-worker.ts). */
-import type { CandidateGeneratorId } from '../candidates/types.ts';
-import type { InputLimits } from '../io/limits.ts';
-
-export interface EvalWorkerInit {
-  type: 'init';
-  classifier?: string;
-  segmenter?: string;
-  candidates?: CandidateGeneratorId;
-  intraOpThreads: number;
-  decision?: 'calibrated' | 'paper';
-}
-
-export type EvalWorkerRequest =
-  | EvalWorkerInit
-  | { type: 'case'; id: string; path: string; outDir: string; maxCandidates?: number; limits?: Partial<InputLimits> }
-  | { type: 'exit' };
+/** What `ctscreen eval` (run-eval.ts) keeps of each case screened on the worker pool. */
 
 export interface EvalErrorInfo {
   message: string;
@@ -39,8 +23,3 @@ export interface EvalCaseOutcome {
   warnings: string[];
   totalMs: number;
 }
-
-export type EvalWorkerReply =
-  | { type: 'ready'; candidates: CandidateGeneratorId; warnings: string[] }
-  | { type: 'fatal'; error: EvalErrorInfo }
-  | { type: 'done'; id: string; ms: number; outcome?: EvalCaseOutcome; error?: EvalErrorInfo };

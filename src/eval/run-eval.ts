@@ -1,6 +1,6 @@
 /**
- * `ctscreen eval`: screens every case of a manifest with worker processes (both cores: 2 at a time
- * by default, one onnxruntime thread each), writes each case's outputs and one predictions CSV, and
+ * `ctscreen eval`: screens every case of a manifest on the shared worker pool (pipeline/worker-pool.ts;
+ * both cores: 2 processes by default, one onnxruntime thread each), writes each case's outputs and one predictions CSV, and
  * summarises the case-level results (paper §3.3.5: COVID-19 / other pneumonia / no infection found)
  * with the metrics of eval/metrics-summary.ts.
  *
@@ -12,18 +12,18 @@
  * on. Cases a model was trained on (models/*split*.json) are summarised apart from the held-out
  * ones: numbers on training cases are not validation.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
 import type { InputLimits } from '../io/limits.ts';
-import { NO_INFECTION_FOUND } from '../core/report-schema.ts';
+import { NO_INFECTION_FOUND, type CaseReport } from '../core/report-schema.ts';
 import { formatPercent } from '../report/html-report.ts';
 import { readModelCard } from '../models/model-card.ts';
 import { REPO_ROOT, resolveModel } from '../models/load-model.ts';
 import { models as registryModels } from '../registry.ts';
-import type { EvalCaseOutcome, EvalErrorInfo, EvalWorkerReply, EvalWorkerRequest } from './eval-protocol.ts';
+import { WorkerPool } from '../pipeline/worker-pool.ts';
+import type { EvalCaseOutcome, EvalErrorInfo } from './eval-protocol.ts';
 import { checkManifestLabels, type Manifest, type ManifestCase } from './manifest.ts';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED } from './metrics.ts';
 import { formatMetricsText, metricsSummaryToJson, summarizeMetrics, type MetricsSummary } from './metrics-summary.ts';
@@ -137,13 +137,24 @@ function classifierCard(idOrPath: string | undefined) {
   }
 }
 
-interface Slot {
-  child: ChildProcess;
-  busy: ManifestCase | null;
-  started: number;
+/** What eval keeps of a screened case (the full report is on disk). */
+export function caseOutcome(report: CaseReport): EvalCaseOutcome {
+  return {
+    decision: report.decision.label,
+    rule: report.decision.rule,
+    confidence: report.decision.confidence,
+    mode: report.decision.mode,
+    ...(report.decision.infectionProbability !== undefined ? { infectionProbability: report.decision.infectionProbability } : {}),
+    ...(report.decision.typeProbabilities !== undefined ? { typeProbabilities: report.decision.typeProbabilities } : {}),
+    infections: report.infections.map((s) => ({ label: s.label, noisyOr: s.noisyOr, exportedConfidence: s.exportedConfidence })),
+    regions: report.regions.length,
+    keptRegions: report.regions.filter((r) => r.kept).length,
+    warnings: report.warnings,
+    totalMs: report.timingsMs.total ?? 0,
+  };
 }
 
-/** Screens every case with `jobs` worker processes; never throws for a single case's failure. */
+/** Screens every case with `jobs` worker processes (the shared WorkerPool); never throws for a single case's failure. */
 export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const t0 = Date.now();
   const { manifest, outDir } = options;
@@ -154,11 +165,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   mkdirSync(join(outDir, CASES_DIR), { recursive: true });
 
   const jobs = Math.max(1, Math.min(options.jobs ?? DEFAULT_EVAL_JOBS, manifest.cases.length));
-  const queue = [...manifest.cases];
   const results = new Map<string, EvalCaseResult>();
-  let candidates: CandidateGeneratorId = options.candidates ?? 'learned';
-  let modelWarnings: string[] = [];
-  let fatal: EvalErrorInfo | null = null;
 
   const record = (c: ManifestCase, ms: number, outcome?: EvalCaseOutcome, error?: EvalErrorInfo) => {
     const membership = splitMembership(c.path, splits);
@@ -182,65 +189,20 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     options.onCase?.(r, results.size, manifest.cases.length);
   };
 
-  await new Promise<void>((resolveAll) => {
-    const slots: Slot[] = [];
-    let live = 0;
-    const finish = () => {
-      if (live === 0) resolveAll();
-    };
-    const next = (slot: Slot) => {
-      const c = fatal ? undefined : queue.shift();
-      if (!c) {
-        slot.busy = null;
-        slot.child.send({ type: 'exit' } satisfies EvalWorkerRequest);
-        return;
-      }
-      slot.busy = c;
-      slot.started = Date.now();
-      slot.child.send({ type: 'case', id: c.id, path: c.path, outDir: join(outDir, CASES_DIR, safeDirName(c.id)), maxCandidates: options.maxCandidates, limits: options.limits } satisfies EvalWorkerRequest);
-    };
-    const spawn = () => {
-      const child = fork(new URL('./eval-worker-entry.mjs', import.meta.url), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
-      const slot: Slot = { child, busy: null, started: 0 };
-      slots.push(slot);
-      live++;
-      let stderrTail = '';
-      child.stderr?.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-2000)));
-      child.on('message', (m: EvalWorkerReply) => {
-        if (m.type === 'ready') {
-          candidates = m.candidates;
-          modelWarnings = m.warnings;
-          next(slot);
-        } else if (m.type === 'fatal') {
-          fatal = m.error;
-          slot.child.send({ type: 'exit' } satisfies EvalWorkerRequest);
-        } else if (m.type === 'done' && slot.busy) {
-          const c = slot.busy;
-          slot.busy = null;
-          record(c, m.ms, m.outcome, m.error);
-          next(slot);
-        }
-      });
-      child.on('exit', (code, signal) => {
-        live--;
-        if (slot.busy) {
-          // a crash (native abort, out of memory) takes the case with it, not the run
-          const c = slot.busy;
-          slot.busy = null;
-          const tail = stderrTail.trim().split('\n').slice(-2).join(' | ');
-          record(c, Date.now() - slot.started, undefined, { message: `worker process died (${signal ?? `exit code ${code}`})${tail ? `: ${tail}` : ''}`, userFacing: false });
-          if (queue.length > 0 && !fatal) spawn();
-        }
-        finish();
-      });
-      child.send({ type: 'init', classifier: options.classifier, segmenter: options.segmenter, candidates: options.candidates, intraOpThreads: 1, decision: options.decision } satisfies EvalWorkerRequest);
-    };
-    for (let i = 0; i < jobs; i++) spawn();
-  });
-  if (fatal) {
-    const f = fatal as EvalErrorInfo;
-    throw new ModelError(f.code ?? 'EVAL_MODELS', f.message);
+  const pool = await WorkerPool.start({ size: jobs, load: { classifier: options.classifier, segmenter: options.segmenter, candidates: options.candidates, intraOpThreads: 1, decision: options.decision } });
+  try {
+    await Promise.all(
+      manifest.cases.map(async (c) => {
+        const r = await pool.run({ path: c.path, read: { workers: 0, limits: options.limits }, task: { maxCandidates: options.maxCandidates, outDir: join(outDir, CASES_DIR, safeDirName(c.id)) } });
+        if (r.ok) record(c, r.ms, caseOutcome(r.report));
+        else record(c, r.ms, undefined, { message: r.error.message, code: r.error.code, userFacing: r.error.userFacing });
+      }),
+    );
+  } finally {
+    await pool.close();
   }
+  const candidates = pool.candidates as CandidateGeneratorId;
+  const modelWarnings = pool.warnings;
 
   const cases = manifest.cases.map((c) => results.get(c.id)!).filter((r) => r !== undefined);
   const groups: EvalGroupSummary[] = [

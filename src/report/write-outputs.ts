@@ -6,6 +6,7 @@
  *   lungs.nii.gz             lung mask on the input grid (1 right, 2 left), when lungs were found
  *   lesions.nii.gz           lesion mask on the input grid (0/1, segmenter at its Dice-optimal threshold), when there is one
  *   dicom/                   SEG, TID 1500 SR and key-slice secondary captures (writers/dicom-outputs.ts)
+ *   volume.nii.gz            the CT itself in HU (int16) on the input grid, output type 'volume' (viewers draw it)
  *
  * report.json is always written; the others by output type (registry outputFormats), by default
  * nifti and html (the files above without dicom/).
@@ -36,6 +37,7 @@ export const REPORT_HTML = outputFileName('report-html');
 export const CANDIDATE_MASK_NIFTI = outputFileName('candidate-mask');
 export const LUNG_MASK_NIFTI = outputFileName('lung-mask');
 export const LESION_MASK_NIFTI = outputFileName('lesion-mask');
+export const CT_VOLUME_NIFTI = outputFileName('ct-volume');
 
 /** What the report writer needs of a screening's artifacts (pipeline/screen.ts ScreenArtifacts fits). */
 export interface ReportArtifacts {
@@ -65,6 +67,8 @@ export interface ScreeningOutputs {
   lungMask: string | null;
   lesionMask: string | null;
   dicom: DicomOutputs | null;
+  /** The CT copy, when output type 'volume' was asked for. */
+  volume: string | null;
 }
 
 /** uint8 labels while they fit (viewers read them everywhere), int16 beyond; a larger label is a bug. */
@@ -76,6 +80,14 @@ function labelsForNifti(labels: Uint32Array | null, n: number): Uint8Array | Int
   if (max > MAX_MASK_LABEL) throw new RangeError(`candidate label ${max} does not fit a NIfTI int16 label map`);
   const out = max <= 255 ? new Uint8Array(n) : new Int16Array(n);
   if (labels) for (let i = 0; i < n; i++) out[i] = labels[i];
+  return out;
+}
+
+/** HU rounded and clamped to int16 (an Int16Array passes through unchanged). */
+export function huAsInt16(data: Volume['data']): Int16Array {
+  if (data instanceof Int16Array) return data;
+  const out = new Int16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(data[i])));
   return out;
 }
 
@@ -105,6 +117,7 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
     lungMask: nifti && artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null,
     lesionMask: nifti && artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null,
     dicom: null,
+    volume: types.has('volume') ? join(outDir, CT_VOLUME_NIFTI) : null,
   };
   if (types.has('dicom')) {
     out.dicom = await writeDicomOutputs({ outDir, report, artifacts });
@@ -120,5 +133,6 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
   if (out.candidateMask) await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
   if (artifacts.lungMask && out.lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), out.lungMask);
   if (artifacts.lesionMask && out.lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), out.lesionMask);
+  if (out.volume) await writeNifti(sameGrid(volume, huAsInt16(volume.data)), out.volume);
   return out;
 }

@@ -10,6 +10,8 @@ import { registerLungs } from './lungs.ts';
 import { registerScreen } from './screen.ts';
 import { registerDemo } from './demo.ts';
 import { registerEval } from './eval.ts';
+import { registerServe } from './serve.ts';
+import { registerWorker } from './worker.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -25,4 +27,6 @@ export const commands: RegisterCommand[] = [
   registerScreen,
   registerDemo,
   registerEval,
+  registerServe,
+  registerWorker,
 ];

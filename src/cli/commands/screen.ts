@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CandidateGeneratorId } from '../../candidates/types.ts';
@@ -6,19 +5,19 @@ import { InputError } from '../../core/errors.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { DECISION_MODES } from '../../core/report-schema.ts';
-import { loadScreeningModels } from '../../pipeline/load-models.ts';
+import { CANDIDATE_GENERATORS, runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
 import type { DecisionMode } from '../../pipeline/stages.ts';
-import { screenCase, type ScreenProgressEvent, type ScreenCaseResult } from '../../pipeline/screen.ts';
+import type { ScreenProgressEvent } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
 import { detectInputKind } from '../../io/read.ts';
 import { OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
-import { writeScreeningOutputs, type ScreeningOutputs } from '../../report/write-outputs.ts';
+import type { ScreeningOutputs } from '../../report/write-outputs.ts';
 import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-outputs.ts';
 import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 
 /** The candidate generators `--candidates` accepts. */
-export const CANDIDATE_MODES: readonly CandidateGeneratorId[] = ['learned', 'classical'];
+export const CANDIDATE_MODES = CANDIDATE_GENERATORS;
 
 export function parseCandidatesFlag(value: string | undefined): CandidateGeneratorId | undefined {
   if (value === undefined) return undefined;
@@ -130,27 +129,24 @@ interface ScreenFlags extends LimitFlags {
 export async function runScreening(
   input: { path: string } | { volume: import('../../core/volume.ts').Volume },
   flags: Omit<ScreenFlags, 'json' | 'out'> & { outDir?: string; progress: boolean; extraWarnings?: string[] },
-): Promise<ScreenCaseResult & { outputs: ScreeningOutputs | null }> {
-  const decision = parseDecisionFlag(flags.decision);
-  const loaded = await loadScreeningModels({ classifier: flags.classifier, segmenter: flags.segmenter, candidates: parseCandidatesFlag(flags.candidates), decision });
+): Promise<ScreeningRun> {
   const progress = stageProgress(flags.progress);
-  let result: ScreenCaseResult;
   try {
     const screenInput = 'path' in input ? { path: input.path, read: { seriesUid: flags.series, spacingMm: parseSpacing(flags.spacing), limits: limitsFromFlags(flags) } } : input;
-    result = await screenCase(screenInput, {
-      models: loaded.models,
-      candidates: loaded.candidates,
+    return await runPipelineScreening(screenInput, {
+      classifier: flags.classifier,
+      segmenter: flags.segmenter,
+      candidates: parseCandidatesFlag(flags.candidates),
+      decision: parseDecisionFlag(flags.decision),
       maxCandidates: parsePositiveIntFlag('max-candidates', flags.maxCandidates),
       onProgress: progress.onProgress,
-      warnings: [...(flags.extraWarnings ?? []), ...loaded.warnings],
-      decision: loaded.models.decision ? (decision ?? 'calibrated') : 'paper',
+      extraWarnings: flags.extraWarnings,
+      outDir: flags.outDir,
+      outputTypes: parseOutputTypeFlag(flags.outputType),
     });
   } finally {
     progress.stop();
   }
-  const outputTypes = parseOutputTypeFlag(flags.outputType);
-  const outputs = flags.outDir ? await writeScreeningOutputs({ outDir: resolve(flags.outDir), report: result.report, artifacts: result.artifacts, outputTypes }) : null;
-  return { ...result, outputs };
 }
 
 /** `ctscreen screen <input>`: one CT → decision, report.json, report.html and the candidate mask. */

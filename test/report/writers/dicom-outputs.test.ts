@@ -136,7 +136,7 @@ test('--output-type: DICOM output of a non-DICOM input, an unknown type, or no -
     const cases: [string[], RegExp][] = [
       [['screen', nii, '--out', join(dir, 'a'), '--output-type', 'dicom', '--classifier', classifier], /--output-type dicom needs a DICOM input .*ct\.nii\.gz is a NIfTI file, which has no DICOM study/],
       [['screen', nii, '--out', join(dir, 'a'), '--output-type', 'all', '--classifier', classifier], /needs a DICOM input/],
-      [['screen', nii, '--out', join(dir, 'a'), '--output-type', 'dicom,pdf', '--classifier', classifier], /--output-type 'dicom,pdf' is not an output type; expected one or more of html, nifti, dicom \(comma-separated\), or all/],
+      [['screen', nii, '--out', join(dir, 'a'), '--output-type', 'dicom,pdf', '--classifier', classifier], /--output-type 'dicom,pdf' is not an output type; expected one or more of html, nifti, volume, dicom \(comma-separated\), or all/],
       [['screen', nii, '--output-type', 'nifti', '--classifier', classifier], /--output-type needs --out/],
     ];
     for (const [argv, pattern] of cases) {

@@ -50,7 +50,11 @@ test('segmenterSettings reads tile size, offsets and threshold from the card and
       extra: { tileSize: 128, threshold: 0.2 },
     },
   } as unknown as ModelCard;
-  assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, inputName: 'input', outputName: 'probability' });
+  // a v1 card (no lesionThreshold / minVolumeMl): the generator's default min volume, no lesion threshold
+  assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, minVolumeMl: 0.05, lesionThreshold: null, inputName: 'input', outputName: 'probability' });
+  // v2: both come from the card
+  const v2 = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 0.55, minVolumeMl: 0.2 } } } as ModelCard;
+  assert.deepEqual([segmenterSettings(v2).lesionThreshold, segmenterSettings(v2).minVolumeMl], [0.55, 0.2]);
   const noThreshold = { ...card, input: { ...card.input, extra: { tileSize: 128 } } } as ModelCard;
   assert.throws(() => segmenterSettings(noThreshold, 'x.card.json'), (e: unknown) => e instanceof ModelError && /x\.card\.json: input\.extra\.threshold/.test((e as Error).message));
   const classifier = { ...card, task: 'classifier' } as ModelCard;

@@ -32,6 +32,10 @@ NEIGHBOUR_DROPOUT = 0.15
 # per sample on these 2 shared cores; half are centred on a lesion pixel so the 3 % of infection
 # pixels are seen often enough to leave the all-background start.
 CROP_PX = 64
+# One torch thread by default: with the 2 cores shared by ~20 runnable jobs, 2 OpenMP threads
+# thrash — measured 2026-12-01 on this machine, batch 32 of 48 px crops: 1 thread 1.05 s a step,
+# 2 threads 11.9 s a step (the classifier measured the same, src/classify/train-classifier.ts).
+DEFAULT_THREADS = 1
 LESION_CENTRED_SHARE = 0.5
 # v2 hard negatives: of the crops not centred on a lesion, this share is centred on dense lung that
 # is not lesion (vessels, hila, dependent lung, nodules: lung-window value ≥ HARD_NEGATIVE_MIN_VALUE,
@@ -160,14 +164,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--crop", type=int, default=CROP_PX, help="training crop side, px (the tile size = no crop)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--widths", default="8,16,32,64")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps in total (tiny CI runs)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     ap.add_argument("--stop-after-epochs", type=int, default=0, help="leave after this many epochs in this run (an interruption; run again to resume)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)

@@ -9,7 +9,7 @@ import { clearModelCache, loadModel, REPO_ROOT } from '../../src/models/load-mod
 import { exportPatchDataset } from '../../src/classify/patch-dataset.ts';
 import { loadLearnedGenerator, SEGMENTER_MODEL_ID } from '../../src/candidates/learned.ts';
 import type { CandidateGeneratorId } from '../../src/candidates/types.ts';
-import { trainClassifier, writeCard, type CardExtras } from '../../src/classify/train-classifier.ts';
+import { checkTrainingDeterminism, trainClassifier, writeCard, type CardExtras, type DeterminismResult } from '../../src/classify/train-classifier.ts';
 import { caseVoteLimitations, measureCaseVotes, voteCases } from './case-votes.ts';
 
 const { values } = parseArgs({
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'm1,m2' },
     // candidate generators of the case-level check (v3: learned only, screening's default; 'learned,classical' for both)
     'vote-modes': { type: 'string', default: 'learned' },
+    // issue 9 §6: two short runs of M2 with this many steps must give byte-identical ONNX files (0 = skip)
+    'determinism-steps': { type: 'string', default: '6' },
   },
 });
 const seed = Number(values.seed);
@@ -56,6 +58,14 @@ const extras: CardExtras = {
     'Validation is small and the temperature is fitted on the same split the tables report, so the calibration numbers are optimistic.',
   ],
 };
+let determinism: DeterminismResult | null = null;
+if (Number(values['determinism-steps']) > 0) {
+  determinism = await checkTrainingDeterminism({ datasetDir, workDir: values.work!, variant: 'm2', steps: Number(values['determinism-steps']), seed });
+  process.stderr.write(`train:classifier: determinism check (${determinism.steps} steps of m2 twice, ${determinism.threads} thread): ${determinism.identical ? 'identical ONNX files' : 'DIFFERENT ONNX files'}\n`);
+  extras.limitations.push(determinism.identical
+    ? `Run-to-run (measured): two ${determinism.steps}-step M2 trainings from the same data, seed and thread count (${determinism.threads}) gave byte-identical ONNX files (sha256 ${determinism.sha256[0].slice(0, 12)}…): training is bit-reproducible on this machine kind (torch.use_deterministic_algorithms, seeded generators), so on it the M1/M2 difference is not code noise; it is still ONE seed, and across seeds or machines the weights differ (issue 9 measured 0.726 vs 0.687 M1 patch macro-F1 between two machines for v2.2).`
+    : `Run-to-run (measured): two ${determinism.steps}-step M2 trainings from the same data and seed gave DIFFERENT ONNX files: the training is not bit-reproducible here, and an M1/M2 difference smaller than the run-to-run spread (issue 9: M1 patch macro-F1 0.726 vs 0.687 between runs of v2.2) is not a finding.`);
+}
 const res = await trainClassifier({ datasetDir, outDir: values.out!, workDir: values.work!, epochs: Number(values.epochs), seed, cardExtras: extras, variants: values.variants!.split(',') as Array<'m1' | 'm2'> });
 for (const v of res.variants) {
   process.stdout.write(`${v.card.id}: patch acc ${v.tables.patch.accuracy.toFixed(3)} macro-F1 ${v.tables.patch.macroF1.toFixed(3)}; region acc ${v.tables.region.accuracy.toFixed(3)} (${v.tables.region.count}); parity ${v.parityMaxAbsDiff.toExponential(2)}; T ${v.card.temperature.toFixed(3)}\n`);

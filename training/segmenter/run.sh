@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # npm run train:candidates: shared data → models/candidates-segmenter.{onnx,card.json,md} + metrics + split.
 # Every step leaves an inspectable file under training/work/ (STYLE §6); re-running resumes training.
-# Environment: DATA (default ../shared/data), WORK (default training/work), EPOCHS (default 10).
+# Environment: DATA (default ../shared/data), WORK (default training/work), EPOCHS (default 24).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA="${DATA:-../shared/data}"
 WORK="${WORK:-training/work}"
-EPOCHS="${EPOCHS:-10}"
+EPOCHS="${EPOCHS:-24}"
 PY=/usr/bin/python3
 if [ ! -d "$DATA/infnet-semiseg" ]; then
   echo "train:candidates: $DATA/infnet-semiseg not found; set DATA to the shared data folder" >&2

@@ -35,6 +35,12 @@ export const MIN_VOLUME_GRID_ML: readonly number[] = [0.05, 0.1, 0.2, 0.5, 1];
 /** Target of issue 9: at most this many false-positive candidates per lesion-free CT (median). */
 export const MAX_FALSE_POSITIVE_CANDIDATES = 5;
 /**
+ * Target of issue 9: at most this much false-positive lesion volume per lesion-free CT (median), mL.
+ * Applied to the candidate voxels off the lesion masks of every validation volume: without it a
+ * threshold so low that one component covers the whole lung "finds" every lesion with no false positive.
+ */
+export const MAX_OFF_LESION_ML = 10;
+/**
  * Ground-truth lesions smaller than this many tile pixels are not counted in tile-level recall:
  * at 128 px over a ≈ 250 mm lung field one pixel is ≈ 2 mm, so this is a focus under ≈ 4 mm across.
  */
@@ -252,6 +258,9 @@ export interface CandidateSettingPoint {
   falsePositives: number[];
   falsePositiveMl: number[];
   medianFalsePositives: number;
+  /** Candidate voxels off the lesion masks per validation volume, mL (all of them on lesion-free volumes). */
+  offLesionMl: number[];
+  medianOffLesionMl: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -263,14 +272,15 @@ export function median(values: readonly number[]): number {
 
 /**
  * The candidate stage's settings (§3.3.2 keeps the threshold low for recall): among the settings
- * whose median false-positive candidates per validation volume is ≤ maxFp, the one with the
- * highest validation lesion recall (ties: fewer false positives, then the lower threshold);
- * when none meets maxFp, the one with the fewest median false positives.
+ * whose medians per validation volume are ≤ maxFp false-positive candidates and ≤ maxOffLesionMl
+ * candidate volume off the lesions, the one with the highest validation lesion recall (ties: fewer
+ * false positives, then the lower threshold); when none meets both, the one with the least
+ * off-lesion volume, then the fewest false positives.
  */
-export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES): CandidateSettingPoint {
-  const ok = points.filter((p) => p.medianFalsePositives <= maxFp);
-  const pool = ok.length > 0 ? ok : points;
-  return [...pool].sort((a, b) => (ok.length > 0 ? (b.recall ?? 0) - (a.recall ?? 0) : 0) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.minVolumeMl - b.minVolumeMl)[0];
+export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES, maxOffLesionMl = MAX_OFF_LESION_ML): CandidateSettingPoint {
+  const ok = points.filter((p) => p.medianFalsePositives <= maxFp && p.medianOffLesionMl <= maxOffLesionMl);
+  if (ok.length === 0) return [...points].sort((a, b) => a.medianOffLesionMl - b.medianOffLesionMl || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold)[0];
+  return [...ok].sort((a, b) => (b.recall ?? 0) - (a.recall ?? 0) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.minVolumeMl - b.minVolumeMl)[0];
 }
 
 export interface VolumeSettingResult {
@@ -280,6 +290,8 @@ export interface VolumeSettingResult {
   hit: number;
   falsePositives: number;
   falsePositiveMl: number;
+  /** Kept candidate voxels not on a lesion voxel, mL. */
+  offLesionMl: number;
 }
 
 export interface SweepCandidateSettingsOptions {
@@ -316,7 +328,11 @@ export async function sweepCandidateSettings(o: SweepCandidateSettingsOptions): 
     const set = await o.candidatesAt(t);
     const n = set.candidates.length;
     const touches = new Uint8Array(n + 1);
+    const onLesionVoxels = new Float64Array(n + 1);
     const touchingByLesion = new Map<number, Set<number>>();
+    if (o.truth) {
+      for (let i = 0; i < set.labels.length; i++) if (set.labels[i] !== 0 && o.truth[i] !== 0) onLesionVoxels[set.labels[i]]++;
+    }
     if (lesionLabels) {
       for (let i = 0; i < set.labels.length; i++) {
         const c = set.labels[i];
@@ -331,11 +347,12 @@ export async function sweepCandidateSettings(o: SweepCandidateSettingsOptions): 
     for (const v of o.minVolumesMl) {
       const kept = new Uint8Array(n + 1);
       let k = 0;
-      let fp = 0, fpMl = 0;
+      let fp = 0, fpMl = 0, offMl = 0;
       for (const c of set.candidates) {
         if (c.volumeMl < v || k >= o.maxCandidates) continue;
         kept[c.id] = 1;
         k++;
+        offMl += (c.voxelCount - onLesionVoxels[c.id]) * o.voxelMl;
         if (!touches[c.id]) {
           fp++;
           fpMl += c.voxelCount * o.voxelMl;
@@ -346,7 +363,7 @@ export async function sweepCandidateSettings(o: SweepCandidateSettingsOptions): 
         const s = touchingByLesion.get(l);
         if (s && [...s].some((c) => kept[c])) hit++;
       }
-      out.push({ threshold: t, minVolumeMl: v, lesions: countedLesion.length, hit, falsePositives: fp, falsePositiveMl: fpMl });
+      out.push({ threshold: t, minVolumeMl: v, lesions: countedLesion.length, hit, falsePositives: fp, falsePositiveMl: fpMl, offLesionMl: offMl });
     }
   }
   return out;

@@ -35,24 +35,28 @@ test('sweepCandidateSettings: recall and false positives per (threshold, min vol
   const res = await sweepCandidateSettings({ candidatesAt: row(prob), truth, dims: [10, 1, 1], voxelMl: 1, thresholds: [0.2, 0.5], minVolumesMl: [1, 2], maxCandidates: 64, minLesionVoxels: 1 });
   const at = (t: number, v: number) => res.find((r) => r.threshold === t && r.minVolumeMl === v);
   // t 0.2: components A (3 voxels, on the lesion), C (2), B (1)
-  assert.deepEqual(at(0.2, 1), { threshold: 0.2, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 2, falsePositiveMl: 3 });
-  assert.deepEqual(at(0.2, 2), { threshold: 0.2, minVolumeMl: 2, lesions: 1, hit: 1, falsePositives: 1, falsePositiveMl: 2 });
+  assert.deepEqual(at(0.2, 1), { threshold: 0.2, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 2, falsePositiveMl: 3, offLesionMl: 3 });
+  assert.deepEqual(at(0.2, 2), { threshold: 0.2, minVolumeMl: 2, lesions: 1, hit: 1, falsePositives: 1, falsePositiveMl: 2, offLesionMl: 2 });
   // t 0.5: voxel 0 alone (1 mL): kept at min 1 mL, dropped at 2 mL → the lesion is missed
-  assert.deepEqual(at(0.5, 1), { threshold: 0.5, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 0, falsePositiveMl: 0 });
-  assert.deepEqual(at(0.5, 2), { threshold: 0.5, minVolumeMl: 2, lesions: 1, hit: 0, falsePositives: 0, falsePositiveMl: 0 });
+  assert.deepEqual(at(0.5, 1), { threshold: 0.5, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 0, falsePositiveMl: 0, offLesionMl: 0 });
+  assert.deepEqual(at(0.5, 2), { threshold: 0.5, minVolumeMl: 2, lesions: 1, hit: 0, falsePositives: 0, falsePositiveMl: 0, offLesionMl: 0 });
+  // t 0.05: one component over voxels 0-8 covers the lesion: no false-positive candidate, but 6 mL off the lesion
+  const wide = await sweepCandidateSettings({ candidatesAt: row(prob.map((p, i) => (i < 9 ? Math.max(p, 0.1) : 0))), truth, dims: [10, 1, 1], voxelMl: 1, thresholds: [0.05], minVolumesMl: [1], maxCandidates: 64, minLesionVoxels: 1 });
+  assert.deepEqual(wide[0], { threshold: 0.05, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 0, falsePositiveMl: 0, offLesionMl: 6 });
   // the cap keeps the largest: at most 1 candidate at t 0.2 = A only
   const capped = await sweepCandidateSettings({ candidatesAt: row(prob), truth, dims: [10, 1, 1], voxelMl: 1, thresholds: [0.2], minVolumesMl: [1], maxCandidates: 1, minLesionVoxels: 1 });
-  assert.deepEqual(capped[0], { threshold: 0.2, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 0, falsePositiveMl: 0 });
+  assert.deepEqual(capped[0], { threshold: 0.2, minVolumeMl: 1, lesions: 1, hit: 1, falsePositives: 0, falsePositiveMl: 0, offLesionMl: 0 });
 });
 
-const point = (threshold: number, minVolumeMl: number, recall: number, fps: number[]): CandidateSettingPoint => ({ threshold, minVolumeMl, lesions: 10, hit: recall * 10, recall, falsePositives: fps, falsePositiveMl: fps, medianFalsePositives: median(fps) });
+const point = (threshold: number, minVolumeMl: number, recall: number, fps: number[], offMl = [0]): CandidateSettingPoint => ({ threshold, minVolumeMl, lesions: 10, hit: recall * 10, recall, falsePositives: fps, falsePositiveMl: fps, medianFalsePositives: median(fps), offLesionMl: offMl, medianOffLesionMl: median(offMl) });
 
-test('chooseCandidateSettings: highest recall with median false positives ≤ the target; else the fewest', () => {
-  const pts = [point(0.05, 0.05, 0.9, [9, 8, 7]), point(0.1, 0.05, 0.8, [6, 5, 1]), point(0.2, 0.1, 0.7, [2, 1, 0]), point(0.3, 0.1, 0.8, [9, 4, 3])];
-  // ≤ 5: (0.1: median 5, recall 0.8), (0.2: median 1, 0.7), (0.3: median 4, 0.8) → recall tie 0.8: fewer false positives (0.3)
-  assert.deepEqual([chooseCandidateSettings(pts, 5).threshold, chooseCandidateSettings(pts, 5).minVolumeMl], [0.3, 0.1]);
-  // none ≤ 0: the fewest false positives
-  assert.equal(chooseCandidateSettings(pts, 0).threshold, 0.2);
+test('chooseCandidateSettings: highest recall with median false positives and off-lesion mL ≤ the targets; else the least off-lesion volume', () => {
+  const pts = [point(0.05, 0.05, 1, [0, 0, 0], [500, 400, 300]), point(0.1, 0.05, 0.8, [6, 5, 1]), point(0.2, 0.1, 0.7, [2, 1, 0], [3]), point(0.3, 0.1, 0.8, [9, 4, 3])];
+  // 0.05 covers everything (no false-positive candidate, 400 mL off the lesions): excluded; of the rest ≤ 5:
+  // (0.1: median 5, recall 0.8), (0.2: 1, 0.7), (0.3: 4, 0.8) → recall tie 0.8: fewer false positives (0.3)
+  assert.deepEqual([chooseCandidateSettings(pts, 5, 10).threshold, chooseCandidateSettings(pts, 5, 10).minVolumeMl], [0.3, 0.1]);
+  // none meets 0 candidates and 0 mL: the least off-lesion volume, then the fewest false positives
+  assert.equal(chooseCandidateSettings(pts, 0, -1).threshold, 0.3);
   assert.equal(median([3, 1, 2, 10]), 2.5);
 });
 

@@ -24,7 +24,7 @@ import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../src/ca
 import { learnedCandidates, loadLearnedGenerator } from '../../src/candidates/learned.ts';
 import { HU_VOLUMES, SPLIT_RATIONALE } from '../../src/candidates/patient-split.ts';
 import { covidCtMdSliceLabels, type SegmentationSample } from '../../src/candidates/segmentation-dataset.ts';
-import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../src/candidates/segmenter-evaluation.ts';
+import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../src/candidates/segmenter-evaluation.ts';
 import { splitLargeCandidates } from '../../src/candidates/split-large.ts';
 import { readVolume } from '../../src/io/read.ts';
 import { extractLungs } from '../../src/lung/extract-lungs.ts';
@@ -122,7 +122,7 @@ let settingVolumes: string[] = [];
 if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
   const vols = await validationVolumes();
   settingVolumes = vols.map((v) => v.name);
-  for (const t of THRESHOLD_GRID) for (const v of MIN_VOLUME_GRID_ML) settingPoints.push({ threshold: t, minVolumeMl: v, lesions: 0, hit: 0, recall: null, falsePositives: [], falsePositiveMl: [], medianFalsePositives: 0 });
+  for (const t of THRESHOLD_GRID) for (const v of MIN_VOLUME_GRID_ML) settingPoints.push({ threshold: t, minVolumeMl: v, lesions: 0, hit: 0, recall: null, falsePositives: [], falsePositiveMl: [], medianFalsePositives: 0, offLesionMl: [], medianOffLesionMl: 0 });
   for (const vv of vols) {
     const rp = replayPredictor(predict);
     let first = true;
@@ -146,17 +146,19 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
       pt.hit += r.hit;
       pt.falsePositives.push(r.falsePositives);
       pt.falsePositiveMl.push(r.falsePositiveMl);
+      pt.offLesionMl.push(r.offLesionMl);
     }
     log(`settings: ${vv.name} done (${rp.calls} network calls)`);
   }
   for (const pt of settingPoints) {
     pt.recall = pt.lesions ? pt.hit / pt.lesions : null;
     pt.medianFalsePositives = median(pt.falsePositives);
+    pt.medianOffLesionMl = median(pt.offLesionMl);
   }
   const chosen = chooseCandidateSettings(settingPoints);
   threshold = chosen.threshold;
   minVolumeMl = chosen.minVolumeMl;
-  log(`candidate settings: threshold ${threshold}, min volume ${minVolumeMl} mL (validation lesion recall ${chosen.recall?.toFixed(3)} of ${chosen.lesions}, median false-positive candidates ${chosen.medianFalsePositives} per volume)`);
+  log(`candidate settings: threshold ${threshold}, min volume ${minVolumeMl} mL (validation lesion recall ${chosen.recall?.toFixed(3)} of ${chosen.lesions}, median false-positive candidates ${chosen.medianFalsePositives} and ${chosen.medianOffLesionMl.toFixed(1)} mL off the lesions per volume)`);
 }
 
 // 3. candidate recall, learned vs classical
@@ -309,7 +311,7 @@ const metrics = {
     tileThresholdSweep: sweep,
     tileRecallThreshold: lowThreshold,
     tileRecallThresholdRule: `largest of ${THRESHOLD_GRID.join(', ')} whose validation tile lesion recall (lesions ≥ 4 tile px) is ≥ ${RECALL_TARGET}; else the smallest (v1's rule; v2 keeps it for comparison)`,
-    candidateSettings: { threshold, minVolumeMl, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL: highest pooled 3-D lesion recall on the validation volumes with a median of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) per validation volume; none meeting it → fewest false positives`, grid: settingPoints },
+    candidateSettings: { threshold, minVolumeMl, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL: highest pooled 3-D lesion recall on the validation volumes with medians per validation volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and ≤ ${MAX_OFF_LESION_ML} mL of candidate voxels off the lesion masks; none meeting both → least off-lesion volume`, grid: settingPoints },
     lesionThreshold,
     lesionThresholdRule: `Dice-optimal of ${LESION_THRESHOLD_GRID.join(', ')} on the validation tiles without the expert slices (held-out pseudo-label patients, tb 003, LIDC-IDRI-0002), at tile resolution`,
     nonExpertDiceSweep: diceSweep,
@@ -323,11 +325,12 @@ writeFileSync(join(modelsDir, 'candidates-metrics.json'), `${JSON.stringify(metr
 function readableMetrics(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const dice = py.validation as Record<string, { globalDice?: number } | undefined>;
-  for (const [k, v] of Object.entries(dice)) if (v?.globalDice !== undefined) out[`validation Dice at 0.5, ${k} tiles`] = v.globalDice;
+  // lesion-free sources have no Dice (no lesion pixel): their false positives are the lesion-free rows below
+  for (const [k, v] of Object.entries(dice)) if (v?.globalDice !== undefined && k !== 'lidc-idri' && k !== 'covid-ct-md') out[`validation Dice at 0.5, ${k} tiles`] = v.globalDice;
   out['candidate threshold (§3.3.2: low, for recall; chosen on validation patients)'] = threshold;
   out['candidate min component volume, mL (chosen on validation patients)'] = minVolumeMl;
   const chosen = settingPoints.find((p) => p.threshold === threshold && p.minVolumeMl === minVolumeMl);
-  if (chosen) out['candidate settings on validation patients'] = `3-D lesion recall ${chosen.recall?.toFixed(3)} (${chosen.hit}/${chosen.lesions} lesions); false-positive candidates per volume ${chosen.falsePositives.join(', ')} (${chosen.falsePositiveMl.map((x) => x.toFixed(1)).join(', ')} mL) on ${settingVolumes.join(', ')}`;
+  if (chosen) out['candidate settings on validation patients'] = `3-D lesion recall ${chosen.recall?.toFixed(3)} (${chosen.hit}/${chosen.lesions} lesions); false-positive candidates per volume ${chosen.falsePositives.join(', ')} (${chosen.falsePositiveMl.map((x) => x.toFixed(1)).join(', ')} mL; ${chosen.offLesionMl.map((x) => x.toFixed(1)).join(', ')} mL of candidate voxels off the lesions) on ${settingVolumes.join(', ')}`;
   out['lesionThreshold (Dice-optimal, non-expert validation tiles)'] = lesionThreshold;
   const ea = expertAt(lesionThreshold);
   if (ea) out['Dice on the 50 expert (Doctor-label) slices at lesionThreshold, tile resolution'] = `${ea.dice.toFixed(3)} (lesion recall ${ea.lesionRecall?.toFixed(3)} of ${ea.lesions})`;

@@ -272,14 +272,21 @@ export function median(values: readonly number[]): number {
 
 /**
  * The candidate stage's settings (§3.3.2 keeps the threshold low for recall): among the settings
- * whose medians per validation volume are ≤ maxFp false-positive candidates and ≤ maxOffLesionMl
- * candidate volume off the lesions, the one with the highest validation lesion recall (ties: fewer
- * false positives, then the lower threshold); when none meets both, the one with the least
- * off-lesion volume, then the fewest false positives.
+ * with a median of ≤ maxFp false-positive candidates per validation volume and a median of
+ * ≤ maxOffLesionMl candidate volume on the LESION-FREE validation volumes (`lesionFree[i]` marks
+ * volume i; on volumes with lesions the off-mask volume is not a false positive measure: the
+ * pseudo-label masks are incomplete and the restacked volumes' voxel size is assumed), the one
+ * with the highest validation lesion recall (ties: fewer false positives, then the lower
+ * threshold); when none meets both, the one with the least lesion-free volume, then the fewest
+ * false positives.
  */
-export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES, maxOffLesionMl = MAX_OFF_LESION_ML): CandidateSettingPoint {
-  const ok = points.filter((p) => p.medianFalsePositives <= maxFp && p.medianOffLesionMl <= maxOffLesionMl);
-  if (ok.length === 0) return [...points].sort((a, b) => a.medianOffLesionMl - b.medianOffLesionMl || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold)[0];
+export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], lesionFree: readonly boolean[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES, maxOffLesionMl = MAX_OFF_LESION_ML): CandidateSettingPoint {
+  const freeMl = (p: CandidateSettingPoint) => {
+    const v = p.offLesionMl.filter((_, i) => lesionFree[i]);
+    return v.length ? median(v) : 0;
+  };
+  const ok = points.filter((p) => p.medianFalsePositives <= maxFp && freeMl(p) <= maxOffLesionMl);
+  if (ok.length === 0) return [...points].sort((a, b) => freeMl(a) - freeMl(b) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold)[0];
   return [...ok].sort((a, b) => (b.recall ?? 0) - (a.recall ?? 0) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.minVolumeMl - b.minVolumeMl)[0];
 }
 

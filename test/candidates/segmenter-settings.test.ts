@@ -50,13 +50,15 @@ test('sweepCandidateSettings: recall and false positives per (threshold, min vol
 
 const point = (threshold: number, minVolumeMl: number, recall: number, fps: number[], offMl = [0]): CandidateSettingPoint => ({ threshold, minVolumeMl, lesions: 10, hit: recall * 10, recall, falsePositives: fps, falsePositiveMl: fps, medianFalsePositives: median(fps), offLesionMl: offMl, medianOffLesionMl: median(offMl) });
 
-test('chooseCandidateSettings: highest recall with median false positives and off-lesion mL ≤ the targets; else the least off-lesion volume', () => {
-  const pts = [point(0.05, 0.05, 1, [0, 0, 0], [500, 400, 300]), point(0.1, 0.05, 0.8, [6, 5, 1]), point(0.2, 0.1, 0.7, [2, 1, 0], [3]), point(0.3, 0.1, 0.8, [9, 4, 3])];
-  // 0.05 covers everything (no false-positive candidate, 400 mL off the lesions): excluded; of the rest ≤ 5:
-  // (0.1: median 5, recall 0.8), (0.2: 1, 0.7), (0.3: 4, 0.8) → recall tie 0.8: fewer false positives (0.3)
-  assert.deepEqual([chooseCandidateSettings(pts, 5, 10).threshold, chooseCandidateSettings(pts, 5, 10).minVolumeMl], [0.3, 0.1]);
-  // none meets 0 candidates and 0 mL: the least off-lesion volume, then the fewest false positives
-  assert.equal(chooseCandidateSettings(pts, 0, -1).threshold, 0.3);
+test('chooseCandidateSettings: highest recall with median false positives and lesion-free mL ≤ the targets; else the least lesion-free volume', () => {
+  // 3 validation volumes, the third lesion-free
+  const free = [false, false, true];
+  const pts = [point(0.05, 0.05, 1, [0, 0, 0], [500, 400, 300]), point(0.1, 0.05, 0.8, [6, 5, 1], [50, 50, 0]), point(0.2, 0.1, 0.7, [2, 1, 0], [3, 3, 3]), point(0.3, 0.1, 0.8, [9, 4, 3], [90, 90, 5])];
+  // 0.05 covers everything (no false-positive candidate, 300 mL on the lesion-free volume): excluded;
+  // of the rest: (0.1: median 5, 0 mL, recall 0.8), (0.2: 1, 3 mL, 0.7), (0.3: 4, 5 mL, 0.8) → recall tie 0.8: fewer false positives (0.3)
+  assert.deepEqual([chooseCandidateSettings(pts, free, 5, 10).threshold, chooseCandidateSettings(pts, free, 5, 10).minVolumeMl], [0.3, 0.1]);
+  // none meets 0 candidates and < 0 mL: the least lesion-free volume (0.1: 0 mL)
+  assert.equal(chooseCandidateSettings(pts, free, 0, -1).threshold, 0.1);
   assert.equal(median([3, 1, 2, 10]), 2.5);
 });
 

@@ -155,7 +155,7 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
     pt.medianFalsePositives = median(pt.falsePositives);
     pt.medianOffLesionMl = median(pt.offLesionMl);
   }
-  const chosen = chooseCandidateSettings(settingPoints);
+  const chosen = chooseCandidateSettings(settingPoints, vols.map((v) => v.truth === null));
   threshold = chosen.threshold;
   minVolumeMl = chosen.minVolumeMl;
   log(`candidate settings: threshold ${threshold}, min volume ${minVolumeMl} mL (validation lesion recall ${chosen.recall?.toFixed(3)} of ${chosen.lesions}, median false-positive candidates ${chosen.medianFalsePositives} and ${chosen.medianOffLesionMl.toFixed(1)} mL off the lesions per volume)`);
@@ -311,7 +311,7 @@ const metrics = {
     tileThresholdSweep: sweep,
     tileRecallThreshold: lowThreshold,
     tileRecallThresholdRule: `largest of ${THRESHOLD_GRID.join(', ')} whose validation tile lesion recall (lesions ≥ 4 tile px) is ≥ ${RECALL_TARGET}; else the smallest (v1's rule; v2 keeps it for comparison)`,
-    candidateSettings: { threshold, minVolumeMl, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL: highest pooled 3-D lesion recall on the validation volumes with medians per validation volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and ≤ ${MAX_OFF_LESION_ML} mL of candidate voxels off the lesion masks; none meeting both → least off-lesion volume`, grid: settingPoints },
+    candidateSettings: { threshold, minVolumeMl, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL: highest pooled 3-D lesion recall on the validation volumes with medians per validation volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and ≤ ${MAX_OFF_LESION_ML} mL of candidates on the lesion-free validation volumes (LIDC-IDRI-0002: one slab, so this bound is weak evidence); none meeting both → least lesion-free volume`, grid: settingPoints },
     lesionThreshold,
     lesionThresholdRule: `Dice-optimal of ${LESION_THRESHOLD_GRID.join(', ')} on the validation tiles without the expert slices (held-out pseudo-label patients, tb 003, LIDC-IDRI-0002), at tile resolution`,
     nonExpertDiceSweep: diceSweep,

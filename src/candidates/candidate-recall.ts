@@ -4,6 +4,7 @@
  *   lesionRecall(input): LesionRecallResult      share of ground-truth lesions hit by ≥ 1 candidate voxel
  *   sliceRecall(input): SliceRecallResult        share of infected slices holding ≥ 1 candidate voxel
  *   pixelDice(prediction, truth): number
+ *   falsePositiveCandidates(input): FalsePositiveResult  candidates touching no lesion voxel, their count and volume
  */
 import type { Vec3 } from '../core/volume.ts';
 import { componentStats, labelComponents3d, type Connectivity } from './connected-components.ts';
@@ -101,4 +102,46 @@ export function pixelDice(prediction: Uint8Array, truth: Uint8Array): number {
     if (a && b) inter++;
   }
   return p + t === 0 ? 1 : (2 * inter) / (p + t);
+}
+
+export interface FalsePositiveInput {
+  /** Candidate labels 1..count on the volume grid (0 = none). */
+  labels: Uint32Array;
+  /** 1 = lesion; null = the volume is lesion-free (every candidate is a false positive). */
+  truth: Uint8Array | null;
+  /** Volume of one voxel, mL. */
+  voxelMl: number;
+}
+
+export interface FalsePositiveResult {
+  candidates: number;
+  falsePositives: number;
+  /** Voxels of the false-positive candidates, in mL. */
+  falsePositiveMl: number;
+}
+
+/** Candidates that touch no lesion voxel (all of them on a lesion-free volume), with their volume. */
+export function falsePositiveCandidates(input: FalsePositiveInput): FalsePositiveResult {
+  const { labels, truth, voxelMl } = input;
+  if (truth && truth.length !== labels.length) throw new RangeError(`truth has ${truth.length} voxels, labels ${labels.length}`);
+  let max = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i];
+  const size = new Float64Array(max + 1);
+  const onLesion = new Uint8Array(max + 1);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l === 0) continue;
+    size[l]++;
+    if (truth && truth[i] !== 0) onLesion[l] = 1;
+  }
+  let candidates = 0, fp = 0, fpVoxels = 0;
+  for (let l = 1; l <= max; l++) {
+    if (size[l] === 0) continue;
+    candidates++;
+    if (!onLesion[l]) {
+      fp++;
+      fpVoxels += size[l];
+    }
+  }
+  return { candidates, falsePositives: fp, falsePositiveMl: fpVoxels * voxelMl };
 }

@@ -6,7 +6,7 @@
  *
  *   learnedCandidates(input, options): Promise<CandidateSet>          predictor passed in (pure)
  *   onnxTilePredictor(model): TilePredictor                           wraps a loaded ONNX segmenter
- *   segmenterSettings(card): SegmenterSettings                        tile size, offsets, threshold from the card
+ *   segmenterSettings(card): SegmenterSettings                        tile size, offsets, thresholds, min volume from the card
  *   loadLearnedGenerator(idOrPath?, options?): Promise<CandidateGenerator<LearnedRunOptions>>
  */
 import { performance } from 'node:perf_hooks';
@@ -34,7 +34,9 @@ export interface SegmenterSettings {
   sliceOffsets: readonly number[];
   /** Probability at or above which a voxel is candidate (low, for recall). */
   threshold: number;
-  /** Dice-optimal probability of the lesion mask (card input.extra.lesionThreshold); null when the card has none. */
+  /** Candidate components below this are dropped, mL (card input.extra.minVolumeMl; LEARNED_MIN_VOLUME_ML when absent). */
+  minVolumeMl: number;
+  /** Dice-optimal threshold for a lesion mask (card input.extra.lesionThreshold); null when the card has none (v1). */
   lesionThreshold: number | null;
   inputName: string;
   outputName: string;
@@ -50,9 +52,10 @@ export function segmenterSettings(card: ModelCard, cardPath = card.id): Segmente
   if (typeof tileSize !== 'number' || !Number.isInteger(tileSize) || tileSize <= 0) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.tileSize must be a positive integer`, { path: cardPath });
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.threshold must be a probability in (0, 1)`, { path: cardPath });
   if (!sliceOffsets || sliceOffsets.length !== card.input.channels.length) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.sliceOffsets must list one offset per channel (${card.input.channels.length})`, { path: cardPath });
+  const minVolumeMl = extra.minVolumeMl ?? LEARNED_MIN_VOLUME_ML;
   const lesion = extra.lesionThreshold;
   if (lesion !== undefined && (typeof lesion !== 'number' || !(lesion > 0 && lesion < 1))) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.lesionThreshold must be a probability in (0, 1)`, { path: cardPath });
-  return { tileSize, sliceOffsets, threshold, lesionThreshold: typeof lesion === 'number' ? lesion : null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
+  return { tileSize, sliceOffsets, threshold, minVolumeMl, lesionThreshold: typeof lesion === 'number' ? lesion : null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
 }
 
 /** A TilePredictor over an ONNX segmenter session (input n×C×S×S → probability n×1×S×S). */
@@ -140,5 +143,5 @@ export async function loadLearnedGenerator(idOrPath: string = SEGMENTER_MODEL_ID
   const model = await loadModel(idOrPath, { ...options, task: 'segmenter' });
   const st = segmenterSettings(model.card, model.cardPath);
   const predict = onnxTilePredictor(model);
-  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold });
+  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold, minVolumeMl: run.minVolumeMl ?? st.minVolumeMl });
 }

@@ -21,19 +21,33 @@
  *   (the centre slice is repeated) and no patient ids: all of them go to validation, so no patient
  *   can straddle the split and validation Dice is measured on expert masks.
  *   (Hybrid-label and MultiClassInfection are the same 50 images: not exported twice.)
- * - tb-lesions (3 volumes) and covid-ct-md (slice-level labels only) are not mask supervision
- *   here: they are the 3D / slice-level recall checks (candidate-recall.ts).
+ * - v2, lesion-free HU (specificity on real CT): every lung slice of covid-ct-md/normal001 and of
+ *   the LIDC-IDRI slabs, and the slices of P001 and cap001 that labels.csv calls uninfected with
+ *   both neighbours uninfected too, as tiles with EMPTY masks; the 3 TB volumes (HU, true 3D blob
+ *   masks) with their masks. These are cut exactly as inference cuts them: readVolume →
+ *   extractLungs → lungSliceBoxes (+ LUNG_BOX_MARGIN_MM) → extractTile of z−1, z, z+1. Their
+ *   split is patient-split.ts (LIDC-IDRI-0002 and tb 003 held out).
+ * - Hard negatives (vessels, hila, dependent lung, nodules) are the lung of those tiles and of the
+ *   8-bit slices away from the masks; train.py centres part of its crops on them.
  * Images are 8-bit and already windowed with different windows (coronacases darker than the
  * Radiopaedia series); they are read as pseudo-HU through the lung window like any 8-bit stack.
  * Many are rotated 90° or flipped relative to the radiological convention: training applies the
  * eight flips/rotations, so orientation does not matter.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../core/errors.ts';
+import { patientToVoxel, type Volume } from '../core/volume.ts';
+import { parseDataSet, sliceHeader } from '../io/dicom/parse.ts';
 import { readImageAsPseudoHu } from '../io/image-stack.ts';
+import { readNifti } from '../io/nifti.ts';
+import { readVolume } from '../io/read.ts';
+import { extractLungs } from '../lung/extract-lungs.ts';
+import { LUNG_BOX_MARGIN_MM } from './learned.ts';
+import { HU_VOLUMES, isValidationPseudoPatient, type HuVolumeEntry } from './patient-split.ts';
+import { lungSliceBoxes } from './sliding-window.ts';
 import { extractTile } from './tile.ts';
 
 export const SEGMENTER_TILE_SIZE = 128;
@@ -50,8 +64,10 @@ const PSEUDO_DIR = 'infnet-semiseg/LungInfection-Train/Pseudo-label';
 const DOCTOR_DIR = 'infnet-semiseg/LungInfection-Train/Doctor-label';
 const PSEUDO_NAME = /^Data-1_(.+)_(\d+)\.jpg$/;
 
-export type SegmentationSource = 'infnet-pseudo' | 'infnet-doctor';
+export type SegmentationSource = 'infnet-pseudo' | 'infnet-doctor' | 'covid-ct-md' | 'lidc-idri' | 'tb-lesions';
 export type SplitName = 'train' | 'validation';
+/** A P001 / cap001 slice is lesion-free for training when it and this many slices either side are labelled uninfected. */
+export const CLEAN_SLICE_MARGIN = 1;
 
 export interface SegmentationSample {
   index: number;
@@ -92,6 +108,8 @@ export interface ExportSegmentationOptions {
   seed?: number;
   /** At most this many slices per volume / doctor slices (quick runs and tests); default all. */
   limitPerVolume?: number;
+  /** Add the HU volumes of patient-split.ts found under dataDir (default true). */
+  includeHu?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -249,6 +267,150 @@ function meanAbsDiff(a: Float32Array, b: Float32Array): number {
   return s / a.length;
 }
 
+/**
+ * Voxel z of each DICOM file's InstanceNumber, from its ImagePositionPatient through the volume's
+ * geometry (file names are not in slice order). Headers are read with the project's DICOM parser.
+ */
+export async function instanceNumberToZ(dir: string, volume: Pick<Volume, 'originMm' | 'spacingMm' | 'direction'>): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const f of (await readdir(dir)).filter((x) => x.toLowerCase().endsWith('.dcm')).sort()) {
+    const h = sliceHeader(parseDataSet(new Uint8Array(await readFile(join(dir, f))), { headerOnly: true }), f);
+    if (h.instanceNumber === undefined || !h.positionMm) continue;
+    out.set(h.instanceNumber, Math.round(patientToVoxel(volume, h.positionMm)[2]));
+  }
+  return out;
+}
+
+/**
+ * Infected voxel slices of a COVID-CT-MD case from labels.csv (`case, diagnosis, slice_index,
+ * instance_number, infected, …`): the instance_number column is matched to the DICOM
+ * InstanceNumber (the data README: slice_index k = InstanceNumber k + 1; checked in the
+ * fingerprint: P001's infected slices form the contiguous run a real lesion gives).
+ */
+export async function covidCtMdSliceLabels(dataDir: string, caseId: string, volume: Volume): Promise<{ infected: boolean[]; labelled: number }> {
+  const text = await readFile(join(dataDir, 'covid-ct-md', 'labels.csv'), 'utf8');
+  const zOf = await instanceNumberToZ(join(dataDir, 'covid-ct-md', caseId), volume);
+  const infected = new Array<boolean>(volume.dims[2]).fill(false);
+  let labelled = 0;
+  for (const line of text.trim().split('\n').slice(1)) {
+    const cols = line.split(',');
+    if (cols[0] !== caseId) continue;
+    const z = zOf.get(Number(cols[3]));
+    if (z === undefined || z < 0 || z >= infected.length) continue;
+    labelled++;
+    if (cols[4] === '1') infected[z] = true;
+  }
+  return { infected, labelled };
+}
+
+interface HuTileSample {
+  entry: HuVolumeEntry;
+  source: SegmentationSource;
+  z: number;
+  channels: Float32Array[];
+  mask: Uint8Array;
+  lesionPixelsOriginal: number;
+  sizePx: [number, number];
+}
+
+export interface HuVolumeReport {
+  group: string;
+  split: SplitName;
+  kind: HuVolumeEntry['kind'];
+  slices: number;
+  lungSlices: number;
+  tiles: number;
+  tilesWithLesion: number;
+  infectedSlices?: number;
+  labelledSlices?: number;
+  /** Infected slice z runs (labels.csv), to check the instance-number mapping by eye. */
+  infectedRuns?: Array<[number, number]>;
+  skipped?: string;
+}
+
+function runsOf(flags: readonly boolean[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let z = 0; z < flags.length; z++) {
+    if (!flags[z]) continue;
+    if (out.length && out[out.length - 1][1] === z - 1) out[out.length - 1][1] = z;
+    else out.push([z, z]);
+  }
+  return out;
+}
+
+const sourceOfHu = (path: string): SegmentationSource => (path.startsWith('covid-ct-md') ? 'covid-ct-md' : path.startsWith('lidc-idri') ? 'lidc-idri' : 'tb-lesions');
+
+/**
+ * Tiles of the HU volumes (patient-split.ts), cut as inference cuts them: lesion-free volumes give
+ * every lung slice with an empty mask; slice-labelled ones (P001, cap001) only slices labelled
+ * uninfected with CLEAN_SLICE_MARGIN clean neighbours; TB volumes every lung slice with its mask.
+ */
+async function huVolumeTiles(dataDir: string, s: number, limit: number): Promise<{ tiles: HuTileSample[]; reports: HuVolumeReport[] }> {
+  const tiles: HuTileSample[] = [];
+  const reports: HuVolumeReport[] = [];
+  const tileLen = s * s;
+  for (const entry of HU_VOLUMES) {
+    if (entry.kind === 'covid-unmasked') continue;
+    const path = join(dataDir, entry.path);
+    if (!existsSync(path)) continue;
+    const volume = await readVolume(path);
+    const [nx, ny, nz] = volume.dims;
+    const report: HuVolumeReport = { group: entry.group, split: entry.split, kind: entry.kind, slices: nz, lungSlices: 0, tiles: 0, tilesWithLesion: 0 };
+    reports.push(report);
+    let lungMask: Uint8Array;
+    try {
+      lungMask = extractLungs(volume).mask;
+    } catch (e) {
+      report.skipped = `lung extraction failed: ${(e as Error).message}`;
+      continue;
+    }
+    let truth: Uint8Array | null = null;
+    let keep: (z: number) => boolean = () => true;
+    if (entry.kind === 'tb-masked') {
+      const m = await readNifti(path.replace(/\.nii\.gz$/, '-msk.nii.gz'));
+      truth = Uint8Array.from(m.data as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0));
+    } else if (entry.kind === 'slice-labelled') {
+      const caseId = entry.path.split('/')[1];
+      const { infected, labelled } = await covidCtMdSliceLabels(dataDir, caseId, volume);
+      report.infectedSlices = infected.filter(Boolean).length;
+      report.labelledSlices = labelled;
+      report.infectedRuns = runsOf(infected);
+      keep = (z) => {
+        for (let d = -CLEAN_SLICE_MARGIN; d <= CLEAN_SLICE_MARGIN; d++) if (infected[Math.min(nz - 1, Math.max(0, z + d))]) return false;
+        return true;
+      };
+    }
+    const boxes = lungSliceBoxes(lungMask, volume.dims, volume.spacingMm, LUNG_BOX_MARGIN_MM);
+    const scratch = new Float32Array(ny * s);
+    const maskTile = new Float32Array(tileLen);
+    for (let z = 0; z < nz; z++) {
+      const box = boxes[z];
+      if (!box) continue;
+      report.lungSlices++;
+      if (!keep(z) || report.tiles >= limit) continue;
+      const channels = SEGMENTER_SLICE_OFFSETS.map((o) => {
+        const zz = Math.min(nz - 1, Math.max(0, z + o));
+        const t = new Float32Array(tileLen);
+        extractTile({ data: volume.data, width: nx, height: ny, offset: nx * ny * zz }, box, s, t, 0, scratch);
+        return t;
+      });
+      const mask = new Uint8Array(tileLen);
+      let orig = 0;
+      if (truth) {
+        for (let i = nx * ny * z; i < nx * ny * (z + 1); i++) orig += truth[i];
+        if (orig > 0) {
+          extractTile({ data: truth, width: nx, height: ny, offset: nx * ny * z }, box, s, maskTile, 0, scratch, null);
+          for (let i = 0; i < tileLen; i++) mask[i] = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
+        }
+      }
+      tiles.push({ entry, source: sourceOfHu(entry.path), z, channels, mask, lesionPixelsOriginal: orig, sizePx: [nx, ny] });
+      report.tiles++;
+      if (mask.some((v) => v)) report.tilesWithLesion++;
+    }
+  }
+  return { tiles, reports };
+}
+
 export async function exportSegmentationDataset(options: ExportSegmentationOptions): Promise<SegmentationDatasetSummary> {
   const { dataDir, outDir } = options;
   const s = options.tileSize ?? SEGMENTER_TILE_SIZE;
@@ -259,22 +421,27 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
   }
   const { volumes, doctor } = await discover(dataDir, options.limitPerVolume ?? Infinity);
 
-  // patient-level split: whole pseudo-label patients to validation; every doctor slice to validation
-  // stratified by origin (coronacases.org vs Radiopaedia: different scanners and windows), taken in turn
+  // patient-level split (patient-split.ts): the fixed held-out COVID-19-CT-Seg patients; every
+  // doctor slice to validation. Only data holding none of them (synthetic test data) falls back
+  // to drawing `validationGroups` patients by seed, stratified by origin (coronacases vs Radiopaedia).
   const pseudoGroups = [...new Set([...volumes.keys()].map(pseudoPatientGroup))].sort();
-  const families = ['radiopaedia', 'other'].map((f) => seededShuffle(pseudoGroups.filter((g) => (f === 'radiopaedia') === g.startsWith('radiopaedia')), seed));
-  const valPseudo = new Set<string>();
-  const maxVal = Math.min(nVal, Math.max(0, pseudoGroups.length - 1));
-  for (let k = 0; valPseudo.size < maxVal; k++) {
-    const fam = families[k % 2].length > 0 ? families[k % 2] : families[(k + 1) % 2];
-    const g = fam.shift();
-    if (g !== undefined) valPseudo.add(g);
+  const valPseudo = new Set<string>(pseudoGroups.filter(isValidationPseudoPatient));
+  const fixedSplit = valPseudo.size > 0;
+  if (!fixedSplit) {
+    const families = ['radiopaedia', 'other'].map((f) => seededShuffle(pseudoGroups.filter((g) => (f === 'radiopaedia') === g.startsWith('radiopaedia')), seed));
+    const maxVal = Math.min(nVal, Math.max(0, pseudoGroups.length - 1));
+    for (let k = 0; valPseudo.size < maxVal; k++) {
+      const fam = families[k % 2].length > 0 ? families[k % 2] : families[(k + 1) % 2];
+      const g = fam.shift();
+      if (g !== undefined) valPseudo.add(g);
+    }
   }
+  const hu = options.includeHu === false ? { tiles: [], reports: [] } : await huVolumeTiles(dataDir, s, options.limitPerVolume ?? Infinity);
   const splitOf = (g: string, src: SegmentationSource): SplitName => (src === 'infnet-doctor' || valPseudo.has(g) ? 'validation' : 'train');
 
   const c = SEGMENTER_SLICE_OFFSETS.length;
   const tileLen = s * s;
-  const total = [...volumes.values()].reduce((a, l) => a + l.length, 0) + doctor.length;
+  const total = [...volumes.values()].reduce((a, l) => a + l.length, 0) + doctor.length + hu.tiles.length;
   const inputs = new Float32Array(total * c * tileLen);
   const masks = new Uint8Array(total * tileLen);
   const samples: SegmentationSample[] = [];
@@ -361,6 +528,17 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
     const t = await tileOf(src.image);
     await addSample(src, SEGMENTER_SLICE_OFFSETS.map(() => t.tile), [t.width, t.height], 'centre-repeated');
   }
+  for (const h of hu.tiles) {
+    const k = samples.length;
+    h.channels.forEach((t, ch) => inputs.set(t, (k * c + ch) * tileLen));
+    masks.set(h.mask, k * tileLen);
+    let px = 0;
+    for (let i = 0; i < tileLen; i++) px += h.mask[i];
+    samples.push({ index: k, case: `${h.entry.group}/${h.z}`, source: h.source, group: h.entry.group, slice: h.z, split: h.entry.split, file: h.entry.path, sizePx: h.sizePx, neighbours: 'adjacent-slices', lesionPixelsTile: px, lesionPixelsOriginal: h.lesionPixelsOriginal });
+    intensity[h.source] ??= newStats();
+    addStats(intensity[h.source], h.channels[Math.floor(c / 2)]);
+    options.onProgress?.(++done, total);
+  }
 
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'inputs.f32'), Buffer.from(inputs.buffer, inputs.byteOffset, inputs.byteLength));
@@ -371,14 +549,14 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
   const groupsBySplit = { train: new Set<string>(), validation: new Set<string>() };
   for (const x of samples) groupsBySplit[x.split].add(x.group);
   const split: SegmentationSplit = {
-    unit: 'patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together); MedSeg Doctor-label slices have no patient id and are all in validation',
+    unit: `patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together; HU volumes by patient); MedSeg Doctor-label slices have no patient id and are all in validation; ${fixedSplit ? 'held-out patients fixed in src/candidates/patient-split.ts (shared with the classifier)' : 'held-out pseudo-label patients drawn by seed (data without the fixed validation patients)'}`,
     seed,
     train: [...groupsBySplit.train].sort(),
     validation: [...groupsBySplit.validation].sort(),
     evaluationOnly: [
-      { source: 'tb-lesions', why: '3 volumes with coarse blob masks: kept as the true-3D lesion-level recall check, not as Dice supervision' },
-      { source: 'covid-ct-md', why: 'slice- and lobe-level labels only, no voxel masks: slice-level recall check' },
-      { source: 'radiopaedia-covid', why: 'no masks' },
+      { source: 'covid-ct-md', why: 'P001 / cap001 infected slices: slice labels only, no voxel masks: slice-level recall check (their clean slices train with empty masks)' },
+      { source: 'radiopaedia-covid', why: 'no masks: case-level check' },
+      { source: 'ricord-1a', why: 'COVID-19 without masks, held out: candidate check on another scanner' },
     ],
   };
   await writeFile(join(outDir, 'split.json'), JSON.stringify(split, null, 1));
@@ -390,7 +568,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
     ...layout,
     samples: samples.length,
     counts: Object.fromEntries(
-      (['infnet-pseudo', 'infnet-doctor'] as const).map((src) => [
+      (['infnet-pseudo', 'infnet-doctor', 'covid-ct-md', 'lidc-idri', 'tb-lesions'] as const).map((src) => [
         src,
         {
           train: count((x) => x.source === src && x.split === 'train'),
@@ -401,6 +579,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
       ]),
     ),
     groups: { train: split.train.length, validation: split.validation.length },
+    huVolumes: hu.reports,
     intensityAfterLungWindow: Object.fromEntries(Object.entries(intensity).map(([k, v]) => [k, summarise(v)])),
     originalSizePx: sizes,
     neighbourAdjacencyCheck: {

@@ -8,6 +8,10 @@
  *   chooseThreshold(sweep, recallTarget): number
  *   restackPseudoVolume(dataDir, samples): Promise<{ volume, truth }>
  *   croppedLungMask(volume): Uint8Array                       lung mask for slices already cropped to the lungs
+ *   chooseLesionThreshold(points): number                     Dice-optimal threshold (the lesion mask's)
+ *   replayPredictor(predict): ReplayPredictor                 runs the network once per volume, replays it for a settings sweep
+ *   chooseCandidateSettings(points, maxFp): CandidateSettingPoint   threshold + min volume on validation patients
+ *   sweepCandidateSettings(options): Promise<VolumeSettingResult[]>  one volume: recall and false positives per setting
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,12 +20,26 @@ import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
 import { readImageAsPseudoHu } from '../io/image-stack.ts';
 import { closeDisk2d, fillHoles2d } from '../lung/morphology.ts';
 import { lesionRecall } from './candidate-recall.ts';
+import { componentStats, labelComponents3d } from './connected-components.ts';
+import type { CandidateSet } from './types.ts';
 import type { SegmentationSample } from './segmentation-dataset.ts';
 import type { TilePredictor } from './sliding-window.ts';
 
 /** §3.3.2: lowered threshold — the largest grid value still finding this share of validation lesions. */
 export const THRESHOLD_GRID: readonly number[] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
 export const RECALL_TARGET = 0.95;
+/** Thresholds tried for the Dice-optimal lesion mask threshold. */
+export const LESION_THRESHOLD_GRID: readonly number[] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
+/** Minimum candidate component volumes tried, mL. */
+export const MIN_VOLUME_GRID_ML: readonly number[] = [0.05, 0.1, 0.2, 0.5, 1];
+/** Target of issue 9: at most this many false-positive candidates per lesion-free CT (median). */
+export const MAX_FALSE_POSITIVE_CANDIDATES = 5;
+/**
+ * Target of issue 9: at most this much false-positive lesion volume per lesion-free CT (median), mL.
+ * Applied to the candidate voxels off the lesion masks of every validation volume: without it a
+ * threshold so low that one component covers the whole lung "finds" every lesion with no false positive.
+ */
+export const MAX_OFF_LESION_ML = 10;
 /**
  * Ground-truth lesions smaller than this many tile pixels are not counted in tile-level recall:
  * at 128 px over a ≈ 250 mm lung field one pixel is ≈ 2 mm, so this is a focus under ≈ 4 mm across.
@@ -183,3 +201,177 @@ export async function readSegmentationDataset(dir: string): Promise<{ inputs: Fl
   return { inputs, masks, tileSize: index.tileSize, channels: index.channels, samples: index.samples, dataDir: index.dataDir };
 }
 
+
+/** The Dice-optimal threshold of a sweep (ties: the lower threshold). */
+export function chooseLesionThreshold(points: readonly ThresholdPoint[]): number {
+  let best = points[0];
+  for (const p of points) if (p.dice > best.dice) best = p;
+  return best.threshold;
+}
+
+export interface ReplayPredictor {
+  predict: TilePredictor;
+  /** Start the next pass: later calls replay the recorded outputs in order (same batches). */
+  rewind(): void;
+  /** Network calls made (not replayed). */
+  calls: number;
+}
+
+/**
+ * Runs `predict` on the first pass and replays its outputs on later passes over the same volume
+ * (learnedCandidates tiles a volume identically whatever its threshold or size filter), so a
+ * settings sweep costs one network pass per volume. A batch of another shape is an error.
+ */
+export function replayPredictor(predict: TilePredictor): ReplayPredictor {
+  const recorded: Array<{ dims: readonly number[]; out: Float32Array }> = [];
+  let pos = 0;
+  let recording = true;
+  const r: ReplayPredictor = {
+    calls: 0,
+    rewind: () => {
+      recording = false;
+      pos = 0;
+    },
+    predict: async (batch, dims) => {
+      if (recording) {
+        const out = Float32Array.from(await predict(batch, dims));
+        recorded.push({ dims: [...dims], out });
+        r.calls++;
+        return out;
+      }
+      const rec = recorded[pos++];
+      if (!rec || rec.dims.join() !== dims.join()) throw new RangeError(`replayPredictor: call ${pos} asks for ${dims.join('×')}, recorded ${rec ? rec.dims.join('×') : 'nothing'}`);
+      return rec.out;
+    },
+  };
+  return r;
+}
+
+export interface CandidateSettingPoint {
+  threshold: number;
+  minVolumeMl: number;
+  /** Validation lesions (3-D, pooled over volumes) and how many some candidate touched. */
+  lesions: number;
+  hit: number;
+  recall: number | null;
+  /** False-positive candidates per validation volume, in volume order. */
+  falsePositives: number[];
+  falsePositiveMl: number[];
+  medianFalsePositives: number;
+  /** Candidate voxels off the lesion masks per validation volume, mL (all of them on lesion-free volumes). */
+  offLesionMl: number[];
+  medianOffLesionMl: number;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const v = [...values].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/**
+ * The candidate stage's settings (§3.3.2 keeps the threshold low for recall): among the settings
+ * with a median of ≤ maxFp false-positive candidates per validation volume and a median of
+ * ≤ maxOffLesionMl candidate volume on the LESION-FREE validation volumes (`lesionFree[i]` marks
+ * volume i; on volumes with lesions the off-mask volume is not a false positive measure: the
+ * pseudo-label masks are incomplete and the restacked volumes' voxel size is assumed), the one
+ * with the highest validation lesion recall (ties: fewer false positives, then the lower
+ * threshold); when none meets both, the one with the least lesion-free volume, then the fewest
+ * false positives.
+ */
+export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], lesionFree: readonly boolean[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES, maxOffLesionMl = MAX_OFF_LESION_ML): CandidateSettingPoint {
+  const freeMl = (p: CandidateSettingPoint) => {
+    const v = p.offLesionMl.filter((_, i) => lesionFree[i]);
+    return v.length ? median(v) : 0;
+  };
+  const ok = points.filter((p) => p.medianFalsePositives <= maxFp && freeMl(p) <= maxOffLesionMl);
+  if (ok.length === 0) return [...points].sort((a, b) => freeMl(a) - freeMl(b) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold)[0];
+  return [...ok].sort((a, b) => (b.recall ?? 0) - (a.recall ?? 0) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.minVolumeMl - b.minVolumeMl)[0];
+}
+
+export interface VolumeSettingResult {
+  threshold: number;
+  minVolumeMl: number;
+  lesions: number;
+  hit: number;
+  falsePositives: number;
+  falsePositiveMl: number;
+  /** Kept candidate voxels not on a lesion voxel, mL. */
+  offLesionMl: number;
+}
+
+export interface SweepCandidateSettingsOptions {
+  /** Candidates of the volume at a threshold with the SMALLEST min volume of the grid and no cap (ids largest first). */
+  candidatesAt: (threshold: number) => Promise<CandidateSet>;
+  /** 1 = lesion on the volume grid; null = lesion-free. */
+  truth: Uint8Array | null;
+  dims: Vec3;
+  voxelMl: number;
+  thresholds: readonly number[];
+  minVolumesMl: readonly number[];
+  /** Screening's cap: the largest this many candidates are kept after the size filter. */
+  maxCandidates: number;
+  /** Lesions (26-connected) below this many voxels are not counted. */
+  minLesionVoxels: number;
+}
+
+/**
+ * Lesion recall and false-positive candidates of one volume for every (threshold, min volume)
+ * setting, as the candidate stage would give them (size filter, then the largest maxCandidates):
+ * one candidate pass per threshold, the size filter applied to its list, the lesions labelled once.
+ */
+export async function sweepCandidateSettings(o: SweepCandidateSettingsOptions): Promise<VolumeSettingResult[]> {
+  const out: VolumeSettingResult[] = [];
+  let lesionLabels: Uint32Array | null = null;
+  const countedLesion: number[] = [];
+  if (o.truth) {
+    const cc = labelComponents3d(o.truth, o.dims, { connectivity: 26 });
+    const st = componentStats(cc.labels, cc.count, o.dims);
+    lesionLabels = cc.labels;
+    for (let l = 1; l <= cc.count; l++) if (st.voxelCounts[l] >= o.minLesionVoxels) countedLesion.push(l);
+  }
+  for (const t of o.thresholds) {
+    const set = await o.candidatesAt(t);
+    const n = set.candidates.length;
+    const touches = new Uint8Array(n + 1);
+    const onLesionVoxels = new Float64Array(n + 1);
+    const touchingByLesion = new Map<number, Set<number>>();
+    if (o.truth) {
+      for (let i = 0; i < set.labels.length; i++) if (set.labels[i] !== 0 && o.truth[i] !== 0) onLesionVoxels[set.labels[i]]++;
+    }
+    if (lesionLabels) {
+      for (let i = 0; i < set.labels.length; i++) {
+        const c = set.labels[i];
+        const l = lesionLabels[i];
+        if (c === 0 || l === 0) continue;
+        touches[c] = 1;
+        let s = touchingByLesion.get(l);
+        if (!s) touchingByLesion.set(l, (s = new Set()));
+        s.add(c);
+      }
+    }
+    for (const v of o.minVolumesMl) {
+      const kept = new Uint8Array(n + 1);
+      let k = 0;
+      let fp = 0, fpMl = 0, offMl = 0;
+      for (const c of set.candidates) {
+        if (c.volumeMl < v || k >= o.maxCandidates) continue;
+        kept[c.id] = 1;
+        k++;
+        offMl += (c.voxelCount - onLesionVoxels[c.id]) * o.voxelMl;
+        if (!touches[c.id]) {
+          fp++;
+          fpMl += c.voxelCount * o.voxelMl;
+        }
+      }
+      let hit = 0;
+      for (const l of countedLesion) {
+        const s = touchingByLesion.get(l);
+        if (s && [...s].some((c) => kept[c])) hit++;
+      }
+      out.push({ threshold: t, minVolumeMl: v, lesions: countedLesion.length, hit, falsePositives: fp, falsePositiveMl: fpMl, offLesionMl: offMl });
+    }
+  }
+  return out;
+}

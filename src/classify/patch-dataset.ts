@@ -17,18 +17,21 @@
  * - other_pneumonia: the same for COVID-CT-MD cap001 (the only CAP patient), and the 2-D lesion
  *   components of the 3 TB volumes;
  * - irrelevant: lung boxes away from every mask (COVID-SemiSeg, TB) and candidate sub-cubes wholly
- *   on uninfected slices (P001, cap001, normal001).
+ *   on uninfected slices (P001, cap001, normal001) or on the lesion-free LIDC-IDRI slabs (v3:
+ *   hard negatives mined with the real candidate stage, nodules included).
+ * The split is the fixed one shared with the segmenter (candidates/patient-split.ts).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
 import { mulberry32 } from '../core/random.ts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import type { ClassSpec } from '../core/classes.ts';
 import { InputError } from '../core/errors.ts';
-import { patientToVoxel, type Box3, type Volume } from '../core/volume.ts';
+import type { Box3, Volume } from '../core/volume.ts';
 import { classicalCandidates } from '../candidates/classical.ts';
+import { HU_VOLUMES, isValidationPseudoPatient, SPLIT_RATIONALE } from '../candidates/patient-split.ts';
+import { covidCtMdSliceLabels } from '../candidates/segmentation-dataset.ts';
 import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../candidates/connected-components.ts';
@@ -121,7 +124,7 @@ export const LABEL_POLICY: readonly string[] = [
   'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
   'covid19 also = candidate sub-cubes of COVID-CT-MD P001 whose three patch slices (centre ± 1) are all labelled infected (slice labels, no masks: noisy; a candidate on an infected slice need not be the lesion).',
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
-  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001), each cut at up to 7 slices of its z range (hard negatives); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, from segmenter v2, on lesion-free HU CT); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
   `Candidates of the CT volumes = screening's, from BOTH generators: extractLungs, the learned segmenter (candidates-segmenter, its card's low threshold) and the classical HU-band generator (each at most ${EXPORT_MAX_COMPONENTS} components), each followed by splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), merged round-robin with boxes of 3-D IoU ≥ ${DUPLICATE_BOX_IOU} dropped as duplicates; at most 120 cubes per class and COVID-CT-MD volume. Optionally (limits.tbCandidatesPerClass, 0 by default) the same candidates on the TB volumes, labelled by the lesion mask: ≥ ${TB_CANDIDATE_LESION_FRACTION * 100} % of the box on the mask → other_pneumonia, none → irrelevant, between → dropped.`,
   ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/classify/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
@@ -327,32 +330,6 @@ export function boxMaskFraction(mask: Uint8Array, dims: readonly number[], box: 
   return all ? on / all : 0;
 }
 
-/** COVID-CT-MD labels.csv: instance numbers of infected slices per case. */
-async function readCtmdLabels(path: string): Promise<Map<string, Map<number, boolean>>> {
-  const text = await readFile(path, 'utf8');
-  const out = new Map<string, Map<number, boolean>>();
-  for (const line of text.trim().split('\n').slice(1)) {
-    const [caseId, , , instance, infected] = line.split(',');
-    if (!out.has(caseId)) out.set(caseId, new Map());
-    out.get(caseId)!.set(Number(instance), infected === '1');
-  }
-  return out;
-}
-
-/** Voxel z of each DICOM file's InstanceNumber, from its ImagePositionPatient (file names are not in order). */
-async function instanceToZ(dir: string, volume: Volume): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.dcm'))) {
-    const bytes = new Uint8Array(await readFile(join(dir, f)));
-    const ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
-    const inst = Number(ds.string('x00200013'));
-    const ipp = (ds.string('x00200032') ?? '').split('\\').map(Number);
-    if (ipp.length !== 3 || !Number.isFinite(inst)) continue;
-    out.set(inst, Math.round(patientToVoxel(volume, [ipp[0], ipp[1], ipp[2]])[2]));
-  }
-  return out;
-}
-
 export async function exportPatchDataset(options: PatchExportOptions): Promise<PatchExportResult> {
   const t0 = Date.now();
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -395,20 +372,37 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
   }
   log(`dataset patches: COVID-SemiSeg pseudo-label volumes done (${c.samples.length} patches)`);
 
-  // COVID-CT-MD: slice labels + screening's candidates.
-  const ctmd = join(data, 'covid-ct-md');
-  const labels = await readCtmdLabels(join(ctmd, 'labels.csv'));
-  for (const [caseId, label] of [['P001', 'covid19'], ['cap001', 'other_pneumonia'], ['normal001', 'irrelevant']] as const) {
-    const dir = join(ctmd, caseId);
+  // HU CT volumes (COVID-CT-MD with slice labels, lesion-free LIDC-IDRI slabs): screening's candidates.
+  // Lesion-free volumes and slices give hard negatives: screening's OWN candidates there are irrelevant.
+  const huCases: Array<{ path: string; caseId: string; source: string; group: string; label: 'covid19' | 'other_pneumonia' | 'irrelevant'; sliceLabels: boolean }> = [
+    { path: 'covid-ct-md/P001', label: 'covid19' },
+    { path: 'covid-ct-md/cap001', label: 'other_pneumonia' },
+    { path: 'covid-ct-md/normal001', label: 'irrelevant' },
+    { path: 'lidc-idri/LIDC-IDRI-0001', label: 'irrelevant' },
+    { path: 'lidc-idri/LIDC-IDRI-0002', label: 'irrelevant' },
+  ].flatMap(({ path, label }) => {
+    const e = HU_VOLUMES.find((h) => h.path === path);
+    if (!e) return [];
+    const [source, caseId] = path.split('/');
+    return [{ path, caseId, source, group: e.group, label: label as 'covid19' | 'other_pneumonia' | 'irrelevant', sliceLabels: e.kind === 'slice-labelled' }];
+  });
+  for (const hc of huCases) {
+    const { caseId, label } = hc;
+    const dir = join(data, hc.path);
+    try {
+      await stat(dir);
+    } catch {
+      log(`dataset patches: ${hc.path} not found; skipped`);
+      continue;
+    }
     const vol = await readVolume(dir);
     const lungs = ctLungs(vol);
-    const zOf = await instanceToZ(dir, vol);
     const infectedZ = new Set<number>();
-    for (const [inst, inf] of labels.get(caseId) ?? []) if (inf && zOf.has(inst)) infectedZ.add(zOf.get(inst)!);
+    if (hc.sliceLabels) (await covidCtMdSliceLabels(data, caseId, vol)).infected.forEach((inf, z) => inf && infectedZ.add(z));
     const found = await screeningCandidates(vol, lungs.mask, options.learned);
     const cands = found.candidates;
     let nInf = 0, nIrr = 0, nMixed = 0;
-    const meta = (k: string) => ({ case: caseId, source: 'covid-ct-md', group: `covid-ct-md-${caseId}`, region: `${caseId}#${k}` });
+    const meta = (k: string) => ({ case: caseId, source: hc.source, group: hc.group, region: `${caseId}#${k}` });
     const nz = vol.dims[2];
     for (const [k0, cand] of cands.entries()) {
       const k = `${k0}${cand.generator === 'learned' ? 'L' : 'C'}`;
@@ -443,8 +437,8 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
         nLungBoxes++;
       }
     }
-    measurements[`covid-ct-md/${caseId}`] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
-    log(`dataset patches: COVID-CT-MD ${caseId}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
+    measurements[hc.path] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
+    log(`dataset patches: ${hc.path}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
   }
 
   // TB volumes: true 3-D lesion masks.
@@ -498,17 +492,17 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     log(`dataset patches: TB ${caseId}: ${nLes} lesion cubes, ${nIrr} irrelevant`);
   }
 
-  // Patient-level split. Forced placements keep every class present in validation where the data allows.
+  // Patient-level split: the one split of segmenter v2 and classifier v3 (candidates/patient-split.ts), every group placed by it.
   const groups = [...new Map(c.samples.map((s) => [s.group, s.source])).entries()].map(([group, source]) => ({ group, stratum: source }));
-  const tbGroups = groups.filter((g) => g.stratum === 'tb-lesions').map((g) => g.group).sort();
-  const forced: Record<string, { split: 'train' | 'validation'; why: string }> = {
-    'covid-ct-md-P001': { split: 'train', why: 'the only COVID-19 DICOM (HU) volume. v1 kept it in validation and measured the source shortcut: with every training COVID-19 patch from 8-bit images and the only CAP patient in DICOM, P001 regions were called other_pneumonia 85 of 100 times. One DICOM patient per class, all three in training, is the only way the model sees COVID-19 on HU at all; no DICOM patient is left for validation' },
-    'covid-ct-md-cap001': { split: 'train', why: 'the ONLY community-acquired pneumonia patient: without it the model would never see CAP; CAP therefore has no patient in validation' },
-    'covid-ct-md-normal001': { split: 'train', why: 'the only normal DICOM volume, trained on with P001 and cap001 so that no class is the only DICOM class (validation irrelevant patches come from TB and COVID-SemiSeg)' },
-    'medseg-doctor': { split: 'train', why: 'the 50 MedSeg slices have no patient ids, so they stay together as one group; expert masks are the best covid19 labels' },
-  };
-  tbGroups.forEach((g, i) => (forced[g] = { split: i === tbGroups.length - 1 ? 'validation' : 'train', why: i === tbGroups.length - 1 ? 'one TB volume in validation so other_pneumonia is measured at all' : 'TB volumes 1–2 train other_pneumonia' }));
-  const split = makeGroupSplit(groups, { seed, validationFraction: 0.25, forced, unit: 'patient (COVID-SemiSeg pseudo labels: COVID-19-CT-Seg patient; MedSeg doctor slices: one group)' });
+  const forced: Record<string, { split: 'train' | 'validation'; why: string }> = {};
+  for (const { group, stratum } of groups) {
+    const hu = HU_VOLUMES.find((h) => h.group === group);
+    if (hu) forced[group] = { split: hu.split, why: hu.split === 'train' ? (hu.kind === 'tb-masked' ? 'TB volume in training (other_pneumonia)' : group.startsWith('covid-ct-md') ? 'COVID-CT-MD has one DICOM patient per class: all three train (v1 measured the source shortcut when P001 was held out)' : 'lesion-free HU training patient') : hu.kind === 'tb-masked' ? 'one TB volume held out so other_pneumonia is validated at all' : 'lesion-free HU patient held out (second scanner vendor)' };
+    else if (group === 'medseg-doctor') forced[group] = { split: 'validation', why: 'the 50 MedSeg expert slices (no patient ids, one group) are the segmenter\'s Dice validation; held out here too so both models share one split (v2 trained on them)' };
+    else if (stratum === 'infnet-semiseg') forced[group] = isValidationPseudoPatient(group) ? { split: 'validation', why: 'held-out COVID-19-CT-Seg patient (patient-split.ts)' } : { split: 'train', why: 'COVID-19-CT-Seg training patient' };
+  }
+  const split = makeGroupSplit(groups, { seed, validationFraction: 0, forced, unit: 'patient (COVID-SemiSeg pseudo labels: COVID-19-CT-Seg patient; MedSeg doctor slices: one group; HU volumes: patient); one split with segmenter v2 (src/candidates/patient-split.ts)' });
+  split.notes.unshift(...SPLIT_RATIONALE);
   const fingerprint = writePatchDataset(options.outDir, { spec: c.spec, classSpec: CLASSIFIER_CLASSES, samples: c.samples, patches: c.patches, split, labelPolicy: [...LABEL_POLICY], measurements });
   return { fingerprint, split, count: c.samples.length, seconds: (Date.now() - t0) / 1000 };
 }

@@ -9,7 +9,8 @@
  * lives once, here in TypeScript. Seeded and resumable: the Python side checkpoints every epoch.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ModelError } from '../core/errors.ts';
 import { clearModelCache, loadModel, floatTensor, REPO_ROOT } from '../models/load-model.ts';
@@ -23,7 +24,7 @@ import { validationTables, type ValidationTables } from './validation-tables.ts'
  * mode; lung masks without the abdominal organs at the bases. The committed models/ are what
  * `npm run train:classifier` writes with its defaults (v2.1 was made by an earlier export and is gone).
  */
-export const CLASSIFIER_VERSION = '2.2.0';
+export const CLASSIFIER_VERSION = '3.0.0';
 /** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
 export const PARITY_TOLERANCE = 1e-4;
 /** Issue 5: each model file at most 25 MB. */
@@ -132,6 +133,35 @@ function runPython(python: string, args: string[], threads: number, log: (l: str
     child.on('error', (e) => rej(new ModelError('TRAIN_PYTHON', `cannot start ${python} (${e.message}); PyTorch 1.13 must be installed for it (apt-get install python3-torch)`)));
     child.on('close', (code) => (code === 0 ? res() : rej(new ModelError('TRAIN_PYTHON', `training/classifier/train.py exited with ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`))));
   });
+}
+
+export interface DeterminismResult {
+  variant: ClassifierVariant;
+  steps: number;
+  threads: number;
+  /** sha256 of the ONNX weights of each run. */
+  sha256: [string, string];
+  identical: boolean;
+}
+
+/**
+ * Issue 9 §6: trains the same short run twice (same data, seed, thread count; fresh work folders)
+ * and compares the ONNX files byte for byte: identical files mean the training is bit-reproducible
+ * on this machine, so a difference between M1 and M2 is not run-to-run noise of the code.
+ */
+export async function checkTrainingDeterminism(options: { datasetDir: string; workDir: string; variant: ClassifierVariant; steps: number; seed?: number; threads?: number; python?: string; log?: (l: string) => void }): Promise<DeterminismResult> {
+  const threads = options.threads ?? 1;
+  const hashes: string[] = [];
+  for (const run of ['a', 'b']) {
+    const dir = resolve(options.workDir, `determinism-${run}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const args = ['--data', resolve(options.datasetDir), '--variant', options.variant, '--out', dir, '--work', dir, '--epochs', '1', '--max-steps', String(options.steps), '--threads', String(threads)];
+    if (options.seed !== undefined) args.push('--seed', String(options.seed));
+    await runPython(options.python ?? DEFAULT_PYTHON, args, threads, options.log ?? (() => {}));
+    hashes.push(createHash('sha256').update(readFileSync(join(dir, `classifier-${options.variant}.onnx`))).digest('hex'));
+  }
+  return { variant: options.variant, steps: options.steps, threads, sha256: [hashes[0], hashes[1]], identical: hashes[0] === hashes[1] };
 }
 
 /** Compares onnxruntime-node outputs with the PyTorch outputs written by train.py on the same inputs. */

@@ -70,8 +70,20 @@ const InputSpecSchema = z.object({
   sliceOffsets: z.array(z.number().int()).optional(),
   /** Factor applied to the relative distance-from-edge before it enters the network (§2.5.2). */
   distanceScale: z.number().positive().optional(),
-  /** Task-specific extras (e.g. a segmenter's tile size or probability threshold). */
-  extra: z.record(z.string(), z.unknown()).optional(),
+  /** Task-specific extras (e.g. a segmenter's tile size or probability threshold); the segmenter's are typed. */
+  extra: z
+    .object({
+      /** Segmenter: side of the square tile, pixels. */
+      tileSize: positiveInt.optional(),
+      /** Segmenter: LOW candidate threshold (§3.3.2, for recall), chosen on validation patients. */
+      threshold: z.number().gt(0).lt(1).optional(),
+      /** Segmenter: Dice-optimal threshold for the lesion mask (lung involvement, lesions.nii.gz), chosen on validation tiles. */
+      lesionThreshold: z.number().gt(0).lt(1).optional(),
+      /** Segmenter: candidate components smaller than this are dropped, mL (chosen on validation patients). */
+      minVolumeMl: z.number().positive().optional(),
+    })
+    .catchall(z.unknown())
+    .optional(),
 });
 
 const DataSourceSchema = z.object({

@@ -50,9 +50,11 @@ test('segmenterSettings reads tile size, offsets and threshold from the card and
       extra: { tileSize: 128, threshold: 0.2 },
     },
   } as unknown as ModelCard;
-  assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, lesionThreshold: null, inputName: 'input', outputName: 'probability' });
-  const withLesion = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 0.45 } } } as ModelCard;
-  assert.equal(segmenterSettings(withLesion).lesionThreshold, 0.45);
+  // a v1 card (no lesionThreshold / minVolumeMl): the generator's default min volume, no lesion threshold
+  assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, minVolumeMl: 0.05, lesionThreshold: null, inputName: 'input', outputName: 'probability' });
+  // v2: both come from the card
+  const v2 = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 0.55, minVolumeMl: 0.2 } } } as ModelCard;
+  assert.deepEqual([segmenterSettings(v2).lesionThreshold, segmenterSettings(v2).minVolumeMl], [0.55, 0.2]);
   const badLesion = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 1.5 } } } as ModelCard;
   assert.throws(() => segmenterSettings(badLesion, 'y.card.json'), /y\.card\.json: input\.extra\.lesionThreshold must be a probability/);
   const noThreshold = { ...card, input: { ...card.input, extra: { tileSize: 128 } } } as ModelCard;

@@ -69,6 +69,9 @@ test('real data: the export covers every class, and no patient group is in both 
   // v2: every DICOM patient (one per class) trains, so no class is the only DICOM class (v1's source shortcut)
   for (const g of ['covid-ct-md-P001', 'covid-ct-md-cap001', 'covid-ct-md-normal001']) assert.ok(r.split.train.includes(g), g);
   assert.ok(r.split.validation.includes('tb-tb1_003'));
+  // v3: the one split shared with the segmenter (candidates/patient-split.ts)
+  assert.ok(r.split.train.includes('lidc-idri-LIDC-IDRI-0001') && r.split.validation.includes('lidc-idri-LIDC-IDRI-0002'));
+  assert.ok(r.split.validation.includes('medseg-doctor') && r.split.validation.includes('covid19ctseg-coronacases-008'));
   assert.ok(r.split.validation.some((g) => g.startsWith('covid19ctseg-')));
 });
 

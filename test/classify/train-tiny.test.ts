@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PYTHON, PARITY_TOLERANCE, trainClassifier } from '../../src/classify/train-classifier.ts';
+import { checkTrainingDeterminism, DEFAULT_PYTHON, PARITY_TOLERANCE, trainClassifier } from '../../src/classify/train-classifier.ts';
 import { readModelCard } from '../../src/models/model-card.ts';
 import { writeSyntheticDataset } from './synthetic-dataset.ts';
 
@@ -45,4 +45,19 @@ test('tiny training of M1 and M2 reaches ONNX parity and writes valid cards', { 
   const again: string[] = [];
   await trainClassifier({ datasetDir: ds, outDir: join(root, 'models'), workDir: join(root, 'work'), variants: ['m2'], epochs: 1, maxSteps: 2, batchSize: 8, log: (l) => void again.push(l) });
   assert.ok(again.some((l) => /resuming after epoch 1/.test(l)), again.join('\n'));
+});
+
+test('training is bit-reproducible: two short M2 runs give byte-identical ONNX files (issue 9 §6)', { timeout: 120_000 }, async (t) => {
+  if (!hasTorch) {
+    t.skip(`${DEFAULT_PYTHON} has no torch (apt-get install python3-torch)`);
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'ctscreen-det-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const ds = join(root, 'dataset');
+  writeSyntheticDataset(ds);
+  const r = await checkTrainingDeterminism({ datasetDir: ds, workDir: join(root, 'work'), variant: 'm2', steps: 3 });
+  assert.equal(r.steps, 3);
+  assert.match(r.sha256[0], /^[0-9a-f]{64}$/);
+  assert.equal(r.identical, true, `${r.sha256[0]} ≠ ${r.sha256[1]}`);
 });

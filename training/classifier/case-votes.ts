@@ -3,8 +3,8 @@
  * screen` does (read → lungs → learned or classical candidates → ≤ 50 mm sub-cubes → patches → vote): how many
  * regions each class wins per case, and the case decision. Used by `npm run train:classifier` to
  * show that the v1 source shortcut (COVID-19 on DICOM called other pneumonia) is gone, on the
- * COVID-CT-MD volumes (training cases: their patches were trained on) and the Radiopaedia stacks
- * (never trained on; case-level diagnosis only).
+ * COVID-CT-MD volumes and LIDC-IDRI-0001 (training cases: their patches were trained on), and
+ * LIDC-IDRI-0002, RICORD 419639-001012 and the Radiopaedia stacks (never trained on).
  *
  *   measureCaseVotes(options): Promise<CaseVotes[]>
  */
@@ -41,6 +41,9 @@ export function voteCases(dataDir: string): VoteCase[] {
   const ctmd = join(dataDir, 'covid-ct-md');
   for (const [id, truth] of [['P001', 'covid19'], ['cap001', 'other_pneumonia'], ['normal001', 'irrelevant']] as const) {
     if (existsSync(join(ctmd, id))) out.push({ id: `covid-ct-md/${id}`, path: join(ctmd, id), truth, trainedOn: true });
+  }
+  for (const [rel, truth, trainedOn] of [['lidc-idri/LIDC-IDRI-0001', 'irrelevant', true], ['lidc-idri/LIDC-IDRI-0002', 'irrelevant', false], ['ricord-1a/419639-001012', 'covid19', false]] as const) {
+    if (existsSync(join(dataDir, rel))) out.push({ id: rel, path: join(dataDir, rel), truth, trainedOn });
   }
   const rp = join(dataDir, 'radiopaedia-covid');
   if (existsSync(rp)) {

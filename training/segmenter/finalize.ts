@@ -1,9 +1,15 @@
 // Step 4 of `npm run train:candidates` (run.sh): everything after PyTorch, in TypeScript so the
 // numbers come from the shipped ONNX file through the code screening uses.
 //   1. parity: onnxruntime-node vs the PyTorch reference outputs (max |Δ| ≤ 1e-4, else exit 1)
-//   2. threshold: validation tiles, lesion recall per threshold, the low threshold of §3.3.2
+//   2. thresholds on validation tiles: lesion recall per threshold (the low candidate threshold of
+//      §3.3.2 as v1) and Dice per threshold → lesionThreshold (Dice-optimal, non-expert validation
+//      tiles), Dice on the expert (Doctor-label) slices at it
+//   2b. candidate settings on validation PATIENTS (threshold × min component volume): restacked
+//      pseudo-label volumes, tb 003, LIDC-IDRI-0002 — highest lesion recall with ≤ 5 false-positive
+//      candidates per volume (median); chosen once, written to the card, read by the candidate stage
 //   3. candidate recall, learned vs classical: restacked validation volumes, expert slices,
-//      TB volumes (true 3D masks), COVID-CT-MD slice labels (--skip-recall leaves this out)
+//      TB volumes (true 3D masks), COVID-CT-MD slice labels; lesion-free CT (normal001, LIDC) and
+//      RICORD: candidates, false-positive mL, lesion-mask mL (--skip-recall leaves this out)
 //   4. models/candidates-segmenter.{onnx,card.json,md}, candidates-metrics.json, candidates-split.json
 // Usage: node --import tsx training/segmenter/finalize.ts --data DIR --dataset DIR --work DIR --models DIR [--skip-recall]
 import { execFileSync } from 'node:child_process';
@@ -14,10 +20,16 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { classicalCandidates } from '../../src/candidates/classical.ts';
-import { lesionRecall, sliceRecall } from '../../src/candidates/candidate-recall.ts';
+import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../src/candidates/candidate-recall.ts';
 import { learnedCandidates, loadLearnedGenerator } from '../../src/candidates/learned.ts';
-import type { SegmentationSample } from '../../src/candidates/segmentation-dataset.ts';
-import { chooseThreshold, croppedLungMask, readSegmentationDataset, restackPseudoVolume, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type ThresholdPoint } from '../../src/candidates/segmenter-evaluation.ts';
+import { HU_VOLUMES, SPLIT_RATIONALE } from '../../src/candidates/patient-split.ts';
+import { covidCtMdSliceLabels, type SegmentationSample } from '../../src/candidates/segmentation-dataset.ts';
+import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../src/candidates/segmenter-evaluation.ts';
+import { splitLargeCandidates } from '../../src/candidates/split-large.ts';
+import { readVolume } from '../../src/io/read.ts';
+import { extractLungs } from '../../src/lung/extract-lungs.ts';
+import { readNifti } from '../../src/io/nifti.ts';
+import { DEFAULT_MAX_CANDIDATES } from '../../src/pipeline/screen.ts';
 import type { TilePredictor } from '../../src/candidates/sliding-window.ts';
 import type { CandidateInput, CandidateSet } from '../../src/candidates/types.ts';
 import { LUNG_WINDOW_HU } from '../../src/core/constants.ts';
@@ -41,7 +53,7 @@ const modelsDir = resolve(a.models);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 const onnxWork = join(work, `${MODEL_ID}.onnx`);
-const session = await ort.InferenceSession.create(onnxWork, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+const session = await ort.InferenceSession.create(onnxWork, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
 const predict: TilePredictor = async (batch, dims) => (await session.run({ input: new ort.Tensor('float32', batch, dims) })).probability.data as Float32Array;
 
 // 1. parity
@@ -57,17 +69,102 @@ if (!(maxAbsDiff <= PARITY_TOLERANCE) || pGot.length !== pExp.length) {
   process.exit(1);
 }
 
-// 2. threshold on validation tiles
+// 2. thresholds on validation tiles
 const ds = await readSegmentationDataset(resolve(a.dataset));
 const valSamples = ds.samples.filter((s) => s.split === 'validation');
 const sweep = await tileThresholdSweep({ predict, inputs: ds.inputs, masks: ds.masks, tileSize: ds.tileSize, channels: ds.channels, samples: valSamples });
-const threshold = chooseThreshold(sweep.all);
-log(`threshold ${threshold} (validation tile lesion recall ${JSON.stringify(sweep.all.map((p) => [p.threshold, p.lesionRecall?.toFixed(3)]))})`);
+const lowThreshold = chooseThreshold(sweep.all);
+log(`low threshold ${lowThreshold} (validation tile lesion recall ${JSON.stringify(sweep.all.map((p) => [p.threshold, p.lesionRecall?.toFixed(3)]))})`);
+// lesionThreshold: Dice-optimal on the validation tiles WITHOUT the expert slices (held-out
+// pseudo-label patients, tb 003, LIDC-IDRI-0002), so that the expert Dice reported at it is not
+// chosen on the expert slices themselves
+const expertSamples = valSamples.filter((s) => s.source === 'infnet-doctor');
+const nonExpert = valSamples.filter((s) => s.source !== 'infnet-doctor');
+const diceSweep = await tileThresholdSweep({ predict, inputs: ds.inputs, masks: ds.masks, tileSize: ds.tileSize, channels: ds.channels, samples: nonExpert.length ? nonExpert : valSamples, thresholds: LESION_THRESHOLD_GRID });
+const lesionThreshold = chooseLesionThreshold(diceSweep.all);
+const expertSweep = expertSamples.length ? await tileThresholdSweep({ predict, inputs: ds.inputs, masks: ds.masks, tileSize: ds.tileSize, channels: ds.channels, samples: expertSamples, thresholds: [...new Set([...THRESHOLD_GRID, ...LESION_THRESHOLD_GRID])].sort((x, y) => x - y) }) : null;
+const expertAt = (t: number) => expertSweep?.all.find((p) => p.threshold === t) ?? null;
+const expertBest = expertSweep ? expertSweep.all.reduce((b, p) => (p.dice > b.dice ? p : b)) : null;
+log(`lesionThreshold ${lesionThreshold} (non-expert validation tile Dice ${diceSweep.all.find((p) => p.threshold === lesionThreshold)?.dice.toFixed(3)}); expert-slice Dice at it ${expertAt(lesionThreshold)?.dice.toFixed(3)}`);
+
+// 2b. candidate settings (threshold × min component volume) on validation patients
+type Gen = 'learned' | 'classical';
+const voxelMl = (v: Volume) => (v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000;
+interface ValVolume { name: string; volume: Volume; lungMask: Uint8Array; truth: Uint8Array | null }
+async function validationVolumes(): Promise<ValVolume[]> {
+  const out: ValVolume[] = [];
+  const byVolume = new Map<string, SegmentationSample[]>();
+  for (const s of valSamples) if (s.volume && s.source === 'infnet-pseudo') byVolume.set(s.volume, [...(byVolume.get(s.volume) ?? []), s]);
+  for (const [vol, list] of [...byVolume.entries()].sort(([x], [y]) => x.localeCompare(y))) {
+    const { volume, truth } = await restackPseudoVolume(dataDir, list);
+    out.push({ name: `restacked ${vol}`, volume, lungMask: croppedLungMask(volume), truth });
+  }
+  for (const e of HU_VOLUMES.filter((h) => h.split === 'validation' && (h.kind === 'tb-masked' || h.kind === 'lesion-free'))) {
+    const path = join(dataDir, e.path);
+    if (!existsSync(path)) continue;
+    const volume = await readVolume(path);
+    let lungMask: Uint8Array;
+    try {
+      lungMask = extractLungs(volume).mask;
+    } catch (err) {
+      log(`settings: ${e.group}: lung extraction failed (${(err as Error).message}); skipped`);
+      continue;
+    }
+    const truth = e.kind === 'tb-masked' ? Uint8Array.from((await readNifti(path.replace(/\.nii\.gz$/, '-msk.nii.gz'))).data as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0)) : null;
+    out.push({ name: e.group, volume, lungMask, truth });
+  }
+  return out;
+}
+const settingPoints: CandidateSettingPoint[] = [];
+let threshold = lowThreshold;
+let minVolumeMl = MIN_VOLUME_GRID_ML[0];
+let settingVolumes: string[] = [];
+if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
+  const vols = await validationVolumes();
+  settingVolumes = vols.map((v) => v.name);
+  for (const t of THRESHOLD_GRID) for (const v of MIN_VOLUME_GRID_ML) settingPoints.push({ threshold: t, minVolumeMl: v, lesions: 0, hit: 0, recall: null, falsePositives: [], falsePositiveMl: [], medianFalsePositives: 0, offLesionMl: [], medianOffLesionMl: 0 });
+  for (const vv of vols) {
+    const rp = replayPredictor(predict);
+    let first = true;
+    const results = await sweepCandidateSettings({
+      candidatesAt: async (t) => {
+        if (!first) rp.rewind();
+        first = false;
+        return learnedCandidates({ volume: vv.volume, lungMask: vv.lungMask }, { predict: rp.predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold: t, minVolumeMl: Math.min(...MIN_VOLUME_GRID_ML), maxCandidates: 1e9 });
+      },
+      truth: vv.truth,
+      dims: vv.volume.dims,
+      voxelMl: voxelMl(vv.volume),
+      thresholds: THRESHOLD_GRID,
+      minVolumesMl: MIN_VOLUME_GRID_ML,
+      maxCandidates: DEFAULT_MAX_CANDIDATES,
+      minLesionVoxels: MIN_LESION_VOXELS,
+    });
+    for (const r of results) {
+      const pt = settingPoints.find((p) => p.threshold === r.threshold && p.minVolumeMl === r.minVolumeMl)!;
+      pt.lesions += r.lesions;
+      pt.hit += r.hit;
+      pt.falsePositives.push(r.falsePositives);
+      pt.falsePositiveMl.push(r.falsePositiveMl);
+      pt.offLesionMl.push(r.offLesionMl);
+    }
+    log(`settings: ${vv.name} done (${rp.calls} network calls)`);
+  }
+  for (const pt of settingPoints) {
+    pt.recall = pt.lesions ? pt.hit / pt.lesions : null;
+    pt.medianFalsePositives = median(pt.falsePositives);
+    pt.medianOffLesionMl = median(pt.offLesionMl);
+  }
+  const chosen = chooseCandidateSettings(settingPoints, vols.map((v) => v.truth === null));
+  threshold = chosen.threshold;
+  minVolumeMl = chosen.minVolumeMl;
+  log(`candidate settings: threshold ${threshold}, min volume ${minVolumeMl} mL (validation lesion recall ${chosen.recall?.toFixed(3)} of ${chosen.lesions}, median false-positive candidates ${chosen.medianFalsePositives} and ${chosen.medianOffLesionMl.toFixed(1)} mL off the lesions per volume)`);
+}
 
 // 3. candidate recall, learned vs classical
-type Gen = 'learned' | 'classical';
+const runLearned = (input: CandidateInput, t = threshold, v = minVolumeMl, maxCandidates?: number) => learnedCandidates(input, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold: t, minVolumeMl: v, ...(maxCandidates ? { maxCandidates } : {}) });
 const runBoth = async (input: CandidateInput): Promise<Record<Gen, CandidateSet>> => ({
-  learned: await learnedCandidates(input, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold }),
+  learned: await runLearned(input),
   classical: await classicalCandidates(input),
 });
 interface Pool { lesions: number; hit: number; candidates: number; cases: number; ms: number; coveredFractionSum: number }
@@ -88,7 +185,7 @@ function lungFractionCovered(labels: Uint32Array, lungMask: Uint8Array): number 
 async function lesionEval(pool: Record<Gen, Pool>, volume: Volume, lungMask: Uint8Array, truth: Uint8Array, minLesionVoxels: number) {
   for (const g of ['learned', 'classical'] as const) {
     const t0 = performance.now();
-    const set = g === 'learned' ? await learnedCandidates({ volume, lungMask }, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold }) : await classicalCandidates({ volume, lungMask });
+    const set = g === 'learned' ? await runLearned({ volume, lungMask }) : await classicalCandidates({ volume, lungMask });
     const r = lesionRecall({ truth, candidates: set.labels, dims: volume.dims, minLesionVoxels });
     pool[g].lesions += r.lesions;
     pool[g].hit += r.hit;
@@ -97,6 +194,17 @@ async function lesionEval(pool: Record<Gen, Pool>, volume: Volume, lungMask: Uin
     pool[g].ms += performance.now() - t0;
     pool[g].coveredFractionSum += lungFractionCovered(set.labels, lungMask);
   }
+}
+/** Lesion-free CT and unmasked COVID CT, screened as screening does: candidates (before and after split-large, cap 64), their mL, and the lesion mask at lesionThreshold. */
+async function specificityEval(volume: Volume, lungMask: Uint8Array) {
+  const set = await runLearned({ volume, lungMask }, threshold, minVolumeMl, DEFAULT_MAX_CANDIDATES);
+  const screened = splitLargeCandidates(set, { grid: volume, maxCandidates: DEFAULT_MAX_CANDIDATES });
+  const fp = falsePositiveCandidates({ labels: set.labels, truth: null, voxelMl: voxelMl(volume) });
+  // the lesion mask: every lung voxel at or above lesionThreshold, no size filter
+  const mask = await runLearned({ volume, lungMask }, lesionThreshold, 1e-9, 1e9);
+  let maskVoxels = 0;
+  for (let i = 0; i < mask.labels.length; i++) if (mask.labels[i] !== 0) maskVoxels++;
+  return { candidateComponents: set.candidates.length, componentsBeforeFilter: set.componentsBeforeFilter, candidatesAfterSplitLarge: screened.candidates.length, candidateMl: fp.falsePositiveMl, lesionMaskMl: maskVoxels * voxelMl(volume), lungFractionInCandidates: lungFractionCovered(set.labels, lungMask) };
 }
 
 const recall: Record<string, unknown> = {};
@@ -123,64 +231,38 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
   }
   recall.validationExpertSlices = { ...summarise(doctor), note: `single slices (no neighbours), radiologist masks; lesions = 8-connected regions ≥ ${MIN_LESION_VOXELS} px` };
   log('recall: expert slices done');
-  // 3c. TB volumes (true 3D masks), lungs from the lung stage
-  const tbDir = join(dataDir, 'tb-lesions');
-  if (existsSync(tbDir)) {
-    const { readNifti } = await import('../../src/io/nifti.ts');
-    const { extractLungs } = await import('../../src/lung/extract-lungs.ts');
+  // 3c. TB volumes (true 3D masks), lungs from the lung stage: tb 001/002 are TRAINING (v2), tb 003 validation
+  for (const sp of ['validation', 'train'] as const) {
     const tb = newPools();
     const cases: string[] = [];
-    for (const f of ['tb1_001_1001_1_33554433', 'tb1_002_10064_1_33554433', 'tb1_003_102_2_16777217']) {
-      const img = join(tbDir, `${f}-128x128x64.nii.gz`);
+    for (const e of HU_VOLUMES.filter((h) => h.kind === 'tb-masked' && h.split === sp)) {
+      const img = join(dataDir, e.path);
       if (!existsSync(img)) continue;
       const volume = await readNifti(img);
-      const m = await readNifti(join(tbDir, `${f}-128x128x64-msk.nii.gz`));
-      const truth = Uint8Array.from(m.data as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0));
+      const truth = Uint8Array.from((await readNifti(img.replace(/\.nii\.gz$/, '-msk.nii.gz'))).data as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0));
       let lungMask: Uint8Array;
       try {
-        lungMask = Uint8Array.from(extractLungs(volume).mask, (v) => (v ? 1 : 0));
-      } catch (e) {
-        log(`recall: ${f}: lung extraction failed (${(e as Error).message}); skipped`);
+        lungMask = extractLungs(volume).mask;
+      } catch (err) {
+        log(`recall: ${e.group}: lung extraction failed (${(err as Error).message}); skipped`);
         continue;
       }
       await lesionEval(tb, volume, lungMask, truth, MIN_LESION_VOXELS);
-      cases.push(f);
+      cases.push(e.group);
     }
-    recall.tbVolumes = { ...summarise(tb), cases, note: 'tuberculosis lesion masks (coarse blobs, 128×128×64 resampled); never used in training; lungs from extractLungs' };
-    log('recall: TB done');
+    if (cases.length) recall[sp === 'validation' ? 'tbVolumesValidation' : 'tbVolumesTRAINING'] = { ...summarise(tb), cases, note: `tuberculosis lesion masks (coarse blobs, 128×128×64 resampled); ${sp === 'validation' ? 'held out' : 'TRAINING patients of v2 (not validation)'}; lungs from extractLungs` };
   }
-  // 3d. COVID-CT-MD: slice-level labels, lungs from the lung stage
+  log('recall: TB done');
+  // 3d. COVID-CT-MD: slice-level labels, lungs from the lung stage (TRAINING patients: their clean slices trained v2)
   const mdDir = join(dataDir, 'covid-ct-md');
   if (existsSync(mdDir)) {
-    const { readVolume } = await import('../../src/io/read.ts');
-    const { extractLungs } = await import('../../src/lung/extract-lungs.ts');
-    const dicomParser = (await import('dicom-parser')).default;
-    const { readdirSync } = await import('node:fs');
-    const rows = readFileSync(join(mdDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const md: Record<string, unknown> = {};
     for (const c of ['P001', 'cap001', 'normal001']) {
       const dir = join(mdDir, c);
       if (!existsSync(dir)) continue;
       const volume = await readVolume(dir);
-      const lungMask = Uint8Array.from(extractLungs(volume).mask, (v) => (v ? 1 : 0));
-      // instance number → volume slice z, through each file's position along the slice normal
-      const d = volume.direction;
-      const normal = [d[2], d[5], d[8]];
-      const zOf = new Map<number, number>();
-      for (const f of readdirSync(dir).filter((x) => x.endsWith('.dcm'))) {
-        const ds2 = dicomParser.parseDicom(new Uint8Array(readFileSync(join(dir, f))), { untilTag: 'x00200037' });
-        const inst = Number(ds2.string('x00200013'));
-        const ipp = (ds2.string('x00200032') ?? '').split('\\').map(Number);
-        const pos = ipp[0] * normal[0] + ipp[1] * normal[1] + ipp[2] * normal[2];
-        const o = volume.originMm;
-        const pos0 = o[0] * normal[0] + o[1] * normal[1] + o[2] * normal[2];
-        zOf.set(inst, Math.round((pos - pos0) / volume.spacingMm[2]));
-      }
-      const infected = new Array<boolean>(volume.dims[2]).fill(false);
-      for (const r of rows.filter((r) => r[0] === c)) {
-        const z = zOf.get(Number(r[3]));
-        if (z !== undefined && z >= 0 && z < infected.length) infected[z] = r[4] === '1';
-      }
+      const lungMask = extractLungs(volume).mask;
+      const { infected } = await covidCtMdSliceLabels(dataDir, c, volume);
       const both = await runBoth({ volume, lungMask });
       md[c] = Object.fromEntries(
         (['learned', 'classical'] as const).map((g) => [g, { candidates: both[g].candidates.length, lungFractionInCandidates: lungFractionCovered(both[g].labels, lungMask), ms: Math.round(Object.values(both[g].timingsMs).reduce((x, y) => x + y, 0)), ...sliceRecall({ infected, candidates: both[g].labels, dims: volume.dims }) }]),
@@ -189,6 +271,17 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
     }
     recall.covidCtMdSlices = { ...md, note: 'slice-level: share of slices labelled infected (labels.csv, instance number k+1 = slice_index k) holding ≥ 1 candidate voxel; cleanWithCandidate counts candidate-bearing slices the labels call clean (normal001 has no source labels: all clean)' };
   }
+  // 3e. lesion-free CT (normal001, LIDC-IDRI; all false positives) and RICORD (COVID-19, held out, no masks)
+  const spec: Record<string, unknown> = {};
+  for (const e of HU_VOLUMES.filter((h) => h.kind === 'lesion-free' || h.kind === 'covid-unmasked')) {
+    const path = join(dataDir, e.path);
+    if (!existsSync(path)) continue;
+    const volume = await readVolume(path);
+    const lungMask = extractLungs(volume).mask;
+    spec[e.group] = { split: e.split, kind: e.kind, slices: volume.dims[2], ...(await specificityEval(volume, lungMask)) };
+    log(`specificity: ${e.group} done`);
+  }
+  recall.lesionFreeAndUnmasked = { ...spec, note: `learned candidates at the card's settings (threshold ${threshold}, min volume ${minVolumeMl} mL, at most ${DEFAULT_MAX_CANDIDATES} components as screening), then split-large as screening does; candidateMl = volume of all candidate components (every one a false positive on lesion-free CT); lesionMaskMl = lung voxels at or above lesionThreshold ${lesionThreshold}, no size filter` };
 }
 
 // 4. model files
@@ -216,8 +309,13 @@ const metrics = {
   segmenterValidation: {
     pythonDiceAt0_5: py.validation,
     tileThresholdSweep: sweep,
-    threshold,
-    thresholdRule: `largest of ${THRESHOLD_GRID.join(', ')} whose validation tile lesion recall (lesions ≥ 4 tile px) is ≥ ${RECALL_TARGET}; else the smallest (§3.3.2: low threshold for recall)`,
+    tileRecallThreshold: lowThreshold,
+    tileRecallThresholdRule: `largest of ${THRESHOLD_GRID.join(', ')} whose validation tile lesion recall (lesions ≥ 4 tile px) is ≥ ${RECALL_TARGET}; else the smallest (v1's rule; v2 keeps it for comparison)`,
+    candidateSettings: { threshold, minVolumeMl, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL: highest pooled 3-D lesion recall on the validation volumes with medians per validation volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and ≤ ${MAX_OFF_LESION_ML} mL of candidates on the lesion-free validation volumes (LIDC-IDRI-0002: one slab, so this bound is weak evidence); none meeting both → least lesion-free volume`, grid: settingPoints },
+    lesionThreshold,
+    lesionThresholdRule: `Dice-optimal of ${LESION_THRESHOLD_GRID.join(', ')} on the validation tiles without the expert slices (held-out pseudo-label patients, tb 003, LIDC-IDRI-0002), at tile resolution`,
+    nonExpertDiceSweep: diceSweep,
+    expertSliceDiceSweep: expertSweep,
   },
   candidateRecall: recall,
   parity: { maxAbsDiff, tolerance: PARITY_TOLERANCE, samples: parity.samples },
@@ -227,8 +325,18 @@ writeFileSync(join(modelsDir, 'candidates-metrics.json'), `${JSON.stringify(metr
 function readableMetrics(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const dice = py.validation as Record<string, { globalDice?: number } | undefined>;
-  for (const [k, v] of Object.entries(dice)) if (v?.globalDice !== undefined) out[`validation Dice at 0.5, ${k} tiles`] = v.globalDice;
-  out['threshold (§3.3.2: low, for recall)'] = threshold;
+  // lesion-free sources have no Dice (no lesion pixel): their false positives are the lesion-free rows below
+  for (const [k, v] of Object.entries(dice)) if (v?.globalDice !== undefined && k !== 'lidc-idri' && k !== 'covid-ct-md') out[`validation Dice at 0.5, ${k} tiles`] = v.globalDice;
+  out['candidate threshold (§3.3.2: low, for recall; chosen on validation patients)'] = threshold;
+  out['candidate min component volume, mL (chosen on validation patients)'] = minVolumeMl;
+  const chosen = settingPoints.find((p) => p.threshold === threshold && p.minVolumeMl === minVolumeMl);
+  if (chosen) out['candidate settings on validation patients'] = `3-D lesion recall ${chosen.recall?.toFixed(3)} (${chosen.hit}/${chosen.lesions} lesions); false-positive candidates per volume ${chosen.falsePositives.join(', ')} (${chosen.falsePositiveMl.map((x) => x.toFixed(1)).join(', ')} mL; ${chosen.offLesionMl.map((x) => x.toFixed(1)).join(', ')} mL of candidate voxels off the lesions) on ${settingVolumes.join(', ')}`;
+  out['lesionThreshold (Dice-optimal, non-expert validation tiles)'] = lesionThreshold;
+  const ea = expertAt(lesionThreshold);
+  if (ea) out['Dice on the 50 expert (Doctor-label) slices at lesionThreshold, tile resolution'] = `${ea.dice.toFixed(3)} (lesion recall ${ea.lesionRecall?.toFixed(3)} of ${ea.lesions})`;
+  const ec = expertAt(threshold);
+  if (ec) out['Dice on the expert slices at the candidate threshold'] = ec.dice;
+  if (expertBest) out['best Dice on the expert slices at any threshold (chosen on them: optimistic)'] = `${expertBest.dice.toFixed(3)} at ${expertBest.threshold}`;
   const at = (pts: ThresholdPoint[]) => pts.find((p) => p.threshold === threshold);
   for (const [k, pts] of Object.entries({ all: sweep.all, ...sweep.bySource })) {
     const p = at(pts);
@@ -238,6 +346,14 @@ function readableMetrics(): Record<string, unknown> {
   type S = { lesions: number; hit: number; recall: number | null; candidatesPerCase: number | null; meanLungFractionInCandidates: number | null };
   for (const [k, v] of Object.entries(recall)) {
     const r = v as Record<string, unknown>;
+    if (k === 'lesionFreeAndUnmasked') {
+      for (const [c, m] of Object.entries(r)) {
+        if (c === 'note') continue;
+        const x = m as { split: string; kind: string; slices: number; candidateComponents: number; candidatesAfterSplitLarge: number; candidateMl: number; lesionMaskMl: number };
+        out[`${x.kind === 'lesion-free' ? 'lesion-free CT' : 'COVID-19 CT without masks'} ${c} (${x.split === 'train' ? 'TRAINING patient' : 'validation patient'}, ${x.slices} slices)`] = `${x.candidateComponents} candidates (${x.candidatesAfterSplitLarge} after split-large), ${x.candidateMl.toFixed(1)} mL in candidates, lesion mask ${x.lesionMaskMl.toFixed(1)} mL`;
+      }
+      continue;
+    }
     if (k === 'covidCtMdSlices') {
       for (const [c, byGen] of Object.entries(r)) {
         if (c === 'note') continue;
@@ -257,11 +373,12 @@ function readableMetrics(): Record<string, unknown> {
   return out;
 }
 const at0 = () => sweep.all.find((p) => p.threshold === threshold)?.lesionRecall;
+const huCount = (src: string) => ({ train: countBy(src, 'train'), validation: countBy(src, 'validation') });
 const pseudoPatients = (names: string[]) => names.filter((g) => !g.startsWith('medseg-')).length;
 const cardJson = {
   schemaVersion: 1,
   id: MODEL_ID,
-  version: '1.0.0',
+  version: '2.0.0',
   task: 'segmenter',
   description: 'Candidate-region segmenter (paper §2.3): a small 2.5D U-Net giving a lesion (infection) probability per pixel of an axial slice from the slice and its two neighbours; thresholded low and split into 3D connected components, it yields the candidate cubes the patch classifier reads.',
   paperSections: ['2.3', '3.3.2'],
@@ -272,7 +389,7 @@ const cardJson = {
     channels: [-1, 0, 1].map((o) => ({ description: o === 0 ? 'slice z' : `slice z${o > 0 ? '+' : '−'}1 (edge slice repeated at the volume ends)`, windowHu: { centerHu: LUNG_WINDOW_HU.center, widthHu: LUNG_WINDOW_HU.width } })),
     normalisation: 'HU below −1000 clamped to air, then (HU − (centre − width/2)) / width clipped to [0, 1]; crop resized with an antialiased triangle filter',
     sliceOffsets: [-1, 0, 1],
-    extra: { tileSize: s, threshold, lungBoxMarginMm: 2, why2p5d: 'the public masks are single axial slices (COVID-SemiSeg) plus 3 coarse TB volumes: too little for a 3D V-Net; neighbouring slices give the through-plane context that separates vessels from foci' },
+    extra: { tileSize: s, threshold, lesionThreshold, minVolumeMl, lungBoxMarginMm: 2, why2p5d: 'the public masks are single axial slices (COVID-SemiSeg) plus 3 coarse TB volumes: too little for a 3D V-Net; neighbouring slices give the through-plane context that separates vessels from foci' },
   },
   temperature: 1,
   onnx: { file: basename(onnxOut), opset: 13, sha256: createHash('sha256').update(onnxBytes).digest('hex'), bytes: onnxBytes.length },
@@ -281,11 +398,17 @@ const cardJson = {
   training: {
     data: [
       { source: 'infnet-semiseg', licence: 'COVID-SemiSeg (Fan et al. 2020): non-commercial use only; images from COVID-19-CT-Seg (coronacases.org, Radiopaedia CC BY-NC-SA 3.0) and MedSeg', use: `Pseudo-label slices (model-made masks) of ${pseudoPatients(split.train)} patients for training, ${pseudoPatients(split.validation)} patients held out; the ${countBy('infnet-doctor', 'validation')} Doctor-label (radiologist) slices only for validation`, counts: { 'pseudo-train': countBy('infnet-pseudo', 'train'), 'pseudo-validation': countBy('infnet-pseudo', 'validation'), 'doctor-validation': countBy('infnet-doctor', 'validation') } },
-      { source: 'tb-lesions', licence: 'Apache-2.0 (source repository)', use: 'not trained on: 3D lesion-level candidate recall check' },
-      { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021)', use: 'not trained on (no voxel masks): slice-level candidate recall check' },
+      { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021; no licence file, treated as non-commercial research)', use: 'v2: lesion-free HU tiles with EMPTY masks: every lung slice of normal001, and the slices of P001 and cap001 that labels.csv calls uninfected with both neighbours uninfected (all three TRAINING patients); infected slices only for the slice-level recall check', counts: huCount('covid-ct-md') },
+      { source: 'lidc-idri', licence: 'CC BY 3.0 (TCIA, LIDC-IDRI)', use: 'v2: lesion-free HU tiles with empty masks (nodules may be present, no infection): LIDC-IDRI-0001 training, LIDC-IDRI-0002 validation', counts: huCount('lidc-idri') },
+      { source: 'tb-lesions', licence: 'Apache-2.0 (source repository)', use: 'v2: HU tiles with the tuberculosis blob masks: tb 001 and 002 training, tb 003 validation', counts: huCount('tb-lesions') },
+      { source: 'ricord-1a', licence: 'CC BY-NC 4.0 (TCIA, MIDRC-RICORD-1a)', use: 'not trained on (no masks): held-out COVID-19 CT from another scanner, candidate and lesion-mask volume check' },
     ],
-    split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together); all MedSeg expert slices in validation', train: split.train.length, validation: split.validation.length },
+    split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together; HU volumes by patient); all MedSeg expert slices in validation; one split with classifier v3 (src/candidates/patient-split.ts)', train: split.train.length, validation: split.validation.length },
     labelPolicy: [
+      ...SPLIT_RATIONALE,
+      'Lesion-free HU tiles (normal001, LIDC-IDRI, clean slices of P001 / cap001) have EMPTY masks; they are cut as inference cuts them (readVolume → extractLungs → lung box of the slice + 2 mm → extractTile of z−1, z, z+1).',
+      'COVID-CT-MD slice labels: labels.csv instance_number is matched to the DICOM InstanceNumber, whose slice comes from ImagePositionPatient (io/dicom parser); a slice is clean for training only when it and both neighbours are labelled uninfected.',
+      'Hard negatives: of the training crops not centred on a lesion, half are centred on dense non-lesion lung (lung-window value ≥ 0.55, ≈ −525 HU: vessels, hila, dependent lung, nodules).',
       'Pseudo-label PNG masks are soft (0–255): ≥ 128 is infection; tile pixels are infection when ≥ 50 % of their area was.',
       'Consecutive pseudo-label slice numbers of one volume are adjacent slices (checked in candidates-dataset-fingerprint.json): they are the neighbour channels; at a volume end and for the single expert slices the centre slice is repeated.',
       'The 8-bit images were windowed differently per source; they are read as pseudo-HU through the lung window like any 8-bit stack, and training randomises the window (±15 %).',
@@ -303,12 +426,14 @@ const cardJson = {
   metrics: readableMetrics(),
   parity: { maxAbsDiff, tolerance: PARITY_TOLERANCE, samples: parity.samples },
   limitations: [
-    'Trained on COVID-19 infection masks only, most of them model-made (pseudo labels); other pneumonia and TB foci are found only as far as they look alike (see the TB recall).',
+    'Lesion masks are COVID-19 (most model-made pseudo labels) and 2 coarse TB blob volumes; other pneumonia is found only as far as it looks alike. No HU COVID-19 CT with voxel masks exists here: HU lesion-free tiles against 8-bit lesion tiles could teach "HU = no lesion"; RICORD (held out, HU COVID-19) and tb 003 are the checks.',
+    'Lesion-free validation is ONE patient (LIDC-IDRI-0002, a 12-slice slab); normal001 and LIDC-IDRI-0001 are TRAINING patients: their candidate counts are training numbers.',
     'Works per slice at 128 × 128 over each lung box: foci under ≈ 4 mm are below its resolution.',
     'Thresholded low on purpose (§3.3.2): many candidates are normal tissue; the classifier decides.',
     `Validation is small (${pseudoPatients(split.validation)} held-out patients, ${countBy('infnet-doctor', 'validation')} expert slices) and from public 8-bit images, not HU scanners.`,
     ...(threshold === Math.min(...THRESHOLD_GRID) ? [`Even at the lowest threshold tried (${threshold}) the validation tile lesion recall (${at0()?.toFixed(3)}) stays below the ${RECALL_TARGET} target: small and faint foci are missed.`] : []),
-    'Low threshold means many candidates on a normal CT too (see COVID-CT-MD normal001): the classifier must vote them irrelevant.',
+    'The candidate threshold is low on purpose (§3.3.2): candidates on lesion-free CT remain (see the lesion-free rows); the classifier must vote them irrelevant.',
+    `Training is bit-reproducible on one machine kind with the same thread count (torch.use_deterministic_algorithms, every random draw seeded from (seed, epoch); two 4-step runs gave identical weights); across machines or thread counts it is not.`,
   ],
   licence: 'Research use only; non-commercial (inherits COVID-SemiSeg / CC BY-NC-SA terms of its training images).',
   disclaimer: NOT_A_DIAGNOSTIC_DEVICE,

@@ -14,7 +14,7 @@ if [ ! -d "$DATA/infnet-semiseg" ]; then
 fi
 echo "[1/4] dataset export (TypeScript preprocessing)" >&2
 node bin/ctscreen.mjs dataset segmentation --data "$DATA" --out "$WORK/segmentation-dataset" >&2
-echo "[2/4] training (PyTorch, 2 threads; resumes from $WORK/segmenter/checkpoint.pt)" >&2
+echo "[2/4] training (PyTorch, 1 thread; resumes from $WORK/segmenter/checkpoint.pt)" >&2
 $PY training/segmenter/train.py --data "$WORK/segmentation-dataset" --out "$WORK/segmenter" --epochs "$EPOCHS"
 echo "[3/4] ONNX export + PyTorch reference outputs" >&2
 $PY training/segmenter/export_onnx.py --data "$WORK/segmentation-dataset" --work "$WORK/segmenter" --out "$WORK/segmenter/candidates-segmenter.onnx" >&2

@@ -1,7 +1,8 @@
 """Trains the 2.5D candidate segmenter (paper §2.3) on tensors exported by
 `ctscreen dataset segmentation` (the TypeScript preprocessing; nothing is re-normalised here).
 
-Loss: binary cross-entropy + soft Dice. Seeded, resumable (checkpoint after every epoch, continued
+Loss: binary cross-entropy + soft Dice. Seeded and bit-reproducible on one machine kind and thread
+count (torch.use_deterministic_algorithms, every random draw from (seed, epoch)), resumable (checkpoint after every epoch, continued
 automatically when the same --out is given again), progress with ETA on stderr. Writes into --out:
   checkpoint.pt        model + optimiser + schedule state, epoch, history
   train-log.jsonl      one line per epoch (loss, validation Dice, seconds)
@@ -31,8 +32,19 @@ NEIGHBOUR_DROPOUT = 0.15
 # per sample on these 2 shared cores; half are centred on a lesion pixel so the 3 % of infection
 # pixels are seen often enough to leave the all-background start.
 CROP_PX = 64
+# One torch thread by default: with the 2 cores shared by ~20 runnable jobs, 2 OpenMP threads
+# thrash — measured 2026-12-01 on this machine, batch 32 of 48 px crops: 1 thread 1.05 s a step,
+# 2 threads 11.9 s a step (the classifier measured the same, src/classify/train-classifier.ts).
+DEFAULT_THREADS = 1
 LESION_CENTRED_SHARE = 0.5
+# v2 hard negatives: of the crops not centred on a lesion, this share is centred on dense lung that
+# is not lesion (vessels, hila, dependent lung, nodules: lung-window value ≥ HARD_NEGATIVE_MIN_VALUE,
+# ≈ −500 HU) — where a segmenter trained only on lesion slices fires on every normal CT.
+HARD_NEGATIVE_SHARE = 0.5
+HARD_NEGATIVE_MIN_VALUE = 0.55
 # Infection pixels weigh this much more in the cross-entropy: the candidate stage wants recall (§3.3.2).
+# (v2 tried 2.0 with 10 epochs: validation Dice at 0.5 fell to 0.00 on the expert slices and 0.24
+# on the pseudo-label patients, measured 2026-12-01; v2 keeps v1's 3.0 and trains 24 epochs.)
 POS_WEIGHT = 3.0
 VALIDATE_EVERY_EPOCHS = 4
 # the resampling costs about a third of a training step on 2 cores: half the batches get it
@@ -83,14 +95,18 @@ def augment(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch
 
 
 def random_crops(x: np.ndarray, y: np.ndarray, ids: np.ndarray, crop: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One crop per sample: centred on a random lesion pixel (LESION_CENTRED_SHARE) or anywhere."""
+    """One crop per sample: centred on a random lesion pixel (LESION_CENTRED_SHARE), else on a
+    dense non-lesion pixel (HARD_NEGATIVE_SHARE), else anywhere."""
     s = x.shape[-1]
     if crop >= s:
         return x[ids].copy(), y[ids].copy()
     xs = np.empty((len(ids), x.shape[1], crop, crop), np.float32)
     ys = np.empty((len(ids), crop, crop), np.uint8)
+    mid = x.shape[1] // 2
     for k, i in enumerate(ids):
         pos = np.flatnonzero(y[i]) if rng.random() < LESION_CENTRED_SHARE else np.empty(0, np.int64)
+        if len(pos) == 0 and rng.random() < HARD_NEGATIVE_SHARE:
+            pos = np.flatnonzero((x[i, mid] >= HARD_NEGATIVE_MIN_VALUE) & (y[i] == 0))
         if len(pos):
             c = pos[rng.integers(len(pos))]
             cy, cx = divmod(int(c), s)
@@ -155,10 +171,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--widths", default="8,16,32,64")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps in total (tiny CI runs)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     ap.add_argument("--stop-after-epochs", type=int, default=0, help="leave after this many epochs in this run (an interruption; run again to resume)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
+    torch.use_deterministic_algorithms(True)
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -169,7 +186,7 @@ def main(argv=None) -> int:
         log(f"train.py: {a.data} has no training samples")
         return 2
     widths = tuple(int(v) for v in a.widths.split(","))
-    config = {"widths": widths, "batchSize": a.batch_size, "lr": a.lr, "seed": a.seed, "epochs": a.epochs, "tileSize": index["tileSize"], "channels": index["channels"], "loss": f"BCE (infection weight {POS_WEIGHT}) + soft Dice", "crop": a.crop, "lesionCentredShare": LESION_CENTRED_SHARE, "optimiser": "Adam, cosine decay", "augmentation": "8 flips/rotations, random window ±15 %, scale 0.85–1.15 and shift ±10 % on half the batches, neighbour dropout 0.15"}
+    config = {"widths": widths, "batchSize": a.batch_size, "lr": a.lr, "seed": a.seed, "epochs": a.epochs, "tileSize": index["tileSize"], "channels": index["channels"], "loss": f"BCE (infection weight {POS_WEIGHT}) + soft Dice", "crop": a.crop, "lesionCentredShare": LESION_CENTRED_SHARE, "hardNegativeShare": HARD_NEGATIVE_SHARE, "hardNegativeMinValue": HARD_NEGATIVE_MIN_VALUE, "deterministic": True, "optimiser": "Adam, cosine decay", "augmentation": "8 flips/rotations, random window ±15 %, scale 0.85–1.15 and shift ±10 % on half the batches, neighbour dropout 0.15"}
     model = UNet25D(index["channels"], widths)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     steps_per_epoch = math.ceil(len(train_idx) / a.batch_size)

@@ -83,8 +83,10 @@ export async function startServerUnderTest(options: ServerUnderTestOptions = {})
   if (kind === 'serve') {
     const port = await freePort();
     const root = process.env.CTSCREEN_E2E_SERVE_ROOT ?? REPO_ROOT;
-    // its own process group, so closing ends the server and the worker processes it started
-    const child = spawn(process.execPath, [join(root, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1'], {
+    // its own process group, so closing ends the server and the worker processes it started.
+    // Classical candidates: this tests the viewer, not the learned segmenter's sensitivity on
+    // synthetic lesions (segmenter v2 misses the phantom's blobs; the HU-band generator finds them).
+    const child = spawn(process.execPath, [join(root, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1', '--candidates', 'classical'], {
       cwd: root,
       env: { ...process.env, CTSCREEN_TOKENS: `e2e:${token}` },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { loadTokens } from '../../server/auth.ts';
 import { jsonLogger } from '../../server/log.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS, startServer } from '../../server/serve.ts';
 import type { CliIo } from '../main.ts';
-import { parsePositiveIntFlag } from './screen.ts';
+import { CANDIDATE_MODES, parseCandidatesFlag, parsePositiveIntFlag } from './screen.ts';
 
 export function parseCount(name: string, value: string, min: number): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InputError('CLI_FLAG', `--${name} '${value}' must be a whole number ≥ ${min}`);
@@ -39,6 +39,7 @@ interface ServeFlags {
   maxUploadMb: string;
   classifier?: string;
   segmenter?: string;
+  candidates?: string;
 }
 
 /** `ctscreen serve`: the HTTP API (server/app.ts) with the embedded queue or BullMQ. */
@@ -56,7 +57,9 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--max-upload-mb <n>', 'largest upload accepted', String(DEFAULT_MAX_UPLOAD_MB))
     .option('--classifier <id|path>', 'patch classifier the workers load (default the registry\'s first)')
     .option('--segmenter <id|path>', 'candidate segmenter the workers load')
+    .option('--candidates <generator>', `candidate regions of jobs that do not choose: ${CANDIDATE_MODES.join(' or ')} (default learned when its model is present)`)
     .action(async (flags: ServeFlags) => {
+      const candidates = parseCandidatesFlag(flags.candidates);
       const port = parseCount('port', flags.port, 0);
       if (port > 65535) throw new InputError('CLI_FLAG', `--port '${flags.port}' must be at most 65535`);
       const tokens = flags.auth ? loadTokens({ tokensFile: flags.tokensFile }) : null;
@@ -68,7 +71,7 @@ export function registerServe(program: Command, io: CliIo): void {
         queueUrl: flags.queue,
         tokens,
         maxUploadMb: parsePositiveIntFlag('max-upload-mb', flags.maxUploadMb)!,
-        load: { classifier: flags.classifier, segmenter: flags.segmenter },
+        load: { classifier: flags.classifier, segmenter: flags.segmenter, candidates },
         log: jsonLogger(io.stderr),
       });
       io.stdout(`ctscreen serve: listening on ${s.url} (${s.queue.kind} queue, data ${flags.data}, ${flags.workers} worker process(es)${tokens ? `, ${tokens.length} token(s)` : ', NO AUTH'})\n`);

@@ -93,6 +93,7 @@ function vmRssMb(pid: number | undefined): number | undefined {
 class InProcessRunner {
   private child: ChildProcess | undefined;
   private listener: ((m: FromWorker) => void) | undefined;
+  private readonly queue: FromWorker[] = [];
   private exitListener: ((code: number | null, signal: string | null) => void) | undefined;
   seeds: string[] = [];
 
@@ -102,7 +103,12 @@ class InProcessRunner {
     const child = fork(join(HERE, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: REPO_ROOT });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('message', (m: FromWorker) => this.listener?.(m));
+    // messages can arrive back to back (a 2 ms case sends 'started' and 'done' in one read):
+    // queue them so none is lost between two waits
+    child.on('message', (m: FromWorker) => {
+      if (this.listener) this.listener(m);
+      else this.queue.push(m);
+    });
     child.on('exit', (code, signal) => this.exitListener?.(code, signal));
     this.child = child;
     child.send(this.init);
@@ -115,6 +121,8 @@ class InProcessRunner {
 
   /** Waits for the next message, the worker's exit, a timeout or the RSS guard. */
   private next(timeoutMs: number, rssCheck: () => string | undefined): Promise<{ kind: 'message'; message: FromWorker } | { kind: 'exit'; code: number | null; signal: string | null } | { kind: 'timeout' } | { kind: 'memory'; detail: string }> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve({ kind: 'message', message: queued });
     return new Promise((done) => {
       const finish = (r: Parameters<typeof done>[0]) => {
         clearTimeout(timer);
@@ -144,6 +152,7 @@ class InProcessRunner {
   async kill(): Promise<void> {
     const c = this.child;
     this.child = undefined;
+    this.queue.length = 0;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((res) => {
       c.once('exit', () => res());

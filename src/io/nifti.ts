@@ -7,9 +7,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
 import { voxelCount } from '../core/volume.ts';
+import { implausibleVoxelSize } from './voxel-size.ts';
 
 /** NIfTI-1 header size in bytes (sizeof_hdr). */
 const NIFTI1_HEADER_BYTES = 348;
@@ -148,6 +150,7 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
   const unitToMm = units === SPATIAL_UNIT_METER ? 1000 : units === SPATIAL_UNIT_MICRON ? 1e-3 : 1;
 
   const n = voxelCount(dims);
+  const warnings: string[] = [];
   const dataStart = Math.floor(voxOffset);
   if (!(voxOffset >= NIFTI1_HEADER_BYTES)) {
     throw bad('NIFTI_BAD_HEADER', `vox_offset is ${voxOffset}, expected at least ${NIFTI1_HEADER_BYTES}`);
@@ -157,7 +160,6 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
     throw bad('NIFTI_TRUNCATED', `header declares ${dims.join('×')} voxels of ${dt.bytes} bytes from offset ${dataStart} (${needed} bytes) but the file has ${buf.length}`);
   }
 
-  const warnings: string[] = [];
   const geometry = niftiGeometry(view, le, pixdim, unitToMm, bad, warnings);
 
   // Keep integer CT as Int16 when scaling keeps it integer and in range (half the memory of
@@ -175,12 +177,19 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
     let min = Infinity;
     let max = -Infinity;
     const read = dt.read;
+    let nonFinite = 0;
     for (let i = 0, o = dataStart; i < n; i++, o += dt.bytes) {
-      const v = read(view, o, le) * slope + inter;
-      out[i] = v;
+      out[i] = read(view, o, le) * slope + inter;
+      // NaN / ±Inf (float data, or scaling beyond float32) are no intensity: air, as DICOM padding is
+      if (!Number.isFinite(out[i])) {
+        out[i] = AIR_HU;
+        nonFinite++;
+      }
+      const v = out[i];
       if (v < min) min = v;
       if (v > max) max = v;
     }
+    if (nonFinite > 0) warnings.push(`${nonFinite} of ${n} voxels are not finite numbers (NaN or ±Inf); they were set to air (${AIR_HU} HU)`);
     if (integerScaling && min >= -32768 && max <= 32767) data = Int16Array.from(out);
     else data = out;
   }
@@ -263,6 +272,8 @@ function niftiGeometry(
     // `+ 0` turns the -0 left by negating RAS into 0, so directions compare and print cleanly
     cols.push(col.map((v) => v / norm + 0));
   }
+  const implausible = implausibleVoxelSize([spacing[0], spacing[1], spacing[2]]);
+  if (implausible) throw bad('NIFTI_BAD_HEADER', `${implausible} (from ${sformCode > 0 ? 'sform' : qformCode > 0 ? 'qform/pixdim' : 'pixdim'}): not a CT voxel`);
   for (const [p, q] of [[0, 1], [0, 2], [1, 2]]) {
     const dot = cols[p][0] * cols[q][0] + cols[p][1] * cols[q][1] + cols[p][2] * cols[q][2];
     if (Math.abs(dot) > ORTHOGONALITY_TOLERANCE) {

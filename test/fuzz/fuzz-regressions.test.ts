@@ -1,0 +1,78 @@
+// Every failure `npm run fuzz` found, as the smallest input that reproduces it, built here (no
+// committed binaries). Each test names the run seed and case where the fuzzer first hit it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { InputError } from '../../src/core/errors.ts';
+import { AIR_HU } from '../../src/core/constants.ts';
+import type { Volume } from '../../src/core/volume.ts';
+import { readDicom } from '../../src/io/dicom.ts';
+import { MAX_RESAMPLED_SLICE_FACTOR } from '../../src/io/dicom/series.ts';
+import { TS } from '../../src/io/dicom/transfer-syntax.ts';
+import { decodeNifti, encodeNifti } from '../../src/io/nifti.ts';
+import { VOXEL_SIZE_RANGE_MM } from '../../src/io/voxel-size.ts';
+import { writeSeries } from '../io/dicom-writer.ts';
+import { withTempDir } from '../io/temp-dir.ts';
+
+const inputError = (code: string, re: RegExp) => (e: unknown) => e instanceof InputError && e.code === code && re.test(e.message) && !e.message.includes('\n');
+
+function tinyVolume(data: Float32Array | Int16Array): Volume {
+  return { data, dims: [3, 2, 2], spacingMm: [0.7, 0.7, 2.5], originMm: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], source: { format: 'synthetic', sliceCount: 2, pseudoHu: false }, warnings: [] };
+}
+
+test('fuzz seed 1 case 0: float NIfTI voxels that are NaN or ±Inf read as air with a warning (they reached the classifier as NaN probabilities)', () => {
+  const data = Float32Array.from([-1000, Number.NaN, 40, Infinity, -Infinity, 0, 1, 2, 3, 4, 5, 6]);
+  const v = decodeNifti(encodeNifti(tinyVolume(data), { gzip: false }));
+  assert.deepEqual(Array.from(v.data), [-1000, AIR_HU, 40, AIR_HU, AIR_HU, 0, 1, 2, 3, 4, 5, 6]);
+  assert.ok(v.warnings.some((w) => w === `3 of 12 voxels are not finite numbers (NaN or ±Inf); they were set to air (${AIR_HU} HU)`), v.warnings.join('; '));
+});
+
+test('fuzz seed 1 case 0 (variant): int16 NIfTI whose scl_slope overflows float32 reads the overflowing voxels as air', () => {
+  const bytes = encodeNifti(tinyVolume(Int16Array.from([0, 1, -1, 2, 0, 0, 0, 0, 0, 0, 0, 0])), { gzip: false });
+  new DataView(bytes.buffer).setFloat32(112, 3e38, true); // scl_slope: 3e38 · 2 > float32 max (3.4e38)
+  const v = decodeNifti(bytes);
+  assert.equal(v.data[0], 0);
+  assert.ok(Math.abs(v.data[1] - 3e38) / 3e38 < 1e-6);
+  assert.equal(v.data[3], AIR_HU);
+  assert.ok(v.warnings.some((w) => w.startsWith('1 of 12 voxels are not finite')), v.warnings.join('; '));
+});
+
+test('fuzz seed 3 case 2: a NIfTI sform claiming a 1e30 mm voxel is refused (screening it took > 2 GB)', () => {
+  const bytes = encodeNifti(tinyVolume(new Int16Array(12)), { gzip: false });
+  new DataView(bytes.buffer).setFloat32(280 + 16 + 4, 1e30, true); // srow_y[1]
+  assert.throws(() => decodeNifti(bytes, { path: 'v.nii' }), inputError('NIFTI_BAD_HEADER', /^v\.nii: voxel size y 1\.0000000150474662e\+30 mm is outside 0\.01–100 mm \(from sform\): not a CT voxel$/));
+  // sizes just inside the range are read
+  for (const s of [VOXEL_SIZE_RANGE_MM.min * 1.01, VOXEL_SIZE_RANGE_MM.max * 0.99]) {
+    const ok = encodeNifti({ ...tinyVolume(new Int16Array(12)), spacingMm: [s, 1, 1] }, { gzip: false });
+    assert.ok(Math.abs(decodeNifti(ok).spacingMm[0] - s) < 1e-6);
+  }
+});
+
+test('fuzz seed 2 case 129: a slice 1e6 mm away from its series is refused as a gap instead of resampled onto 200 000 slices (> 2 GB)', async () => {
+  await withTempDir('fuzz-gap', async (dir) => {
+    // 4 slices 2.5 mm apart and one 100 mm on: filling would make 44 slices from 5
+    await writeSeries({ dir, syntax: TS.explicitLittle, nx: 4, ny: 3, zPositionsMm: [0, 2.5, 5, 7.5, 107.5] });
+    assert.ok(44 > MAX_RESAMPLED_SLICE_FACTOR * 5);
+    await assert.rejects(readDicom(dir, { workers: 0 }), inputError('DICOM_GAP', /series has a gap of 100\.00 mm after img_4\.dcm \(median step 2\.50 mm\); filling it would make 44 slices from 5/));
+    // one missing slice is still filled in (6 slices from 5), as before
+    const filled = join(dir, 'filled');
+    await writeSeries({ dir: filled, syntax: TS.explicitLittle, nx: 4, ny: 3, zPositionsMm: [0, 2.5, 5, 10, 12.5] });
+    assert.equal((await readDicom(filled, { workers: 0 })).volume.dims[2], 6);
+  });
+});
+
+test('fuzz seed 3 case 33: a negative PixelSpacing is refused (it became a report failing its own schema)', async () => {
+  await withTempDir('fuzz-spacing', async (dir) => {
+    await writeSeries({ dir, syntax: TS.explicitLittle, nx: 4, ny: 3, nz: 2, spacingMm: [3, -2000, 2.5] });
+    await assert.rejects(readDicom(dir, { workers: 0 }), inputError('DICOM_BAD_GEOMETRY', /voxel size y -2000 mm is outside 0\.01–100 mm \(PixelSpacing -2000\\3, slice step 2\.5 mm\): not a CT voxel$/));
+  });
+});
+
+test('fuzz seed 3 case 137: ImageOrientationPatient with parallel (or zero) row and column cosines is refused (NaN geometry reached the report)', async () => {
+  for (const [name, orientation] of [['parallel', [1, 0, 0, 1, 0, 0]], ['zero', [0, 0, 0, 0, 0, 0]], ['not unit', [2, 0, 0, 0, 2, 0]]] as const) {
+    await withTempDir(`fuzz-iop-${name.replace(' ', '-')}`, async (dir) => {
+      await writeSeries({ dir, syntax: TS.explicitLittle, nx: 4, ny: 3, nz: 2, orientation });
+      await assert.rejects(readDicom(dir, { workers: 0 }), inputError('DICOM_BAD_GEOMETRY', /ImageOrientationPatient .* is not two perpendicular unit vectors/), name);
+    });
+  }
+});

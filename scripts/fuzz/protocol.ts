@@ -10,6 +10,6 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; seeds: string[] }
   | { type: 'started'; index: number; seedId: string; real: boolean; mutations: string[]; candidates: CandidateMode; path: string }
-  | { type: 'done'; index: number; outcome: Outcome; ms: number; rssMb: number }
+  | { type: 'done'; index: number; outcome: Outcome; ms: number; cpuMs: number; rssMb: number }
   | { type: 'cleaned'; index: number }
   | { type: 'fatal'; message: string };

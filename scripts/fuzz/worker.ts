@@ -3,7 +3,9 @@
  * can be killed without losing the run. It builds the seeds and loads the committed models once,
  * then per case: writes the case, reads it (readVolumeWithReport, what `info` does) and screens the
  * volume read (screenCase with the committed classifier and learned or classical candidates).
- * Peak RSS per case: Linux's VmHWM, reset before each case through /proc/self/clear_refs.
+ * Peak RSS per case: Linux's VmHWM, reset before each case through /proc/self/clear_refs. CPU time
+ * per case (user + system, all threads) is measured beside wall time: on a shared, loaded machine wall
+ * time says more about the neighbours than about ctscreen.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -52,6 +54,7 @@ async function runCase(index: number): Promise<void> {
   send({ type: 'started', index, seedId: c.seedId, real: c.real, mutations: c.mutations, candidates: c.candidates, path });
   resetPeakRss();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let outcome: Outcome;
   let stage = 'read';
   try {
@@ -64,7 +67,8 @@ async function runCase(index: number): Promise<void> {
     outcome = classifyError(e, stage);
   }
   const ms = performance.now() - t0;
-  send({ type: 'done', index, outcome, ms, rssMb: peakRssMb() });
+  const cpu = process.cpuUsage(cpu0);
+  send({ type: 'done', index, outcome, ms, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: peakRssMb() });
 }
 
 process.on('message', (m: ToWorker) => {

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz [-- --cases N --seconds S --seed K --child-every M --replay I[,J] --keep --log F --no-real]`
+ * `npm run fuzz [-- --cases N --seconds S --seed K --child-every M --lanes L --replay I[,J] --keep --log F --no-real]`
  *
  * Mutates DICOM, NIfTI, zip and PNG/JPEG inputs and screens each (scripts/fuzz/run.ts); prints
  * outcomes by kind and code, the slowest case and the largest RSS, and a replay line per failure.
@@ -18,10 +18,11 @@ interface Args {
   keep: boolean;
   log?: string;
   real: boolean;
+  lanes: number;
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { cases: 200, seconds: 0, seed: 1, childEvery: 10, keep: false, real: true };
+  const a: Args = { cases: 200, seconds: 0, seed: 1, childEvery: 10, keep: false, real: true, lanes: 1 };
   const int = (flag: string, v: string | undefined) => {
     if (v === undefined || !/^\d+$/.test(v)) throw new Error(`${flag} needs a non-negative integer, got ${v}`);
     return Number(v);
@@ -33,10 +34,11 @@ function parse(argv: string[]): Args {
     else if (f === '--seed') a.seed = int(f, argv[++i]);
     else if (f === '--child-every') a.childEvery = int(f, argv[++i]);
     else if (f === '--replay') a.replay = (argv[++i] ?? '').split(',').map((x) => int(f, x));
+    else if (f === '--lanes') a.lanes = Math.max(1, int(f, argv[++i]));
     else if (f === '--keep') a.keep = true;
     else if (f === '--no-real') a.real = false;
     else if (f === '--log') a.log = argv[++i];
-    else throw new Error(`unknown flag ${f}; flags: --cases N --seconds S --seed K --child-every M --replay I[,J] --keep --log FILE --no-real`);
+    else throw new Error(`unknown flag ${f}; flags: --cases N --seconds S --seed K --child-every M --lanes L --replay I[,J] --keep --log FILE --no-real`);
   }
   return a;
 }
@@ -51,6 +53,7 @@ const summary = await runFuzz({
   seconds: args.seconds,
   childEvery: replaying ? 1 : args.childEvery,
   only: args.replay,
+  lanes: args.lanes,
   keep: args.keep || replaying,
   dataDir: args.real ? join(REPO_ROOT, '..', 'shared', 'data') : undefined,
   onCase: (r) => {

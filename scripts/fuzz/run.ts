@@ -45,6 +45,8 @@ export interface FuzzOptions {
   dataDir?: string;
   timeLimitMs?: number;
   rssLimitMb?: number;
+  /** In-process runners working at once (default 1); each is a process with the models loaded. */
+  lanes?: number;
   /** Keep each case's files (for replay) instead of deleting them. */
   keep?: boolean;
   /** Called with each case's record as it finishes (progress, JSONL log). */
@@ -278,15 +280,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const rssLimitMb = options.rssLimitMb ?? RSS_LIMIT_MB;
   const workDir = await mkdtemp(join(tmpdir(), 'ctscreen-fuzz-'));
   const dataDir = options.dataDir && existsSync(options.dataDir) ? options.dataDir : undefined;
-  const runner = new InProcessRunner({ type: 'init', seed: options.seed, workDir, dataDir });
+  const lanes = Math.max(1, options.lanes ?? 1);
+  const runners = Array.from({ length: lanes }, () => new InProcessRunner({ type: 'init', seed: options.seed, workDir, dataDir }));
   const t0 = performance.now();
   const summary: FuzzSummary = { seed: options.seed, seeds: [], cases: 0, cliCases: 0, outcomes: { inProcess: new Map(), cli: new Map() }, failures: [], seconds: 0 };
-  try {
-    await runner.start();
-    summary.seeds = runner.seeds;
-    const indices = options.only ?? Array.from({ length: options.cases }, (_, i) => i);
-    for (const index of indices) {
-      if (options.seconds > 0 && (performance.now() - t0) / 1000 >= options.seconds) break;
+  const indices = options.only ?? Array.from({ length: options.cases }, (_, i) => i);
+  let next = 0;
+  const lane = async (runner: InProcessRunner) => {
+    while (next < indices.length) {
+      if (options.seconds > 0 && (performance.now() - t0) / 1000 >= options.seconds) return;
+      const index = indices[next++];
       const { started, result } = await runner.runCase(index, limitMs, rssLimitMb);
       const record: CaseRecord = {
         index,
@@ -317,11 +320,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       if (record.failure) summary.failures.push(record);
       options.onCase?.(record);
     }
+  };
+  try {
+    await Promise.all(runners.map((r) => r.start()));
+    summary.seeds = runners[0].seeds;
+    await Promise.all(runners.map(lane));
   } finally {
-    await runner.kill();
+    await Promise.all(runners.map((r) => r.kill()));
     if (!options.keep) await rm(workDir, { recursive: true, force: true });
     summary.seconds = (performance.now() - t0) / 1000;
   }
+  summary.failures.sort((a, b) => a.index - b.index);
   return summary;
 }
 

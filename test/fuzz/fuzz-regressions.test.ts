@@ -76,3 +76,10 @@ test('fuzz seed 3 case 137: ImageOrientationPatient with parallel (or zero) row 
     });
   }
 });
+
+test('fuzz seed 1000 case 44: a slice without Columns (0 × 64 pixels) makes the series unusable instead of an empty volume (it became a report failing its own schema)', async () => {
+  await withTempDir('fuzz-columns', async (dir) => {
+    await writeSeries({ dir, syntax: TS.explicitLittle, nx: 0, ny: 3, nz: 2 });
+    await assert.rejects(readDicom(dir, { workers: 0 }), inputError('DICOM_NO_USABLE_SERIES', /no CT series that can be screened; found CT ×2 \(slices with Rows or Columns missing or 0\)$/));
+  });
+});

@@ -87,6 +87,7 @@ export function summarizeSeries(uid: string, slices: readonly DicomSliceHeader[]
   else if (h.sopClassUid.startsWith(SECONDARY_CAPTURE_SOP_PREFIX)) rejected = 'secondary capture (screenshots), not a reconstruction';
   else if (slices.some((s) => !s.hasPixelData)) rejected = 'some files have no pixel data';
   else if (slices.some((s) => !s.positionMm || !s.orientation || !s.pixelSpacingMm)) rejected = 'slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing';
+  else if (slices.some((s) => !(s.rows >= 1 && s.columns >= 1))) rejected = 'slices with Rows or Columns missing or 0';
   else if (slices.some((s) => s.numberOfFrames > 1)) rejected = `multi-frame images (${h.numberOfFrames} frames per file; enhanced CT is not supported)`;
   const preferred = imageType.includes('ORIGINAL') && imageType.includes('PRIMARY') && isAxial(h);
   return {

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz [-- --cases N --seconds S --seed K --child-every M --lanes L --replay I[,J] --keep --log F --no-real]`
+ * `npm run fuzz [-- --cases N --seconds S --seed K --child-every M --lanes L --seeds ID-PART --replay I[,J] --keep --log F --no-real]`
  *
  * Mutates DICOM, NIfTI, zip and PNG/JPEG inputs and screens each (scripts/fuzz/run.ts); prints
  * outcomes by kind and code, the slowest case and the largest RSS, and a replay line per failure.
@@ -19,6 +19,7 @@ interface Args {
   log?: string;
   real: boolean;
   lanes: number;
+  seeds?: string;
 }
 
 function parse(argv: string[]): Args {
@@ -35,10 +36,11 @@ function parse(argv: string[]): Args {
     else if (f === '--child-every') a.childEvery = int(f, argv[++i]);
     else if (f === '--replay') a.replay = (argv[++i] ?? '').split(',').map((x) => int(f, x));
     else if (f === '--lanes') a.lanes = Math.max(1, int(f, argv[++i]));
+    else if (f === '--seeds') a.seeds = argv[++i];
     else if (f === '--keep') a.keep = true;
     else if (f === '--no-real') a.real = false;
     else if (f === '--log') a.log = argv[++i];
-    else throw new Error(`unknown flag ${f}; flags: --cases N --seconds S --seed K --child-every M --lanes L --replay I[,J] --keep --log FILE --no-real`);
+    else throw new Error(`unknown flag ${f}; flags: --cases N --seconds S --seed K --child-every M --lanes L --seeds ID-PART --replay I[,J] --keep --log FILE --no-real`);
   }
   return a;
 }
@@ -54,6 +56,7 @@ const summary = await runFuzz({
   childEvery: replaying ? 1 : args.childEvery,
   only: args.replay,
   lanes: args.lanes,
+  seedFilter: args.seeds,
   keep: args.keep || replaying,
   dataDir: args.real ? join(REPO_ROOT, '..', 'shared', 'data') : undefined,
   onCase: (r) => {

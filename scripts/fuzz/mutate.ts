@@ -659,6 +659,35 @@ function crc32(bytes: Uint8Array): number {
   return ~c >>> 0;
 }
 
+/** Recomputes the CRC of every whole chunk after the signature; returns how many it changed. */
+function fixPngCrcs(b: Uint8Array): number {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let changed = 0;
+  for (let p = 8; p + 12 <= b.length; ) {
+    const len = v.getUint32(p, false);
+    const end = p + 8 + len;
+    if (end + 4 > b.length) break;
+    const crc = crc32(b.subarray(p + 4, end));
+    if (v.getUint32(end, false) !== crc) {
+      v.setUint32(end, crc, false);
+      changed++;
+    }
+    p = end + 4;
+  }
+  return changed;
+}
+
+/** Plain byte mutations of a PNG, with its chunk CRCs then (mostly) made right again. */
+const pngBytes: Mutator = (input, rng) => {
+  const i = pickFile(input, rng);
+  const file = input.files[i];
+  if (file.bytes.length < 33 || file.bytes[1] !== 0x50) return undefined;
+  const r = byteMutation(file.bytes, rng);
+  const fixed = rng.next() < 0.8 ? fixPngCrcs(r.bytes) : 0;
+  input.files[i] = { ...file, bytes: r.bytes };
+  return `${file.name}: ${r.what}${fixed ? ` (${fixed} chunk CRC(s) fixed)` : ''}`;
+};
+
 const pngMutation: Mutator = (input, rng) => {
   const i = pickFile(input, rng);
   const file = input.files[i];
@@ -684,8 +713,11 @@ const pngMutation: Mutator = (input, rng) => {
     b[rng.int(33, b.length - 1)] ^= 0xff;
     what = 'one byte after IHDR flipped';
   }
-  if (op < 4 && rng.next() < 0.8) v.setUint32(29, crc32(b.subarray(12, 29)), false);
+  // libpng refuses a chunk whose CRC is wrong before looking at it: mostly fix the CRCs so the
+  // mutated fields and pixels reach the decoder and the screening behind it
+  const fixed = rng.next() < 0.8 ? fixPngCrcs(b) : 0;
   input.files[i] = { ...file, bytes: b };
+  if (fixed > 0) what += ` (${fixed} chunk CRC(s) fixed)`;
   return `${file.name}: ${what}`;
 };
 
@@ -741,9 +773,9 @@ const TABLE: Record<InputKind, Array<[Mutator, number]>> = {
   'dicom-file': [[dicomSetTag, 6], [dicomDeleteTag, 2], [dicomChangeVr, 2], [dicomLength, 2], [dicomSyntax, 2], [dicomMeta, 1], [dicomPixels, 3], [dicomInsertOdd, 1], [anyBytes, 2]],
   'dicom-zip': [[zipMutation, 5], [dicomSetTag, 1], [dicomPixels, 1], [anyBytes, 1]],
   nifti: [[niftiField, 6], [niftiStructure, 2], [niftiGzip, 2], [anyBytes, 1]],
-  png: [[pngMutation, 4], [anyBytes, 2]],
+  png: [[pngMutation, 4], [pngBytes, 2], [anyBytes, 1]],
   jpeg: [[jpegMutation, 4], [anyBytes, 2]],
-  'image-stack': [[pngMutation, 3], [stackMutation, 2], [anyBytes, 1]],
+  'image-stack': [[pngMutation, 3], [pngBytes, 1], [stackMutation, 2], [anyBytes, 1]],
 };
 
 function pickWeighted(list: Array<[Mutator, number]>, rng: Random): Mutator {

@@ -3,7 +3,7 @@ import type { CandidateMode } from './case.ts';
 import type { Outcome } from './outcome.ts';
 
 export type ToWorker =
-  | { type: 'init'; seed: number; workDir: string; dataDir?: string }
+  | { type: 'init'; seed: number; workDir: string; dataDir?: string; seedFilter?: string }
   | { type: 'case'; index: number }
   | { type: 'cleanup'; index: number };
 

@@ -45,6 +45,8 @@ export interface FuzzOptions {
   dataDir?: string;
   timeLimitMs?: number;
   rssLimitMb?: number;
+  /** Only seed inputs whose id contains this (e.g. 'png', 'real-', 'nifti'). */
+  seedFilter?: string;
   /** In-process runners working at once (default 1); each is a process with the models loaded. */
   lanes?: number;
   /** Keep each case's files (for replay) instead of deleting them. */
@@ -79,6 +81,7 @@ export interface CaseRecord {
 
 export interface FuzzSummary {
   seed: number;
+  seedFilter?: string;
   seeds: string[];
   cases: number;
   cliCases: number;
@@ -281,9 +284,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const workDir = await mkdtemp(join(tmpdir(), 'ctscreen-fuzz-'));
   const dataDir = options.dataDir && existsSync(options.dataDir) ? options.dataDir : undefined;
   const lanes = Math.max(1, options.lanes ?? 1);
-  const runners = Array.from({ length: lanes }, () => new InProcessRunner({ type: 'init', seed: options.seed, workDir, dataDir }));
+  const runners = Array.from({ length: lanes }, () => new InProcessRunner({ type: 'init', seed: options.seed, workDir, dataDir, seedFilter: options.seedFilter }));
   const t0 = performance.now();
-  const summary: FuzzSummary = { seed: options.seed, seeds: [], cases: 0, cliCases: 0, outcomes: { inProcess: new Map(), cli: new Map() }, failures: [], seconds: 0 };
+  const summary: FuzzSummary = { seed: options.seed, seedFilter: options.seedFilter, seeds: [], cases: 0, cliCases: 0, outcomes: { inProcess: new Map(), cli: new Map() }, failures: [], seconds: 0 };
   const indices = options.only ?? Array.from({ length: options.cases }, (_, i) => i);
   let next = 0;
   const lane = async (runner: InProcessRunner) => {
@@ -339,8 +342,8 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
 }
 
-export function replayCommand(seed: number, index: number): string {
-  return `npm run fuzz -- --seed ${seed} --replay ${index}`;
+export function replayCommand(seed: number, index: number, seedFilter?: string): string {
+  return `npm run fuzz -- --seed ${seed}${seedFilter ? ` --seeds ${seedFilter}` : ''} --replay ${index}`;
 }
 
 /** The summary as printed by `npm run fuzz`. */
@@ -356,7 +359,7 @@ export function formatSummary(s: FuzzSummary): string {
     `failures: ${s.failures.length}`,
   ];
   for (const f of s.failures) {
-    lines.push(`  case ${f.index} (${f.seedId}, ${f.candidates}): ${f.failure}`, `    mutations: ${f.mutations.length ? f.mutations.join(' | ') : '(none)'}`, `    replay: ${replayCommand(s.seed, f.index)}`);
+    lines.push(`  case ${f.index} (${f.seedId}, ${f.candidates}): ${f.failure}`, `    mutations: ${f.mutations.length ? f.mutations.join(' | ') : '(none)'}`, `    replay: ${replayCommand(s.seed, f.index, s.seedFilter)}`);
   }
   return lines.join('\n');
 }

@@ -76,7 +76,8 @@ process.on('message', (m: ToWorker) => {
     runSeed = m.seed;
     workDir = m.workDir;
     (async () => {
-      seeds = [...(await syntheticSeeds()), ...(m.dataDir ? realSeeds(m.dataDir) : [])];
+      seeds = [...(await syntheticSeeds()), ...(m.dataDir ? realSeeds(m.dataDir) : [])].filter((s) => !m.seedFilter || s.id.includes(m.seedFilter));
+      if (seeds.length === 0) throw new Error(`no seed input id contains '${m.seedFilter}'`);
       models.set('learned', await loadScreeningModels({ candidates: 'learned', intraOpThreads: 1 }));
       models.set('classical', await loadScreeningModels({ candidates: 'classical', intraOpThreads: 1 }));
       send({ type: 'ready', seeds: seeds.map((s) => s.id) });

@@ -2,7 +2,9 @@
 // committed binaries). Each test names the run seed and case where the fuzzer first hit it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/core/errors.ts';
 import { AIR_HU } from '../../src/core/constants.ts';
 import type { Volume } from '../../src/core/volume.ts';
@@ -13,6 +15,8 @@ import { decodeNifti, encodeNifti } from '../../src/io/nifti.ts';
 import { VOXEL_SIZE_RANGE_MM } from '../../src/io/voxel-size.ts';
 import { writeSeries } from '../io/dicom-writer.ts';
 import { withTempDir } from '../io/temp-dir.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const inputError = (code: string, re: RegExp) => (e: unknown) => e instanceof InputError && e.code === code && re.test(e.message) && !e.message.includes('\n');
 
@@ -82,4 +86,16 @@ test('fuzz seed 1000 case 44: a slice without Columns (0 × 64 pixels) makes the
     await writeSeries({ dir, syntax: TS.explicitLittle, nx: 0, ny: 3, nz: 2 });
     await assert.rejects(readDicom(dir, { workers: 0 }), inputError('DICOM_NO_USABLE_SERIES', /no CT series that can be screened; found CT ×2 \(slices with Rows or Columns missing or 0\)$/));
   });
+});
+
+test('fuzz seed 1000 case 2077: truncated JPEG-LS, JPEG Lossless and JPEG 2000 frames are refused at once (CharLS looped without end on one; JPEG Lossless decoded the missing rows as zeros)', () => {
+  // in a child process with a time limit: a regression would hang its thread, not this test run
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "import('./test/fuzz/truncated-frames.ts').then((m) => m.run())"], { encoding: 'utf8', timeout: 60_000, cwd: REPO_ROOT });
+  assert.equal(r.status, 0, `child: status ${r.status} signal ${r.signal}\n${r.stderr}`);
+  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { syntax: string; keep: number; of: number; error: string | null });
+  assert.equal(rows.length, 12);
+  for (const row of rows) {
+    if (row.keep === row.of) assert.equal(row.error, null, `${row.syntax} whole frame`);
+    else assert.match(row.error ?? '', /^x\.dcm: cannot decode .* pixel data \(truncated: the \d+-byte stream has no end marker FF D9\)$/, `${row.syntax} cut to ${row.keep} of ${row.of}`);
+  }
 });

@@ -86,7 +86,7 @@ export interface FuzzSummary {
   cases: number;
   cliCases: number;
   outcomes: { inProcess: Map<string, number>; cli: Map<string, number> };
-  /** By CPU time (wall where CPU time is unknown), with the case's wall time. */
+  /** The finished case with the most CPU time, with its wall time. */
   slowest?: { cpuMs: number; ms: number; index: number; where: 'in-process' | 'cli'; seedId: string };
   slowestWall?: { ms: number; index: number; where: 'in-process' | 'cli'; seedId: string };
   largestRss?: { mb: number; index: number; where: 'in-process' | 'cli'; seedId: string };
@@ -315,8 +315,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       bump(summary.outcomes.inProcess, outcomeLabel(result.outcome));
       for (const [where, x] of [['in-process', record.inProcess], ['cli', record.cli]] as const) {
         if (!x) continue;
-        const cpu = x.cpuMs ?? x.ms;
-        if (!summary.slowest || cpu > summary.slowest.cpuMs) summary.slowest = { cpuMs: cpu, ms: x.ms, index, where, seedId: record.seedId };
+        // killed cases (no CPU time) are counted as timeouts, not as the slowest finished case
+        if (x.cpuMs !== undefined && (!summary.slowest || x.cpuMs > summary.slowest.cpuMs)) summary.slowest = { cpuMs: x.cpuMs, ms: x.ms, index, where, seedId: record.seedId };
         if (!summary.slowestWall || x.ms > summary.slowestWall.ms) summary.slowestWall = { ms: x.ms, index, where, seedId: record.seedId };
         if (x.rssMb !== undefined && (!summary.largestRss || x.rssMb > summary.largestRss.mb)) summary.largestRss = { mb: x.rssMb, index, where, seedId: record.seedId };
       }
@@ -353,7 +353,7 @@ export function formatSummary(s: FuzzSummary): string {
   const lines = [
     `fuzz seed ${s.seed}: ${s.cases} case(s) in ${s.seconds.toFixed(0)} s (${s.cliCases} also through the CLI), ${s.seeds.length} seed inputs`,
     table(rows),
-    s.slowest ? `slowest case (CPU time): ${s.slowest.cpuMs.toFixed(0)} ms CPU, ${s.slowest.ms.toFixed(0)} ms wall (case ${s.slowest.index}, ${s.slowest.seedId}, ${s.slowest.where})` : 'slowest case: —',
+    s.slowest ? `slowest finished case (CPU time): ${s.slowest.cpuMs.toFixed(0)} ms CPU, ${s.slowest.ms.toFixed(0)} ms wall (case ${s.slowest.index}, ${s.slowest.seedId}, ${s.slowest.where})` : 'slowest case: —',
     s.slowestWall ? `slowest case (wall time): ${s.slowestWall.ms.toFixed(0)} ms (case ${s.slowestWall.index}, ${s.slowestWall.seedId}, ${s.slowestWall.where})` : 'slowest case (wall): —',
     s.largestRss ? `largest RSS: ${s.largestRss.mb.toFixed(0)} MiB (case ${s.largestRss.index}, ${s.largestRss.seedId}, ${s.largestRss.where})` : 'largest RSS: —',
     `failures: ${s.failures.length}`,

@@ -2,7 +2,8 @@
  * Seed inputs the fuzzer mutates: small synthetic chest CT (src/phantom) written as DICOM in every
  * transfer syntax ctscreen reads, as a zip, as NIfTI (.nii / .nii.gz, axial and oblique), as PNG
  * and JPEG slices; and, when ../shared/data is there, a few real slices of each public dataset.
- * Volumes are small (64×64×6) so a case screens in well under a second.
+ * Volumes are small (64×64×6; 64×64×10 for the two series decoded on worker threads) so a case
+ * screens in well under a second.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,8 +37,11 @@ export const SEED_SIZE: readonly [number, number] = [64, 64];
 export const SEED_SLICES = 6;
 const SEED_SLICE_MM = 5;
 
-function phantomVolume(seed: number): Volume<Int16Array> {
-  return makeChestPhantom({ size: SEED_SIZE, slices: SEED_SLICES, seed, zRangeMm: [80, 80 + (SEED_SLICES - 1) * SEED_SLICE_MM], noiseHu: 10 }).volume;
+/** Compressed series of at least this many slices are decoded on worker threads (src/io/dicom.ts). */
+const POOL_SLICES = 10;
+
+function phantomVolume(seed: number, slices = SEED_SLICES): Volume<Int16Array> {
+  return makeChestPhantom({ size: SEED_SIZE, slices, seed, zRangeMm: [80, 80 + (slices - 1) * SEED_SLICE_MM], noiseHu: 10 }).volume;
 }
 
 function sliceOf(v: Volume<Int16Array>, z: number): Int16Array {
@@ -145,6 +149,10 @@ export async function syntheticSeeds(): Promise<SeedInput[]> {
   const stack: FuzzFile[] = [];
   for (let z = 0; z < nz; z++) stack.push({ name: `s${z + 1}.png`, bytes: await imageBytes(toGrey(sliceOf(v, z)), nx, ny, 'png') });
   seeds.push({ id: 'png-stack', kind: 'image-stack', files: stack, real: false });
+  // enough compressed slices for the decode worker pool, so its error paths are fuzzed too
+  const tall = phantomVolume(3, POOL_SLICES);
+  seeds.push({ id: 'dicom-jpeg-ls-pool', kind: 'dicom-series', files: await dicomSeries(TS.jpegLs, tall, 'unsigned'), real: false });
+  seeds.push({ id: 'dicom-rle-pool', kind: 'dicom-series', files: await dicomSeries(TS.rle, tall, 'signed'), real: false });
   return seeds;
 }
 

@@ -31,7 +31,9 @@ function caseSeed(runSeed: number, index: number): number {
 export function makeCase(runSeed: number, index: number, seeds: readonly SeedInput[]): FuzzCase {
   const rng = createRandom(caseSeed(runSeed, index));
   const seed = rng.pick(seeds);
-  const input: CaseInput = { kind: seed.kind, files: seed.files.map((f) => ({ ...f })) };
+  // fresh plain copies: mutators edit the bytes they are given, and a Node Buffer's .slice() is a
+  // view, so a seed held as a Buffer (gzipSync's result) would be corrupted for every later case
+  const input: CaseInput = { kind: seed.kind, files: seed.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })) };
   const count = rng.next() < UNMUTATED_SHARE ? 0 : rng.int(1, MAX_MUTATIONS);
   const mutations = mutate(input, count, rng);
   const candidates: CandidateMode = rng.next() < 0.5 ? 'learned' : 'classical';

@@ -23,6 +23,10 @@ test('a case is the same bytes every time it is made from (seed, index): replay 
     assert.equal(a.input.files.length, b.input.files.length);
     a.input.files.forEach((f, i) => assert.ok(Buffer.from(f.bytes).equals(Buffer.from(b.input.files[i].bytes)), `case ${index} file ${f.name}`));
   }
+  // making cases never changes the seeds (a Buffer seed's .slice() once edited it in place)
+  const before = seeds.map((s) => s.files.map((f) => Buffer.from(f.bytes).toString('base64')));
+  for (let i = 0; i < 300; i++) makeCase(SMOKE_SEED + 1, i, seeds);
+  assert.deepEqual(seeds.map((s) => s.files.map((f) => Buffer.from(f.bytes).toString('base64'))), before);
   // and different cases differ
   assert.notDeepEqual(makeCase(SMOKE_SEED, 1, seeds).mutations, makeCase(SMOKE_SEED, 2, seeds).mutations);
 });

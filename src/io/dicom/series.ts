@@ -87,7 +87,6 @@ export function summarizeSeries(uid: string, slices: readonly DicomSliceHeader[]
   else if (h.sopClassUid.startsWith(SECONDARY_CAPTURE_SOP_PREFIX)) rejected = 'secondary capture (screenshots), not a reconstruction';
   else if (slices.some((s) => !s.hasPixelData)) rejected = 'some files have no pixel data';
   else if (slices.some((s) => !s.positionMm || !s.orientation || !s.pixelSpacingMm)) rejected = 'slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing';
-  else if (slices.some((s) => !(s.rows >= 1 && s.columns >= 1))) rejected = 'slices with Rows or Columns missing or 0';
   else if (slices.some((s) => s.numberOfFrames > 1)) rejected = `multi-frame images (${h.numberOfFrames} frames per file; enhanced CT is not supported)`;
   const preferred = imageType.includes('ORIGINAL') && imageType.includes('PRIMARY') && isAxial(h);
   return {
@@ -177,16 +176,19 @@ export function sliceGeometry(slices: readonly DicomSliceHeader[], where: string
       throw new InputError('DICOM_INCONSISTENT_SERIES', `${s.file}: PixelSpacing ${s.pixelSpacingMm!.join('\\')} differs from ${first.file} (${first.pixelSpacingMm!.join('\\')})`, { path: s.file });
     }
   }
+  const rowDir: Vec3 = [o[0], o[1], o[2]];
+  const colDir: Vec3 = [o[3], o[4], o[5]];
+  const normal = normalOf(o);
+  const along = (p: Vec3) => p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
   const rowNorm = Math.hypot(o[0], o[1], o[2]);
   const colNorm = Math.hypot(o[3], o[4], o[5]);
   const cosine = o[0] * o[3] + o[1] * o[4] + o[2] * o[5];
   if (!(Math.abs(rowNorm - 1) <= ORIENTATION_UNIT_TOLERANCE && Math.abs(colNorm - 1) <= ORIENTATION_UNIT_TOLERANCE && Math.abs(cosine) <= ORIENTATION_UNIT_TOLERANCE)) {
     throw new InputError('DICOM_BAD_GEOMETRY', `${first.file}: ImageOrientationPatient ${o.join('\\')} is not two perpendicular unit vectors (lengths ${rowNorm.toFixed(3)}, ${colNorm.toFixed(3)}, cosine ${cosine.toFixed(3)})`, { path: first.file });
   }
-  const rowDir: Vec3 = [o[0], o[1], o[2]];
-  const colDir: Vec3 = [o[3], o[4], o[5]];
-  const normal = normalOf(o);
-  const along = (p: Vec3) => p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
+  if (!(first.rows >= 1 && first.columns >= 1)) {
+    throw new InputError('DICOM_BAD_GEOMETRY', `${first.file}: Rows × Columns is ${first.rows} × ${first.columns}; a slice needs at least one pixel`, { path: first.file });
+  }
   const ordered = [...slices].sort((a, b) => along(a.positionMm!) - along(b.positionMm!));
 
   for (let i = 1; i < ordered.length; i++) {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/core/errors.ts';
@@ -15,6 +16,7 @@ import { decodeNifti, encodeNifti } from '../../src/io/nifti.ts';
 import { VOXEL_SIZE_RANGE_MM } from '../../src/io/voxel-size.ts';
 import { writeSeries } from '../io/dicom-writer.ts';
 import { withTempDir } from '../io/temp-dir.ts';
+import { ITEM_TAG, joinItems, parseDicomModel, splitItems, writeDicomModel } from '../../scripts/fuzz/dicom-model.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -114,4 +116,26 @@ test('fuzz seed 1000 case 2077: truncated JPEG-LS, JPEG Lossless and JPEG 2000 f
     if (row.keep === row.of) assert.equal(row.error, null, `${row.syntax} whole frame`);
     else assert.match(row.error ?? '', /^x\.dcm: cannot decode .* pixel data \(truncated: the \d+-byte stream has no end marker FF D9\)$/, `${row.syntax} cut to ${row.keep} of ${row.of}`);
   }
+});
+
+test('fuzz seed 2000 case 1724: a slice the decode workers fail on fails the read, whenever the failure arrives (one that arrived while the reader awaited the next file was lost: a slice left empty, or a TypeError)', async () => {
+  await withTempDir('fuzz-pool', async (dir) => {
+    // enough slices that workers decode while files are still being read
+    await writeSeries({ dir, syntax: TS.jpegLs, nx: 16, ny: 12, nz: 40 });
+    const zs = [9, 19, 29]; // img_k.dcm holds slice k − 1 (no shuffle)
+    for (const z of zs) {
+      // a JPEG-LS stream CharLS cannot decode, end marker included
+      const file = join(dir, `img_${z + 1}.dcm`);
+      const model = parseDicomModel(new Uint8Array(await readFile(file)));
+      const pixels = model.body.find((e) => e.group === 0x7fe0 && e.element === 0x0010)!;
+      const items = splitItems(pixels.value);
+      items[1] = { tag: ITEM_TAG, bytes: Uint8Array.of(0xff, 0xd8, 1, 2, 3, 4, 0xff, 0xd9) };
+      pixels.value = joinItems(items);
+      await writeFile(file, writeDicomModel(model));
+    }
+    // the loss depended on timing: several reads make a regression show
+    for (let run = 0; run < 10; run++) {
+      await assert.rejects(readDicom(dir, { workers: 2 }), inputError('DICOM_DECODE_FAILED', /^img_(10|20|30)\.dcm: cannot decode JPEG-LS Lossless pixel data/), `run ${run}`);
+    }
+  });
 });

@@ -223,16 +223,21 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
     if (pool) {
       // read files on this thread while workers decode; keep a bounded number in flight
       const inFlight = new Set<Promise<unknown>>();
+      // the first decode failure, kept here: a job that fails while this loop awaits a file read has
+      // left `inFlight` by the time race/all look, and its slice would silently stay empty
+      let failure: { error: unknown } | undefined;
       for (let z = 0; z < headers.length; z++) {
         const job = await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits);
         const tracked: Promise<unknown> = pool.decode(job).then((s) => place(z, s)).finally(() => inFlight.delete(tracked));
-        // handled here so a failure while this loop is elsewhere is not an unhandled rejection;
-        // race/all below still see it
-        tracked.catch(() => undefined);
+        tracked.catch((e: unknown) => {
+          failure ??= { error: e };
+        });
         inFlight.add(tracked);
-        if (inFlight.size >= 4 * pool.size) await Promise.race(inFlight);
+        if (inFlight.size >= 4 * pool.size) await Promise.race(inFlight).catch(() => undefined);
+        if (failure) break;
       }
-      await Promise.all(inFlight);
+      await Promise.allSettled(inFlight);
+      if (failure) throw failure.error;
     } else {
       for (let z = 0; z < headers.length; z++) place(z, await decodeSliceToHu(await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits)));
     }

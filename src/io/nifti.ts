@@ -6,12 +6,13 @@
  * in and out. Voxel order is the same (x fastest, then y, then z), so data are copied as they are.
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
 import { voxelCount } from '../core/volume.ts';
 import { formatBytes, formatLimit, inflateLimited, type InflateLimitedResult, type InputLimits, limitError, resolveLimits } from './limits.ts';
+import { implausibleVoxelSize } from './voxel-size.ts';
 
 /** NIfTI-1 header size in bytes (sizeof_hdr). */
 const NIFTI1_HEADER_BYTES = 348;
@@ -207,6 +208,7 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
   const unitToMm = units === SPATIAL_UNIT_METER ? 1000 : units === SPATIAL_UNIT_MICRON ? 1e-3 : 1;
 
   const n = voxelCount(dims);
+  const warnings: string[] = [];
   const dataStart = Math.floor(voxOffset);
   if (!(voxOffset >= NIFTI1_HEADER_BYTES)) {
     throw bad('NIFTI_BAD_HEADER', `vox_offset is ${voxOffset}, expected at least ${NIFTI1_HEADER_BYTES}`);
@@ -216,7 +218,6 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
     throw bad('NIFTI_TRUNCATED', `header declares ${dims.join('×')} voxels of ${dt.bytes} bytes from offset ${dataStart} (${needed} bytes) but the file has ${buf.length}`);
   }
 
-  const warnings: string[] = [];
   const geometry = niftiGeometry(view, le, pixdim, unitToMm, bad, warnings);
 
   // Keep integer CT as Int16 when scaling keeps it integer and in range (half the memory of
@@ -236,17 +237,17 @@ export function decodeNifti(input: Uint8Array, options: DecodeNiftiOptions = {})
     const read = dt.read;
     let nonFinite = 0;
     for (let i = 0, o = dataStart; i < n; i++, o += dt.bytes) {
-      let v = read(view, o, le) * slope + inter;
-      // NaN / ±Inf (written outside the field of view by some resampling tools) are no HU: air
-      if (!Number.isFinite(v)) {
-        v = AIR_HU;
+      out[i] = read(view, o, le) * slope + inter;
+      // NaN / ±Inf (float data, or scaling beyond float32) are no intensity: air, as DICOM padding is
+      if (!Number.isFinite(out[i])) {
+        out[i] = AIR_HU;
         nonFinite++;
       }
-      out[i] = v;
+      const v = out[i];
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    if (nonFinite > 0) warnings.push(`${nonFinite} voxel(s) were NaN or infinite (${((100 * nonFinite) / n).toFixed(2)} %); they were set to air (${AIR_HU} HU)`);
+    if (nonFinite > 0) warnings.push(`${nonFinite} of ${n} voxels are not finite numbers (NaN or ±Inf); they were set to air (${AIR_HU} HU)`);
     if (integerScaling && min >= -32768 && max <= 32767) data = Int16Array.from(out);
     else data = out;
   }
@@ -329,6 +330,8 @@ function niftiGeometry(
     // `+ 0` turns the -0 left by negating RAS into 0, so directions compare and print cleanly
     cols.push(col.map((v) => v / norm + 0));
   }
+  const implausible = implausibleVoxelSize([spacing[0], spacing[1], spacing[2]]);
+  if (implausible) throw bad('NIFTI_BAD_HEADER', `${implausible} (from ${sformCode > 0 ? 'sform' : qformCode > 0 ? 'qform/pixdim' : 'pixdim'}): not a CT voxel`);
   for (const [p, q] of [[0, 1], [0, 2], [1, 2]]) {
     const dot = cols[p][0] * cols[q][0] + cols[p][1] * cols[q][1] + cols[p][2] * cols[q][2];
     if (Math.abs(dot) > ORTHOGONALITY_TOLERANCE) {

@@ -78,6 +78,31 @@ function bad(job: SliceJob, problem: string, cause?: unknown): InputError {
   return new InputError('DICOM_DECODE_FAILED', `${job.file}: ${problem}`, { path: job.file, cause });
 }
 
+/** Codecs whose streams end with the marker 0xFF 0xD9 (JPEG EOI, PS3.5 A.4; JPEG 2000 EOC). */
+const END_MARKER_CODECS = new Set<PixelCodec>(['jpeg-baseline', 'jpeg-lossless', 'jpeg-ls', 'jpeg2000']);
+/**
+ * The end marker is looked for this far from the end: fragments are padded to even length, and
+ * some encoders pad with a byte that is not 0 (seen in RICORD: FF D9 then one arbitrary byte).
+ */
+const END_MARKER_SEARCH_BYTES = 16;
+
+/** True when 0xFF 0xD9 occurs within the last END_MARKER_SEARCH_BYTES bytes. */
+export function hasEndMarker(frame: Uint8Array): boolean {
+  for (let i = frame.length - 2; i >= Math.max(0, frame.length - END_MARKER_SEARCH_BYTES); i--) if (frame[i] === 0xff && frame[i + 1] === 0xd9) return true;
+  return false;
+}
+
+/**
+ * A truncated stream never reaches the decoders: CharLS loops without end on some (fuzz seed 1000
+ * case 2077) and jpeg-lossless-decoder-js fills the missing rows with zeros without a word.
+ */
+function refuseTruncatedStream(job: SliceJob): void {
+  const info = syntaxInfo(job.transferSyntaxUid);
+  if (info && END_MARKER_CODECS.has(info.codec) && !hasEndMarker(job.frame)) {
+    throw bad(job, `cannot decode ${info.name} pixel data (truncated: the ${job.frame.length}-byte stream has no end marker FF D9)`);
+  }
+}
+
 async function decodeWasm(job: SliceJob, codec: PixelCodec): Promise<Decoded> {
   const spec = WASM_CODECS[codec]!;
   const mod = await loadWasm(spec.specifier);
@@ -234,6 +259,7 @@ async function decodeFrame(job: SliceJob): Promise<Decoded> {
  */
 export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float32Array> {
   if (job.samplesPerPixel !== 1) throw bad(job, `has ${job.samplesPerPixel} samples per pixel (colour); a CT slice has 1`);
+  refuseTruncatedStream(job);
   const d = await decodeFrame(job);
   if (d.width !== job.columns || d.height !== job.rows || d.components !== 1) {
     throw bad(job, `decoded image is ${d.width}×${d.height}×${d.components} but the header says ${job.columns}×${job.rows}×1`);

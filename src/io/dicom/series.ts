@@ -14,6 +14,7 @@
  */
 import { InputError } from '../../core/errors.ts';
 import type { Mat3, Vec3 } from '../../core/volume.ts';
+import { implausibleVoxelSize } from '../voxel-size.ts';
 import { type DicomSliceHeader, SECONDARY_CAPTURE_SOP_PREFIX } from './parse.ts';
 
 /** Two slices closer than this along the normal are at "one position" (mm). */
@@ -22,8 +23,15 @@ export const DUPLICATE_POSITION_TOLERANCE_MM = 0.01;
 export const UNEVEN_SPACING_TOLERANCE = 0.05;
 /** ImageOrientationPatient of two slices may differ by this much (direction cosine units). */
 export const ORIENTATION_TOLERANCE = 1e-3;
+/** Row and column cosines must have unit length and be perpendicular to within this. */
+export const ORIENTATION_UNIT_TOLERANCE = 0.01;
 /** In-plane offset per mm along the normal above which the stack is called tilted (tan ≈ 0.06°). */
 export const TILT_TOLERANCE = 1e-3;
+/**
+ * Resampling uneven slices onto the median step may make at most this many slices per slice read
+ * (a missing slice or two in a scan is filled; a stray slice metres away is refused).
+ */
+export const MAX_RESAMPLED_SLICE_FACTOR = 2;
 /** A slice normal within this angle of the patient z axis is axial (for the preference rule). */
 const AXIAL_MAX_ANGLE_DEG = 30;
 
@@ -195,6 +203,15 @@ export function sliceGeometry(slices: readonly DicomSliceHeader[], where: string
   const colDir: Vec3 = [o[3] / colLen, o[4] / colLen, o[5] / colLen];
   const normal = normalOf(o);
   const along = (p: Vec3) => p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
+  const rowNorm = Math.hypot(o[0], o[1], o[2]);
+  const colNorm = Math.hypot(o[3], o[4], o[5]);
+  const cosine = o[0] * o[3] + o[1] * o[4] + o[2] * o[5];
+  if (!(Math.abs(rowNorm - 1) <= ORIENTATION_UNIT_TOLERANCE && Math.abs(colNorm - 1) <= ORIENTATION_UNIT_TOLERANCE && Math.abs(cosine) <= ORIENTATION_UNIT_TOLERANCE)) {
+    throw new InputError('DICOM_BAD_GEOMETRY', `${first.file}: ImageOrientationPatient ${o.join('\\')} is not two perpendicular unit vectors (lengths ${rowNorm.toFixed(3)}, ${colNorm.toFixed(3)}, cosine ${cosine.toFixed(3)})`, { path: first.file });
+  }
+  if (!(first.rows >= 1 && first.columns >= 1)) {
+    throw new InputError('DICOM_BAD_GEOMETRY', `${first.file}: Rows × Columns is ${first.rows} × ${first.columns}; a slice needs at least one pixel`, { path: first.file });
+  }
   const ordered = [...slices].sort((a, b) => along(a.positionMm!) - along(b.positionMm!));
 
   for (let i = 1; i < ordered.length; i++) {
@@ -248,8 +265,24 @@ export function sliceGeometry(slices: readonly DicomSliceHeader[], where: string
     warnings.push(`single slice: slice spacing taken from SliceThickness (${step} mm)`);
   }
   const nz = uneven ? Math.floor(alongNormalMm[alongNormalMm.length - 1] / step + 1e-6) + 1 : ordered.length;
+  if (nz > MAX_RESAMPLED_SLICE_FACTOR * ordered.length) {
+    // more made-up slices than real ones: not gaps in one scan but slices of different scans (or
+    // a wrong position), and filling them would be a silent wrong answer (and gigabytes)
+    const steps = alongNormalMm.slice(1).map((z, i) => ({ gap: z - alongNormalMm[i], after: ordered[i].file }));
+    const largest = steps.reduce((a, b) => (b.gap > a.gap ? b : a));
+    throw new InputError(
+      'DICOM_GAP',
+      `${where}: series has a gap of ${largest.gap.toFixed(2)} mm after ${largest.after} (median step ${step.toFixed(2)} mm); filling it would make ${nz} slices from ${ordered.length}, so these slices are not one contiguous scan: remove the stray slices or choose a series with --series`,
+      { path: where },
+    );
+  }
   if (first.sliceThicknessMm !== undefined && ordered.length > 1 && first.sliceThicknessMm > 0 && Math.abs(first.sliceThicknessMm - step) > UNEVEN_SPACING_TOLERANCE * step) {
     warnings.push(`SliceThickness ${first.sliceThicknessMm} mm differs from the spacing between slice positions (${step.toFixed(3)} mm); positions were used`);
+  }
+  const spacingMm: Vec3 = [colSpacing, rowSpacing, step];
+  const implausible = implausibleVoxelSize(spacingMm);
+  if (implausible) {
+    throw new InputError('DICOM_BAD_GEOMETRY', `${where}: ${implausible} (PixelSpacing ${first.pixelSpacingMm!.join('\\')}, slice step ${step} mm): not a CT voxel`, { path: where });
   }
   return {
     ordered,
@@ -259,7 +292,7 @@ export function sliceGeometry(slices: readonly DicomSliceHeader[], where: string
     uneven,
     sliceStepMm: step,
     dims: [first.columns, first.rows, nz],
-    spacingMm: [colSpacing, rowSpacing, step],
+    spacingMm,
     originMm: p0,
     direction: [rowDir[0], colDir[0], normal[0], rowDir[1], colDir[1], normal[1], rowDir[2], colDir[2], normal[2]],
     warnings,

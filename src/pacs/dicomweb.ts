@@ -71,6 +71,13 @@ export const TAG = {
   numberOfInstances: '00201209',
 } as const;
 
+/** An abort signal for one request whose timer never keeps the process alive. */
+function requestTimeout(): AbortSignal {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error('request timed out')), REQUEST_TIMEOUT_MS).unref();
+  return ac.signal;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The archive answered something a retry cannot fix (4xx, a malformed body). */
@@ -113,7 +120,7 @@ export class DicomWebClient {
       if (init.contentType) headers['content-type'] = init.contentType;
       let problem: string;
       try {
-        const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body as BodyInit | undefined, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body as BodyInit | undefined, signal: requestTimeout() });
         if (res.ok || (res.status === 404 && init.allow404)) return res;
         if (res.status < 500) {
           const text = (await res.text().catch(() => '')).slice(0, 300);

@@ -147,6 +147,8 @@ export interface SeriesOutcome {
   seriesUid: string;
   state: SeriesStateName;
   reason?: string;
+  /** Finished by an earlier run (nothing done now). */
+  earlier?: boolean;
 }
 
 export interface Connector {
@@ -189,11 +191,11 @@ export async function openConnector(o: ConnectorOptions): Promise<Connector> {
     const skipKey = `skip ${seriesUid}`;
     const key = `${seriesUid} ${modelKey}`;
     const skipped = state.series[skipKey];
-    if (skipped) return { seriesUid, state: 'skipped', reason: skipped.reason };
+    if (skipped) return { seriesUid, state: 'skipped', reason: skipped.reason, earlier: true };
     let s = state.series[key];
     if (s?.state === 'stored' || s?.state === 'failed') {
       log('pacs.already_done', { series: seriesUid, state: s.state });
-      return { seriesUid, state: s.state, reason: s.reason };
+      return { seriesUid, state: s.state, reason: s.reason, earlier: true };
     }
     const jobDir = join('pacs', createHash('sha256').update(key).digest('hex').slice(0, 16));
     const abs = join(o.dataDir, jobDir);

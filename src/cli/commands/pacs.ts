@@ -41,8 +41,8 @@ function connectorOptions(flags: PacsFlags, io: CliIo) {
 }
 
 function summary(outcomes: SeriesOutcome[]): string {
-  const by = (s: SeriesStateName) => outcomes.filter((o) => o.state === s).length;
-  return `${by('stored')} stored, ${by('skipped')} skipped, ${by('failed')} not screened`;
+  const now = (s: SeriesStateName) => outcomes.filter((o) => o.state === s && !o.earlier).length;
+  return `${now('stored')} stored, ${now('skipped')} skipped, ${now('failed')} not screened; ${outcomes.filter((o) => o.earlier).length} series handled by an earlier run`;
 }
 
 function common(cmd: Command): Command {

@@ -5,7 +5,7 @@
 // result set; a watcher that finds Orthanc down waits and completes when it is back.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
@@ -108,6 +108,20 @@ test('pacs watch --once: the CT series gets SEG, SR and SC in its study that Ort
       // our own SEG, SR and SC series are skipped (not CT) when first seen; the CT is done already
       assert.match(r3.out, /^ctscreen pacs screen: 0 stored, [0-3] skipped, 0 not screened; [2-5] series handled by an earlier run/);
       assert.deepEqual(await studyListing(orthanc, STUDY), after, 'nothing added by running again');
+
+      // a newer model version (same network, card version bumped) screens the series again: a new result set
+      const newer = join(dir, 'newer');
+      mkdirSync(newer);
+      const classifier = args[args.indexOf('--classifier') + 1];
+      copyFileSync(classifier, join(newer, 'stub-classifier.onnx'));
+      const card = JSON.parse(readFileSync(classifier.replace(/\.onnx$/, '.card.json'), 'utf8')) as { version: string };
+      writeFileSync(join(newer, 'stub-classifier.card.json'), JSON.stringify({ ...card, version: `${card.version}-newer` }));
+      const argsNewer = args.map((a) => (a === classifier ? join(newer, 'stub-classifier.onnx') : a));
+      const r4 = await run(['pacs', 'screen', ...argsNewer, '--study', STUDY]);
+      assert.equal(r4.code, 0, r4.err);
+      assert.match(r4.out, /^ctscreen pacs screen: 1 stored/);
+      const twice = resultSeries(await studyListing(orthanc, STUDY));
+      assert.deepEqual(twice.map((s) => s.modality).sort(), ['OT', 'OT', 'SEG', 'SEG', 'SR', 'SR'], 'the first result set stays, the newer one is added');
     }),
   ),
 );

@@ -5,6 +5,8 @@
 // result set; a watcher that finds Orthanc down waits and completes when it is back.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -39,11 +41,11 @@ interface Fixture {
   args: string[];
 }
 
-async function withOrthancStudy(dir: string, fn: (f: Fixture) => Promise<void>): Promise<void> {
+async function withOrthancStudy(dir: string, fn: (f: Fixture) => Promise<void>, studyDate?: string): Promise<void> {
   const orthanc = await startOrthanc(join(dir, 'orthanc'));
   try {
     const classifier = writeStubClassifierOnnx(dir);
-    const ct = await writeVolumeAsDicom(ph.volume, { dir: join(dir, 'ct'), studyUid: STUDY, seriesUid: CT_SERIES });
+    const ct = await writeVolumeAsDicom(ph.volume, { dir: join(dir, 'ct'), studyUid: STUDY, seriesUid: CT_SERIES, studyDate });
     // a 3-image localizer in the same study: skipped, with its reason
     const loc = await writeSeries({ dir: join(dir, 'loc'), syntax: TS.explicitLittle, nx: 32, ny: 32, nz: 3, seriesUid: LOCALIZER_SERIES, studyUid: STUDY, imageType: 'ORIGINAL\\PRIMARY\\LOCALIZER' });
     await uploadFiles(orthanc, [...ct, ...loc.files]);
@@ -192,5 +194,41 @@ test('Orthanc down while the watcher runs: it retries with backoff and completes
       assert.deepEqual(resultSeries(await studyListing(orthanc, STUDY)).map((s) => s.modality).sort(), ['OT', 'SEG', 'SR']);
       assert.ok(readFileSync(join(data, STATE_FILE), 'utf8').includes('"stored"'));
     }),
+  ),
+);
+
+test('an archive without a change feed is polled with QIDO-RS by StudyDate', { skip: orthancMissing }, () =>
+  withTempDir('pacs-qido', (dir) =>
+    withOrthancStudy(
+      dir,
+      async ({ orthanc, args }) => {
+        // a plain DICOMweb archive: Orthanc behind a proxy that answers 404 to its /changes
+        const proxy = createServer((req, res) => {
+          if (req.url!.startsWith('/changes')) {
+            res.writeHead(404).end();
+            return;
+          }
+          const chunks: Buffer[] = [];
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', async () => {
+            const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['authorization', 'accept', 'content-type'].includes(k)) as [string, string][]);
+            const r = await fetch(`${orthanc.url}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream' }).end(Buffer.from(await r.arrayBuffer()));
+          });
+        });
+        await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+        try {
+          const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+          const r = await run(['pacs', 'watch', ...args.map((a) => (a === orthanc.url ? url : a)), '--once']);
+          assert.equal(r.code, 0, r.err);
+          assert.ok(events(r.err).some((e) => e.event === 'pacs.no_change_feed'));
+          assert.match(r.out, /1 stored, 1 skipped/);
+          assert.deepEqual(resultSeries(await studyListing(orthanc, STUDY)).map((s) => s.modality).sort(), ['OT', 'SEG', 'SR']);
+        } finally {
+          proxy.close();
+        }
+      },
+      new Date().toISOString().slice(0, 10).replace(/-/g, ''),
+    ),
   ),
 );

@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, isCtscreenError } from '../core/errors.ts';
+import { InputError, isCtscreenError, ModelError } from '../core/errors.ts';
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from '../pipeline/load-models.ts';
 import { screenerFrom, type Screener } from '../pipeline/run-screening.ts';
 import { THICK_SLICE_MM } from '../pipeline/screen.ts';
@@ -226,7 +226,8 @@ export async function openConnector(o: ConnectorOptions): Promise<Connector> {
       try {
         run = await screener.screen({ path: join(abs, CT_DIR), read: { workers: 0 } }, { outDir, outputTypes: ['dicom'] });
       } catch (e) {
-        if (!isCtscreenError(e)) throw e;
+        // a bug or a model problem is not the series' fault: it stays 'retrieved' for the next run
+        if (!isCtscreenError(e) || e instanceof ModelError) throw e;
         // the series cannot be screened (e.g. no lungs found): recorded, not retried, never "no infection"
         log('pacs.not_screened', { series: seriesUid, code: e.code });
         s = { ...s, state: 'failed', reason: e.code, updatedAt: new Date().toISOString() };
@@ -306,19 +307,25 @@ export async function openConnector(o: ConnectorOptions): Promise<Connector> {
       log('pacs.watch', { cursor: state.cursor, modelKey });
       await resume(out);
       for (;;) {
-        const page = await readStableSeries(client, state.cursor);
-        if (page === null) {
-          log('pacs.no_change_feed', { fallback: 'QIDO-RS by StudyDate' });
-          await pollQido(out);
-        } else {
-          for (const c of page.series) {
-            out.push(await handleSeries(c.studyUid, c.seriesUid));
-            state.cursor = c.seq;
+        try {
+          const page = await readStableSeries(client, state.cursor);
+          if (page === null) {
+            log('pacs.no_change_feed', { fallback: 'QIDO-RS by StudyDate' });
+            await pollQido(out);
+          } else {
+            for (const c of page.series) {
+              out.push(await handleSeries(c.studyUid, c.seriesUid));
+              state.cursor = c.seq;
+              saveState(o.dataDir, state);
+            }
+            state.cursor = page.last;
             saveState(o.dataDir, state);
+            if (!page.done) continue;
           }
-          state.cursor = page.last;
-          saveState(o.dataDir, state);
-          if (!page.done) continue;
+        } catch (e) {
+          // a long outage ends a --once run (exit 2, cursor kept); a standing watcher waits on
+          if (once || !(isCtscreenError(e) && e.code === 'PACS_UNAVAILABLE')) throw e;
+          log('pacs.archive_down', { cursor: state.cursor });
         }
         if (once || signal?.aborted) return out;
         await new Promise<void>((r) => {

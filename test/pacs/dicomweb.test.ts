@@ -2,6 +2,7 @@
 // on WADO-RS metadata (hand-made DICOM JSON).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { main } from '../../src/cli/main.ts';
 import { boundaryOf, buildMultipartRelated, parseMultipartRelated, type DicomJson } from '../../src/pacs/dicomweb.ts';
 import { MIN_CHEST_SLICES, selectChestCt } from '../../src/pacs/watch.ts';
 
@@ -39,4 +40,17 @@ test('chest CT selection: axial contiguous thin CT is taken; localizers, other m
   assert.deepEqual(selectChestCt(series(30, { skipZ: 15 })), { ok: false, reason: 'not contiguous (a 5.0 mm gap, median spacing 1.3 mm)' });
   assert.deepEqual(selectChestCt(series(30, { spacing: 7, thickness: 7 })), { ok: false, reason: 'slice thickness 7.0 mm > 5 mm' });
   assert.deepEqual(selectChestCt([]), { ok: false, reason: 'no instances' });
+});
+
+test('pacs: bad flags are one-line user errors (exit 2)', async () => {
+  let err = '';
+  const io = { stdout: () => {}, stderr: (t: string) => (err += t) };
+  assert.equal(await main(['pacs', 'watch', '--url', 'orthanc:8042x', '--once'], io), 2);
+  assert.match(err, /--url 'orthanc:8042x' must be http:\/\/ or https:\/\//);
+  err = '';
+  assert.equal(await main(['pacs', 'watch', '--url', 'http://127.0.0.1:1', '--user', 'u', '--once'], io), 2);
+  assert.match(err, /--user and --password go together/);
+  err = '';
+  assert.equal(await main(['pacs', 'screen', '--url', 'http://127.0.0.1:1', '--study', 'P001'], io), 2);
+  assert.match(err, /--study 'P001' is not a DICOM UID/);
 });

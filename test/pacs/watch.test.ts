@@ -65,6 +65,9 @@ const events = (log: string) => log.split('\n').filter((l) => l.startsWith('{'))
 test('pacs watch --once: the CT series gets SEG, SR and SC in its study that Orthanc parses and dciodvfy accepts; the localizer is skipped; a second run adds nothing', { skip: orthancMissing }, () =>
   withTempDir('pacs-watch', (dir) =>
     withOrthancStudy(dir, async ({ orthanc, data, args }) => {
+      const wrong = await run(['pacs', 'watch', ...args.map((a) => (a === ORTHANC_PASSWORD ? 'not-the-password' : a)), '--once']);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.err, /^ctscreen: error: Orthanc \/changes: the archive refused the credentials \(HTTP 401\); check --user\/--password\n$/m);
       const before = await studyListing(orthanc, STUDY);
       assert.deepEqual(before.map((s) => [s.modality, s.instances]), [['CT', 24], ['CT', 3]].sort());
       const r = await run(['pacs', 'watch', ...args, '--once']);
@@ -156,6 +159,7 @@ test('a watcher killed after screening, before storing, finishes on restart: exa
       assert.ok(!log.some((e) => e.event === 'pacs.screened'), 'not screened a second time');
       assert.ok(loadState(data).cursor >= cursor);
       const results = resultSeries(await studyListing(orthanc, STUDY));
+      process.stdout.write(`# restart: killed run ${err.split('\n').filter((l) => l.includes('"pacs.')).join(' ')}\n# restart: resumed run ${r.err.split('\n').filter((l) => l.includes('"pacs.')).join(' ')}\n`);
       assert.deepEqual(results.map((s) => s.modality).sort(), ['OT', 'SEG', 'SR'], 'exactly one result series of each kind');
       assert.equal(results.reduce((a, s) => a + s.instances, 0), job.resultUids!.length);
     }),
@@ -191,6 +195,7 @@ test('Orthanc down while the watcher runs: it retries with backoff and completes
       assert.match(out, /1 stored/);
       const retries = events(err).filter((e) => e.event === 'pacs.retry');
       assert.ok(retries.length >= 2 && (retries[1].waitMs as number) > (retries[0].waitMs as number), 'backoff grows');
+      process.stdout.write(`# outage log: ${err.split('\n').filter((l) => l.includes('"pacs.')).join('\n# outage log: ')}\n`);
       assert.deepEqual(resultSeries(await studyListing(orthanc, STUDY)).map((s) => s.modality).sort(), ['OT', 'SEG', 'SR']);
       assert.ok(readFileSync(join(data, STATE_FILE), 'utf8').includes('"stored"'));
     }),

@@ -58,6 +58,10 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   // a report from outside (a file, a request) that is not a valid report
   REPORT_INVALID: user(422),
   REPORT_VERSION: user(422),
+  // the PACS connector (src/pacs): the archive is down, refuses us, or lacks what was asked for
+  PACS_UNAVAILABLE: user(503),
+  PACS_AUTH: user(401),
+  PACS_NOT_FOUND: user(404),
   // bugs caught by ctscreen's own checks
   REPORT_INTERNAL_INVALID: { exit: EXIT_INTERNAL, http: 500 },
   ...API_ERROR_CODES,

@@ -48,9 +48,11 @@ export interface SliceSpec {
   imageType?: string;
   sopClassUid?: string;
   seriesDescription?: string;
+  /** StudyDate (YYYYMMDD), written when given (QIDO-RS date searches). */
+  studyDate?: string;
 }
 
-type Vr = 'CS' | 'UI' | 'LO' | 'DS' | 'IS' | 'US' | 'OB' | 'OW' | 'PN' | 'SH' | 'UL';
+type Vr = 'CS' | 'UI' | 'LO' | 'DS' | 'IS' | 'US' | 'OB' | 'OW' | 'PN' | 'SH' | 'UL' | 'DA';
 
 interface Element {
   group: number;
@@ -262,6 +264,7 @@ export async function dicomSliceBytes(spec: SliceSpec): Promise<Uint8Array> {
     { group: 0x0028, element: 0x1053, vr: 'DS', value: String(spec.slope ?? 1) },
   ];
   if (spec.studyUid !== undefined) ds.push({ group: 0x0020, element: 0x000d, vr: 'UI', value: spec.studyUid });
+  if (spec.studyDate !== undefined) ds.push({ group: 0x0008, element: 0x0020, vr: 'DA', value: spec.studyDate });
   if (spec.frameOfReferenceUid !== undefined) ds.push({ group: 0x0020, element: 0x0052, vr: 'UI', value: spec.frameOfReferenceUid });
   if (spec.instanceNumber !== undefined) ds.push({ group: 0x0020, element: 0x0013, vr: 'IS', value: String(spec.instanceNumber) });
   if (spec.positionMm) ds.push({ group: 0x0020, element: 0x0032, vr: 'DS', value: spec.positionMm.map(String).join('\\') });

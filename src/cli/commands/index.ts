@@ -12,6 +12,7 @@ import { registerDemo } from './demo.ts';
 import { registerEval } from './eval.ts';
 import { registerServe } from './serve.ts';
 import { registerWorker } from './worker.ts';
+import { registerPacs } from './pacs.ts';
 
 /** Every CLI command registers itself here (one line each). */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -29,4 +30,5 @@ export const commands: RegisterCommand[] = [
   registerEval,
   registerServe,
   registerWorker,
+  registerPacs,
 ];

@@ -18,6 +18,7 @@ export interface VolumeSeriesOptions {
   sopInstanceUid?: (z: number) => string;
   /** Order the files are written and numbered in: by z, reversed, or interleaved. */
   fileOrder?: 'ascending' | 'descending' | 'interleaved';
+  studyDate?: string;
 }
 
 export const TEST_STUDY_UID = '1.2.826.0.1.3680043.10.999.100';
@@ -51,6 +52,7 @@ export async function writeVolumeAsDicom(volume: Volume, options: VolumeSeriesOp
       seriesUid,
       sopInstanceUid: options.sopInstanceUid?.(z) ?? `${seriesUid}.${z + 1}`,
       studyUid: options.studyUid ?? TEST_STUDY_UID,
+      studyDate: options.studyDate,
       frameOfReferenceUid: options.frameOfReferenceUid ?? TEST_FOR_UID,
       instanceNumber: f + 1,
     });

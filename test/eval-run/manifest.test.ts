@@ -49,9 +49,10 @@ test('labels are checked against the case-level classes', () => {
 test('the shared-data manifest lists every labelled CT once, and each exists when the data is here', (t) => {
   const file = fileURLToPath(new URL('../../eval/shared-data-manifest.csv', import.meta.url));
   const m = readManifest(file);
-  assert.equal(m.cases.length, 11);
+  assert.equal(m.cases.length, 14);
   checkManifestLabels(m, ['covid19', 'other_pneumonia', 'no_infection_found']);
   assert.deepEqual(m.cases.slice(0, 3).map((c) => c.id), ['covid-ct-md/P001', 'covid-ct-md/cap001', 'covid-ct-md/normal001']);
+  assert.deepEqual(m.cases.slice(11).map((c) => [c.id, c.label]), [['lidc-idri/LIDC-IDRI-0001', 'no_infection_found'], ['lidc-idri/LIDC-IDRI-0002', 'no_infection_found'], ['ricord-1a/419639-001012', 'covid19']]);
   const data = fileURLToPath(new URL('../../../shared/data', import.meta.url));
   if (!existsSync(data)) return t.skip(`${data} not present`);
   for (const c of m.cases) assert.ok(existsSync(c.path), c.path);

@@ -19,7 +19,8 @@ test('ctscreen screen one.png: a body-cropped slice stored upside down is screen
   const out = join(dir, 'out');
   let stdout = '';
   let stderr = '';
-  const code = await main(['screen', png, '--out', out], { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) });
+  // classical candidates: this tests the lungs and 2-D screening, not the learned segmenter on synthetic lesions
+  const code = await main(['screen', png, '--out', out, '--candidates', 'classical'], { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) });
   assert.equal(code, 0, stderr);
   const report = validateCaseReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
   assert.equal(report.input.format, 'image-stack');

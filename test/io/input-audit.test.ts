@@ -47,7 +47,7 @@ test('NIfTI: NaN and infinite voxels become air with a warning; the volume then 
   const vol: Volume = { data, dims: [2, 2, 2], spacingMm: [1, 1, 1], originMm: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], source: { format: 'synthetic', sliceCount: 2, pseudoHu: false }, warnings: [] };
   const back = decodeNifti(encodeNifti(vol, { gzip: false }));
   assert.deepEqual(Array.from(back.data), [-1000, -1000, 40, -1000, -1000, 0, 100, -500]);
-  assert.match(back.warnings.join('\n'), /3 voxel\(s\) were NaN or infinite \(37\.50 %\); they were set to air \(-1000 HU\)/);
+  assert.match(back.warnings.join('\n'), /3 of 8 voxels are not finite numbers \(NaN or ±Inf\); they were set to air \(-1000 HU\)/);
 });
 
 test('a Volume handed to screening with NaN spacing or a broken grid is an InputError, not an invalid report', async () => {

@@ -67,6 +67,12 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 }
 
 export interface ServerUnderTestOptions {
+  /**
+   * `ctscreen serve --candidates`: the e2e test asks for classical ones, since it tests the viewer,
+   * not the learned segmenter's sensitivity on synthetic lesions (segmenter v2 misses the phantom's
+   * blobs; the HU-band generator finds them). The bench screens real cases as a user would (default).
+   */
+  candidates?: 'learned' | 'classical';
   /** Contract server only: a candidate-voxel lesions.nii.gz when the screening has no lesion mask (contract-server.ts). */
   lesionsFromCandidates?: boolean;
 }
@@ -84,9 +90,7 @@ export async function startServerUnderTest(options: ServerUnderTestOptions = {})
     const port = await freePort();
     const root = process.env.CTSCREEN_E2E_SERVE_ROOT ?? REPO_ROOT;
     // its own process group, so closing ends the server and the worker processes it started.
-    // Classical candidates: this tests the viewer, not the learned segmenter's sensitivity on
-    // synthetic lesions (segmenter v2 misses the phantom's blobs; the HU-band generator finds them).
-    const child = spawn(process.execPath, [join(root, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1', '--candidates', 'classical'], {
+    const child = spawn(process.execPath, [join(root, 'bin', 'ctscreen.mjs'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', '1', ...(options.candidates ? ['--candidates', options.candidates] : [])], {
       cwd: root,
       env: { ...process.env, CTSCREEN_TOKENS: `e2e:${token}` },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,7 +58,7 @@ describe('viewer end to end in headless Chromium', { skip, timeout: 300_000 }, (
     await writeNifti(phantom.volume, join(work, 'phantom-ct.nii.gz'));
     await buildViewer();
     // so the lesion overlay is exercised even while the segmenter card has no lesion threshold
-    server = await startServerUnderTest({ lesionsFromCandidates: true });
+    server = await startServerUnderTest({ lesionsFromCandidates: true, candidates: 'classical' });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });

@@ -60,7 +60,7 @@ export const CODES = {
   // ctscreen's own
   screeningResult: code('SCREENRESULT', PRIVATE_SCHEME, 'Screening result'),
   decisionConfidence: code('DECISIONCONF', PRIVATE_SCHEME, 'Exported confidence of the screening result'),
-  calibratedProbability: code('CALIBPROB', PRIVATE_SCHEME, 'Calibrated probability of the screening result'),
+  calibratedProbability: code('CALIBPROB', PRIVATE_SCHEME, 'Calibrated probability of an infection'),
   noisyOr: code('NOISYOR', PRIVATE_SCHEME, 'Noisy-OR probability'),
   exportedConfidence: code('EXPORTEDCONF', PRIVATE_SCHEME, 'Exported confidence'),
   regionCount: code('REGIONCOUNT', PRIVATE_SCHEME, 'Number of regions voted this type'),

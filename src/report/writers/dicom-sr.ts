@@ -103,9 +103,9 @@ function regionGroup(r: RegionReport, report: CaseReport, input: MeasurementRepo
   return group(r.id, body, segment ? '1411' : '1501');
 }
 
-/** An optional calibrated probability on the decision (added by another part of the pipeline), read defensively. */
+/** The calibrated probability that the case has an infection (calibrated decision mode only). */
 function calibratedProbability(report: CaseReport): number | null {
-  const p = (report.decision as { probability?: unknown }).probability;
+  const p = report.decision.infectionProbability;
   return typeof p === 'number' && Number.isFinite(p) ? p : null;
 }
 

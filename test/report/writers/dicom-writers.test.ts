@@ -55,10 +55,10 @@ test('the SR follows the report: a not-screened or indeterminate label and a cal
   withTempDir('dicom-decision', async (dir) => {
     const { report, artifacts } = await screened(dir);
     for (const label of ['not_screened', 'indeterminate']) {
-      const changed = structuredClone(report) as CaseReport & { decision: { probability?: number } };
+      const changed = structuredClone(report);
       changed.decision.label = label;
       changed.decision.displayName = label === 'not_screened' ? 'Not screened' : 'Indeterminate';
-      changed.decision.probability = 0.6180339887498949;
+      changed.decision.infectionProbability = 0.6180339887498949;
       const out = await writeDicomOutputs({ outDir: join(dir, label), report: changed, artifacts });
       assertDciodvfyClean([out.sr]);
       const sr = readSr(out.sr);

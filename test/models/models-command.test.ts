@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { listModels } from '../../src/models/list-models.ts';
-import { models } from '../../src/registry.ts';
+import { decisionModels, models } from '../../src/registry.ts';
 import { makeCard } from './card-fixture.ts';
 
 test('ctscreen models lists every registry model with its status', async () => {
@@ -14,7 +14,12 @@ test('ctscreen models lists every registry model with its status', async () => {
   assert.equal(code, 0);
   const text = out.join('');
   for (const m of models) assert.match(text, new RegExp(`^${m.id}  \\[${m.stage}\\]  (ready|not-trained|invalid)$`, 'm'));
+  for (const d of decisionModels) assert.match(text, new RegExp(`^${d.id}  \\[decision\\]  (ready|not-trained)$`, 'm'));
   assert.match(text, /not a diagnostic device/);
+  const json: unknown[] = [];
+  await main(['models', '--json'], { stdout: (t) => void json.push(t), stderr: () => {} });
+  const rows = JSON.parse(json.join('')) as { id: string; stage: string }[];
+  assert.deepEqual(rows.filter((r) => r.stage === 'decision').map((r) => r.id), decisionModels.map((d) => d.id));
 });
 
 test('listModels: ready with a matching card, invalid when the ONNX size disagrees, not-trained when absent', () => {

@@ -1,6 +1,21 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
+import { join } from 'node:path';
+import { readDecisionCard, type DecisionCard } from '../../models/decision-card.ts';
 import { listModels } from '../../models/list-models.ts';
+import { REPO_ROOT } from '../../models/load-model.ts';
+import { decisionModels } from '../../registry.ts';
+
+/** Each registered decision model's card, or why it cannot be read (e.g. not trained yet). */
+function listDecisionModels(): { id: string; description: string; card: DecisionCard | null; problem: string | null }[] {
+  return decisionModels.map((e) => {
+    try {
+      return { id: e.id, description: e.description, card: readDecisionCard(join(REPO_ROOT, e.cardPath)), problem: null };
+    } catch (err) {
+      return { id: e.id, description: e.description, card: null, problem: (err as Error).message };
+    }
+  });
+}
 
 /** `ctscreen models [--json]`: the registry's models and their cards (STYLE §5). */
 export function registerModels(program: Command, io: CliIo): void {
@@ -10,8 +25,11 @@ export function registerModels(program: Command, io: CliIo): void {
     .option('--json', 'print the listing as JSON (cards included)')
     .action((opts: { json?: boolean }) => {
       const rows = listModels();
+      const decisions = listDecisionModels();
       if (opts.json) {
-        io.stdout(`${JSON.stringify(rows.map((r) => ({ id: r.entry.id, stage: r.entry.stage, status: r.status, onnxPath: r.entry.onnxPath, problem: r.problem, card: r.card })), null, 2)}\n`);
+        const networks = rows.map((r) => ({ id: r.entry.id, stage: r.entry.stage, status: r.status, onnxPath: r.entry.onnxPath, problem: r.problem, card: r.card }));
+        const decision = decisions.map((d) => ({ id: d.id, stage: 'decision', status: d.card ? 'ready' : 'not-trained', problem: d.problem, card: d.card }));
+        io.stdout(`${JSON.stringify([...networks, ...decision], null, 2)}\n`);
         return;
       }
       if (rows.length === 0) {
@@ -29,6 +47,17 @@ export function registerModels(program: Command, io: CliIo): void {
           io.stdout(`  licence: ${c.licence}\n`);
         }
         if (r.problem) io.stdout(`  ${r.problem}\n`);
+      }
+      for (const d of decisions) {
+        io.stdout(`${d.id}  [decision]  ${d.card ? 'ready' : 'not-trained'}\n  ${d.description}\n`);
+        if (d.card) {
+          const op = d.card.parameters.operatingPoint;
+          const f = d.card.fittedFor;
+          io.stdout(`  v${d.card.version}, fitted for ${f.segmenter ? `${f.segmenter.id} ${f.segmenter.version} + ` : ''}${f.classifier.id} ${f.classifier.version} (${f.candidates} candidates); infected at P ≥ ${op.infectedAtOrAbove.toFixed(3)}, no infection below ${op.noInfectionBelow.toFixed(3)}\n`);
+          const rates = Object.entries(d.card.validation.allCases).filter(([, r]) => r.value !== null).slice(0, 3);
+          io.stdout(`  leave-one-patient-out on ${d.card.cases.length} cases: ${rates.map(([k, r]) => `${k} ${r.value!.toFixed(3)} (n=${r.n})`).join(', ')}\n`);
+        }
+        if (d.problem) io.stdout(`  ${d.problem}\n`);
       }
       io.stdout('Research software, not a diagnostic device.\n');
     });

@@ -14,7 +14,7 @@
  *        [--features training/work/decision/features.json]   (step 1's output, reused for the same networks and manifest)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
 import { decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
@@ -178,7 +178,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     },
     parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint },
     fit: {
-      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} cases (${y.length - nNeg} infected, ${nNeg} without infection) of ${options.manifest.file}; one case per patient`,
+      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} cases (${y.length - nNeg} infected, ${nNeg} without infection) of ${relative(REPO_ROOT, options.manifest.file)}; one case per patient`,
       regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
       operatingPoint: op.why,
       l2: DECISION_L2,

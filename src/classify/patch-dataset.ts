@@ -36,7 +36,7 @@ import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../candidates/connected-components.ts';
 import { DEFAULT_MAX_SIDE_MM, splitLargeCandidates } from '../candidates/split-large.ts';
-import { readImageAsPseudoHu } from '../io/image-stack.ts';
+import { readImageAsPseudoHu, SINGLE_SLICE_EXTENT_MM } from '../io/image-stack.ts';
 import { readNifti } from '../io/nifti.ts';
 import { readVolume } from '../io/read.ts';
 import { volumeEdgeDistance } from '../lung/distance-from-edge.ts';
@@ -53,8 +53,8 @@ export const CLASSIFIER_CLASSES: ClassSpec = {
   irrelevantLabel: 'irrelevant',
 };
 
-/** COVID-SemiSeg slices are cropped to the body and resized; assume the longer side spans this (adult chest ≈ 300–360 mm). */
-export const INFNET_BODY_EXTENT_MM = 330;
+/** COVID-SemiSeg slices are cropped to the body and resized; their longer side is taken to span what screening assumes for one slice. */
+export const INFNET_BODY_EXTENT_MM = SINGLE_SLICE_EXTENT_MM;
 /** Mask components smaller than this are outline noise, mm². */
 export const MIN_LESION_AREA_MM2 = 25;
 /** Boxes of irrelevant samples drawn with sides in this range, mm (the size range of the infection boxes). */

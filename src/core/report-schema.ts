@@ -19,7 +19,7 @@
  * infection type are *kept* and combined per type by Noisy-OR into P (§2.6.2), from which the case
  * decision and the exported confidences follow.
  */
-import { readFileSync } from 'node:fs';
+import { ctscreenVersion } from './version.ts';
 import { z } from 'zod';
 import { InputError, InternalError } from './errors.ts';
 import type { Box3, SourceFormat, Vec3, Volume } from './volume.ts';
@@ -357,11 +357,6 @@ export interface CreateReportOptions {
   toolVersion?: string;
 }
 
-let packageVersion: string | undefined;
-function ctscreenVersion(): string {
-  packageVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return packageVersion;
-}
 
 /**
  * Stamps a report body with schema version, tool version, time and notice, and validates it.

@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ctscreenVersion } from '../core/version.ts';
 import { InputError, isCtscreenError, ModelError } from '../core/errors.ts';
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from '../pipeline/load-models.ts';
 import { screenerFrom, type Screener } from '../pipeline/run-screening.ts';
@@ -73,7 +74,7 @@ export function selectChestCt(metadata: readonly DicomJson[]): SeriesChoice {
   return { ok: true, slices: unique.length, spacingMm: median };
 }
 
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const PACKAGE_VERSION = ctscreenVersion();
 
 /** The models (and tool version) a result comes from; another key screens the series again. */
 export function modelKeyOf(loaded: LoadedScreeningModels): string {

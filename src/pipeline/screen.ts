@@ -10,7 +10,7 @@
  * allow an answer — no lungs, no candidates, partial coverage — give a valid report with a clear
  * decision and warnings; only unusable input (unreadable file) or a broken model throws.
  */
-import { readFileSync } from 'node:fs';
+import { ctscreenVersion } from '../core/version.ts';
 import { performance } from 'node:perf_hooks';
 import { splitLargeCandidates } from '../candidates/split-large.ts';
 import type { CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
@@ -132,12 +132,9 @@ function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVers
   return refs;
 }
 
-let cachedVersion: string | undefined;
 /** The package version, for the report and the classical methods' model refs. */
 function toolVersionOf(options: ScreenCaseOptions): string {
-  if (options.toolVersion) return options.toolVersion;
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
+  return options.toolVersion ?? ctscreenVersion();
 }
 
 /** Screens one CT. See the file header. */

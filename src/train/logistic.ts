@@ -7,6 +7,7 @@
  *   leaveOneGroupOut({ x, y, groups, weights?, l2 }): number[]      held-out P per sample
  *   chooseOperatingPoint({ p, y, bandLogit }): { threshold, noInfectionBelow, infectedAtOrAbove, why }
  */
+import { logit, sigmoid } from '../decide/calibrated.ts';
 
 export interface LogisticFit {
   intercept: number;
@@ -26,9 +27,6 @@ export interface FitLogisticOptions {
   maxIterations?: number;
 }
 
-function sigmoid(z: number): number {
-  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
 
 /** Solves A v = b for a small symmetric positive-definite A (Gaussian elimination with pivoting). */
 function solve(A: number[][], b: number[]): number[] {
@@ -138,10 +136,6 @@ export interface OperatingPoint {
   why: string;
 }
 
-function logit(p: number): number {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-  return Math.log(q / (1 - q));
-}
 
 /**
  * The operating point from held-out probabilities: the threshold that maximises Youden's J, placed in
@@ -176,11 +170,10 @@ export function chooseOperatingPoint(options: { p: readonly number[]; y: readonl
     } else if (Math.abs(j - best) <= 1e-12) bestAt.push(t);
   }
   const t = (bestAt[0] + bestAt[bestAt.length - 1]) / 2;
-  const s = (z: number) => 1 / (1 + Math.exp(-z));
   return {
-    threshold: s(t),
-    noInfectionBelow: s(t - bandLogit),
-    infectedAtOrAbove: s(t + bandLogit),
+    threshold: sigmoid(t),
+    noInfectionBelow: sigmoid(t - bandLogit),
+    infectedAtOrAbove: sigmoid(t + bandLogit),
     youden: best,
     why: `Youden's J = ${best.toFixed(3)} on the held-out predictions of ${y.length} cases (${pos} infected, ${neg} not), threshold in the middle (logit) of the range of equal J; indeterminate within ±${bandLogit} logit of it`,
   };

@@ -23,6 +23,7 @@ import { loadScreeningModels, type LoadedScreeningModels } from '../../src/pipel
 import { screenCase } from '../../src/pipeline/screen.ts';
 import { TIMING_STAGES } from '../../src/core/report-schema.ts';
 import { writeScreeningOutputs } from '../../src/report/write-outputs.ts';
+import type { ApiJob } from '../../src/server/app.ts';
 
 export interface ContractServerOptions {
   /** The built viewer (viewer/dist). */
@@ -36,6 +37,8 @@ export interface ContractServerOptions {
    * Off by default; never what the service does.
    */
   lesionsFromCandidates?: boolean;
+  /** Candidate generator of the screenings (default learned when its model is present), as `serve --candidates`. */
+  candidates?: 'learned' | 'classical';
   /** Uploads larger than this are refused with 413 (default 2 GiB). */
   maxUploadBytes?: number;
 }
@@ -45,19 +48,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-interface ContractJob {
-  id: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  stage: string | null;
-  progress: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  inputName: string;
-  decision: null | { label: string; displayName: string; confidence: number | null };
-  error: null | { code: string; message: string };
-  files: string[];
-}
+/** The job shape of the real API (src/server/app.ts), which the viewer codes against. */
+type ContractJob = ApiJob;
 
 const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
 const UPLOAD_TYPES = new Set(['application/zip', 'application/octet-stream', 'application/gzip', 'application/x-gzip', 'image/png', 'image/jpeg', 'application/dicom']);
@@ -102,11 +94,11 @@ export async function startContractServer(options: ContractServerOptions): Promi
       job.status = 'running';
       job.startedAt = new Date().toISOString();
       job.stage = 'load-models';
-      models ??= loadScreeningModels();
+      models ??= loadScreeningModels({ candidates: options.candidates });
       const loaded = await models;
       let done = 0;
       const result = await screenCase(
-        { path: join(dir, 'input', job.inputName) },
+        { path: join(dir, 'input', job.inputName ?? 'input') },
         {
           models: loaded.models,
           candidates: loaded.candidates,

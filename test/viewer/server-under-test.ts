@@ -119,7 +119,7 @@ export async function startServerUnderTest(options: ServerUnderTestOptions = {})
     return { kind: 'serve', url, token, close };
   }
   if (kind !== 'contract') throw new Error(`CTSCREEN_E2E_SERVER must be 'serve' or 'contract', got '${kind}'`);
-  const s = await startContractServer({ distDir: VIEWER_DIST, dataDir, token, lesionsFromCandidates: options.lesionsFromCandidates });
+  const s = await startContractServer({ distDir: VIEWER_DIST, dataDir, token, lesionsFromCandidates: options.lesionsFromCandidates, candidates: options.candidates });
   return {
     kind: 'contract',
     url: s.url,

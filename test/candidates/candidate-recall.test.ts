@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lesionRecall, pixelDice, sliceRecall } from '../../src/candidates/candidate-recall.ts';
+import { lesionRecall, pixelDice, sliceRecall } from '../../src/eval/candidate-recall.ts';
 import type { Vec3 } from '../../src/core/volume.ts';
 
 test('lesionRecall: a lesion counts as hit when one voxel is covered; small lesions can be ignored (hand-checked)', () => {

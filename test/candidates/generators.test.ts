@@ -139,7 +139,7 @@ test('learned generator with a passed-in predictor: low threshold, lung-restrict
 
 test('classical generator on the chest phantom (vessel tree, airways, GGO and consolidation): every lesion is hit', async () => {
   const { makeChestPhantom } = await import('../../src/phantom/chest-phantom.ts');
-  const { lesionRecall } = await import('../../src/candidates/candidate-recall.ts');
+  const { lesionRecall } = await import('../../src/eval/candidate-recall.ts');
   const ph = makeChestPhantom({ size: [160, 160], slices: 48, seed: 2 });
   const lungMask = Uint8Array.from(ph.lungLabels, (v) => (v ? 1 : 0));
   const r = await classicalCandidates({ volume: ph.volume, lungMask });

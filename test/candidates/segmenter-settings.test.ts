@@ -2,10 +2,10 @@
 // sweep over one volume, the choice rule, the replaying predictor and the Dice-optimal threshold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { falsePositiveCandidates } from '../../src/candidates/candidate-recall.ts';
+import { falsePositiveCandidates } from '../../src/eval/candidate-recall.ts';
 import { componentsToCandidates } from '../../src/candidates/components-to-candidates.ts';
-import { isValidationPseudoPatient } from '../../src/candidates/patient-split.ts';
-import { chooseCandidateSettings, chooseLesionThreshold, median, replayPredictor, sweepCandidateSettings, type CandidateSettingPoint } from '../../src/candidates/segmenter-evaluation.ts';
+import { isValidationPseudoPatient } from '../../src/datasets/patient-split.ts';
+import { chooseCandidateSettings, chooseLesionThreshold, median, replayPredictor, sweepCandidateSettings, type CandidateSettingPoint } from '../../src/eval/segmenter-evaluation.ts';
 import type { CandidateSet } from '../../src/candidates/types.ts';
 import { IDENTITY_DIRECTION, type Vec3 } from '../../src/core/volume.ts';
 

@@ -5,8 +5,8 @@
 // measured on its own export).
 import { parseArgs } from 'node:util';
 import { loadModel, clearModelCache } from '../../src/models/load-model.ts';
-import { readPatchDataset, type PatchDatasetIndex } from '../../src/classify/patch-dataset-format.ts';
-import { validationTables } from '../../src/classify/validation-tables.ts';
+import { readPatchDataset, type PatchDatasetIndex } from '../../src/datasets/patch-format.ts';
+import { validationTables } from '../../src/train/classifier/validation-tables.ts';
 
 /** Label sources that v2.2 added (TB candidates from both generators); v2.1's export had none. */
 export const V22_ADDED_LABEL_SOURCES: ReadonlySet<string> = new Set(['tb-mask-candidate', 'off-mask-candidate']);

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { covidCtMdSliceLabels } from '../../src/candidates/segmentation-dataset.ts';
+import { covidCtMdSliceLabels } from '../../src/datasets/segmentation.ts';
 import { readManifest } from '../../src/eval/manifest.ts';
 import { readTrainingSplits, splitMembership } from '../../src/eval/training-split.ts';
 import { readNifti } from '../../src/io/nifti.ts';

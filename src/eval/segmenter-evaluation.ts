@@ -20,10 +20,10 @@ import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
 import { readImageAsPseudoHu } from '../io/image-stack.ts';
 import { closeDisk2d, fillHoles2d } from '../lung/morphology.ts';
 import { lesionRecall } from './candidate-recall.ts';
-import { componentStats, labelComponents3d } from './connected-components.ts';
-import type { CandidateSet } from './types.ts';
-import type { SegmentationSample } from './segmentation-dataset.ts';
-import type { TilePredictor } from './sliding-window.ts';
+import { componentStats, labelComponents3d } from '../candidates/connected-components.ts';
+import type { CandidateSet } from '../candidates/types.ts';
+import type { SegmentationSample } from '../datasets/segmentation.ts';
+import type { TilePredictor } from '../candidates/sliding-window.ts';
 
 /** §3.3.2: lowered threshold — the largest grid value still finding this share of validation lesions. */
 export const THRESHOLD_GRID: readonly number[] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];

@@ -12,10 +12,10 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ModelError } from '../core/errors.ts';
-import { clearModelCache, loadModel, floatTensor, REPO_ROOT } from '../models/load-model.ts';
-import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderModelCardMarkdown, type ModelCard } from '../models/model-card.ts';
-import { readPatchDataset, type PatchDatasetIndex } from './patch-dataset-format.ts';
+import { ModelError } from '../../core/errors.ts';
+import { clearModelCache, loadModel, floatTensor, REPO_ROOT } from '../../models/load-model.ts';
+import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderModelCardMarkdown, type ModelCard } from '../../models/model-card.ts';
+import { readPatchDataset, type PatchDatasetIndex } from '../../datasets/patch-format.ts';
 import { validationTables, type ValidationTables } from './validation-tables.ts';
 
 /**

@@ -5,10 +5,10 @@
  *
  *   validationTables({ index, data, split, model }): Promise<ValidationTables>
  */
-import { voteRegion } from '../decide/vote.ts';
-import { classificationReport, confusionFromIndices, expectedCalibrationError } from '../eval/metrics.ts';
-import { classifyPatches, type PatchModel } from './classify-patches.ts';
-import type { PatchDatasetIndex, PatchSplit } from './patch-dataset-format.ts';
+import { voteRegion } from '../../decide/vote.ts';
+import { classificationReport, confusionFromIndices, expectedCalibrationError } from '../../eval/metrics.ts';
+import { classifyPatches, type PatchModel } from '../../classify/classify-patches.ts';
+import type { PatchDatasetIndex, PatchSplit } from '../../datasets/patch-format.ts';
 
 export interface TableJson {
   labels: string[];

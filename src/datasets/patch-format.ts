@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { ClassSpec } from '../core/classes.ts';
 import { InputError } from '../core/errors.ts';
 import type { Box3 } from '../core/volume.ts';
-import type { PatchSpec } from './patch-spec.ts';
+import type { PatchSpec } from '../classify/patch-spec.ts';
 
 export const PATCH_DATASET_FORMAT = 'ctscreen-patches';
 export const PATCH_DATASET_VERSION = 1;

@@ -40,15 +40,15 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../core/errors.ts';
 import { patientToVoxel, type Volume } from '../core/volume.ts';
-import { parseDataSet, sliceHeader } from '../io/dicom/parse.ts';
+import { scanDicom } from '../io/dicom.ts';
 import { readImageAsPseudoHu } from '../io/image-stack.ts';
 import { readNifti } from '../io/nifti.ts';
 import { readVolume } from '../io/read.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
-import { LUNG_BOX_MARGIN_MM } from './learned.ts';
+import { LUNG_BOX_MARGIN_MM } from '../candidates/learned.ts';
 import { HU_VOLUMES, isValidationPseudoPatient, type HuVolumeEntry } from './patient-split.ts';
-import { lungSliceBoxes } from './sliding-window.ts';
-import { extractTile } from './tile.ts';
+import { lungSliceBoxes } from '../candidates/sliding-window.ts';
+import { extractTile } from '../candidates/tile.ts';
 
 export const SEGMENTER_TILE_SIZE = 128;
 /** Slices stacked as channels: the slice and its two neighbours (§2.2's centre + two neighbours). */
@@ -269,12 +269,13 @@ function meanAbsDiff(a: Float32Array, b: Float32Array): number {
 
 /**
  * Voxel z of each DICOM file's InstanceNumber, from its ImagePositionPatient through the volume's
- * geometry (file names are not in slice order). Headers are read with the project's DICOM parser.
+ * geometry (file names are not in slice order). The headers are the DICOM reader's (`scanDicom`:
+ * the series `readVolume` chose), so the exporter parses no DICOM of its own.
  */
 export async function instanceNumberToZ(dir: string, volume: Pick<Volume, 'originMm' | 'spacingMm' | 'direction'>): Promise<Map<number, number>> {
   const out = new Map<number, number>();
-  for (const f of (await readdir(dir)).filter((x) => x.toLowerCase().endsWith('.dcm')).sort()) {
-    const h = sliceHeader(parseDataSet(new Uint8Array(await readFile(join(dir, f))), { headerOnly: true }), f);
+  const { slices } = await scanDicom(dir);
+  for (const [, h] of slices) {
     if (h.instanceNumber === undefined || !h.positionMm) continue;
     out.set(h.instanceNumber, Math.round(patientToVoxel(volume, h.positionMm)[2]));
   }
@@ -549,7 +550,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
   const groupsBySplit = { train: new Set<string>(), validation: new Set<string>() };
   for (const x of samples) groupsBySplit[x.split].add(x.group);
   const split: SegmentationSplit = {
-    unit: `patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together; HU volumes by patient); MedSeg Doctor-label slices have no patient id and are all in validation; ${fixedSplit ? 'held-out patients fixed in src/candidates/patient-split.ts (shared with the classifier)' : 'held-out pseudo-label patients drawn by seed (data without the fixed validation patients)'}`,
+    unit: `patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together; HU volumes by patient); MedSeg Doctor-label slices have no patient id and are all in validation; ${fixedSplit ? 'held-out patients fixed in src/datasets/patient-split.ts (shared with the classifier)' : 'held-out pseudo-label patients drawn by seed (data without the fixed validation patients)'}`,
     seed,
     train: [...groupsBySplit.train].sort(),
     validation: [...groupsBySplit.validation].sort(),

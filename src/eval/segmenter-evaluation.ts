@@ -1,6 +1,6 @@
 /**
  * Measurements of the candidate stage on the shared data, used by `npm run train:candidates`
- * (training/segmenter/finalize.ts) to choose the segmenter's low threshold and to compare the
+ * (src/train/segmenter/finalize.ts) to choose the segmenter's low threshold and to compare the
  * learned and classical generators (§3.3.2). Everything runs the shipped ONNX model through the
  * same TypeScript code as screening.
  *

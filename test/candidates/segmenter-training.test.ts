@@ -101,7 +101,7 @@ test('tiny segmenter training end to end: export → train (resumed) → ONNX �
 
     const e = run(PY, ['training/segmenter/export_onnx.py', '--data', ds, '--work', work, '--out', join(work, 'candidates-segmenter.onnx')]);
     assert.equal(e.status, 0, e.err);
-    const f = run(process.execPath, ['--import', 'tsx', 'training/segmenter/finalize.ts', '--data', data, '--dataset', ds, '--work', work, '--models', models, '--skip-recall']);
+    const f = run(process.execPath, ['--import', 'tsx', 'src/train/segmenter/finalize.ts', '--data', data, '--dataset', ds, '--work', work, '--models', models, '--skip-recall']);
     assert.equal(f.status, 0, f.err);
 
     const cardPath = join(models, 'candidates-segmenter.card.json');

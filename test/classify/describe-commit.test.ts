@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeCommit } from '../../src/train/classifier/train-classifier.ts';
+import { describeCommit } from '../../src/train/provenance.ts';
 
 test('describeCommit names the uncommitted files under src/ and training/, not just "+uncommitted"', () => {
   assert.equal(describeCommit('abc123', ''), 'abc123');

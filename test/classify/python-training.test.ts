@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PYTHON } from '../../src/train/classifier/train-classifier.ts';
+import { DEFAULT_PYTHON } from '../../src/train/model-files.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTrainingDeterminism, DEFAULT_PYTHON, PARITY_TOLERANCE, trainClassifier } from '../../src/train/classifier/train-classifier.ts';
+import { checkTrainingDeterminism, trainClassifier } from '../../src/train/classifier/train-classifier.ts';
+import { DEFAULT_PYTHON, PARITY_TOLERANCE } from '../../src/train/model-files.ts';
 import { readModelCard } from '../../src/models/model-card.ts';
 import { writeSyntheticDataset } from './synthetic-dataset.ts';
 

@@ -6,16 +6,17 @@
  *   trainClassifier(options): Promise<TrainClassifierResult>
  *
  * Python (training/classifier/train.py) only reads the exported tensors; every preprocessing step
- * lives once, here in TypeScript. Seeded and resumable: the Python side checkpoints every epoch.
+ * lives once, in TypeScript (src/datasets/patches.ts). The steps after PyTorch (parity, size limit,
+ * card writer) are the segmenter's too (../model-files.ts). Seeded and resumable: the Python side checkpoints every epoch.
  */
-import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ModelError } from '../../core/errors.ts';
-import { clearModelCache, loadModel, floatTensor, REPO_ROOT } from '../../models/load-model.ts';
-import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderModelCardMarkdown, type ModelCard } from '../../models/model-card.ts';
+import { clearModelCache, loadModel, floatTensor } from '../../models/load-model.ts';
+import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, type ModelCard } from '../../models/model-card.ts';
 import { readPatchDataset, type PatchDatasetIndex } from '../../datasets/patch-format.ts';
+import { checkModelSize, checkParity, maxAbsDifference, PARITY_TOLERANCE, runPython, writeModelCard } from '../model-files.ts';
+import { gitCommit } from '../provenance.ts';
 import { validationTables, type ValidationTables } from './validation-tables.ts';
 
 /**
@@ -25,12 +26,6 @@ import { validationTables, type ValidationTables } from './validation-tables.ts'
  * `npm run train:classifier` writes with its defaults (v2.1 was made by an earlier export and is gone).
  */
 export const CLASSIFIER_VERSION = '3.0.0';
-/** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
-export const PARITY_TOLERANCE = 1e-4;
-/** Issue 5: each model file at most 25 MB. */
-export const MAX_MODEL_BYTES = 25 * 2 ** 20;
-/** PyTorch 1.13 is installed for the system interpreter only (not the python3 first on PATH). */
-export const DEFAULT_PYTHON = '/usr/bin/python3';
 
 export type ClassifierVariant = 'm1' | 'm2';
 
@@ -94,45 +89,9 @@ interface PythonResult {
   onnx: { opset: number; sha256: string; bytes: number; file: string };
 }
 
-/** Uncommitted files listed by name in the card's commit field; more are counted. */
-const MAX_LISTED_UNCOMMITTED = 6;
-
-/**
- * HEAD, plus the uncommitted files under src/ and training/ (the code that made the model) by name:
- * several engineers share the tree, so "+uncommitted" alone would flag their unrelated edits too.
- */
-export function describeCommit(head: string, porcelain: string): string {
-  const files = porcelain.split('\n').filter((l) => l.trim()).map((l) => l.slice(3).trim());
-  if (files.length === 0) return head;
-  const listed = files.slice(0, MAX_LISTED_UNCOMMITTED).join(', ');
-  const more = files.length > MAX_LISTED_UNCOMMITTED ? ` and ${files.length - MAX_LISTED_UNCOMMITTED} more` : '';
-  return `${head} with uncommitted changes in ${listed}${more}`;
-}
-
-function gitCommit(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const porcelain = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'src', 'training'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    return describeCommit(head, porcelain);
-  } catch {
-    return 'unknown';
-  }
-}
-
-function runPython(python: string, args: string[], threads: number, log: (l: string) => void): Promise<void> {
-  return new Promise((res, rej) => {
-    const child = spawn(python, ['-m', 'training.classifier.train', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
-    let tail = '';
-    const onData = (b: Buffer) => {
-      const text = b.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) log(line);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (e) => rej(new ModelError('TRAIN_PYTHON', `cannot start ${python} (${e.message}); PyTorch 1.13 must be installed for it (apt-get install python3-torch)`)));
-    child.on('close', (code) => (code === 0 ? res() : rej(new ModelError('TRAIN_PYTHON', `training/classifier/train.py exited with ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`))));
-  });
+/** The classifier's Python step (training/classifier/train.py as a module, from the repository root). */
+function runTrainPy(python: string | undefined, args: string[], threads: number, log: (l: string) => void): Promise<void> {
+  return runPython(['-m', 'training.classifier.train', ...args], { python, threads, log, what: 'training/classifier/train.py' });
 }
 
 export interface DeterminismResult {
@@ -158,14 +117,14 @@ export async function checkTrainingDeterminism(options: { datasetDir: string; wo
     mkdirSync(dir, { recursive: true });
     const args = ['--data', resolve(options.datasetDir), '--variant', options.variant, '--out', dir, '--work', dir, '--epochs', '1', '--max-steps', String(options.steps), '--threads', String(threads)];
     if (options.seed !== undefined) args.push('--seed', String(options.seed));
-    await runPython(options.python ?? DEFAULT_PYTHON, args, threads, options.log ?? (() => {}));
+    await runTrainPy(options.python, args, threads, options.log ?? (() => {}));
     hashes.push(createHash('sha256').update(readFileSync(join(dir, `classifier-${options.variant}.onnx`))).digest('hex'));
   }
   return { variant: options.variant, steps: options.steps, threads, sha256: [hashes[0], hashes[1]], identical: hashes[0] === hashes[1] };
 }
 
 /** Compares onnxruntime-node outputs with the PyTorch outputs written by train.py on the same inputs. */
-export async function checkParity(cardPath: string, parityJsonPath: string): Promise<{ maxAbsDiff: number; samples: number }> {
+export async function measureParity(cardPath: string, parityJsonPath: string): Promise<{ maxAbsDiff: number; samples: number }> {
   const model = await loadModel(cardPath);
   const meta = JSON.parse(readFileSync(parityJsonPath, 'utf8')) as { inputs: string[]; outputs: string[]; tensors: Record<string, { shape: number[]; file: string }> };
   const dir = resolve(parityJsonPath, '..');
@@ -178,12 +137,7 @@ export async function checkParity(cardPath: string, parityJsonPath: string): Pro
   for (const name of meta.inputs) if (graphInputs.has(name)) feeds[name] = floatTensor(load(name), meta.tensors[name].shape);
   const out = await model.run(feeds);
   let maxAbsDiff = 0;
-  for (const name of meta.outputs) {
-    const want = load(name);
-    const got = out[name].data as Float32Array;
-    if (got.length !== want.length) throw new ModelError('PARITY_SHAPE', `parity: ONNX output '${name}' has ${got.length} values, PyTorch ${want.length}`);
-    for (let i = 0; i < want.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
-  }
+  for (const name of meta.outputs) maxAbsDiff = Math.max(maxAbsDiff, maxAbsDifference(out[name].data as Float32Array, load(name), `'${name}'`));
   return { maxAbsDiff, samples: meta.tensors[meta.inputs[0]].shape[0] };
 }
 
@@ -257,15 +211,6 @@ function buildCard(variant: ClassifierVariant, py: PythonResult, index: PatchDat
   };
 }
 
-/** Validates a card and writes its JSON and Markdown into outDir; returns the JSON path. */
-export function writeCard(card: ModelCard, outDir: string): string {
-  const checked = parseModelCard(JSON.parse(JSON.stringify(card)), `${card.id}.card.json`);
-  const cardPath = join(outDir, `${card.id}.card.json`);
-  writeFileSync(cardPath, `${JSON.stringify(checked, null, 2)}\n`);
-  writeFileSync(join(outDir, `${card.id}.card.md`), renderModelCardMarkdown(checked));
-  return cardPath;
-}
-
 export async function trainClassifier(options: TrainClassifierOptions): Promise<TrainClassifierResult> {
   const t0 = Date.now();
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -288,20 +233,20 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     const threads = options.threads ?? 1;
     args.push('--threads', String(threads));
     log(`train:classifier ${variant}: python ${args.join(' ')}`);
-    await runPython(options.python ?? DEFAULT_PYTHON, args, threads, log);
+    await runTrainPy(options.python, args, threads, log);
     const py = JSON.parse(readFileSync(join(pyOut, `classifier-${variant}.train.json`), 'utf8')) as PythonResult;
-    if (py.onnx.bytes > MAX_MODEL_BYTES) throw new ModelError('MODEL_TOO_BIG', `${py.onnx.file} is ${(py.onnx.bytes / 2 ** 20).toFixed(1)} MiB, over the 25 MB limit`);
+    checkModelSize(py.onnx.bytes, py.onnx.file);
     copyFileSync(join(pyOut, py.onnx.file), join(options.outDir, py.onnx.file));
     let card = buildCard(variant, py, index, split, options.cardExtras, py.trainSeconds);
-    let cardPath = writeCard(card, options.outDir);
+    let cardPath = writeModelCard(card, options.outDir);
     await clearModelCache();
-    const parity = await checkParity(cardPath, join(pyOut, `${py.id}.parity.json`));
+    const parity = await measureParity(cardPath, join(pyOut, `${py.id}.parity.json`));
     log(`train:classifier ${variant}: parity max |Δ| = ${parity.maxAbsDiff.toExponential(2)} over ${parity.samples} samples`);
-    if (!(parity.maxAbsDiff <= PARITY_TOLERANCE)) throw new ModelError('PARITY_FAILED', `${py.onnx.file}: onnxruntime and PyTorch differ by ${parity.maxAbsDiff} > ${PARITY_TOLERANCE}`);
+    checkParity(parity.maxAbsDiff, py.onnx.file);
     const model = await loadModel(cardPath);
     const tables = await validationTables({ index, data, split, model });
     card = { ...card, parity: { maxAbsDiff: parity.maxAbsDiff, tolerance: PARITY_TOLERANCE, samples: parity.samples }, metrics: { ...tableMetrics(tables), ...card.metrics }, training: { ...card.training, timeSeconds: (Date.now() - vt0) / 1000 } };
-    cardPath = writeCard(card, options.outDir);
+    cardPath = writeModelCard(card, options.outDir);
     await clearModelCache();
     results.push({ variant, card, onnxPath: join(options.outDir, py.onnx.file), cardPath, parityMaxAbsDiff: parity.maxAbsDiff, tables });
     log(`train:classifier ${variant}: validation patch accuracy ${tables.patch.accuracy.toFixed(3)}, macro F1 ${tables.patch.macroF1.toFixed(3)}; region accuracy ${tables.region.accuracy.toFixed(3)} (${tables.region.count} regions)`);

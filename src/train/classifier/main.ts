@@ -5,11 +5,12 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { clearModelCache, loadModel, REPO_ROOT } from '../../src/models/load-model.ts';
-import { exportPatchDataset } from '../../src/datasets/patches.ts';
-import { loadLearnedGenerator, SEGMENTER_MODEL_ID } from '../../src/candidates/learned.ts';
-import type { CandidateGeneratorId } from '../../src/candidates/types.ts';
-import { checkTrainingDeterminism, trainClassifier, writeCard, type CardExtras, type DeterminismResult } from '../../src/train/classifier/train-classifier.ts';
+import { clearModelCache, loadModel, REPO_ROOT } from '../../models/load-model.ts';
+import { exportPatchDataset } from '../../datasets/patches.ts';
+import { loadLearnedGenerator, SEGMENTER_MODEL_ID } from '../../candidates/learned.ts';
+import type { CandidateGeneratorId } from '../../candidates/types.ts';
+import { writeModelCard } from '../model-files.ts';
+import { checkTrainingDeterminism, trainClassifier, type CardExtras, type DeterminismResult } from './train-classifier.ts';
 import { caseVoteLimitations, measureCaseVotes, voteCases } from './case-votes.ts';
 
 const { values } = parseArgs({
@@ -79,6 +80,6 @@ await clearModelCache();
 writeFileSync(join(values.out!, 'classifier-case-votes.json'), `${JSON.stringify({ note: 'Regions voted per class per case, screened as ctscreen screen does, per model and candidate generator (key model@learned / model@classical; candidates split into ≤ 50 mm sub-cubes). COVID-CT-MD cases and LIDC-IDRI-0001 are TRAINING cases; LIDC-IDRI-0002, RICORD and the Radiopaedia stacks were never trained on.', cases: caseVotes }, null, 2)}\n`);
 for (const v of res.variants) {
   const perCase = Object.fromEntries(caseVotes.map((c) => [c.id, { truth: c.truth, trainedOn: c.trainedOn, ...Object.fromEntries(modes.map((m) => [m, c.byModel[`${v.card.id}@${m}`]])) }]));
-  writeCard({ ...v.card, metrics: { ...v.card.metrics, caseVotes: perCase }, limitations: [...v.card.limitations, ...modes.flatMap((m) => caseVoteLimitations(caseVotes, `${v.card.id}@${m}`))] }, values.out!);
+  writeModelCard({ ...v.card, metrics: { ...v.card.metrics, caseVotes: perCase }, limitations: [...v.card.limitations, ...modes.flatMap((m) => caseVoteLimitations(caseVotes, `${v.card.id}@${m}`))] }, values.out!);
 }
 process.stdout.write(`train:classifier: total ${((Date.now() - t0) / 60000).toFixed(1)} min → ${values.out}\n`);

@@ -1,5 +1,6 @@
-// Step 4 of `npm run train:candidates` (run.sh): everything after PyTorch, in TypeScript so the
-// numbers come from the shipped ONNX file through the code screening uses.
+// Step 4 of `npm run train:candidates` (./main.ts): everything after PyTorch, in TypeScript so the
+// numbers come from the shipped ONNX file through the code screening uses. Parity tolerance, size
+// limit and card writer are the classifier's too (../model-files.ts).
 //   1. parity: onnxruntime-node vs the PyTorch reference outputs (max |Δ| ≤ 1e-4, else exit 1)
 //   2. thresholds on validation tiles: lesion recall per threshold (the low candidate threshold of
 //      §3.3.2 as v1) and Dice per threshold → lesionThreshold (Dice-optimal, non-expert validation
@@ -11,46 +12,64 @@
 //      TB volumes (true 3D masks), COVID-CT-MD slice labels; lesion-free CT (normal001, LIDC) and
 //      RICORD: candidates, false-positive mL, lesion-mask mL (--skip-recall leaves this out)
 //   4. models/candidates-segmenter.{onnx,card.json,md}, candidates-metrics.json, candidates-split.json
-// Usage: node --import tsx training/segmenter/finalize.ts --data DIR --dataset DIR --work DIR --models DIR [--skip-recall]
-import { execFileSync } from 'node:child_process';
+// Usage: node --import tsx src/train/segmenter/finalize.ts --data DIR --dataset DIR --work DIR --models DIR [--skip-recall]
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { classicalCandidates } from '../../src/candidates/classical.ts';
-import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../src/eval/candidate-recall.ts';
-import { learnedCandidates, loadLearnedGenerator } from '../../src/candidates/learned.ts';
-import { HU_VOLUMES, SPLIT_RATIONALE } from '../../src/datasets/patient-split.ts';
-import { covidCtMdSliceLabels, type SegmentationSample } from '../../src/datasets/segmentation.ts';
-import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../src/eval/segmenter-evaluation.ts';
-import { splitLargeCandidates } from '../../src/candidates/split-large.ts';
-import { readVolume } from '../../src/io/read.ts';
-import { extractLungs } from '../../src/lung/extract-lungs.ts';
-import { readNifti } from '../../src/io/nifti.ts';
-import { DEFAULT_MAX_CANDIDATES } from '../../src/pipeline/screen.ts';
-import type { TilePredictor } from '../../src/candidates/sliding-window.ts';
-import type { CandidateInput, CandidateSet } from '../../src/candidates/types.ts';
-import { LUNG_WINDOW_HU } from '../../src/core/constants.ts';
-import type { Volume } from '../../src/core/volume.ts';
-import { NOT_A_DIAGNOSTIC_DEVICE, parseModelCard, renderModelCardMarkdown, type ModelCard } from '../../src/models/model-card.ts';
+import { classicalCandidates } from '../../candidates/classical.ts';
+import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../eval/candidate-recall.ts';
+import { learnedCandidates, loadLearnedGenerator } from '../../candidates/learned.ts';
+import { HU_VOLUMES, SPLIT_RATIONALE } from '../../datasets/patient-split.ts';
+import { covidCtMdSliceLabels, type SegmentationSample } from '../../datasets/segmentation.ts';
+import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../eval/segmenter-evaluation.ts';
+import { splitLargeCandidates } from '../../candidates/split-large.ts';
+import { readVolume } from '../../io/read.ts';
+import { extractLungs } from '../../lung/extract-lungs.ts';
+import { readNifti } from '../../io/nifti.ts';
+import { DEFAULT_MAX_CANDIDATES } from '../../pipeline/screen.ts';
+import type { TilePredictor } from '../../candidates/sliding-window.ts';
+import type { CandidateInput, CandidateSet } from '../../candidates/types.ts';
+import { LUNG_WINDOW_HU } from '../../core/constants.ts';
+import type { Volume } from '../../core/volume.ts';
+import { NOT_A_DIAGNOSTIC_DEVICE, type ModelCard } from '../../models/model-card.ts';
+import { checkModelSize, checkParity, maxAbsDifference, PARITY_TOLERANCE, writeModelCard } from '../model-files.ts';
+import { gitCommit } from '../provenance.ts';
 
-const PARITY_TOLERANCE = 1e-4;
 const MODEL_ID = 'candidates-segmenter';
-const MAX_MODEL_BYTES = 25 * 2 ** 20;
 /** 3D lesions in the restacked volumes / TB volumes below this many voxels are mask specks. */
 const MIN_LESION_VOXELS = 20;
 
-const { values: a } = parseArgs({ options: { data: { type: 'string' }, dataset: { type: 'string' }, work: { type: 'string' }, models: { type: 'string' }, 'skip-recall': { type: 'boolean', default: false } } });
-if (!a.dataset || !a.work || !a.models) {
-  console.error('usage: finalize.ts --data DIR --dataset DIR --work DIR --models DIR [--skip-recall]');
-  process.exit(2);
+export interface FinalizeSegmenterOptions {
+  /** The shared data folder (../shared/data). */
+  dataDir: string;
+  /** The exported segmentation dataset (`ctscreen dataset segmentation`). */
+  datasetDir: string;
+  /** The Python side's folder: the ONNX file, parity tensors, metrics-python.json. */
+  workDir: string;
+  /** Where the model, card, metrics and split go (the repository's models/ for the real run). */
+  modelsDir: string;
+  /** Leave out the candidate-settings sweep and the recall measurements (tests, quick runs). */
+  skipRecall?: boolean;
+  log?: (line: string) => void;
 }
-const dataDir = resolve(a.data ?? '../shared/data');
-const work = resolve(a.work);
-const modelsDir = resolve(a.models);
-const log = (m: string) => process.stderr.write(`${m}\n`);
+
+export interface FinalizeSegmenterResult {
+  cardPath: string;
+  parityMaxAbsDiff: number;
+  threshold: number;
+  recall: Record<string, unknown>;
+}
+
+export async function finalizeSegmenter(options: FinalizeSegmenterOptions): Promise<FinalizeSegmenterResult> {
+const dataDir = resolve(options.dataDir);
+const work = resolve(options.workDir);
+const modelsDir = resolve(options.modelsDir);
+const datasetDir = resolve(options.datasetDir);
+const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
 
 const onnxWork = join(work, `${MODEL_ID}.onnx`);
 const session = await ort.InferenceSession.create(onnxWork, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -61,16 +80,12 @@ const parity = JSON.parse(readFileSync(join(work, 'parity.json'), 'utf8')) as { 
 const pIn = new Float32Array(readFileSync(join(work, 'parity-input.f32')).buffer.slice(0));
 const pExp = new Float32Array(readFileSync(join(work, 'parity-expected.f32')).buffer.slice(0));
 const pGot = await predict(pIn, parity.inputShape);
-let maxAbsDiff = 0;
-for (let i = 0; i < pExp.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(pGot[i] - pExp[i]));
+const maxAbsDiff = maxAbsDifference(pGot, pExp, "'probability'");
 log(`parity: onnxruntime-node vs PyTorch on ${parity.samples} tiles: max |Δ| = ${maxAbsDiff.toExponential(2)}`);
-if (!(maxAbsDiff <= PARITY_TOLERANCE) || pGot.length !== pExp.length) {
-  log(`parity FAILED (tolerance ${PARITY_TOLERANCE})`);
-  process.exit(1);
-}
+checkParity(maxAbsDiff, onnxWork);
 
 // 2. thresholds on validation tiles
-const ds = await readSegmentationDataset(resolve(a.dataset));
+const ds = await readSegmentationDataset(datasetDir);
 const valSamples = ds.samples.filter((s) => s.split === 'validation');
 const sweep = await tileThresholdSweep({ predict, inputs: ds.inputs, masks: ds.masks, tileSize: ds.tileSize, channels: ds.channels, samples: valSamples });
 const lowThreshold = chooseThreshold(sweep.all);
@@ -119,7 +134,7 @@ const settingPoints: CandidateSettingPoint[] = [];
 let threshold = lowThreshold;
 let minVolumeMl = MIN_VOLUME_GRID_ML[0];
 let settingVolumes: string[] = [];
-if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
+if (!options.skipRecall && existsSync(join(dataDir, 'infnet-semiseg'))) {
   const vols = await validationVolumes();
   settingVolumes = vols.map((v) => v.name);
   for (const t of THRESHOLD_GRID) for (const v of MIN_VOLUME_GRID_ML) settingPoints.push({ threshold: t, minVolumeMl: v, lesions: 0, hit: 0, recall: null, falsePositives: [], falsePositiveMl: [], medianFalsePositives: 0, offLesionMl: [], medianOffLesionMl: 0 });
@@ -208,7 +223,7 @@ async function specificityEval(volume: Volume, lungMask: Uint8Array) {
 }
 
 const recall: Record<string, unknown> = {};
-if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
+if (!options.skipRecall && existsSync(join(dataDir, 'infnet-semiseg'))) {
   // 3a. validation pseudo-label volumes, restacked
   const byVolume = new Map<string, SegmentationSample[]>();
   for (const s of valSamples) if (s.volume) byVolume.set(s.volume, [...(byVolume.get(s.volume) ?? []), s]);
@@ -221,7 +236,7 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
   recall.validationPseudoVolumesRestacked = { ...summarise(pseudo), volumes: [...byVolume.keys()], note: `3D lesions (26-connected, ≥ ${MIN_LESION_VOXELS} voxels) of the model-made masks; lung mask = croppedLungMask (aerated pixels closed 6 mm, holes filled)` };
   // 3b. expert slices, each alone
   const doctor = newPools();
-  const { readImageAsPseudoHu } = await import('../../src/io/image-stack.ts');
+  const { readImageAsPseudoHu } = await import('../../io/image-stack.ts');
   const sharp = (await import('sharp')).default;
   for (const s of valSamples.filter((x) => x.source === 'infnet-doctor')) {
     const volume = await readImageAsPseudoHu(join(dataDir, s.file));
@@ -289,20 +304,11 @@ mkdirSync(modelsDir, { recursive: true });
 const onnxOut = join(modelsDir, `${MODEL_ID}.onnx`);
 copyFileSync(onnxWork, onnxOut);
 const onnxBytes = readFileSync(onnxOut);
-if (onnxBytes.length > MAX_MODEL_BYTES) {
-  log(`${onnxOut} is ${onnxBytes.length} bytes, over the 25 MB limit`);
-  process.exit(1);
-}
+checkModelSize(onnxBytes.length, onnxOut);
 const py = JSON.parse(readFileSync(join(work, 'metrics-python.json'), 'utf8')) as { config: Record<string, unknown>; epochs: number; steps: number; trainSeconds: number; trainTiles: number; validationTiles: number; validation: Record<string, unknown>; parameters: number; torch: string; threads: number };
-const split = JSON.parse(readFileSync(join(resolve(a.dataset), 'split.json'), 'utf8')) as { train: string[]; validation: string[] };
-copyFileSync(join(resolve(a.dataset), 'split.json'), join(modelsDir, 'candidates-split.json'));
-copyFileSync(join(resolve(a.dataset), 'fingerprint.json'), join(modelsDir, 'candidates-dataset-fingerprint.json'));
-let gitCommit = 'unknown';
-try {
-  gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const split = JSON.parse(readFileSync(join(datasetDir, 'split.json'), 'utf8')) as { train: string[]; validation: string[] };
+copyFileSync(join(datasetDir, 'split.json'), join(modelsDir, 'candidates-split.json'));
+copyFileSync(join(datasetDir, 'fingerprint.json'), join(modelsDir, 'candidates-dataset-fingerprint.json'));
 const countBy = (src: string, sp: string) => ds.samples.filter((s) => s.source === src && s.split === sp).length;
 const s = ds.tileSize;
 const metrics = {
@@ -375,7 +381,7 @@ function readableMetrics(): Record<string, unknown> {
 const at0 = () => sweep.all.find((p) => p.threshold === threshold)?.lesionRecall;
 const huCount = (src: string) => ({ train: countBy(src, 'train'), validation: countBy(src, 'validation') });
 const pseudoPatients = (names: string[]) => names.filter((g) => !g.startsWith('medseg-')).length;
-const cardJson = {
+const card: ModelCard = {
   schemaVersion: 1,
   id: MODEL_ID,
   version: '2.0.0',
@@ -403,7 +409,7 @@ const cardJson = {
       { source: 'tb-lesions', licence: 'Apache-2.0 (source repository)', use: 'v2: HU tiles with the tuberculosis blob masks: tb 001 and 002 training, tb 003 validation', counts: huCount('tb-lesions') },
       { source: 'ricord-1a', licence: 'CC BY-NC 4.0 (TCIA, MIDRC-RICORD-1a)', use: 'not trained on (no masks): held-out COVID-19 CT from another scanner, candidate and lesion-mask volume check' },
     ],
-    split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together; HU volumes by patient); all MedSeg expert slices in validation; one split with classifier v3 (src/candidates/patient-split.ts)', train: split.train.length, validation: split.validation.length },
+    split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together; HU volumes by patient); all MedSeg expert slices in validation; one split with classifier v3 (src/datasets/patient-split.ts)', train: split.train.length, validation: split.validation.length },
     labelPolicy: [
       ...SPLIT_RATIONALE,
       'Lesion-free HU tiles (normal001, LIDC-IDRI, clean slices of P001 / cap001) have EMPTY masks; they are cut as inference cuts them (readVolume → extractLungs → lung box of the slice + 2 mm → extractTile of z−1, z, z+1).',
@@ -420,7 +426,7 @@ const cardJson = {
     timeSeconds: py.trainSeconds,
     hardware: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} (shared with other jobs), PyTorch threads ${py.threads}`,
     framework: `PyTorch ${py.torch} (CPU), ONNX legacy exporter opset 13`,
-    gitCommit,
+    gitCommit: gitCommit(),
     trainedAt: new Date().toISOString(),
   },
   metrics: readableMetrics(),
@@ -438,11 +444,19 @@ const cardJson = {
   licence: 'Research use only; non-commercial (inherits COVID-SemiSeg / CC BY-NC-SA terms of its training images).',
   disclaimer: NOT_A_DIAGNOSTIC_DEVICE,
 };
-const cardPath = join(modelsDir, `${MODEL_ID}.card.json`);
-const card: ModelCard = parseModelCard(cardJson, cardPath);
-writeFileSync(cardPath, `${JSON.stringify(cardJson, null, 1)}\n`);
-writeFileSync(join(modelsDir, `${MODEL_ID}.card.md`), renderModelCardMarkdown(card));
+const cardPath = writeModelCard(card, modelsDir);
 // the written card must load through the same path screening uses
 await loadLearnedGenerator(cardPath);
 log(`wrote ${onnxOut} (${(onnxBytes.length / 2 ** 20).toFixed(2)} MiB), ${cardPath}, candidates-metrics.json, candidates-split.json`);
-console.log(JSON.stringify({ parity: maxAbsDiff, threshold, recall }, null, 1));
+return { cardPath, parityMaxAbsDiff: maxAbsDiff, threshold, recall };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const { values: a } = parseArgs({ options: { data: { type: 'string' }, dataset: { type: 'string' }, work: { type: 'string' }, models: { type: 'string' }, 'skip-recall': { type: 'boolean', default: false } } });
+  if (!a.dataset || !a.work || !a.models) {
+    console.error('usage: finalize.ts --data DIR --dataset DIR --work DIR --models DIR [--skip-recall]');
+    process.exit(2);
+  }
+  const r = await finalizeSegmenter({ dataDir: a.data ?? '../shared/data', datasetDir: a.dataset, workDir: a.work, modelsDir: a.models, skipRecall: a['skip-recall'] });
+  console.log(JSON.stringify({ parity: r.parityMaxAbsDiff, threshold: r.threshold, recall: r.recall }, null, 1));
+}

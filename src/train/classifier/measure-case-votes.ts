@@ -1,11 +1,11 @@
-// `node --import tsx training/classifier/measure-case-votes.ts [--data DIR] [--modes learned,classical] CARD.json…`:
+// `node --import tsx src/train/classifier/measure-case-votes.ts [--data DIR] [--modes learned,classical] CARD.json…`:
 // the case-level check of train:classifier (regions voted per class, case decision) for given
 // classifier cards and candidate generators, as JSON on stdout. Used to compare classifier versions.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { clearModelCache, loadModel, REPO_ROOT } from '../../src/models/load-model.ts';
-import { SEGMENTER_MODEL_ID } from '../../src/candidates/learned.ts';
-import type { CandidateGeneratorId } from '../../src/candidates/types.ts';
+import { clearModelCache, loadModel, REPO_ROOT } from '../../models/load-model.ts';
+import { SEGMENTER_MODEL_ID } from '../../candidates/learned.ts';
+import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import { measureCaseVotes, voteCases } from './case-votes.ts';
 
 const { values, positionals } = parseArgs({

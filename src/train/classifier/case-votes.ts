@@ -11,11 +11,11 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readdirSync, existsSync } from 'node:fs';
-import { readVolume } from '../../src/io/read.ts';
-import type { PatchModel } from '../../src/classify/classify-patches.ts';
-import type { CandidateGeneratorId } from '../../src/candidates/types.ts';
-import type { LoadedModel } from '../../src/models/load-model.ts';
-import { screenCase } from '../../src/pipeline/screen.ts';
+import { readVolume } from '../../io/read.ts';
+import type { PatchModel } from '../../classify/classify-patches.ts';
+import type { CandidateGeneratorId } from '../../candidates/types.ts';
+import type { LoadedModel } from '../../models/load-model.ts';
+import { screenCase } from '../../pipeline/screen.ts';
 
 export interface VoteCase {
   id: string;

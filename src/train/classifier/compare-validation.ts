@@ -1,12 +1,12 @@
-// `node --import tsx training/classifier/compare-validation.ts --dataset DIR CARD.json…`: validation
+// `node --import tsx src/train/classifier/compare-validation.ts --dataset DIR CARD.json…`: validation
 // tables of several classifier versions on ONE exported patch dataset, on the whole validation split
 // and on the v2.1 subset (without the candidate patches of the TB volume that v2.2 added), so a
 // retrained model is compared with its predecessor on the same patches (the card numbers are each
 // measured on its own export).
 import { parseArgs } from 'node:util';
-import { loadModel, clearModelCache } from '../../src/models/load-model.ts';
-import { readPatchDataset, type PatchDatasetIndex } from '../../src/datasets/patch-format.ts';
-import { validationTables } from '../../src/train/classifier/validation-tables.ts';
+import { loadModel, clearModelCache } from '../../models/load-model.ts';
+import { readPatchDataset, type PatchDatasetIndex } from '../../datasets/patch-format.ts';
+import { validationTables } from './validation-tables.ts';
 
 /** Label sources that v2.2 added (TB candidates from both generators); v2.1's export had none. */
 export const V22_ADDED_LABEL_SOURCES: ReadonlySet<string> = new Set(['tb-mask-candidate', 'off-mask-candidate']);

@@ -2,7 +2,7 @@
 // (issue 9 §5): for each region its vote, the patch softmax vectors, volume and whether it lies on a
 // true lesion where the data say so. One JSON per case plus a summary, written outside git.
 //
-//   node --import tsx training/classifier/region-dump.ts [--manifest eval/shared-data-manifest.csv] [--out /work/region-dump] [--classifier ID]
+//   node --import tsx src/train/classifier/region-dump.ts [--manifest eval/shared-data-manifest.csv] [--out /work/region-dump] [--classifier ID]
 //
 // Truth per region ("onLesion"):
 //   tb-lesions        the voxel mask: true when a candidate voxel of the region is on it
@@ -13,14 +13,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { covidCtMdSliceLabels } from '../../src/datasets/segmentation.ts';
-import { readManifest } from '../../src/eval/manifest.ts';
-import { readTrainingSplits, splitMembership } from '../../src/eval/training-split.ts';
-import { readNifti } from '../../src/io/nifti.ts';
-import { readVolume } from '../../src/io/read.ts';
-import { clearModelCache, REPO_ROOT } from '../../src/models/load-model.ts';
-import { loadScreeningModels } from '../../src/pipeline/load-models.ts';
-import { screenCase } from '../../src/pipeline/screen.ts';
+import { covidCtMdSliceLabels } from '../../datasets/segmentation.ts';
+import { readManifest } from '../../eval/manifest.ts';
+import { readTrainingSplits, splitMembership } from '../../eval/training-split.ts';
+import { readNifti } from '../../io/nifti.ts';
+import { readVolume } from '../../io/read.ts';
+import { clearModelCache, REPO_ROOT } from '../../models/load-model.ts';
+import { loadScreeningModels } from '../../pipeline/load-models.ts';
+import { screenCase } from '../../pipeline/screen.ts';
 
 const { values: a } = parseArgs({ options: { manifest: { type: 'string', default: join(REPO_ROOT, 'eval/shared-data-manifest.csv') }, out: { type: 'string', default: '/work/region-dump' }, classifier: { type: 'string' } } });
 const manifest = readManifest(resolve(a.manifest!));

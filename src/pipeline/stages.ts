@@ -3,14 +3,12 @@
  * screening uses. Keeping them here keeps screen.ts a plain sequence (STYLE: the pipeline composes
  * the stages and nothing else), and is the one place to look when a stage's API changes.
  */
-import { classicalCandidates } from '../candidates/classical.ts';
 import { lesionMaskFromProbability } from '../candidates/lesion-mask.ts';
-import { learnedCandidates, onnxTilePredictor, segmenterSettings } from '../candidates/learned.ts';
+import { segmenterSettings } from '../candidates/learned.ts';
 import type { Candidate, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { classifyPatches, type PatchModel } from '../classify/classify-patches.ts';
 import { extractPatches } from '../classify/extract-patches.ts';
 import { patchSpecFromCard } from '../classify/patch-spec.ts';
-import { ModelError } from '../core/errors.ts';
 import type { LungSideStats, LungStats } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import type { CaseDecisionModel } from '../decide/calibrated.ts';
@@ -23,6 +21,7 @@ import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../
 import { quantifyLungs, type LungRegionStats } from '../lung/quantify.ts';
 import type { ModelCard } from '../models/model-card.ts';
 import type { Tensor } from '../models/load-model.ts';
+import { candidateGenerator } from '../registry.ts';
 
 export type ReadInputOptions = ReadVolumeOptions;
 
@@ -62,14 +61,10 @@ export interface FindCandidatesOptions {
   maxCandidates: number;
 }
 
-/** Candidate cubes (§2.3) from the learned segmenter or the classical HU-band generator. */
+/** Candidate cubes (§2.3) from the registered generator: the learned segmenter or the classical HU bands. */
 export async function findCandidates(options: FindCandidatesOptions): Promise<CandidateSet> {
   const { volume, lungMask, mode, models, maxCandidates } = options;
-  if (mode === 'classical') return classicalCandidates({ volume, lungMask }, { maxCandidates });
-  const segmenter = models.segmenter;
-  if (!segmenter) throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
-  const st = segmenterSettings(segmenter.card);
-  return learnedCandidates({ volume, lungMask }, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, minVolumeMl: st.minVolumeMl, maxCandidates });
+  return candidateGenerator(mode).generate({ volume, lungMask }, { segmenter: models.segmenter, maxCandidates });
 }
 
 /**

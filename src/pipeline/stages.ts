@@ -19,7 +19,7 @@ import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lu
 import { maskBounds } from '../candidates/connected-components.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
 import { quantifyLungs, type LungRegionStats } from '../lung/quantify.ts';
-import type { ModelCard } from '../models/model-card.ts';
+import type { SegmenterCard } from '../models/model-card.ts';
 import type { Tensor } from '../models/load-model.ts';
 import { candidateGenerator } from '../registry.ts';
 
@@ -27,7 +27,7 @@ export type ReadInputOptions = ReadVolumeOptions;
 
 /** A loaded segmenter (a LoadedModel from src/models fits, or a stub in tests). */
 export interface SegmenterModel {
-  card: ModelCard;
+  card: SegmenterCard;
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
 

@@ -7,7 +7,8 @@ import { pseudoPatientGroup } from '../../src/datasets/segmentation.ts';
 import { segmenterSettings } from '../../src/candidates/learned.ts';
 import { main } from '../../src/cli/main.ts';
 import { ModelError } from '../../src/core/errors.ts';
-import type { ModelCard } from '../../src/models/model-card.ts';
+import { parseModelCard } from '../../src/models/model-card.ts';
+import { makeCard } from '../models/card-fixture.ts';
 
 function capture() {
   const out: string[] = [];
@@ -37,8 +38,10 @@ test('pseudoPatientGroup: Radiopaedia series of one case number are one patient;
   assert.equal(pseudoPatientGroup('coronacases_org_004'), 'coronacases_org_004');
 });
 
-test('segmenterSettings reads tile size, offsets and threshold from the card and rejects a card without them', () => {
-  const card = {
+test('segmenter card: tile size, offsets and thresholds are checked once when the card is parsed; segmenterSettings only reads them', () => {
+  const base = makeCard('seg.onnx', new Uint8Array([1]));
+  const json = {
+    ...base,
     id: 'candidates-segmenter',
     task: 'segmenter',
     input: {
@@ -49,16 +52,23 @@ test('segmenterSettings reads tile size, offsets and threshold from the card and
       sliceOffsets: [-1, 0, 1],
       extra: { tileSize: 128, threshold: 0.2 },
     },
-  } as unknown as ModelCard;
+  };
+  const card = parseModelCard(json, 'v1.card.json');
+  assert.equal(card.task, 'segmenter');
+  if (card.task !== 'segmenter') return;
   // a v1 card (no lesionThreshold / minVolumeMl): the generator's default min volume, no lesion threshold
   assert.deepEqual(segmenterSettings(card), { tileSize: 128, sliceOffsets: [-1, 0, 1], threshold: 0.2, minVolumeMl: 0.05, lesionThreshold: null, inputName: 'input', outputName: 'probability' });
   // v2: both come from the card
-  const v2 = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 0.55, minVolumeMl: 0.2 } } } as ModelCard;
+  const v2 = parseModelCard({ ...json, input: { ...json.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 0.55, minVolumeMl: 0.2 } } }, 'v2.card.json');
+  if (v2.task !== 'segmenter') return assert.fail('v2 is a segmenter card');
   assert.deepEqual([segmenterSettings(v2).lesionThreshold, segmenterSettings(v2).minVolumeMl], [0.55, 0.2]);
-  const badLesion = { ...card, input: { ...card.input, extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 1.5 } } } as ModelCard;
-  assert.throws(() => segmenterSettings(badLesion, 'y.card.json'), /y\.card\.json: input\.extra\.lesionThreshold must be a probability/);
-  const noThreshold = { ...card, input: { ...card.input, extra: { tileSize: 128 } } } as ModelCard;
-  assert.throws(() => segmenterSettings(noThreshold, 'x.card.json'), (e: unknown) => e instanceof ModelError && /x\.card\.json: input\.extra\.threshold/.test((e as Error).message));
-  const classifier = { ...card, task: 'classifier' } as ModelCard;
-  assert.throws(() => segmenterSettings(classifier), /is a classifier, not a segmenter/);
+  const bad = (input: object, path: string) => () => parseModelCard({ ...json, input: { ...json.input, ...input } }, path);
+  assert.throws(bad({ extra: { tileSize: 128, threshold: 0.2, lesionThreshold: 1.5 } }, 'y.card.json'), (e: unknown) => e instanceof ModelError && /y\.card\.json is invalid: input\.extra\.lesionThreshold/.test((e as Error).message));
+  assert.throws(bad({ extra: { tileSize: 128 } }, 'x.card.json'), (e: unknown) => e instanceof ModelError && /x\.card\.json is invalid: input\.extra\.threshold/.test((e as Error).message));
+  assert.throws(bad({ extra: { tileSize: 12.5, threshold: 0.2 } }, 'z.card.json'), /z\.card\.json is invalid: input\.extra\.tileSize/);
+  assert.throws(bad({ sliceOffsets: [0] }, 'w.card.json'), /w\.card\.json is invalid: input\.sliceOffsets: sliceOffsets must list one offset per channel/);
+  // a classifier card lacking its patch settings is refused at parse time too, naming the field
+  const { patchSizePx: _drop, ...noPatch } = base.input;
+  assert.throws(() => parseModelCard({ ...base, input: noPatch }, 'c.card.json'), /c\.card\.json is invalid: input\.patchSizePx/);
+  assert.throws(() => parseModelCard({ ...base, input: { ...base.input, patchSizePx: [64, 32] } }, 'd.card.json'), /d\.card\.json is invalid: input\.patchSizePx: patchSizePx must be square/);
 });

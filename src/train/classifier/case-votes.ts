@@ -15,6 +15,7 @@ import { readVolume } from '../../io/read.ts';
 import type { PatchModel } from '../../classify/classify-patches.ts';
 import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import type { LoadedModel } from '../../models/load-model.ts';
+import type { SegmenterCard } from '../../models/model-card.ts';
 import { screenCase } from '../../pipeline/screen.ts';
 
 export interface VoteCase {
@@ -52,7 +53,7 @@ export function voteCases(dataDir: string): VoteCase[] {
   return out;
 }
 
-export async function measureCaseVotes(options: { cases: readonly VoteCase[]; classifiers: readonly PatchModel[]; modes?: readonly CandidateGeneratorId[]; segmenter?: LoadedModel; log?: (l: string) => void }): Promise<CaseVotes[]> {
+export async function measureCaseVotes(options: { cases: readonly VoteCase[]; classifiers: readonly PatchModel[]; modes?: readonly CandidateGeneratorId[]; segmenter?: LoadedModel<SegmenterCard>; log?: (l: string) => void }): Promise<CaseVotes[]> {
   const modes = options.modes ?? ['classical'];
   const out: CaseVotes[] = [];
   for (const c of options.cases) {

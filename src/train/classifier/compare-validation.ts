@@ -18,7 +18,7 @@ const { index, data, split } = readPatchDataset(values.dataset);
 const subset: PatchDatasetIndex = { ...index, samples: index.samples.map((s) => (V22_ADDED_LABEL_SOURCES.has(s.labelSource) ? { ...s, group: '(excluded)' } : s)) };
 const rows: Record<string, unknown> = {};
 for (const card of positionals) {
-  const model = await loadModel(card);
+  const model = await loadModel(card, { task: 'classifier' });
   for (const [name, idx] of [['all', index], ['v2.1-subset', subset]] as const) {
     const t = await validationTables({ index: idx, data, split, model });
     rows[`${model.card.id} ${model.card.version} ${name}`] = { patchCount: t.patch.count, patchAcc: +t.patch.accuracy.toFixed(4), patchMacroF1: +t.patch.macroF1.toFixed(4), patchConfusion: t.patch.matrix, regionCount: t.region.count, regionAcc: +t.region.accuracy.toFixed(4), regionMacroF1: +t.region.macroF1.toFixed(4), regionConfusion: t.region.matrix, perSource: t.perSourceAccuracy, ece: +t.expectedCalibrationError.toFixed(4) };

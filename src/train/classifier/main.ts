@@ -73,7 +73,7 @@ for (const v of res.variants) {
 }
 // Case-level check on whole CTs, screened as `ctscreen screen` does, with both models.
 const classifiers = [];
-for (const v of res.variants) classifiers.push(await loadModel(v.cardPath));
+for (const v of res.variants) classifiers.push(await loadModel(v.cardPath, { task: 'classifier' }));
 const modes = values['vote-modes']!.split(',') as CandidateGeneratorId[];
 const caseVotes = await measureCaseVotes({ cases: voteCases(values.data!), classifiers, modes, segmenter: await loadModel(SEGMENTER_MODEL_ID, { task: 'segmenter' }), log: (l) => process.stderr.write(`${l}\n`) });
 await clearModelCache();

@@ -16,7 +16,7 @@ const modes = values.modes!.split(',').map((m) => m.trim()) as CandidateGenerato
 for (const m of modes) if (m !== 'learned' && m !== 'classical') throw new Error(`--modes: '${m}' is not learned or classical`);
 if (positionals.length === 0) throw new Error('usage: measure-case-votes.ts [--modes learned,classical] CARD.json…');
 const classifiers = [];
-for (const p of positionals) classifiers.push(await loadModel(resolve(p)));
+for (const p of positionals) classifiers.push(await loadModel(resolve(p), { task: 'classifier' }));
 const segmenter = modes.includes('learned') ? await loadModel(SEGMENTER_MODEL_ID, { task: 'segmenter' }) : undefined;
 const votes = await measureCaseVotes({ cases: voteCases(values.data!), classifiers, modes, segmenter, log: (l) => process.stderr.write(`${l}\n`) });
 await clearModelCache();

@@ -243,7 +243,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     const parity = await measureParity(cardPath, join(pyOut, `${py.id}.parity.json`));
     log(`train:classifier ${variant}: parity max |Δ| = ${parity.maxAbsDiff.toExponential(2)} over ${parity.samples} samples`);
     checkParity(parity.maxAbsDiff, py.onnx.file);
-    const model = await loadModel(cardPath);
+    const model = await loadModel(cardPath, { task: 'classifier' });
     const tables = await validationTables({ index, data, split, model });
     card = { ...card, parity: { maxAbsDiff: parity.maxAbsDiff, tolerance: PARITY_TOLERANCE, samples: parity.samples }, metrics: { ...tableMetrics(tables), ...card.metrics }, training: { ...card.training, timeSeconds: (Date.now() - vt0) / 1000 } };
     cardPath = writeModelCard(card, options.outDir);

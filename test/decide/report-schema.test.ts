@@ -7,7 +7,6 @@ import {
   NOT_A_DIAGNOSTIC_DEVICE_NOTICE,
   NO_INFECTION_FOUND,
   REPORT_SCHEMA_VERSION,
-  boxToMm,
   caseReportJsonSchema,
   createCaseReport,
   describeInput,
@@ -84,15 +83,6 @@ test('the input description has no path and a trimmed series UID', () => {
   const r = make();
   assert.deepEqual(r.input, { format: 'dicom', dimsVoxels: [64, 64, 40], spacingMm: [0.7, 0.7, 5], sliceCount: 40, pseudoHu: false, modality: 'CT', seriesInstanceUid: '1.2.840.113619.2.55.3' });
   assert.doesNotMatch(JSON.stringify(r), /PATIENT_NAME/);
-});
-
-test('box in mm: centres of the corner voxels in LPS, size includes the voxel faces', () => {
-  // x: −100 + 10·0.7 = −93, y: −120 + 12·0.7 = −111.6, z: −300 + 4·5 = −280; max: (−86, −102.5, −270)
-  const { boxMm, sizeMm } = boxToMm(volume, { min: [10, 12, 4], max: [20, 25, 6] });
-  const near = (a: readonly number[], b: number[]) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-9, `${a} vs ${b}`));
-  near(boxMm.min, [-93, -111.6, -280]);
-  near(boxMm.max, [-86, -102.5, -270]);
-  near(sizeMm, [11 * 0.7, 14 * 0.7, 15]);
 });
 
 test('patient identifiers or unknown fields are refused anywhere (strict objects)', () => {

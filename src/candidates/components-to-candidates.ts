@@ -6,7 +6,7 @@
  */
 import { voxelBoxToMm } from '../core/geometry.ts';
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
-import { componentStats, labelComponents3d, type Connectivity } from './connected-components.ts';
+import { componentStats, labelComponents3d, type Connectivity } from '../core/ndimage/connected-components.ts';
 import type { Candidate } from './types.ts';
 
 const MM3_PER_ML = 1000;

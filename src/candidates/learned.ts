@@ -14,7 +14,7 @@ import { InputError, ModelError } from '../core/errors.ts';
 import { voxelCount, type Box3 } from '../core/volume.ts';
 import { floatTensor, loadModel, type LoadedModel, type LoadModelOptions } from '../models/load-model.ts';
 import type { SegmenterCard } from '../models/model-card.ts';
-import type { Connectivity } from './connected-components.ts';
+import type { Connectivity } from '../core/ndimage/connected-components.ts';
 import { componentsToCandidates } from './components-to-candidates.ts';
 import { lungSliceBoxes, slidingWindow, type TilePredictor } from './sliding-window.ts';
 import type { CandidateGenerator, CandidateInput, CandidateSet } from './types.ts';

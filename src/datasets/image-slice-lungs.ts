@@ -11,7 +11,7 @@
  * Per slice: pixels below LUNG_AIR_MAX_HU not connected to the image border (outside air), the
  * largest components kept, holes (vessels, lesions) filled.
  */
-import { fillHoles2d, floodFromBorder2d, label2d } from '../lung/morphology.ts';
+import { fillHoles2d, floodFromBorder2d, label2d } from '../core/ndimage/morphology.ts';
 import type { Volume } from '../core/volume.ts';
 
 /** Aerated lung is below about −400 HU (the lung stage's air threshold); soft tissue and consolidation are above. */

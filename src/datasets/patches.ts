@@ -34,14 +34,14 @@ import { HU_VOLUMES, isValidationPseudoPatient, SPLIT_RATIONALE } from './patien
 import { covidCtMdSliceLabels } from './segmentation.ts';
 import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
-import { labelComponents3d, componentStats } from '../candidates/connected-components.ts';
+import { labelComponents3d, componentStats } from '../core/ndimage/connected-components.ts';
 import { DEFAULT_MAX_SIDE_MM, splitLargeCandidates } from '../candidates/split-large.ts';
 import { readImageAsPseudoHu, SINGLE_SLICE_EXTENT_MM } from '../io/image-stack.ts';
 import { readNifti } from '../io/nifti.ts';
 import { readVolume } from '../io/read.ts';
 import { volumeEdgeDistance } from '../lung/distance-from-edge.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
-import { label2d } from '../lung/morphology.ts';
+import { label2d } from '../core/ndimage/morphology.ts';
 import { cutPatch, cropSideMm } from '../classify/extract-patches.ts';
 import { imageSliceLungMask } from './image-slice-lungs.ts';
 import { makeGroupSplit, writePatchDataset, type PatchDatasetFingerprint, type PatchSample, type PatchSplit } from './patch-format.ts';

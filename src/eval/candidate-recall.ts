@@ -7,7 +7,7 @@
  *   falsePositiveCandidates(input): FalsePositiveResult  candidates touching no lesion voxel, their count and volume
  */
 import type { Vec3 } from '../core/volume.ts';
-import { componentStats, labelComponents3d, type Connectivity } from '../candidates/connected-components.ts';
+import { componentStats, labelComponents3d, type Connectivity } from '../core/ndimage/connected-components.ts';
 
 export interface LesionRecallInput {
   /** 1 = lesion, on the grid of `candidates`. */

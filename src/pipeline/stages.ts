@@ -16,7 +16,7 @@ import type { PatchPrediction } from '../decide/types.ts';
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { readVolumeWithReport, type ReadVolumeOptions } from '../io/read.ts';
 import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lung/distance-from-edge.ts';
-import { maskBounds } from '../candidates/connected-components.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
 import { quantifyLungs, type LungRegionStats } from '../lung/quantify.ts';
 import type { SegmenterCard } from '../models/model-card.ts';

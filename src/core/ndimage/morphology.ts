@@ -1,6 +1,8 @@
 /**
  * Binary morphology and connected components on flat typed arrays (x fastest), written for the
- * lung extractor's hot loops: no per-pixel allocation, queues reused between calls.
+ * lung extractor's hot loops: no per-pixel allocation, queues reused between calls. In core/ so
+ * every stage and the dataset exporter use the same helpers (STYLE: a stage never reaches into
+ * another's room).
  */
 import { squaredEdt2d } from './distance-transform.ts';
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { componentStats, labelComponents3d, maskBounds, type Connectivity } from '../../src/candidates/connected-components.ts';
-import type { Vec3 } from '../../src/core/volume.ts';
+import { componentStats, labelComponents3d, type Connectivity } from '../../../src/core/ndimage/connected-components.ts';
+import { maskBounds } from '../../../src/core/ndimage/mask-bounds.ts';
+import type { Vec3 } from '../../../src/core/volume.ts';
 
 function maskFrom(dims: Vec3, on: Array<[number, number, number]>): Uint8Array {
   const m = new Uint8Array(dims[0] * dims[1] * dims[2]);

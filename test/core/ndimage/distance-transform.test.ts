@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { squaredEdt2d } from '../../src/lung/distance-transform.ts';
-import { closeDisk2d, fillHoles2d, label2d, label3d, openDisk2d } from '../../src/lung/morphology.ts';
+import { squaredEdt2d } from '../../../src/core/ndimage/distance-transform.ts';
+import { closeDisk2d, fillHoles2d, label2d, label3d, openDisk2d } from '../../../src/core/ndimage/morphology.ts';
 
 function grid(rows: string[]): { data: Uint8Array; w: number; h: number } {
   const h = rows.length;

@@ -1,42 +1,12 @@
+// The card is a union by task, checked once when it is parsed (models/model-card.ts); what the
+// stages derive from it (tiling, patch spec) only reads the checked fields.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pseudoPatientGroup } from '../../src/datasets/segmentation.ts';
 import { segmenterSettings } from '../../src/candidates/learned.ts';
-import { main } from '../../src/cli/main.ts';
+import { patchSpecFromCard } from '../../src/classify/patch-spec.ts';
 import { ModelError } from '../../src/core/errors.ts';
 import { parseModelCard } from '../../src/models/model-card.ts';
-import { makeCard } from '../models/card-fixture.ts';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) }, out, err };
-}
-
-test('ctscreen dataset segmentation: a data folder without infnet-semiseg is a one-line user error naming it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ctscreen-segds-'));
-  try {
-    const c = capture();
-    const code = await main(['dataset', 'segmentation', '--data', dir, '--out', join(dir, 'out')], c.io);
-    assert.equal(code, 2);
-    assert.match(c.err.join(''), new RegExp(`${dir}: no infnet-semiseg/ folder`));
-    assert.doesNotMatch(c.err.join(''), /\n\s+at /);
-    const bad = capture();
-    assert.equal(await main(['dataset', 'segmentation', '--data', dir, '--out', dir, '--tile-size', '100'], bad.io), 2);
-    assert.match(bad.err.join(''), /--tile-size 100 must be a multiple of 8/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('pseudoPatientGroup: Radiopaedia series of one case number are one patient; coronacases volumes are their own', () => {
-  assert.equal(pseudoPatientGroup('radiopaedia_org_covid-19-pneumonia-10_85902_1-dcm'), 'radiopaedia-case-10');
-  assert.equal(pseudoPatientGroup('radiopaedia_org_covid-19-pneumonia-10_85902_3-dcm'), 'radiopaedia-case-10');
-  assert.equal(pseudoPatientGroup('coronacases_org_004'), 'coronacases_org_004');
-});
+import { makeCard } from './card-fixture.ts';
 
 test('segmenter card: tile size, offsets and thresholds are checked once when the card is parsed; segmenterSettings only reads them', () => {
   const base = makeCard('seg.onnx', new Uint8Array([1]));
@@ -71,4 +41,10 @@ test('segmenter card: tile size, offsets and thresholds are checked once when th
   const { patchSizePx: _drop, ...noPatch } = base.input;
   assert.throws(() => parseModelCard({ ...base, input: noPatch }, 'c.card.json'), /c\.card\.json is invalid: input\.patchSizePx/);
   assert.throws(() => parseModelCard({ ...base, input: { ...base.input, patchSizePx: [64, 32] } }, 'd.card.json'), /d\.card\.json is invalid: input\.patchSizePx: patchSizePx must be square/);
+});
+
+test('classifier card: the patch spec is read from the checked card', () => {
+  const card = parseModelCard(makeCard('c.onnx', new Uint8Array([1]), { channels: 1, size: 64 }), 'c.card.json');
+  if (card.task !== 'classifier') return assert.fail('a classifier card');
+  assert.deepEqual(patchSpecFromCard(card), { sizePx: 64, channels: 1, windowHu: { centerHu: -600, widthHu: 1500 }, greyLevels: 255, marginMm: 2, minCropMm: 4, sliceOffsets: [-1, 0, 1] });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../src/cli/main.ts';
+import { main } from '../../src/cli/main.ts';
 
 function capture() {
   const out: string[] = [];

@@ -22,7 +22,7 @@ import { closeDisk2d, fillHoles2d } from '../core/ndimage/morphology.ts';
 import { lesionRecall } from './candidate-recall.ts';
 import { componentStats, labelComponents3d } from '../core/ndimage/connected-components.ts';
 import type { CandidateSet } from '../candidates/types.ts';
-import type { SegmentationSample } from '../datasets/segmentation.ts';
+import type { SegmentationSample } from '../dataset/segmentation.ts';
 import type { TilePredictor } from '../candidates/sliding-window.ts';
 
 /** §3.3.2: lowered threshold — the largest grid value still finding this share of validation lesions. */

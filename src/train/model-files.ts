@@ -1,7 +1,7 @@
 /**
  * The one shape of both network trainings (STYLE §6), and what they share after PyTorch:
  *
- *   dataset export (TypeScript, src/datasets/) → PyTorch training (training/, Python) → ONNX →
+ *   dataset export (TypeScript, src/dataset/) → PyTorch training (training/, Python) → ONNX →
  *   parity (onnxruntime-node vs PyTorch on the same inputs) → model card JSON + Markdown
  *
  *   runPython(args, options): Promise<void>          the Python step, progress passed through

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { falsePositiveCandidates } from '../../src/eval/candidate-recall.ts';
 import { componentsToCandidates } from '../../src/candidates/components-to-candidates.ts';
-import { isValidationPseudoPatient } from '../../src/datasets/patient-split.ts';
+import { isValidationPseudoPatient } from '../../src/dataset/patient-split.ts';
 import { chooseCandidateSettings, chooseLesionThreshold, median, replayPredictor, sweepCandidateSettings, type CandidateSettingPoint } from '../../src/eval/segmenter-evaluation.ts';
 import type { CandidateSet } from '../../src/candidates/types.ts';
 import { IDENTITY_DIRECTION, type Vec3 } from '../../src/core/volume.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadLearnedGenerator } from '../../src/candidates/learned.ts';
-import type { SegmentationSample, SegmentationSplit } from '../../src/datasets/segmentation.ts';
+import type { SegmentationSample, SegmentationSplit } from '../../src/dataset/segmentation.ts';
 import { main } from '../../src/cli/main.ts';
 import { IDENTITY_DIRECTION, type Volume } from '../../src/core/volume.ts';
 import { clearModelCache } from '../../src/models/load-model.ts';

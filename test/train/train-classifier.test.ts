@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { checkTrainingDeterminism, trainClassifier } from '../../src/train/classifier/train-classifier.ts';
 import { DEFAULT_PYTHON, PARITY_TOLERANCE } from '../../src/train/model-files.ts';
 import { readModelCard } from '../../src/models/model-card.ts';
-import { writeSyntheticDataset } from '../datasets/synthetic-dataset.ts';
+import { writeSyntheticDataset } from '../dataset/synthetic-dataset.ts';
 
 const hasTorch = spawnSync(DEFAULT_PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 

@@ -5,7 +5,7 @@
 // measured on its own export).
 import { parseArgs } from 'node:util';
 import { loadModel, clearModelCache } from '../../models/load-model.ts';
-import { readPatchDataset, type PatchDatasetIndex } from '../../datasets/patch-format.ts';
+import { readPatchDataset, type PatchDatasetIndex } from '../../dataset/patch-format.ts';
 import { validationTables } from './validation-tables.ts';
 
 /** Label sources that v2.2 added (TB candidates from both generators); v2.1's export had none. */

@@ -1,12 +1,12 @@
 // `npm run train:classifier [-- --epochs N --data DIR --out DIR]`: shared data → patch export (TS) →
 // M1 and M2 training (PyTorch) → temperature → ONNX → parity → validation tables → case-level
 // region votes on whole CTs (screened as `ctscreen screen` does) → model cards.
-// The logic lives in src/datasets/patches.ts and src/train/classifier/train-classifier.ts; this is the command shell.
+// The logic lives in src/dataset/patches.ts and src/train/classifier/train-classifier.ts; this is the command shell.
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { clearModelCache, loadModel, REPO_ROOT } from '../../models/load-model.ts';
-import { exportPatchDataset } from '../../datasets/patches.ts';
+import { exportPatchDataset } from '../../dataset/patches.ts';
 import { loadLearnedGenerator, SEGMENTER_MODEL_ID } from '../../candidates/learned.ts';
 import type { CandidateGeneratorId } from '../../candidates/types.ts';
 import { writeModelCard } from '../model-files.ts';
@@ -55,7 +55,7 @@ const extras: CardExtras = {
     'No public Influenza-A CT was found: other_pneumonia (CAP + TB) stands in for the paper\'s Influenza-A class.',
     'Against the shortcut the training draws each class\'s sources equally often and augments intensity (window/level, gamma, noise, blur, re-quantisation); with one DICOM patient per class this reduces, but cannot rule out, patient- or source-specific cues. Real further DICOM cases (COVID, CAP, normal) are the test that matters.',
     'COVID-CT-MD labels are per slice, not per lesion: candidate sub-cubes on infected slices are labelled infected although some are vessels, atelectasis or normal lung.',
-    'COVID-SemiSeg slices are body-cropped 8-bit images on which extractLungs finds no lungs; their irrelevant boxes use a per-slice lung mask (src/datasets/image-slice-lungs.ts). The CT volumes use screening\'s own lungs and candidates (extractLungs; learned segmenter v2 AND classical generator, each + splitLargeCandidates, merged without near-duplicates).',
+    'COVID-SemiSeg slices are body-cropped 8-bit images on which extractLungs finds no lungs; their irrelevant boxes use a per-slice lung mask (src/dataset/image-slice-lungs.ts). The CT volumes use screening\'s own lungs and candidates (extractLungs; learned segmenter v2 AND classical generator, each + splitLargeCandidates, merged without near-duplicates).',
     'Validation is small and the temperature is fitted on the same split the tables report, so the calibration numbers are optimistic.',
   ],
 };

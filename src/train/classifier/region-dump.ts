@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { covidCtMdSliceLabels } from '../../datasets/segmentation.ts';
+import { covidCtMdSliceLabels } from '../../dataset/segmentation.ts';
 import { readManifest } from '../../eval/manifest.ts';
 import { readTrainingSplits, splitMembership } from '../../eval/training-split.ts';
 import { readNifti } from '../../io/nifti.ts';

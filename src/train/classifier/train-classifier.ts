@@ -6,7 +6,7 @@
  *   trainClassifier(options): Promise<TrainClassifierResult>
  *
  * Python (training/classifier/train.py) only reads the exported tensors; every preprocessing step
- * lives once, in TypeScript (src/datasets/patches.ts). The steps after PyTorch (parity, size limit,
+ * lives once, in TypeScript (src/dataset/patches.ts). The steps after PyTorch (parity, size limit,
  * card writer) are the segmenter's too (../model-files.ts). Seeded and resumable: the Python side checkpoints every epoch.
  */
 import { createHash } from 'node:crypto';
@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join, resolve } from 'node:path';
 import { clearModelCache, loadModel, floatTensor } from '../../models/load-model.ts';
 import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE, type ModelCard } from '../../models/model-card.ts';
-import { readPatchDataset, type PatchDatasetIndex } from '../../datasets/patch-format.ts';
+import { readPatchDataset, type PatchDatasetIndex } from '../../dataset/patch-format.ts';
 import { checkModelSize, checkParity, maxAbsDifference, PARITY_TOLERANCE, runPython, writeModelCard } from '../model-files.ts';
 import { gitCommit } from '../provenance.ts';
 import { validationTables, type ValidationTables } from './validation-tables.ts';

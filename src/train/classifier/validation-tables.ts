@@ -8,7 +8,7 @@
 import { voteRegion } from '../../decide/vote.ts';
 import { classificationReport, confusionFromIndices, expectedCalibrationError } from '../../eval/metrics.ts';
 import { classifyPatches, type PatchModel } from '../../classify/classify-patches.ts';
-import type { PatchDatasetIndex, PatchSplit } from '../../datasets/patch-format.ts';
+import type { PatchDatasetIndex, PatchSplit } from '../../dataset/patch-format.ts';
 
 export interface TableJson {
   labels: string[];

@@ -23,8 +23,8 @@ import ort from 'onnxruntime-node';
 import { classicalCandidates } from '../../candidates/classical.ts';
 import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../eval/candidate-recall.ts';
 import { learnedCandidates, loadLearnedGenerator } from '../../candidates/learned.ts';
-import { HU_VOLUMES, SPLIT_RATIONALE } from '../../datasets/patient-split.ts';
-import { covidCtMdSliceLabels, type SegmentationSample } from '../../datasets/segmentation.ts';
+import { HU_VOLUMES, SPLIT_RATIONALE } from '../../dataset/patient-split.ts';
+import { covidCtMdSliceLabels, type SegmentationSample } from '../../dataset/segmentation.ts';
 import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../eval/segmenter-evaluation.ts';
 import { splitLargeCandidates } from '../../candidates/split-large.ts';
 import { readVolume } from '../../io/read.ts';
@@ -410,7 +410,7 @@ const card: ModelCard = {
       { source: 'synthetic-hu', licence: 'derived from the covid-ct-md and lidc-idri training slices above (their licences)', use: 'v3: every clean HU TRAINING slice once more with 1–3 synthetic lesions inserted (src/dataset/synthetic-lesions.ts: lobulated ground-glass, some with patchy consolidation, mostly subpleural, lifted from aerated lung so vessels and scanner noise stay) and their masks: HU lesions against the image-source shortcut; training only, never validation', counts: huCount('synthetic-hu') },
       { source: 'ricord-1a', licence: 'CC BY-NC 4.0 (TCIA, MIDRC-RICORD-1a)', use: 'not trained on (no masks): held-out COVID-19 CT from another scanner, candidate and lesion-mask volume check' },
     ],
-    split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together; HU volumes by patient); all MedSeg expert slices in validation; one split with classifier v3 (src/datasets/patient-split.ts)', train: split.train.length, validation: split.validation.length },
+    split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together; HU volumes by patient); all MedSeg expert slices in validation; one split with classifier v3 (src/dataset/patient-split.ts)', train: split.train.length, validation: split.validation.length },
     labelPolicy: [
       ...SPLIT_RATIONALE,
       'Lesion-free HU tiles (normal001, LIDC-IDRI, clean slices of P001 / cap001) have EMPTY masks; they are cut as inference cuts them (readVolume → extractLungs → lung box of the slice + 2 mm → extractTile of z−1, z, z+1).',

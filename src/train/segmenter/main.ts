@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_VALIDATION_GROUPS, exportSegmentationDataset, SEGMENTER_TILE_SIZE } from '../../datasets/segmentation.ts';
+import { DEFAULT_VALIDATION_GROUPS, exportSegmentationDataset, SEGMENTER_TILE_SIZE } from '../../dataset/segmentation.ts';
 import { REPO_ROOT } from '../../models/load-model.ts';
 import { runPython } from '../model-files.ts';
 import { finalizeSegmenter } from './finalize.ts';

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { boxIou, boxMaskFraction, infnetGroup, mergeCandidateLists, negativeSlices, type ExportCandidate } from '../../src/datasets/patches.ts';
-import { makeGroupSplit, readPatchDataset } from '../../src/datasets/patch-format.ts';
+import { boxIou, boxMaskFraction, infnetGroup, mergeCandidateLists, negativeSlices, type ExportCandidate } from '../../src/dataset/patches.ts';
+import { makeGroupSplit, readPatchDataset } from '../../src/dataset/patch-format.ts';
 import { main } from '../../src/cli/main.ts';
 import { writeSyntheticDataset } from './synthetic-dataset.ts';
 
@@ -60,7 +60,7 @@ test('real data: the export covers every class, and no patient group is in both 
     t.skip('the full export takes ~40 s on 2 cores: set CTSCREEN_SLOW_TESTS=1 (npm run train:classifier runs it anyway)');
     return;
   }
-  const { exportPatchDataset } = await import('../../src/datasets/patches.ts');
+  const { exportPatchDataset } = await import('../../src/dataset/patches.ts');
   const dir = mkdtempSync(join(tmpdir(), 'ctscreen-real-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const r = await exportPatchDataset({ dataDir: shared, outDir: dir, log: () => {} });
@@ -69,7 +69,7 @@ test('real data: the export covers every class, and no patient group is in both 
   // v2: every DICOM patient (one per class) trains, so no class is the only DICOM class (v1's source shortcut)
   for (const g of ['covid-ct-md-P001', 'covid-ct-md-cap001', 'covid-ct-md-normal001']) assert.ok(r.split.train.includes(g), g);
   assert.ok(r.split.validation.includes('tb-tb1_003'));
-  // v3: the one split shared with the segmenter (datasets/patient-split.ts)
+  // v3: the one split shared with the segmenter (dataset/patient-split.ts)
   assert.ok(r.split.train.includes('lidc-idri-LIDC-IDRI-0001') && r.split.validation.includes('lidc-idri-LIDC-IDRI-0002'));
   assert.ok(r.split.validation.includes('medseg-doctor') && r.split.validation.includes('covid19ctseg-coronacases-008'));
   assert.ok(r.split.validation.some((g) => g.startsWith('covid19ctseg-')));

@@ -47,7 +47,7 @@ export const HU_VOLUMES: readonly HuVolumeEntry[] = [
 export const RADIOPAEDIA_VALIDATION_GROUPS: readonly string[] = ['radiopaedia-covid-74560', 'radiopaedia-covid-74576', 'radiopaedia-covid-74724', 'radiopaedia-covid-74867', 'radiopaedia-covid-75249'];
 
 export const SPLIT_RATIONALE: readonly string[] = [
-  'One split for segmenter v2 and classifier v3 (src/datasets/patient-split.ts), fixed by hand, not drawn.',
+  'One split for segmenter v2 and classifier v3 (src/dataset/patient-split.ts), fixed by hand, not drawn.',
   'Validation: ricord-1a/419639-001012 (COVID-19, HU, another site and scanner: the image-source shortcut test), lidc-idri/LIDC-IDRI-0002 (no infection, GE), tb 003, the 5 radiopaedia-covid stacks (never trained on), COVID-19-CT-Seg patients coronacases 008 and 009 and Radiopaedia cases 14 and 27, and all 50 MedSeg Doctor-label slices (expert masks; no patient ids).',
   'Training: COVID-CT-MD P001, cap001, normal001 (the only DICOM patient of each class), LIDC-IDRI-0001, tb 001 and 002, the other 14 COVID-19-CT-Seg patients.',
 ];

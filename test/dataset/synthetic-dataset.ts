@@ -1,7 +1,7 @@
 // A tiny synthetic patch dataset written with the real exporter's writer: class-dependent blobs so a
 // few optimiser steps have something to learn, regions of 3 patches, 6 patient groups.
 import { mulberry32 } from '../../src/core/random.ts';
-import { writePatchDataset, type PatchSample } from '../../src/datasets/patch-format.ts';
+import { writePatchDataset, type PatchSample } from '../../src/dataset/patch-format.ts';
 import { DEFAULT_PATCH_SPEC, type PatchSpec } from '../../src/classify/patch-spec.ts';
 import type { ClassSpec } from '../../src/core/classes.ts';
 

@@ -19,7 +19,7 @@
  * - irrelevant: lung boxes away from every mask (COVID-SemiSeg, TB) and candidate sub-cubes wholly
  *   on uninfected slices (P001, cap001, normal001) or on the lesion-free LIDC-IDRI slabs (v3:
  *   hard negatives mined with the real candidate stage, nodules included).
- * The split is the fixed one shared with the segmenter (datasets/patient-split.ts).
+ * The split is the fixed one shared with the segmenter (dataset/patient-split.ts).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
 import { mulberry32 } from '../core/random.ts';
@@ -121,7 +121,7 @@ export const LABEL_POLICY: readonly string[] = [
   'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, from segmenter v2, on lesion-free HU CT); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
   `Candidates of the CT volumes = screening's, from BOTH generators: extractLungs, the learned segmenter (candidates-segmenter, its card's low threshold) and the classical HU-band generator (each at most ${EXPORT_MAX_COMPONENTS} components), each followed by splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), merged round-robin with boxes of 3-D IoU ≥ ${DUPLICATE_BOX_IOU} dropped as duplicates; at most 120 cubes per class and COVID-CT-MD volume. Optionally (limits.tbCandidatesPerClass, 0 by default) the same candidates on the TB volumes, labelled by the lesion mask: ≥ ${TB_CANDIDATE_LESION_FRACTION * 100} % of the box on the mask → other_pneumonia, none → irrelevant, between → dropped.`,
-  ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/datasets/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
+  ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/dataset/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
 ];
 
 interface Collector {
@@ -486,7 +486,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     log(`dataset patches: TB ${caseId}: ${nLes} lesion cubes, ${nIrr} irrelevant`);
   }
 
-  // Patient-level split: the one split of segmenter v2 and classifier v3 (datasets/patient-split.ts), every group placed by it.
+  // Patient-level split: the one split of segmenter v2 and classifier v3 (dataset/patient-split.ts), every group placed by it.
   const groups = [...new Map(c.samples.map((s) => [s.group, s.source])).entries()].map(([group, source]) => ({ group, stratum: source }));
   const forced: Record<string, { split: 'train' | 'validation'; why: string }> = {};
   for (const { group, stratum } of groups) {
@@ -495,7 +495,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     else if (group === 'medseg-doctor') forced[group] = { split: 'validation', why: 'the 50 MedSeg expert slices (no patient ids, one group) are the segmenter\'s Dice validation; held out here too so both models share one split (v2 trained on them)' };
     else if (stratum === 'infnet-semiseg') forced[group] = isValidationPseudoPatient(group) ? { split: 'validation', why: 'held-out COVID-19-CT-Seg patient (patient-split.ts)' } : { split: 'train', why: 'COVID-19-CT-Seg training patient' };
   }
-  const split = makeGroupSplit(groups, { seed, validationFraction: 0, forced, unit: 'patient (COVID-SemiSeg pseudo labels: COVID-19-CT-Seg patient; MedSeg doctor slices: one group; HU volumes: patient); one split with segmenter v2 (src/datasets/patient-split.ts)' });
+  const split = makeGroupSplit(groups, { seed, validationFraction: 0, forced, unit: 'patient (COVID-SemiSeg pseudo labels: COVID-19-CT-Seg patient; MedSeg doctor slices: one group; HU volumes: patient); one split with segmenter v2 (src/dataset/patient-split.ts)' });
   split.notes.unshift(...SPLIT_RATIONALE);
   const fingerprint = writePatchDataset(options.outDir, { spec: c.spec, classSpec: CLASSIFIER_CLASSES, samples: c.samples, patches: c.patches, split, labelPolicy: [...LABEL_POLICY], measurements });
   return { fingerprint, split, count: c.samples.length, seconds: (Date.now() - t0) / 1000 };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pseudoPatientGroup } from '../../src/datasets/segmentation.ts';
+import { pseudoPatientGroup } from '../../src/dataset/segmentation.ts';
 import { main } from '../../src/cli/main.ts';
 
 function capture() {

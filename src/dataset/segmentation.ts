@@ -49,7 +49,7 @@ import { LUNG_BOX_MARGIN_MM } from '../candidates/learned.ts';
 import { HU_VOLUMES, isValidationPseudoPatient, type HuVolumeEntry } from './patient-split.ts';
 import { lungSliceBoxes } from '../candidates/sliding-window.ts';
 import { extractTile } from '../candidates/tile.ts';
-import { drawLesionSpecs, insertLesions } from '../dataset/synthetic-lesions.ts';
+import { drawLesionSpecs, insertLesions } from './synthetic-lesions.ts';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */
 export const SYNTHETIC_MAX_LESIONS = 3;
@@ -587,7 +587,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
   const groupsBySplit = { train: new Set<string>(), validation: new Set<string>() };
   for (const x of samples) groupsBySplit[x.split].add(x.group);
   const split: SegmentationSplit = {
-    unit: `patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together; HU volumes by patient); MedSeg Doctor-label slices have no patient id and are all in validation; ${fixedSplit ? 'held-out patients fixed in src/datasets/patient-split.ts (shared with the classifier)' : 'held-out pseudo-label patients drawn by seed (data without the fixed validation patients)'}`,
+    unit: `patient (COVID-19-CT-Seg case; Radiopaedia series of one case number together; HU volumes by patient); MedSeg Doctor-label slices have no patient id and are all in validation; ${fixedSplit ? 'held-out patients fixed in src/dataset/patient-split.ts (shared with the classifier)' : 'held-out pseudo-label patients drawn by seed (data without the fixed validation patients)'}`,
     seed,
     train: [...groupsBySplit.train].sort(),
     validation: [...groupsBySplit.validation].sort(),

@@ -10,6 +10,7 @@
  * stage here would load the whole pipeline into `ctscreen info` and tie the rooms in import cycles.
  */
 import type { CandidateGeneratorId, CandidateInput, CandidateSet } from './candidates/types.ts';
+import { ModelError } from './core/errors.ts';
 import type { InputKind, ReadVolumeOptions, ReadVolumeResult } from './io/read.ts';
 import type { SegmenterModel } from './pipeline/stages.ts';
 import type { OutputContext, OutputFiles } from './report/write-outputs.ts';
@@ -107,16 +108,15 @@ export const candidateGenerators: readonly CandidateGeneratorEntry[] = [
     needs: 'segmenter',
     methodId: null,
     async generate(input, { segmenter, maxCandidates }) {
-      const { learnedCandidates, onnxTilePredictor, segmenterSettings } = await import('./candidates/learned.ts');
-      const { ModelError } = await import('./core/errors.ts');
       if (!segmenter) throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
+      const { learnedCandidates, onnxTilePredictor, segmenterSettings } = await import('./candidates/learned.ts');
       const st = segmenterSettings(segmenter.card);
       return learnedCandidates(input, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, minVolumeMl: st.minVolumeMl, maxCandidates });
     },
   },
   {
     id: 'classical',
-    description: 'classical HU bands inside the lungs (ground glass, consolidation), vessels dropped by shape; needs no model (src/candidates/classical.ts)',
+    description: 'classical HU band inside the lungs (ground glass to consolidation, −750…+100 HU), thin vessels removed by an in-plane opening; needs no model (src/candidates/classical.ts)',
     needs: null,
     methodId: 'classical-hu-bands',
     async generate(input, { maxCandidates }) {

@@ -99,8 +99,7 @@ def classifier_from_onnx(path):
 
 def segmenter_from_onnx(path):
     """The 2.5D U-Net with its sigmoid (training/segmenter/model.py ProbabilityHead); forward(feeds) → probability."""
-    sys.path.insert(0, os.path.join(REPO, "training", "segmenter"))
-    from model import ProbabilityHead, UNet25D
+    from training.segmenter.model import ProbabilityHead, UNet25D
 
     graph = read_onnx(path)
     convs = _folded_convs(graph)

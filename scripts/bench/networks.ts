@@ -144,7 +144,7 @@ async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScr
           ms,
           peakRssMiB: torch.peakRssMiB,
           target: `ORT ≥ ${TARGET_NETWORK_SPEEDUP}× faster`,
-          note: `ORT ${(ms / ortTime).toFixed(2)}× faster; torch ${torch.torch}; same batches, max |Δ| vs ORT ${t.maxAbsDiff?.toExponential(1)}`,
+          note: `PyTorch time / ORT time = ${(ms / ortTime).toFixed(2)}×; torch ${torch.torch}; same batches, max |Δ| vs ORT ${t.maxAbsDiff?.toExponential(1)}`,
         });
       }
     }

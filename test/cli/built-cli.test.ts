@@ -4,11 +4,11 @@
 // or older than src/ (a development checkout); `npm ci` builds it, so CI runs it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { distState } from '../../bin/dist-state.mjs';
@@ -104,5 +104,30 @@ test('the built CLI prints the version and models, and screens a phantom to the 
     assert.ok(Object.keys(written.timingsMs).length > 0, 'report.json written with stage timings');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('built worker bootstraps load their built module without tsx; the built DICOM decode pool decodes', async (t) => {
+  const state = distState(ROOT);
+  if (state !== 'fresh') return t.skip(`dist/ ${state}: npm run build:cli`);
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  const bootstraps = walk(join(ROOT, 'src')).filter((f) => f.endsWith('.mjs'));
+  assert.ok(bootstraps.length >= 2, 'the worker-pool and DICOM decode bootstraps');
+  for (const src of bootstraps) {
+    const built = src.replace(join(ROOT, 'src'), join(ROOT, 'dist'));
+    const text = readFileSync(built, 'utf8');
+    assert.doesNotMatch(text, /tsx/, built);
+    const target = /await import\('(\.[^']+\.js)'\)/.exec(text)?.[1];
+    assert.ok(target && existsSync(join(built, '..', target)), `${built} imports ${target}`);
+  }
+  // a worker thread started from dist/io/dicom/decode-worker-entry.mjs: 2×2 int16 slice, HU = stored − 1024
+  const { DecodePool } = await import(pathToFileURL(join(ROOT, 'dist', 'io', 'dicom', 'pool.js')).href);
+  const pool = new DecodePool(1);
+  try {
+    const frame = new Uint8Array(new Int16Array([1024, 0, 2048, 1000]).buffer);
+    const hu = await pool.decode({ file: 'synthetic', transferSyntaxUid: '1.2.840.10008.1.2.1', rows: 2, columns: 2, bitsAllocated: 16, bitsStored: 16, pixelRepresentation: 1, samplesPerPixel: 1, rescaleSlope: 1, rescaleIntercept: -1024, frame, output: 'int16' });
+    assert.deepEqual(Array.from(hu as Int16Array), [0, -1024, 1024, -24]);
+  } finally {
+    await pool.close();
   }
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitLargeCandidates } from '../../src/candidates/split-large.ts';
-import { boxToMm } from '../../src/candidates/components-to-candidates.ts';
+import { voxelBoxToMm } from '../../src/core/geometry.ts';
 import type { Candidate, CandidateSet } from '../../src/candidates/types.ts';
 import type { Box3, Mat3, Vec3 } from '../../src/core/volume.ts';
 
@@ -31,7 +31,7 @@ function setFrom(labels: Uint32Array, dims: Vec3, ids: number[]): CandidateSet {
       n++;
     }
     const box: Box3 = { min, max };
-    return { id, boxVoxels: box, boxMm: boxToMm(g, box), centroidVoxel: [sum[0] / n, sum[1] / n, sum[2] / n], centreSliceZ: Math.round((min[2] + max[2]) / 2), voxelCount: n, volumeMl: n };
+    return { id, boxVoxels: box, boxMm: voxelBoxToMm(g, box), centroidVoxel: [sum[0] / n, sum[1] / n, sum[2] / n], centreSliceZ: Math.round((min[2] + max[2]) / 2), voxelCount: n, volumeMl: n };
   });
   return { generator: 'classical', candidates, labels, dims, componentsBeforeFilter: ids.length, warnings: [], timingsMs: {} };
 }
@@ -121,4 +121,25 @@ test('splitLargeCandidates: maxCandidates keeps the largest pieces and says so; 
   assert.deepEqual([...r.labels], [0, 0, 0, 0, 1, 1, 1, 1, 1, 0]);
   assert.match(r.warnings.join(' '), /kept the 1 largest/);
   assert.throws(() => splitLargeCandidates(set, { grid: grid(dims), maxSideMm: 0 }), /maxSideMm must be > 0/);
+});
+
+test('splitLargeCandidates with the generator\'s hysteresis seed: a sub-cube without a voxel at the seed is dropped (hand-checked)', () => {
+  // the 100 mm strip of the first test (x 0–9, y 0–1) splits into x 0–4 and x 5–9; the map peaks at 0.9 only at x = 7
+  const dims: Vec3 = [10, 4, 1];
+  const labels = new Uint32Array(40);
+  for (let y = 0; y < 2; y++) for (let x = 0; x < 10; x++) labels[x + 10 * y] = 1;
+  const set = setFrom(labels, dims, [1]);
+  const data = new Float32Array(40).fill(0.4);
+  data[7] = 0.9;
+  const region: Box3 = { min: [0, 0, 0], max: [9, 3, 0] };
+  const unseeded = splitLargeCandidates({ ...set, probability: { data, region } }, { grid: grid(dims), minTileMl: 1 });
+  assert.equal(unseeded.candidates.length, 2);
+  const seeded = splitLargeCandidates({ ...set, probability: { data, region }, seedThreshold: 0.85 }, { grid: grid(dims), minTileMl: 1 });
+  assert.deepEqual(seeded.candidates.map((c) => [c.boxVoxels.min[0], c.boxVoxels.max[0], c.voxelCount]), [[5, 9, 10]]);
+  // the dropped half leaves the label volume too
+  assert.equal(seeded.labels[0], 0);
+  assert.equal(seeded.labels[7], 1);
+  assert.match(seeded.warnings.join(' '), /1 without a voxel at the seed probability 0\.85 dropped/);
+  // no map: the seed cannot be applied and nothing is dropped
+  assert.equal(splitLargeCandidates({ ...set, seedThreshold: 0.85 }, { grid: grid(dims), minTileMl: 1 }).candidates.length, 2);
 });

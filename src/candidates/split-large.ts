@@ -63,6 +63,13 @@ function tileOf(starts: readonly number[], v: number): number {
   return k;
 }
 
+/** tileOf for every coordinate lo..hi, looked up per voxel instead of searched. */
+function tilesAlong(starts: readonly number[], lo: number, hi: number): Int32Array {
+  const t = new Int32Array(hi - lo + 1);
+  for (let v = lo; v <= hi; v++) t[v - lo] = tileOf(starts, v);
+  return t;
+}
+
 /** Splits candidates larger than maxSideMm into sub-cubes; see the file header. Pure: `set` is not changed. */
 export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptions): CandidateSet {
   const { grid } = options;
@@ -92,6 +99,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     const acc: Piece[] = [];
     for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], tiled: true });
     const [tx, ty] = [starts[0].length, starts[1].length];
+    const tileOfX = tilesAlong(starts[0], b.min[0], b.max[0]);
     for (let z = b.min[2]; z <= b.max[2]; z++) {
       const tz = tileOf(starts[2], z);
       for (let y = b.min[1]; y <= b.max[1]; y++) {
@@ -99,7 +107,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
         let i = b.min[0] + nx * (y + ny * z);
         for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
           if (labels[i] !== c.id) continue;
-          const p = acc[tileOf(starts[0], x) + tyz];
+          const p = acc[tileOfX[x - b.min[0]] + tyz];
           p.count++;
           if (x < p.min[0]) p.min[0] = x;
           if (x > p.max[0]) p.max[0] = x;
@@ -142,6 +150,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     const b = c.boxVoxels;
     const s = splitOf.get(c.id);
     const whole = wholeNewId.get(c.id) ?? 0;
+    const tileOfX = s ? tilesAlong(s.starts[0], b.min[0], b.max[0]) : undefined;
     for (let z = b.min[2]; z <= b.max[2]; z++) {
       const tz = s ? tileOf(s.starts[2], z) : 0;
       for (let y = b.min[1]; y <= b.max[1]; y++) {
@@ -151,7 +160,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
           if (labels[i] !== c.id) continue;
           if (!s) out[i] = whole;
           else {
-            const k = s.pieceOfTile[tileOf(s.starts[0], x) + tyz];
+            const k = s.pieceOfTile[tileOfX![x - b.min[0]] + tyz];
             out[i] = k < 0 ? 0 : newIdOfPiece[k];
           }
         }

@@ -49,6 +49,17 @@ import { LUNG_BOX_MARGIN_MM } from './learned.ts';
 import { HU_VOLUMES, isValidationPseudoPatient, type HuVolumeEntry } from './patient-split.ts';
 import { lungSliceBoxes } from './sliding-window.ts';
 import { extractTile } from './tile.ts';
+import { drawLesionSpecs, insertLesions } from '../dataset/synthetic-lesions.ts';
+
+/** Synthetic lesions per synthetic tile: 1 to this many. */
+export const SYNTHETIC_MAX_LESIONS = 3;
+
+/** A seed per (patient group, slice): the synthetic tiles are the same on every export. */
+export function syntheticSeed(group: string, z: number): number {
+  let h = 2166136261 >>> 0;
+  for (const ch of `${group}/${z}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return h;
+}
 
 export const SEGMENTER_TILE_SIZE = 128;
 /** Slices stacked as channels: the slice and its two neighbours (§2.2's centre + two neighbours). */
@@ -64,7 +75,7 @@ const PSEUDO_DIR = 'infnet-semiseg/LungInfection-Train/Pseudo-label';
 const DOCTOR_DIR = 'infnet-semiseg/LungInfection-Train/Doctor-label';
 const PSEUDO_NAME = /^Data-1_(.+)_(\d+)\.jpg$/;
 
-export type SegmentationSource = 'infnet-pseudo' | 'infnet-doctor' | 'covid-ct-md' | 'lidc-idri' | 'tb-lesions';
+export type SegmentationSource = 'infnet-pseudo' | 'infnet-doctor' | 'covid-ct-md' | 'lidc-idri' | 'tb-lesions' | 'synthetic-hu';
 export type SplitName = 'train' | 'validation';
 /** A P001 / cap001 slice is lesion-free for training when it and this many slices either side are labelled uninfected. */
 export const CLEAN_SLICE_MARGIN = 1;
@@ -110,6 +121,8 @@ export interface ExportSegmentationOptions {
   limitPerVolume?: number;
   /** Add the HU volumes of patient-split.ts found under dataDir (default true). */
   includeHu?: boolean;
+  /** Add one synthetic-lesion copy of every clean HU training slice (src/dataset/synthetic-lesions.ts; default true). */
+  syntheticLesions?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -325,6 +338,8 @@ export interface HuVolumeReport {
   labelledSlices?: number;
   /** Infected slice z runs (labels.csv), to check the instance-number mapping by eye. */
   infectedRuns?: Array<[number, number]>;
+  /** Extra training tiles of this volume's clean slices with synthetic lesions (v3). */
+  syntheticTiles?: number;
   skipped?: string;
 }
 
@@ -345,7 +360,7 @@ const sourceOfHu = (path: string): SegmentationSource => (path.startsWith('covid
  * every lung slice with an empty mask; slice-labelled ones (P001, cap001) only slices labelled
  * uninfected with CLEAN_SLICE_MARGIN clean neighbours; TB volumes every lung slice with its mask.
  */
-async function huVolumeTiles(dataDir: string, s: number, limit: number): Promise<{ tiles: HuTileSample[]; reports: HuVolumeReport[] }> {
+async function huVolumeTiles(dataDir: string, s: number, limit: number, synthetic: boolean): Promise<{ tiles: HuTileSample[]; reports: HuVolumeReport[] }> {
   const tiles: HuTileSample[] = [];
   const reports: HuVolumeReport[] = [];
   const tileLen = s * s;
@@ -406,6 +421,28 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number): Promise
       tiles.push({ entry, source: sourceOfHu(entry.path), z, channels, mask, lesionPixelsOriginal: orig, sizePx: [nx, ny] });
       report.tiles++;
       if (mask.some((v) => v)) report.tilesWithLesion++;
+      // v3: the same lesion-free TRAINING slice once more with synthetic lesions inserted (synthetic-lesions.ts)
+      if (synthetic && entry.split === 'train' && entry.kind !== 'tb-masked') {
+        const slab = { data: volume.data, dims: volume.dims, spacingMm: volume.spacingMm, lungMask };
+        const specs = drawLesionSpecs(slab, z, syntheticSeed(entry.group, z), 1 + (syntheticSeed(entry.group, z) % SYNTHETIC_MAX_LESIONS));
+        if (specs.length === 0) continue;
+        const ins = insertLesions(slab, z, specs, SEGMENTER_SLICE_OFFSETS);
+        const centre = SEGMENTER_SLICE_OFFSETS.indexOf(0);
+        const synChannels = ins.slices.map((hu) => {
+          const t = new Float32Array(tileLen);
+          extractTile({ data: hu, width: nx, height: ny, offset: 0 }, box, s, t, 0, scratch);
+          return t;
+        });
+        const synMask = new Uint8Array(tileLen);
+        let synOrig = 0;
+        for (const v of ins.masks[centre]) synOrig += v;
+        if (synOrig > 0) {
+          extractTile({ data: ins.masks[centre], width: nx, height: ny, offset: 0 }, box, s, maskTile, 0, scratch, null);
+          for (let i = 0; i < tileLen; i++) synMask[i] = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
+        }
+        tiles.push({ entry, source: 'synthetic-hu', z, channels: synChannels, mask: synMask, lesionPixelsOriginal: synOrig, sizePx: [nx, ny] });
+        report.syntheticTiles = (report.syntheticTiles ?? 0) + 1;
+      }
     }
   }
   return { tiles, reports };
@@ -436,7 +473,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
       if (g !== undefined) valPseudo.add(g);
     }
   }
-  const hu = options.includeHu === false ? { tiles: [], reports: [] } : await huVolumeTiles(dataDir, s, options.limitPerVolume ?? Infinity);
+  const hu = options.includeHu === false ? { tiles: [], reports: [] } : await huVolumeTiles(dataDir, s, options.limitPerVolume ?? Infinity, options.syntheticLesions ?? true);
   const splitOf = (g: string, src: SegmentationSource): SplitName => (src === 'infnet-doctor' || valPseudo.has(g) ? 'validation' : 'train');
 
   const c = SEGMENTER_SLICE_OFFSETS.length;
@@ -568,7 +605,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
     ...layout,
     samples: samples.length,
     counts: Object.fromEntries(
-      (['infnet-pseudo', 'infnet-doctor', 'covid-ct-md', 'lidc-idri', 'tb-lesions'] as const).map((src) => [
+      (['infnet-pseudo', 'infnet-doctor', 'covid-ct-md', 'lidc-idri', 'tb-lesions', 'synthetic-hu'] as const).map((src) => [
         src,
         {
           train: count((x) => x.source === src && x.split === 'train'),

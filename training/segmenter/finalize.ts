@@ -378,7 +378,7 @@ const pseudoPatients = (names: string[]) => names.filter((g) => !g.startsWith('m
 const cardJson = {
   schemaVersion: 1,
   id: MODEL_ID,
-  version: '2.0.0',
+  version: '3.0.0',
   task: 'segmenter',
   description: 'Candidate-region segmenter (paper §2.3): a small 2.5D U-Net giving a lesion (infection) probability per pixel of an axial slice from the slice and its two neighbours; thresholded low and split into 3D connected components, it yields the candidate cubes the patch classifier reads.',
   paperSections: ['2.3', '3.3.2'],
@@ -401,12 +401,14 @@ const cardJson = {
       { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021; no licence file, treated as non-commercial research)', use: 'v2: lesion-free HU tiles with EMPTY masks: every lung slice of normal001, and the slices of P001 and cap001 that labels.csv calls uninfected with both neighbours uninfected (all three TRAINING patients); infected slices only for the slice-level recall check', counts: huCount('covid-ct-md') },
       { source: 'lidc-idri', licence: 'CC BY 3.0 (TCIA, LIDC-IDRI)', use: 'v2: lesion-free HU tiles with empty masks (nodules may be present, no infection): LIDC-IDRI-0001 training, LIDC-IDRI-0002 validation', counts: huCount('lidc-idri') },
       { source: 'tb-lesions', licence: 'Apache-2.0 (source repository)', use: 'v2: HU tiles with the tuberculosis blob masks: tb 001 and 002 training, tb 003 validation', counts: huCount('tb-lesions') },
+      { source: 'synthetic-hu', licence: 'derived from the covid-ct-md and lidc-idri training slices above (their licences)', use: 'v3: every clean HU TRAINING slice once more with 1–3 synthetic lesions inserted (src/dataset/synthetic-lesions.ts: lobulated ground-glass, some with patchy consolidation, mostly subpleural, lifted from aerated lung so vessels and scanner noise stay) and their masks: HU lesions against the image-source shortcut; training only, never validation', counts: huCount('synthetic-hu') },
       { source: 'ricord-1a', licence: 'CC BY-NC 4.0 (TCIA, MIDRC-RICORD-1a)', use: 'not trained on (no masks): held-out COVID-19 CT from another scanner, candidate and lesion-mask volume check' },
     ],
     split: { file: 'candidates-split.json', unit: 'patient (Radiopaedia series of one case together; HU volumes by patient); all MedSeg expert slices in validation; one split with classifier v3 (src/candidates/patient-split.ts)', train: split.train.length, validation: split.validation.length },
     labelPolicy: [
       ...SPLIT_RATIONALE,
       'Lesion-free HU tiles (normal001, LIDC-IDRI, clean slices of P001 / cap001) have EMPTY masks; they are cut as inference cuts them (readVolume → extractLungs → lung box of the slice + 2 mm → extractTile of z−1, z, z+1).',
+      'v3 synthetic lesions: each clean HU training slice is exported twice, as it is (empty mask) and with 1–3 synthetic lesions drawn in 3-D on its own voxel grid (seeded by patient and slice; the z−1 and z+1 channels carry the same lesion), masked where the lesion weight is ≥ 0.5; only training patients, so validation numbers are on real lesions only. Not the demo phantom\'s lesion generator.',
       'COVID-CT-MD slice labels: labels.csv instance_number is matched to the DICOM InstanceNumber, whose slice comes from ImagePositionPatient (io/dicom parser); a slice is clean for training only when it and both neighbours are labelled uninfected.',
       'Hard negatives: of the training crops not centred on a lesion, half are centred on dense non-lesion lung (lung-window value ≥ 0.55, ≈ −525 HU: vessels, hila, dependent lung, nodules).',
       'Pseudo-label PNG masks are soft (0–255): ≥ 128 is infection; tile pixels are infection when ≥ 50 % of their area was.',
@@ -426,7 +428,7 @@ const cardJson = {
   metrics: readableMetrics(),
   parity: { maxAbsDiff, tolerance: PARITY_TOLERANCE, samples: parity.samples },
   limitations: [
-    'Lesion masks are COVID-19 (most model-made pseudo labels) and 2 coarse TB blob volumes; other pneumonia is found only as far as it looks alike. No HU COVID-19 CT with voxel masks exists here: HU lesion-free tiles against 8-bit lesion tiles could teach "HU = no lesion"; RICORD (held out, HU COVID-19) and tb 003 are the checks.',
+    'Lesion masks are COVID-19 (most model-made pseudo labels) and 2 coarse TB blob volumes; other pneumonia is found only as far as it looks alike. No HU COVID-19 CT with voxel masks exists here: HU lesion-free tiles against 8-bit lesion tiles could teach "HU = no lesion"; v3 adds synthetic HU lesions against that (synthetic, not real lesions: a model can learn their look rather than infection), and RICORD (held out, HU COVID-19) and tb 003 are the checks.',
     'Lesion-free validation is ONE patient (LIDC-IDRI-0002, a 12-slice slab); normal001 and LIDC-IDRI-0001 are TRAINING patients: their candidate counts are training numbers.',
     'Works per slice at 128 × 128 over each lung box: foci under ≈ 4 mm are below its resolution.',
     'Thresholded low on purpose (§3.3.2): many candidates are normal tissue; the classifier decides.',

@@ -18,6 +18,11 @@ export interface ComponentsToCandidatesOptions {
   maxVolumeMl?: number;
   /** At most this many candidates, the largest kept. */
   maxCandidates: number;
+  /**
+   * Hysteresis: components whose highest probability is below this are dropped, so a candidate is
+   * the low threshold's extent around a confident core (needs `probability`; default none).
+   */
+  minPeakProbability?: number;
   connectivity?: Connectivity;
 }
 
@@ -71,9 +76,12 @@ export function componentsToCandidates(
   const maxMl = options.maxVolumeMl ?? Infinity;
   const kept: number[] = [];
   let tooLarge = 0;
+  const peak = options.minPeakProbability;
+  if (peak !== undefined && !probability) throw new RangeError('minPeakProbability needs the probability map');
   for (let l = 1; l <= count; l++) {
     const ml = st.voxelCounts[l] * voxelMl;
     if (ml < options.minVolumeMl) continue;
+    if (peak !== undefined && st.valueMax[l] < peak) continue;
     if (ml > maxMl) tooLarge++;
     else kept.push(l);
   }

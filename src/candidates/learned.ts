@@ -38,6 +38,8 @@ export interface SegmenterSettings {
   minVolumeMl: number;
   /** Dice-optimal threshold for a lesion mask (card input.extra.lesionThreshold); null when the card has none (v1). */
   lesionThreshold: number | null;
+  /** Hysteresis (v3): a candidate component must reach this probability somewhere (card input.extra.seedThreshold); null = none. */
+  seedThreshold: number | null;
   inputName: string;
   outputName: string;
 }
@@ -55,7 +57,9 @@ export function segmenterSettings(card: ModelCard, cardPath = card.id): Segmente
   const minVolumeMl = extra.minVolumeMl ?? LEARNED_MIN_VOLUME_ML;
   const lesion = extra.lesionThreshold;
   if (lesion !== undefined && (typeof lesion !== 'number' || !(lesion > 0 && lesion < 1))) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.lesionThreshold must be a probability in (0, 1)`, { path: cardPath });
-  return { tileSize, sliceOffsets, threshold, minVolumeMl, lesionThreshold: typeof lesion === 'number' ? lesion : null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
+  const seed = extra.seedThreshold;
+  if (seed !== undefined && seed !== null && (typeof seed !== 'number' || !(seed >= threshold && seed < 1))) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.seedThreshold must be a probability in [threshold, 1) or null`, { path: cardPath });
+  return { tileSize, sliceOffsets, threshold, minVolumeMl, lesionThreshold: typeof lesion === 'number' ? lesion : null, seedThreshold: typeof seed === 'number' ? seed : null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
 }
 
 /** A TilePredictor over an ONNX segmenter session (input n×C×S×S → probability n×1×S×S). */
@@ -72,6 +76,8 @@ export function onnxTilePredictor(model: Pick<LoadedModel, 'run' | 'card'>): Til
 export interface LearnedRunOptions {
   /** Override the card's threshold (e.g. for a recall/threshold sweep). */
   threshold?: number;
+  /** Hysteresis: drop components whose peak probability is below this (null/absent: none). */
+  seedThreshold?: number | null;
   minVolumeMl?: number;
   maxVolumeMl?: number;
   maxCandidates?: number;
@@ -127,6 +133,7 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
     {
       minVolumeMl: options.minVolumeMl ?? LEARNED_MIN_VOLUME_ML,
       maxVolumeMl: options.maxVolumeMl,
+      ...(options.seedThreshold != null ? { minPeakProbability: options.seedThreshold } : {}),
       maxCandidates: options.maxCandidates ?? LEARNED_MAX_CANDIDATES,
       connectivity: options.connectivity,
     },
@@ -143,5 +150,5 @@ export async function loadLearnedGenerator(idOrPath: string = SEGMENTER_MODEL_ID
   const model = await loadModel(idOrPath, { ...options, task: 'segmenter' });
   const st = segmenterSettings(model.card, model.cardPath);
   const predict = onnxTilePredictor(model);
-  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold, minVolumeMl: run.minVolumeMl ?? st.minVolumeMl });
+  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold, seedThreshold: run.seedThreshold !== undefined ? run.seedThreshold : st.seedThreshold, minVolumeMl: run.minVolumeMl ?? st.minVolumeMl });
 }

@@ -30,6 +30,11 @@ export const THRESHOLD_GRID: readonly number[] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.
 export const RECALL_TARGET = 0.95;
 /** Thresholds tried for the Dice-optimal lesion mask threshold. */
 export const LESION_THRESHOLD_GRID: readonly number[] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
+/**
+ * Hysteresis seeds tried (v3): a candidate must reach this probability somewhere; 0 = no seed (v2).
+ * The lesion-mask threshold is added to the grid by the caller.
+ */
+export const SEED_THRESHOLD_GRID: readonly number[] = [0, 0.6, 0.7, 0.8, 0.9];
 /** Minimum candidate component volumes tried, mL. */
 export const MIN_VOLUME_GRID_ML: readonly number[] = [0.05, 0.1, 0.2, 0.5, 1];
 /** Target of issue 9: at most this many false-positive candidates per lesion-free CT (median). */
@@ -250,6 +255,8 @@ export function replayPredictor(predict: TilePredictor): ReplayPredictor {
 export interface CandidateSettingPoint {
   threshold: number;
   minVolumeMl: number;
+  /** Hysteresis seed (0 = none). */
+  seedThreshold: number;
   /** Validation lesions (3-D, pooled over volumes) and how many some candidate touched. */
   lesions: number;
   hit: number;
@@ -271,6 +278,18 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * v3's guard against degenerate recall, scale-free: on lesion-free CT the candidates may cover at
+ * most this share of the lung (median over the lesion-free volumes), and their count per lesion-free
+ * CT must meet maxFp too. `lungMl[i]` is volume i's lung volume (only lesion-free ones are read).
+ */
+export interface LesionFreeLungGuard {
+  lungMl: ReadonlyArray<number | null>;
+  maxLungFraction: number;
+}
+/** A candidate stage covering more than a few percent of a healthy lung is no longer a selection (v3 guard). */
+export const MAX_LESION_FREE_LUNG_FRACTION = 0.03;
+
+/**
  * The candidate stage's settings (§3.3.2 keeps the threshold low for recall): among the settings
  * with a median of ≤ maxFp false-positive candidates per validation volume and a median of
  * ≤ maxOffLesionMl candidate volume on the LESION-FREE validation volumes (`lesionFree[i]` marks
@@ -278,21 +297,29 @@ export function median(values: readonly number[]): number {
  * pseudo-label masks are incomplete and the restacked volumes' voxel size is assumed), the one
  * with the highest validation lesion recall (ties: fewer false positives, then the lower
  * threshold); when none meets both, the one with the least lesion-free volume, then the fewest
- * false positives.
+ * false positives. With `lungGuard` (v3) the lesion-free volume bound is a share of the lung
+ * instead of mL, and the median false-positive count over the lesion-free volumes alone must be
+ * ≤ maxFp as well.
  */
-export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], lesionFree: readonly boolean[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES, maxOffLesionMl = MAX_OFF_LESION_ML): CandidateSettingPoint {
+export function chooseCandidateSettings(points: readonly CandidateSettingPoint[], lesionFree: readonly boolean[], maxFp = MAX_FALSE_POSITIVE_CANDIDATES, maxOffLesionMl = MAX_OFF_LESION_ML, lungGuard?: LesionFreeLungGuard): CandidateSettingPoint {
   const freeMl = (p: CandidateSettingPoint) => {
-    const v = p.offLesionMl.filter((_, i) => lesionFree[i]);
+    const v = lungGuard ? p.offLesionMl.map((ml, i) => ml / (lungGuard.lungMl[i] ?? 1)).filter((_, i) => lesionFree[i]) : p.offLesionMl.filter((_, i) => lesionFree[i]);
     return v.length ? median(v) : 0;
   };
-  const ok = points.filter((p) => p.medianFalsePositives <= maxFp && freeMl(p) <= maxOffLesionMl);
-  if (ok.length === 0) return [...points].sort((a, b) => freeMl(a) - freeMl(b) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold)[0];
-  return [...ok].sort((a, b) => (b.recall ?? 0) - (a.recall ?? 0) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.minVolumeMl - b.minVolumeMl)[0];
+  const freeFp = (p: CandidateSettingPoint) => {
+    const v = p.falsePositives.filter((_, i) => lesionFree[i]);
+    return v.length ? median(v) : 0;
+  };
+  const limit = lungGuard ? lungGuard.maxLungFraction : maxOffLesionMl;
+  const ok = points.filter((p) => p.medianFalsePositives <= maxFp && freeMl(p) <= limit && (!lungGuard || freeFp(p) <= maxFp));
+  if (ok.length === 0) return [...points].sort((a, b) => freeMl(a) - freeMl(b) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.seedThreshold - b.seedThreshold)[0];
+  return [...ok].sort((a, b) => (b.recall ?? 0) - (a.recall ?? 0) || a.medianFalsePositives - b.medianFalsePositives || a.threshold - b.threshold || a.minVolumeMl - b.minVolumeMl || a.seedThreshold - b.seedThreshold)[0];
 }
 
 export interface VolumeSettingResult {
   threshold: number;
   minVolumeMl: number;
+  seedThreshold: number;
   lesions: number;
   hit: number;
   falsePositives: number;
@@ -310,6 +337,8 @@ export interface SweepCandidateSettingsOptions {
   voxelMl: number;
   thresholds: readonly number[];
   minVolumesMl: readonly number[];
+  /** Hysteresis seeds (a candidate's peak probability must reach it; 0 = none); default [0]. */
+  seedThresholds?: readonly number[];
   /** Screening's cap: the largest this many candidates are kept after the size filter. */
   maxCandidates: number;
   /** Lesions (26-connected) below this many voxels are not counted. */
@@ -351,12 +380,13 @@ export async function sweepCandidateSettings(o: SweepCandidateSettingsOptions): 
         s.add(c);
       }
     }
-    for (const v of o.minVolumesMl) {
+    for (const v of o.minVolumesMl) for (const seed of o.seedThresholds ?? [0]) {
       const kept = new Uint8Array(n + 1);
       let k = 0;
       let fp = 0, fpMl = 0, offMl = 0;
       for (const c of set.candidates) {
         if (c.volumeMl < v || k >= o.maxCandidates) continue;
+        if (seed > 0 && (c.maxProbability ?? 0) < seed) continue;
         kept[c.id] = 1;
         k++;
         offMl += (c.voxelCount - onLesionVoxels[c.id]) * o.voxelMl;
@@ -370,7 +400,7 @@ export async function sweepCandidateSettings(o: SweepCandidateSettingsOptions): 
         const s = touchingByLesion.get(l);
         if (s && [...s].some((c) => kept[c])) hit++;
       }
-      out.push({ threshold: t, minVolumeMl: v, lesions: countedLesion.length, hit, falsePositives: fp, falsePositiveMl: fpMl, offLesionMl: offMl });
+      out.push({ threshold: t, minVolumeMl: v, seedThreshold: seed, lesions: countedLesion.length, hit, falsePositives: fp, falsePositiveMl: fpMl, offLesionMl: offMl });
     }
   }
   return out;

@@ -24,7 +24,7 @@ import { validationTables, type ValidationTables } from './validation-tables.ts'
  * mode; lung masks without the abdominal organs at the bases. The committed models/ are what
  * `npm run train:classifier` writes with its defaults (v2.1 was made by an earlier export and is gone).
  */
-export const CLASSIFIER_VERSION = '3.0.0';
+export const CLASSIFIER_VERSION = '4.0.0';
 /** Issue 5: ONNX and PyTorch outputs must agree to this (max absolute difference of logits). */
 export const PARITY_TOLERANCE = 1e-4;
 /** Issue 5: each model file at most 25 MB. */

@@ -69,7 +69,7 @@ export async function findCandidates(options: FindCandidatesOptions): Promise<Ca
   const segmenter = models.segmenter;
   if (!segmenter) throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
   const st = segmenterSettings(segmenter.card);
-  return learnedCandidates({ volume, lungMask }, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, minVolumeMl: st.minVolumeMl, maxCandidates });
+  return learnedCandidates({ volume, lungMask }, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, seedThreshold: st.seedThreshold, minVolumeMl: st.minVolumeMl, maxCandidates });
 }
 
 /**

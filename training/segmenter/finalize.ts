@@ -24,7 +24,7 @@ import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../src/ca
 import { learnedCandidates, loadLearnedGenerator } from '../../src/candidates/learned.ts';
 import { HU_VOLUMES, SPLIT_RATIONALE } from '../../src/candidates/patient-split.ts';
 import { covidCtMdSliceLabels, type SegmentationSample } from '../../src/candidates/segmentation-dataset.ts';
-import { chooseCandidateSettings, chooseLesionThreshold, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../src/candidates/segmenter-evaluation.ts';
+import { chooseCandidateSettings, chooseLesionThreshold, MAX_LESION_FREE_LUNG_FRACTION, SEED_THRESHOLD_GRID, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../src/candidates/segmenter-evaluation.ts';
 import { splitLargeCandidates } from '../../src/candidates/split-large.ts';
 import { readVolume } from '../../src/io/read.ts';
 import { extractLungs } from '../../src/lung/extract-lungs.ts';
@@ -99,7 +99,9 @@ async function validationVolumes(): Promise<ValVolume[]> {
     const { volume, truth } = await restackPseudoVolume(dataDir, list);
     out.push({ name: `restacked ${vol}`, volume, lungMask: croppedLungMask(volume), truth });
   }
-  for (const e of HU_VOLUMES.filter((h) => h.split === 'validation' && (h.kind === 'tb-masked' || h.kind === 'lesion-free'))) {
+  // lesion-free CT of TRAINING patients too (v3): no lesions, so they leave recall alone, and their
+  // false positives can only understate an unseen patient's: a conservative specificity constraint
+  for (const e of HU_VOLUMES.filter((h) => (h.split === 'validation' && h.kind === 'tb-masked') || h.kind === 'lesion-free')) {
     const path = join(dataDir, e.path);
     if (!existsSync(path)) continue;
     const volume = await readVolume(path);
@@ -116,13 +118,16 @@ async function validationVolumes(): Promise<ValVolume[]> {
   return out;
 }
 const settingPoints: CandidateSettingPoint[] = [];
+/** Hysteresis seeds tried: none, the grid, and the lesion-mask threshold (only those above the candidate thresholds matter). */
+const seedGrid = [...new Set([...SEED_THRESHOLD_GRID, lesionThreshold])].sort((x, y) => x - y);
+let seedThreshold = 0;
 let threshold = lowThreshold;
 let minVolumeMl = MIN_VOLUME_GRID_ML[0];
 let settingVolumes: string[] = [];
 if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
   const vols = await validationVolumes();
   settingVolumes = vols.map((v) => v.name);
-  for (const t of THRESHOLD_GRID) for (const v of MIN_VOLUME_GRID_ML) settingPoints.push({ threshold: t, minVolumeMl: v, lesions: 0, hit: 0, recall: null, falsePositives: [], falsePositiveMl: [], medianFalsePositives: 0, offLesionMl: [], medianOffLesionMl: 0 });
+  for (const t of THRESHOLD_GRID) for (const v of MIN_VOLUME_GRID_ML) for (const sd of seedGrid) settingPoints.push({ threshold: t, minVolumeMl: v, seedThreshold: sd, lesions: 0, hit: 0, recall: null, falsePositives: [], falsePositiveMl: [], medianFalsePositives: 0, offLesionMl: [], medianOffLesionMl: 0 });
   for (const vv of vols) {
     const rp = replayPredictor(predict);
     let first = true;
@@ -137,11 +142,12 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
       voxelMl: voxelMl(vv.volume),
       thresholds: THRESHOLD_GRID,
       minVolumesMl: MIN_VOLUME_GRID_ML,
+      seedThresholds: seedGrid,
       maxCandidates: DEFAULT_MAX_CANDIDATES,
       minLesionVoxels: MIN_LESION_VOXELS,
     });
     for (const r of results) {
-      const pt = settingPoints.find((p) => p.threshold === r.threshold && p.minVolumeMl === r.minVolumeMl)!;
+      const pt = settingPoints.find((p) => p.threshold === r.threshold && p.minVolumeMl === r.minVolumeMl && p.seedThreshold === r.seedThreshold)!;
       pt.lesions += r.lesions;
       pt.hit += r.hit;
       pt.falsePositives.push(r.falsePositives);
@@ -155,14 +161,20 @@ if (!a['skip-recall'] && existsSync(join(dataDir, 'infnet-semiseg'))) {
     pt.medianFalsePositives = median(pt.falsePositives);
     pt.medianOffLesionMl = median(pt.offLesionMl);
   }
-  const chosen = chooseCandidateSettings(settingPoints, vols.map((v) => v.truth === null));
+  const lungMl = vols.map((v) => {
+    let n = 0;
+    for (let i = 0; i < v.lungMask.length; i++) n += v.lungMask[i] !== 0 ? 1 : 0;
+    return n * voxelMl(v.volume);
+  });
+  const chosen = chooseCandidateSettings(settingPoints, vols.map((v) => v.truth === null), MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, { lungMl, maxLungFraction: MAX_LESION_FREE_LUNG_FRACTION });
   threshold = chosen.threshold;
   minVolumeMl = chosen.minVolumeMl;
-  log(`candidate settings: threshold ${threshold}, min volume ${minVolumeMl} mL (validation lesion recall ${chosen.recall?.toFixed(3)} of ${chosen.lesions}, median false-positive candidates ${chosen.medianFalsePositives} and ${chosen.medianOffLesionMl.toFixed(1)} mL off the lesions per volume)`);
+  seedThreshold = chosen.seedThreshold;
+  log(`candidate settings: threshold ${threshold}, min volume ${minVolumeMl} mL, seed ${seedThreshold || 'none'} (validation lesion recall ${chosen.recall?.toFixed(3)} of ${chosen.lesions}, median false-positive candidates ${chosen.medianFalsePositives} and ${chosen.medianOffLesionMl.toFixed(1)} mL off the lesions per volume)`);
 }
 
 // 3. candidate recall, learned vs classical
-const runLearned = (input: CandidateInput, t = threshold, v = minVolumeMl, maxCandidates?: number) => learnedCandidates(input, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold: t, minVolumeMl: v, ...(maxCandidates ? { maxCandidates } : {}) });
+const runLearned = (input: CandidateInput, t = threshold, v = minVolumeMl, maxCandidates?: number, seed: number = seedThreshold) => learnedCandidates(input, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold: t, minVolumeMl: v, seedThreshold: seed > 0 ? seed : null, ...(maxCandidates ? { maxCandidates } : {}) });
 const runBoth = async (input: CandidateInput): Promise<Record<Gen, CandidateSet>> => ({
   learned: await runLearned(input),
   classical: await classicalCandidates(input),
@@ -201,7 +213,7 @@ async function specificityEval(volume: Volume, lungMask: Uint8Array) {
   const screened = splitLargeCandidates(set, { grid: volume, maxCandidates: DEFAULT_MAX_CANDIDATES });
   const fp = falsePositiveCandidates({ labels: set.labels, truth: null, voxelMl: voxelMl(volume) });
   // the lesion mask: every lung voxel at or above lesionThreshold, no size filter
-  const mask = await runLearned({ volume, lungMask }, lesionThreshold, 1e-9, 1e9);
+  const mask = await runLearned({ volume, lungMask }, lesionThreshold, 1e-9, 1e9, 0);
   let maskVoxels = 0;
   for (let i = 0; i < mask.labels.length; i++) if (mask.labels[i] !== 0) maskVoxels++;
   return { candidateComponents: set.candidates.length, componentsBeforeFilter: set.componentsBeforeFilter, candidatesAfterSplitLarge: screened.candidates.length, candidateMl: fp.falsePositiveMl, lesionMaskMl: maskVoxels * voxelMl(volume), lungFractionInCandidates: lungFractionCovered(set.labels, lungMask) };
@@ -311,7 +323,7 @@ const metrics = {
     tileThresholdSweep: sweep,
     tileRecallThreshold: lowThreshold,
     tileRecallThresholdRule: `largest of ${THRESHOLD_GRID.join(', ')} whose validation tile lesion recall (lesions ≥ 4 tile px) is ≥ ${RECALL_TARGET}; else the smallest (v1's rule; v2 keeps it for comparison)`,
-    candidateSettings: { threshold, minVolumeMl, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL: highest pooled 3-D lesion recall on the validation volumes with medians per validation volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and ≤ ${MAX_OFF_LESION_ML} mL of candidates on the lesion-free validation volumes (LIDC-IDRI-0002: one slab, so this bound is weak evidence); none meeting both → least lesion-free volume`, grid: settingPoints },
+    candidateSettings: { threshold, minVolumeMl, seedThreshold: seedThreshold || null, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL × hysteresis seeds ${seedGrid.map((x) => x || 'none').join(', ')} (a candidate must reach the seed probability somewhere): highest pooled 3-D lesion recall on the validation volumes with medians per volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and, on the lesion-free volumes, medians of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} candidates per CT and ≤ ${MAX_LESION_FREE_LUNG_FRACTION * 100} % of the lung inside candidates (v3: a share of the lung, not v2's ${MAX_OFF_LESION_ML} mL, which no setting met once whole lesion-free CTs were included; LIDC-IDRI-0002 held out; normal001 and LIDC-IDRI-0001 are training patients of the network, used only in this false-positive constraint, where they can only understate an unseen patient's false positives); none meeting them → least lesion-free volume`, grid: settingPoints },
     lesionThreshold,
     lesionThresholdRule: `Dice-optimal of ${LESION_THRESHOLD_GRID.join(', ')} on the validation tiles without the expert slices (held-out pseudo-label patients, tb 003, LIDC-IDRI-0002), at tile resolution`,
     nonExpertDiceSweep: diceSweep,
@@ -329,6 +341,7 @@ function readableMetrics(): Record<string, unknown> {
   for (const [k, v] of Object.entries(dice)) if (v?.globalDice !== undefined && k !== 'lidc-idri' && k !== 'covid-ct-md') out[`validation Dice at 0.5, ${k} tiles`] = v.globalDice;
   out['candidate threshold (§3.3.2: low, for recall; chosen on validation patients)'] = threshold;
   out['candidate min component volume, mL (chosen on validation patients)'] = minVolumeMl;
+  out['candidate hysteresis seed (a candidate must reach it; chosen with the candidate threshold)'] = seedThreshold || 'none';
   const chosen = settingPoints.find((p) => p.threshold === threshold && p.minVolumeMl === minVolumeMl);
   if (chosen) out['candidate settings on validation patients'] = `3-D lesion recall ${chosen.recall?.toFixed(3)} (${chosen.hit}/${chosen.lesions} lesions); false-positive candidates per volume ${chosen.falsePositives.join(', ')} (${chosen.falsePositiveMl.map((x) => x.toFixed(1)).join(', ')} mL; ${chosen.offLesionMl.map((x) => x.toFixed(1)).join(', ')} mL of candidate voxels off the lesions) on ${settingVolumes.join(', ')}`;
   out['lesionThreshold (Dice-optimal, non-expert validation tiles)'] = lesionThreshold;
@@ -389,7 +402,7 @@ const cardJson = {
     channels: [-1, 0, 1].map((o) => ({ description: o === 0 ? 'slice z' : `slice z${o > 0 ? '+' : '−'}1 (edge slice repeated at the volume ends)`, windowHu: { centerHu: LUNG_WINDOW_HU.center, widthHu: LUNG_WINDOW_HU.width } })),
     normalisation: 'HU below −1000 clamped to air, then (HU − (centre − width/2)) / width clipped to [0, 1]; crop resized with an antialiased triangle filter',
     sliceOffsets: [-1, 0, 1],
-    extra: { tileSize: s, threshold, lesionThreshold, minVolumeMl, lungBoxMarginMm: 2, why2p5d: 'the public masks are single axial slices (COVID-SemiSeg) plus 3 coarse TB volumes: too little for a 3D V-Net; neighbouring slices give the through-plane context that separates vessels from foci' },
+    extra: { tileSize: s, threshold, seedThreshold: seedThreshold > 0 ? seedThreshold : null, lesionThreshold, minVolumeMl, lungBoxMarginMm: 2, why2p5d: 'the public masks are single axial slices (COVID-SemiSeg) plus 3 coarse TB volumes: too little for a 3D V-Net; neighbouring slices give the through-plane context that separates vessels from foci' },
   },
   temperature: 1,
   onnx: { file: basename(onnxOut), opset: 13, sha256: createHash('sha256').update(onnxBytes).digest('hex'), bytes: onnxBytes.length },

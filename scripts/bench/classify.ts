@@ -18,7 +18,7 @@ export const classifyBench: Bench = async () => {
   for (const id of ['classifier-m2', 'classifier-m1']) {
     const entry = models.find((m) => m.id === id);
     if (!entry || !existsSync(resolve(REPO_ROOT, entry.onnxPath))) return { skipped: `${id} not trained (npm run train:classifier)` };
-    const model = await loadModel(id, { intraOpThreads: THREADS });
+    const model = await loadModel(id, { intraOpThreads: THREADS, task: 'classifier' });
     const spec = patchSpecFromCard(model.card);
     const plane = spec.channels * spec.sizePx * spec.sizePx;
     const rand = mulberry32(1);

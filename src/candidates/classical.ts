@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { InputError } from '../core/errors.ts';
 import { voxelCount } from '../core/volume.ts';
 import type { Box3 } from '../core/volume.ts';
-import { maskBounds, type Connectivity } from './connected-components.ts';
+import type { Connectivity } from '../core/ndimage/connected-components.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 import { componentsToCandidates } from './components-to-candidates.ts';
 import type { CandidateGenerator, CandidateInput, CandidateSet } from './types.ts';
 

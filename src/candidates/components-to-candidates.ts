@@ -4,10 +4,10 @@
  *
  *   componentsToCandidates(input, options): { candidates, labels, componentsBeforeFilter, warnings }
  */
+import { voxelBoxToMm } from '../core/geometry.ts';
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
-import { voxelToPatient } from '../core/volume.ts';
-import { componentStats, labelComponents3d, type Connectivity } from './connected-components.ts';
-import type { BoxMm, Candidate } from './types.ts';
+import { componentStats, labelComponents3d, type Connectivity } from '../core/ndimage/connected-components.ts';
+import type { Candidate } from './types.ts';
 
 const MM3_PER_ML = 1000;
 
@@ -31,25 +31,6 @@ export interface ComponentsToCandidatesResult {
   labels: Uint32Array;
   componentsBeforeFilter: number;
   warnings: string[];
-}
-
-/** Axis-aligned LPS hull of a voxel box, including the half voxel beyond the outer voxel centres. */
-export function boxToMm(grid: Pick<Volume, 'originMm' | 'spacingMm' | 'direction'>, box: Box3): BoxMm {
-  const min: [number, number, number] = [Infinity, Infinity, Infinity];
-  const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
-  for (let c = 0; c < 8; c++) {
-    const ijk: Vec3 = [
-      (c & 1 ? box.max[0] : box.min[0]) + (c & 1 ? 0.5 : -0.5),
-      (c & 2 ? box.max[1] : box.min[1]) + (c & 2 ? 0.5 : -0.5),
-      (c & 4 ? box.max[2] : box.min[2]) + (c & 4 ? 0.5 : -0.5),
-    ];
-    const p = voxelToPatient(grid, ijk);
-    for (let a = 0; a < 3; a++) {
-      if (p[a] < min[a]) min[a] = p[a];
-      if (p[a] > max[a]) max[a] = p[a];
-    }
-  }
-  return { minMm: min, maxMm: max, sizeMm: [max[0] - min[0], max[1] - min[1], max[2] - min[2]] };
 }
 
 /**
@@ -113,7 +94,7 @@ export function componentsToCandidates(
     const c: Candidate = {
       id: k + 1,
       boxVoxels,
-      boxMm: boxToMm(grid, boxVoxels),
+      boxMm: voxelBoxToMm(grid, boxVoxels),
       centroidVoxel: [st.sumX[l] / n + ox, st.sumY[l] / n + oy, st.sumZ[l] / n + oz],
       centreSliceZ: Math.round((boxVoxels.min[2] + boxVoxels.max[2]) / 2),
       voxelCount: n,

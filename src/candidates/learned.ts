@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { InputError, ModelError } from '../core/errors.ts';
 import { voxelCount, type Box3 } from '../core/volume.ts';
 import { floatTensor, loadModel, type LoadedModel, type LoadModelOptions } from '../models/load-model.ts';
-import type { ModelCard } from '../models/model-card.ts';
-import type { Connectivity } from './connected-components.ts';
+import type { SegmenterCard } from '../models/model-card.ts';
+import type { Connectivity } from '../core/ndimage/connected-components.ts';
 import { componentsToCandidates } from './components-to-candidates.ts';
 import { lungSliceBoxes, slidingWindow, type TilePredictor } from './sliding-window.ts';
 import type { CandidateGenerator, CandidateInput, CandidateSet } from './types.ts';
@@ -44,26 +44,14 @@ export interface SegmenterSettings {
   outputName: string;
 }
 
-/** Reads the segmenter's contract from its model card (input.extra holds tileSize and threshold). */
-export function segmenterSettings(card: ModelCard, cardPath = card.id): SegmenterSettings {
-  const extra = card.input.extra ?? {};
-  const tileSize = extra.tileSize;
-  const threshold = extra.threshold;
-  const sliceOffsets = card.input.sliceOffsets;
-  if (card.task !== 'segmenter') throw new ModelError('MODEL_TASK_MISMATCH', `model card ${cardPath} is a ${card.task}, not a segmenter`, { path: cardPath });
-  if (typeof tileSize !== 'number' || !Number.isInteger(tileSize) || tileSize <= 0) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.tileSize must be a positive integer`, { path: cardPath });
-  if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.threshold must be a probability in (0, 1)`, { path: cardPath });
-  if (!sliceOffsets || sliceOffsets.length !== card.input.channels.length) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.sliceOffsets must list one offset per channel (${card.input.channels.length})`, { path: cardPath });
-  const minVolumeMl = extra.minVolumeMl ?? LEARNED_MIN_VOLUME_ML;
-  const lesion = extra.lesionThreshold;
-  if (lesion !== undefined && (typeof lesion !== 'number' || !(lesion > 0 && lesion < 1))) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.lesionThreshold must be a probability in (0, 1)`, { path: cardPath });
-  const seed = extra.seedThreshold;
-  if (seed !== undefined && seed !== null && (typeof seed !== 'number' || !(seed >= threshold && seed < 1))) throw new ModelError('MODEL_CARD_INVALID', `model card ${cardPath}: input.extra.seedThreshold must be a probability in [threshold, 1) or null`, { path: cardPath });
-  return { tileSize, sliceOffsets, threshold, minVolumeMl, lesionThreshold: typeof lesion === 'number' ? lesion : null, seedThreshold: typeof seed === 'number' ? seed : null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
+/** The segmenter's contract, read from its model card (checked when the card was parsed: models/model-card.ts). */
+export function segmenterSettings(card: SegmenterCard): SegmenterSettings {
+  const { extra, sliceOffsets } = card.input;
+  return { tileSize: extra.tileSize, sliceOffsets, threshold: extra.threshold, minVolumeMl: extra.minVolumeMl ?? LEARNED_MIN_VOLUME_ML, lesionThreshold: extra.lesionThreshold ?? null, seedThreshold: extra.seedThreshold ?? null, inputName: card.input.inputs[0].name, outputName: card.input.outputs[0].name };
 }
 
 /** A TilePredictor over an ONNX segmenter session (input n×C×S×S → probability n×1×S×S). */
-export function onnxTilePredictor(model: Pick<LoadedModel, 'run' | 'card'>): TilePredictor {
+export function onnxTilePredictor(model: Pick<LoadedModel<SegmenterCard>, 'run' | 'card'>): TilePredictor {
   const st = segmenterSettings(model.card);
   return async (batch, dims) => {
     const out = await model.run({ [st.inputName]: floatTensor(batch, dims) });
@@ -148,7 +136,7 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
  */
 export async function loadLearnedGenerator(idOrPath: string = SEGMENTER_MODEL_ID, options: Omit<LoadModelOptions, 'task'> = {}): Promise<CandidateGenerator<LearnedRunOptions>> {
   const model = await loadModel(idOrPath, { ...options, task: 'segmenter' });
-  const st = segmenterSettings(model.card, model.cardPath);
+  const st = segmenterSettings(model.card);
   const predict = onnxTilePredictor(model);
   return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold, seedThreshold: run.seedThreshold !== undefined ? run.seedThreshold : st.seedThreshold, minVolumeMl: run.minVolumeMl ?? st.minVolumeMl });
 }

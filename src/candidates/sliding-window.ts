@@ -8,7 +8,7 @@
  *   lungSliceBoxes(lungMask, dims, spacingMm, marginMm): (Box2 | null)[]
  */
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
-import { maskBounds } from './connected-components.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 import { extractTile, pasteTile, type Box2, type WindowHu } from './tile.ts';
 
 /** Predicts a batch: input n × channels × tileSize × tileSize, output n × tileSize × tileSize (n × 1 × … is the same). */

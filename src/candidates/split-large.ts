@@ -14,7 +14,7 @@
  *   splitLargeCandidates(set, options): CandidateSet
  */
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
-import { boxToMm } from './components-to-candidates.ts';
+import { voxelBoxToMm } from '../core/geometry.ts';
 import type { Candidate, CandidateSet } from './types.ts';
 
 /** ≈ the size of a large focus / a segment's width: one patch still shows a recognisable lesion pattern. */
@@ -201,7 +201,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     const c: Candidate = {
       id: rank + 1,
       boxVoxels,
-      boxMm: boxToMm(grid, boxVoxels),
+      boxMm: voxelBoxToMm(grid, boxVoxels),
       centroidVoxel: [p.sum[0] / p.count, p.sum[1] / p.count, p.sum[2] / p.count] as Vec3,
       centreSliceZ: centre,
       voxelCount: p.count,

@@ -5,26 +5,17 @@
  *
  *   type CandidateGenerator = (input: CandidateInput, options?) => Promise<CandidateSet>
  */
+import type { BoxMm } from '../core/geometry.ts';
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
 
 export type CandidateGeneratorId = 'learned' | 'classical';
-
-/** Axis-aligned box in patient LPS millimetres. */
-export interface BoxMm {
-  /** Smallest L, P, S coordinate covered by the box (outer faces of its voxels, not their centres). */
-  minMm: Vec3;
-  /** Largest L, P, S coordinate covered by the box (outer faces of its voxels). */
-  maxMm: Vec3;
-  /** maxMm − minMm: the physical extent along L, P and S, mm. */
-  sizeMm: Vec3;
-}
 
 export interface Candidate {
   /** 1-based; equals this candidate's value in `CandidateSet.labels`. Ids are ordered by volume, largest first. */
   id: number;
   /** Inclusive voxel box [x, y, z] of the component on the input grid. */
   boxVoxels: Box3;
-  /** The same box in LPS mm (corners transformed through the volume's direction; axis-aligned hull). */
+  /** The same box in LPS mm: the hull through its voxel faces (core/geometry.ts voxelBoxToMm). */
   boxMm: BoxMm;
   /** Mean voxel coordinate [x, y, z] of the component (continuous). */
   centroidVoxel: Vec3;

@@ -10,7 +10,7 @@
 import { ModelError } from '../core/errors.ts';
 import type { ClassSpec } from '../core/classes.ts';
 import type { PatchPrediction } from '../decide/types.ts';
-import type { ModelCard } from '../models/model-card.ts';
+import type { ClassifierCard } from '../models/model-card.ts';
 import { floatTensor, type Tensor } from '../models/load-model.ts';
 import type { PatchBatch } from './extract-patches.ts';
 
@@ -19,7 +19,7 @@ export const DEFAULT_CLASSIFY_BATCH = 128;
 
 /** What classifyPatches needs of a model (a LoadedModel, or a stub in tests). */
 export interface PatchModel {
-  card: ModelCard;
+  card: ClassifierCard;
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
 

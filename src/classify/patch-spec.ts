@@ -4,8 +4,7 @@
  * and inference can never preprocess differently.
  */
 import { LUNG_WINDOW_HU } from '../core/constants.ts';
-import { ModelError } from '../core/errors.ts';
-import type { ModelCard } from '../models/model-card.ts';
+import type { ClassifierCard } from '../models/model-card.ts';
 
 export interface PatchSpec {
   /** Side of the square patch fed to the network, pixels. */
@@ -48,14 +47,8 @@ export const DEFAULT_PATCH_SPEC: PatchSpec = {
   sliceOffsets: PATCH_SLICE_OFFSETS,
 };
 
-/** The patch spec a classifier was trained with, read back from its card. */
-export function patchSpecFromCard(card: ModelCard): PatchSpec {
+/** The patch spec a classifier was trained with, read back from its card (checked when the card was parsed). */
+export function patchSpecFromCard(card: ClassifierCard): PatchSpec {
   const inp = card.input;
-  const window = inp.channels[0]?.windowHu;
-  const size = inp.patchSizePx;
-  const { marginMm, minCropMm, greyLevels } = inp;
-  if (card.task !== 'classifier' || !window || !size || size[0] !== size[1] || marginMm === undefined || minCropMm === undefined || greyLevels === undefined || !inp.sliceOffsets) {
-    throw new ModelError('MODEL_CARD_INVALID', `model card of '${card.id}' lacks a square patchSizePx, a channel window, sliceOffsets, marginMm, minCropMm or greyLevels needed to cut classifier patches`);
-  }
-  return { sizePx: size[0], channels: inp.channels.length, windowHu: window, greyLevels, marginMm, minCropMm, sliceOffsets: inp.sliceOffsets };
+  return { sizePx: inp.patchSizePx[0], channels: inp.channels.length, windowHu: inp.channels[0].windowHu, greyLevels: inp.greyLevels, marginMm: inp.marginMm, minCropMm: inp.minCropMm, sliceOffsets: inp.sliceOffsets };
 }

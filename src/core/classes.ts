@@ -13,6 +13,17 @@ export interface ClassSpec {
   displayNames?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The classes ctscreen's classifiers are trained on: the paper's three (§2.4: COVID-19, Influenza-A
+ * viral pneumonia, irrelevant-to-infection) with other pneumonia in place of IAVP, the infection the
+ * public data offers. Training writes it into the card; screening reads the card's copy.
+ */
+export const CLASSIFIER_CLASSES: ClassSpec = {
+  labels: ['covid19', 'other_pneumonia', 'irrelevant'],
+  infectionLabels: ['covid19', 'other_pneumonia'],
+  irrelevantLabel: 'irrelevant',
+};
+
 export function validateClassSpec(spec: ClassSpec): void {
   const set = new Set(spec.labels);
   if (set.size !== spec.labels.length) throw new RangeError(`class labels are not unique: ${spec.labels.join(',')}`);

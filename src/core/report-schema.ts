@@ -8,7 +8,6 @@
  *   validateCaseReport(x, source)  parse + check; throws InputError naming the source and fields
  *   createCaseReport(body, opts)   adds version, tool, time and notice, then validates
  *   caseReportJsonSchema()         JSON Schema of the report, for consumers outside TypeScript
- *   boxToMm(geometry, box)         a voxel box → the report's millimetre box
  *   describeInput(volume)          a Volume → the report's non-identifying input description
  *
  * Versioning (semver of the JSON shape): a new optional field is a minor bump, a renamed/removed
@@ -150,8 +149,8 @@ export const VoteReportSchema = z.strictObject({
 export const RegionReportSchema = z.strictObject({
   id: z.string().min(1),
   boxVoxels: z.strictObject({ min: voxelVec3, max: voxelVec3 }).describe('Inclusive voxel box [x, y, z]'),
-  boxMm: z.strictObject({ min: vec3, max: vec3 }).describe('LPS mm of the centres of the min and max corner voxels (see boxToMm)'),
-  sizeMm: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).describe('Box extent [x, y, z] in mm, voxel faces included'),
+  boxMm: z.strictObject({ min: vec3, max: vec3 }).describe('LPS mm hull of the centres of the box voxels, min ≤ max on each axis (core/geometry.ts voxelBoxToMm)'),
+  sizeMm: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).describe('Box extent along L, P, S in mm, voxel faces included (for an axial scan: x, y, z)'),
   centreSlice: nonNegativeInt,
   slicesUsed: z.array(nonNegativeInt).min(1).describe('Axial slices the patches were cut from'),
   volumeMl: z.number().nonnegative().nullable().describe('Volume of the candidate lesion voxels in mL; null if unknown'),
@@ -382,18 +381,6 @@ export function createCaseReport(body: CaseReportBody, options: CreateReportOpti
 /** JSON Schema (draft 2020-12) of the report's shape; the cross-field checks are described only in prose. */
 export function caseReportJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(CaseReportSchema, { unrepresentable: 'any' }) as Record<string, unknown>;
-}
-
-/**
- * A voxel box in the report's millimetre terms: the LPS positions of the centres of its min and max
- * corner voxels, and its extent including the voxel faces ((max − min + 1) · spacing).
- */
-export function boxToMm(geometry: Pick<Volume, 'originMm' | 'spacingMm' | 'direction'>, box: Box3): { boxMm: { min: Vec3; max: Vec3 }; sizeMm: Vec3 } {
-  const s = geometry.spacingMm;
-  return {
-    boxMm: { min: voxelToPatient(geometry, box.min), max: voxelToPatient(geometry, box.max) },
-    sizeMm: [(box.max[0] - box.min[0] + 1) * s[0], (box.max[1] - box.min[1] + 1) * s[1], (box.max[2] - box.min[2] + 1) * s[2]],
-  };
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import type { ClassSpec } from '../core/classes.ts';
 import type { ClassList, DecisionReport, InfectionReport, PaperDecisionReport, PatchReport, RegionReport } from '../core/report-schema.ts';
-import { boxToMm, INDETERMINATE, NOT_SCREENED } from '../core/report-schema.ts';
+import { voxelBoxToMm } from '../core/geometry.ts';
+import { INDETERMINATE, NOT_SCREENED } from '../core/report-schema.ts';
 import type { CalibratedDecision, CaseDecisionModel } from './calibrated.ts';
 import type { Box3, Volume } from '../core/volume.ts';
 import { displayNameOf } from './noisy-or.ts';
@@ -121,11 +122,11 @@ export function reportRegion(options: RegionReportOptions): RegionReport {
     };
   });
   const slicesUsed = [...new Set(patchReports.map((p) => p.sliceIndex))].sort((a, b) => a - b);
-  const { boxMm, sizeMm } = boxToMm(geometry, box);
+  const { minMm, maxMm, sizeMm } = voxelBoxToMm(geometry, box, 'centres');
   const region: RegionReport = {
     id,
     boxVoxels: { min: [box.min[0], box.min[1], box.min[2]], max: [box.max[0], box.max[1], box.max[2]] },
-    boxMm: { min: [...boxMm.min], max: [...boxMm.max] },
+    boxMm: { min: [...minMm], max: [...maxMm] },
     sizeMm: [...sizeMm],
     centreSlice: options.centreSlice ?? Math.floor((box.min[2] + box.max[2]) / 2),
     slicesUsed,

@@ -27,7 +27,7 @@ export const DEFAULT_STACK_SPACING_MM: Vec3 = [0.6, 0.6, 5];
  * A single slice image carries no pixel size either, and is usually a published slice cropped to the
  * thorax and resized (COVID-SemiSeg 273×369 … 512×512): its longer side is taken to span this, the
  * adult chest's ≈ 300–360 mm width (the same assumption the classifier's training export makes for
- * those slices, classify/patch-dataset.ts INFNET_BODY_EXTENT_MM, so patches come at the scale it was
+ * those slices, dataset/patches.ts INFNET_BODY_EXTENT_MM, so patches come at the scale it was
  * trained on). A whole-field 512² slice (FOV ≈ 350–400 mm) is off by at most ≈ 20 %.
  */
 export const SINGLE_SLICE_EXTENT_MM = 330;

@@ -6,9 +6,9 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { Vec3, Volume } from '../core/volume.ts';
-import { isImageFileName, readImageAsPseudoHu, readImageStack } from './image-stack.ts';
-import { readNifti } from './nifti.ts';
-import { readDicom, type ReadDicomResult } from './dicom.ts';
+import { readers } from '../registry.ts';
+import { isImageFileName } from './image-stack.ts';
+import type { ReadDicomResult } from './dicom.ts';
 import { hasPart10Magic, looksLikeRawDataSet } from './dicom/parse.ts';
 import { checkVolume } from './check-volume.ts';
 import type { InputLimits } from './limits.ts';
@@ -111,23 +111,11 @@ export async function readVolumeWithReport(path: string, options: ReadVolumeOpti
   return result;
 }
 
+/** The registry's reader for this kind of input (registry.readers; every InputKind has one). */
 async function readByKind(path: string, kind: InputKind, options: ReadVolumeOptions): Promise<ReadVolumeResult> {
-  const { limits } = options;
-  switch (kind) {
-    case 'nifti':
-      return { kind, volume: await readNifti(path, { limits }) };
-    case 'image-stack':
-      return { kind, volume: await readImageStack(path, { windowHu: options.windowHu, spacingMm: options.spacingMm, limits }) };
-    case 'image':
-      return { kind, volume: await readImageAsPseudoHu(path, { windowHu: options.windowHu, spacingMm: options.spacingMm, limits }) };
-    case 'dicom-folder':
-    case 'dicom-zip':
-    case 'dicom-file': {
-      const container = kind === 'dicom-folder' ? 'folder' : kind === 'dicom-zip' ? 'zip' : 'file';
-      const { volume, ...dicom } = await readDicom(path, { seriesUid: options.seriesUid, workers: options.workers, container, limits });
-      return { kind, volume, dicom };
-    }
-  }
+  const reader = readers.find((r) => r.kinds.includes(kind));
+  if (!reader) throw new Error(`no reader for input kind '${kind}' in the registry (src/registry.ts)`);
+  return reader.read(path, kind, options);
 }
 
 /** Reads any supported input into one volume in HU (pseudo-HU for 8-bit images). */

@@ -5,7 +5,7 @@
  * lung mask (paper §2.2 extracts the pulmonary region; airways are not lung), and it is what joins
  * the two lungs into one air component.
  */
-import { label2d } from './morphology.ts';
+import { label2d } from '../core/ndimage/morphology.ts';
 
 export interface AirwayGrid {
   /** Working grid [nx, ny, nz] and voxel size (mm). */

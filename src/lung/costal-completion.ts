@@ -7,7 +7,7 @@
  * seen between two islands of a lung base; a dome the lung encloses on one slice can only be told
  * from a lesion along z, which rising-organs.ts does after all slices are completed.
  */
-import { squaredEdt2d } from './distance-transform.ts';
+import { squaredEdt2d } from '../core/ndimage/distance-transform.ts';
 import { openDisk, pixelDisk } from './disk-morphology.ts';
 import { type RunComponents, componentBoxes, labelRuns, labelWindow } from './run-labels.ts';
 

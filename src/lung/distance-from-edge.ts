@@ -18,7 +18,7 @@
  *  - a slice without lung gives 0.
  */
 import type { Vec3 } from '../core/volume.ts';
-import { squaredEdt2d } from './distance-transform.ts';
+import { squaredEdt2d } from '../core/ndimage/distance-transform.ts';
 
 export interface MaskSlice {
   /** Row-major, x fastest; non-zero = lung. */

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.ts';
 import { models as registryModels, type ModelEntry } from '../registry.ts';
-import { readModelCard, type ModelCard } from './model-card.ts';
+import { readModelCard, type CardOf, type ModelCard, type ModelTask } from './model-card.ts';
 
 /** Repository root: registry paths are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,8 +49,8 @@ export interface LoadModelOptions {
   skipChecksum?: boolean;
 }
 
-export interface LoadedModel {
-  card: ModelCard;
+export interface LoadedModel<C extends ModelCard = ModelCard> {
+  card: C;
   session: ort.InferenceSession;
   onnxPath: string;
   cardPath: string;
@@ -143,6 +143,8 @@ async function createLoaded(r: ResolvedModel, options: LoadModelOptions): Promis
  * Loads (or returns the cached) model. Concurrent callers share one pending load; a failed load is
  * not cached, so fixing the file and calling again works.
  */
+export async function loadModel<T extends ModelTask>(idOrPath: string, options: LoadModelOptions & { task: T }): Promise<LoadedModel<CardOf<T>>>;
+export async function loadModel(idOrPath: string, options?: LoadModelOptions): Promise<LoadedModel>;
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const r = resolveModel(idOrPath, options);
   const key = `${r.onnxPath}|${options.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS}|${options.skipChecksum ? 1 : 0}`;

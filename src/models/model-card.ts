@@ -4,8 +4,10 @@
  * missing, malformed or inconsistent with the ONNX file.
  *
  * Stable API (other stages build on it):
- *   ModelCardSchema           zod schema of the JSON card
- *   type ModelCard            z.infer of it
+ *   ModelCardSchema           zod schema of the JSON card: a union by task, validated once at load
+ *   type ModelCard            z.infer of it = ClassifierCard | SegmenterCard
+ *   type ClassifierCard       task 'classifier': patch size, window, margins, grey levels, slice offsets present
+ *   type SegmenterCard        task 'segmenter': tile size, threshold, one slice offset per channel present
  *   parseModelCard(json, path): ModelCard           throws ModelError naming the file and field
  *   readModelCard(path): ModelCard                  reads + parses a `.card.json`
  *   renderModelCardMarkdown(card): string            the people-facing twin
@@ -13,6 +15,10 @@
  *   NON_COMMERCIAL_NOTICE                            the licence inheritance sentence
  *
  * The class list lives in the card (core/classes.ts ClassSpec), never in decision code (§2.6).
+ * What a stage needs of its model's card is required by the card's task here, so the patch spec
+ * (classify/patch-spec.ts patchSpecFromCard) and the tiling (candidates/learned.ts
+ * segmenterSettings) are read from a checked card and never validated again. The calibrated case
+ * decision's card (task 'case-decision') has its own schema in decision-card.ts.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -51,40 +57,58 @@ const ChannelSchema = z.object({
   windowHu: WindowSchema.optional(),
 });
 
-const InputSpecSchema = z.object({
+/** What every network's input section holds. */
+const inputFields = {
   inputs: z.array(TensorSpecSchema).min(1),
   outputs: z.array(TensorSpecSchema).min(1),
   /** One entry per image channel, in tensor order. */
   channels: z.array(ChannelSchema).min(1),
   /** How voxel values become tensor values, in words (e.g. 'clip HU to window, scale to [0, 1]'). */
   normalisation: z.string().min(1),
-  /** Patch height and width fed to the network, pixels (classifier). */
-  patchSizePx: z.tuple([positiveInt, positiveInt]).optional(),
+};
+
+/** A classifier's input: how a candidate cube becomes its patches (§2.2, §2.4; classify/patch-spec.ts). */
+const ClassifierInputSchema = z.object({
+  ...inputFields,
+  /** The lung window of each patch channel. */
+  channels: z.array(ChannelSchema.extend({ windowHu: WindowSchema })).min(1),
+  /** Patch height and width fed to the network, pixels (square). */
+  patchSizePx: z.tuple([positiveInt, positiveInt]).refine(([h, w]) => h === w, 'patchSizePx must be square'),
   /** Fixed margin added around a candidate box before cropping, mm (§2.4). */
-  marginMm: z.number().nonnegative().optional(),
+  marginMm: z.number().nonnegative(),
   /** Smallest crop side before resizing, mm, so tiny boxes still show context. */
-  minCropMm: z.number().positive().optional(),
+  minCropMm: z.number().positive(),
   /** Normalised values are rounded to 1/greyLevels steps (8-bit sources and HU sources alike). */
-  greyLevels: positiveInt.optional(),
+  greyLevels: positiveInt,
   /** Axial slice offsets around a cube centre turned into patches (§2.2: centre and two neighbours). */
-  sliceOffsets: z.array(z.number().int()).optional(),
-  /** Factor applied to the relative distance-from-edge before it enters the network (§2.5.2). */
+  sliceOffsets: z.array(z.number().int()).min(1),
+  /** Factor applied to the relative distance-from-edge before it enters the network (§2.5.2); M2 only. */
   distanceScale: z.number().positive().optional(),
-  /** Task-specific extras (e.g. a segmenter's tile size or probability threshold); the segmenter's are typed. */
-  extra: z
-    .object({
-      /** Segmenter: side of the square tile, pixels. */
-      tileSize: positiveInt.optional(),
-      /** Segmenter: LOW candidate threshold (§3.3.2, for recall), chosen on validation patients. */
-      threshold: z.number().gt(0).lt(1).optional(),
-      /** Segmenter: Dice-optimal threshold for the lesion mask (lung involvement, lesions.nii.gz), chosen on validation tiles. */
-      lesionThreshold: z.number().gt(0).lt(1).optional(),
-      /** Segmenter: candidate components smaller than this are dropped, mL (chosen on validation patients). */
-      minVolumeMl: z.number().positive().optional(),
-    })
-    .catchall(z.unknown())
-    .optional(),
 });
+
+/** A segmenter's input: tiles of neighbouring slices (§2.3; candidates/sliding-window.ts) and its thresholds. */
+const SegmenterInputSchema = z
+  .object({
+    ...inputFields,
+    /** Axial slice offsets stacked as channels, one per channel (z−1, z, z+1). */
+    sliceOffsets: z.array(z.number().int()).min(1),
+    extra: z
+      .object({
+        /** Side of the square tile, pixels. */
+        tileSize: positiveInt,
+        /** LOW candidate threshold (§3.3.2, for recall), chosen on validation patients. */
+        threshold: z.number().gt(0).lt(1),
+        /** Dice-optimal threshold for the lesion mask (lung involvement, lesions.nii.gz), chosen on validation tiles; absent on v1 cards. */
+        lesionThreshold: z.number().gt(0).lt(1).optional(),
+        /** Candidate components smaller than this are dropped, mL (chosen on validation patients); absent on v1 cards. */
+        minVolumeMl: z.number().positive().optional(),
+        /** Hysteresis (v3): a candidate must reach this probability somewhere; null or absent = none. */
+        seedThreshold: z.number().gt(0).lt(1).nullable().optional(),
+      })
+      .catchall(z.unknown()),
+  })
+  .refine((i) => i.sliceOffsets.length === i.channels.length, { message: 'sliceOffsets must list one offset per channel', path: ['sliceOffsets'] })
+  .refine((i) => i.extra.seedThreshold == null || i.extra.seedThreshold >= i.extra.threshold, { message: 'seedThreshold must not be below threshold', path: ['extra', 'seedThreshold'] });
 
 const DataSourceSchema = z.object({
   /** Folder under ../shared/data, e.g. 'infnet-semiseg'. */
@@ -103,16 +127,15 @@ const ClassSpecSchema = z.object({
   displayNames: z.record(z.string(), z.string()).optional(),
 });
 
-export const ModelCardSchema = z.object({
+/** The fields every network card has, whatever its task. */
+const cardFields = {
   schemaVersion: z.literal(MODEL_CARD_SCHEMA_VERSION),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case id'),
   version: z.string().min(1),
-  task: z.enum(['classifier', 'segmenter']),
   description: z.string().min(1),
   /** Paper section(s) the model implements. */
   paperSections: z.array(z.string()).default([]),
   classSpec: ClassSpecSchema,
-  input: InputSpecSchema,
   /** Temperature T for calibrated softmax(logits / T), fitted on validation; 1 = uncalibrated. */
   temperature: z.number().positive(),
   onnx: z.object({
@@ -144,10 +167,18 @@ export const ModelCardSchema = z.object({
   limitations: z.array(z.string()).default([]),
   licence: z.string().min(1),
   disclaimer: z.literal(NOT_A_DIAGNOSTIC_DEVICE),
-});
+};
 
+export const ClassifierCardSchema = z.object({ ...cardFields, task: z.literal('classifier'), input: ClassifierInputSchema });
+export const SegmenterCardSchema = z.object({ ...cardFields, task: z.literal('segmenter'), input: SegmenterInputSchema });
+export const ModelCardSchema = z.discriminatedUnion('task', [ClassifierCardSchema, SegmenterCardSchema]);
+
+export type ClassifierCard = z.infer<typeof ClassifierCardSchema>;
+export type SegmenterCard = z.infer<typeof SegmenterCardSchema>;
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 export type ModelTask = ModelCard['task'];
+/** The card type of a task. */
+export type CardOf<T extends ModelTask> = Extract<ModelCard, { task: T }>;
 
 /** Validates a parsed card; throws ModelError naming the file and the first bad fields. */
 export function parseModelCard(json: unknown, path: string): ModelCard {
@@ -213,12 +244,17 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   for (const x of card.input.outputs) lines.push(`- output \`${x.name}\` ${x.dtype}[${x.shape.join(', ')}]: ${x.description}`);
   card.input.channels.forEach((c, i) => lines.push(`- channel ${i}: ${c.description}${c.windowHu ? ` (window centre ${c.windowHu.centerHu} HU, width ${c.windowHu.widthHu} HU)` : ''}`));
   lines.push(`- Normalisation: ${card.input.normalisation}`);
-  if (card.input.patchSizePx) lines.push(`- Patch size: ${card.input.patchSizePx.join(' × ')} px`);
-  if (card.input.marginMm !== undefined) lines.push(`- Square crop around the candidate box with a ${card.input.marginMm} mm margin; minimum crop side ${card.input.minCropMm ?? '—'} mm`);
-  if (card.input.greyLevels !== undefined) lines.push(`- Values quantised to ${card.input.greyLevels} grey steps`);
-  if (card.input.sliceOffsets) lines.push(`- Axial slices per candidate: offsets ${card.input.sliceOffsets.join(', ')} from the cube centre`);
-  if (card.input.distanceScale !== undefined) lines.push(`- Relative distance-from-edge multiplied by ${card.input.distanceScale} before entering the network`);
-  if (card.input.extra) for (const [k, v] of Object.entries(card.input.extra)) lines.push(`- ${k}: ${fmt(v)}`);
+  if (card.task === 'classifier') {
+    const i = card.input;
+    lines.push(`- Patch size: ${i.patchSizePx.join(' × ')} px`);
+    lines.push(`- Square crop around the candidate box with a ${i.marginMm} mm margin; minimum crop side ${i.minCropMm} mm`);
+    lines.push(`- Values quantised to ${i.greyLevels} grey steps`);
+    lines.push(`- Axial slices per candidate: offsets ${i.sliceOffsets.join(', ')} from the cube centre`);
+    if (i.distanceScale !== undefined) lines.push(`- Relative distance-from-edge multiplied by ${i.distanceScale} before entering the network`);
+  } else {
+    lines.push(`- Axial slices per candidate: offsets ${card.input.sliceOffsets.join(', ')} from the cube centre`);
+    for (const [k, v] of Object.entries(card.input.extra)) lines.push(`- ${k}: ${fmt(v)}`);
+  }
   lines.push('', '## Training data and licences', '');
   for (const d of t.data) {
     const counts = d.counts ? ` Counts: ${Object.entries(d.counts).map(([k, v]) => `${k} ${v}`).join(', ')}.` : '';

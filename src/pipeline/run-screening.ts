@@ -18,9 +18,6 @@ import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningMode
 import { screenCase, type ScreenCaseResult, type ScreenInput, type ScreenProgressEvent } from './screen.ts';
 import type { DecisionMode } from './stages.ts';
 
-/** The candidate generators a caller may choose (src/candidates: learned segmenter, classical HU bands). */
-export const CANDIDATE_GENERATORS: readonly CandidateGeneratorId[] = ['learned', 'classical'];
-
 export interface ScreenTask {
   /** Candidate generator for this case (default: what the screener loaded, learned when its model is there). */
   candidates?: CandidateGeneratorId;

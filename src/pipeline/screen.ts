@@ -34,6 +34,7 @@ import { notScreenableReason } from '../io/screenable.ts';
 import { checkVolume } from '../io/check-volume.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
+import { candidateGenerator } from '../registry.ts';
 import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions } from './stages.ts';
 
 export type { DecisionMode, ScreeningModels } from './stages.ts';
@@ -115,17 +116,15 @@ function sideOf(lungMask: Uint8Array, labels: Uint32Array, value: number, box: {
   return right >= SIDE_SHARE * n ? 'right' : left >= SIDE_SHARE * n ? 'left' : 'both';
 }
 
-/** Id the report gives the classical candidate generator (src/candidates/classical.ts). */
-export const CLASSICAL_CANDIDATES_ID = 'classical-hu-bands';
-
 function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVersion: string, decision: CaseDecisionModel | undefined): ModelRef[] {
   const c = models.classifier.card;
   const refs: ModelRef[] = [{ role: 'lung', id: 'ctscreen-lung-extraction', version: toolVersion }];
-  if (mode === 'learned' && models.segmenter) {
+  const generator = candidateGenerator(mode);
+  if (generator.needs === 'segmenter' && models.segmenter) {
     const s = models.segmenter.card;
     refs.push({ role: 'candidates', id: s.id, version: s.version, sha256: s.onnx.sha256 });
   } else {
-    refs.push({ role: 'candidates', id: CLASSICAL_CANDIDATES_ID, version: toolVersion });
+    refs.push({ role: 'candidates', id: generator.methodId ?? generator.id, version: toolVersion });
   }
   refs.push({ role: 'classifier', id: c.id, version: c.version, sha256: c.onnx.sha256 });
   if (decision) refs.push({ role: 'decision', id: decision.id, version: decision.version });
@@ -141,7 +140,7 @@ function toolVersionOf(options: ScreenCaseOptions): string {
 export async function screenCase(input: ScreenInput, options: ScreenCaseOptions): Promise<ScreenCaseResult> {
   const { models } = options;
   const spec: ClassSpec = models.classifier.card.classSpec;
-  if (options.candidates === 'learned' && !models.segmenter) {
+  if (candidateGenerator(options.candidates).needs === 'segmenter' && !models.segmenter) {
     throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
   }
   const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;

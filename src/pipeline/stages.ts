@@ -3,14 +3,12 @@
  * screening uses. Keeping them here keeps screen.ts a plain sequence (STYLE: the pipeline composes
  * the stages and nothing else), and is the one place to look when a stage's API changes.
  */
-import { classicalCandidates } from '../candidates/classical.ts';
 import { lesionMaskFromProbability } from '../candidates/lesion-mask.ts';
-import { learnedCandidates, onnxTilePredictor, segmenterSettings } from '../candidates/learned.ts';
+import { segmenterSettings } from '../candidates/learned.ts';
 import type { Candidate, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { classifyPatches, type PatchModel } from '../classify/classify-patches.ts';
 import { extractPatches } from '../classify/extract-patches.ts';
 import { patchSpecFromCard } from '../classify/patch-spec.ts';
-import { ModelError } from '../core/errors.ts';
 import type { LungSideStats, LungStats } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import type { CaseDecisionModel } from '../decide/calibrated.ts';
@@ -18,17 +16,18 @@ import type { PatchPrediction } from '../decide/types.ts';
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { readVolumeWithReport, type ReadVolumeOptions } from '../io/read.ts';
 import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lung/distance-from-edge.ts';
-import { maskBounds } from '../candidates/connected-components.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
 import { quantifyLungs, type LungRegionStats } from '../lung/quantify.ts';
-import type { ModelCard } from '../models/model-card.ts';
+import type { SegmenterCard } from '../models/model-card.ts';
 import type { Tensor } from '../models/load-model.ts';
+import { candidateGenerator } from '../registry.ts';
 
 export type ReadInputOptions = ReadVolumeOptions;
 
 /** A loaded segmenter (a LoadedModel from src/models fits, or a stub in tests). */
 export interface SegmenterModel {
-  card: ModelCard;
+  card: SegmenterCard;
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
 
@@ -62,14 +61,10 @@ export interface FindCandidatesOptions {
   maxCandidates: number;
 }
 
-/** Candidate cubes (§2.3) from the learned segmenter or the classical HU-band generator. */
+/** Candidate cubes (§2.3) from the registered generator: the learned segmenter or the classical HU bands. */
 export async function findCandidates(options: FindCandidatesOptions): Promise<CandidateSet> {
   const { volume, lungMask, mode, models, maxCandidates } = options;
-  if (mode === 'classical') return classicalCandidates({ volume, lungMask }, { maxCandidates });
-  const segmenter = models.segmenter;
-  if (!segmenter) throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
-  const st = segmenterSettings(segmenter.card);
-  return learnedCandidates({ volume, lungMask }, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, seedThreshold: st.seedThreshold, minVolumeMl: st.minVolumeMl, maxCandidates });
+  return candidateGenerator(mode).generate({ volume, lungMask }, { segmenter: models.segmenter, maxCandidates });
 }
 
 /**

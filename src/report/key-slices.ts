@@ -12,7 +12,7 @@
  * The image is flipped when the volume's columns or rows run the other way (direction cosines), so a
  * mirrored NIfTI is never shown with the sides swapped.
  */
-import { maskBounds } from '../candidates/connected-components.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 import type { ClassList } from '../core/report-schema.ts';
 import type { Box3, Volume } from '../core/volume.ts';
 import { voxelToPatient } from '../core/volume.ts';

@@ -20,7 +20,7 @@ import { validateCaseReport, type CaseReport } from '../core/report-schema.ts';
 import { sameGrid, type Volume } from '../core/volume.ts';
 import { writeNifti } from '../io/nifti.ts';
 import type { DicomReferences } from '../io/dicom/references.ts';
-import { DEFAULT_OUTPUT_TYPES, outputFormats, type OutputType } from '../registry.ts';
+import { DEFAULT_OUTPUT_TYPES, outputFormats, outputWriters, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { renderKeySlice, type OverlayRegion } from './key-slices.ts';
 import { dicomOutputNeedsDicomInput, writeDicomOutputs, type DicomOutputs } from './writers/dicom-outputs.ts';
@@ -98,6 +98,57 @@ export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts): s
   return renderHtmlReport({ report, keySlices: figures });
 }
 
+/** What each output type's writer gets (registry.outputWriters). */
+export interface OutputContext {
+  outDir: string;
+  report: CaseReport;
+  artifacts: ReportArtifacts;
+}
+
+/** The files of a screening, by what they are (null: not written). */
+export type OutputFiles = Omit<ScreeningOutputs, 'json'> & { json: string | null };
+
+/** report.json (always written, after the DICOM writers added their warnings). */
+export async function writeReportJson({ outDir, report }: OutputContext): Promise<Partial<OutputFiles>> {
+  const json = join(outDir, REPORT_JSON);
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  return { json };
+}
+
+export async function writeReportHtml({ outDir, report, artifacts }: OutputContext): Promise<Partial<OutputFiles>> {
+  const html = join(outDir, REPORT_HTML);
+  await writeFile(html, screeningHtml(report, artifacts));
+  return { html };
+}
+
+/** Candidate, lung and lesion masks on the input grid with its geometry, so they overlay the CT in any viewer. */
+export async function writeMaskNiftis({ outDir, artifacts }: OutputContext): Promise<Partial<OutputFiles>> {
+  const { volume } = artifacts;
+  const candidateMask = join(outDir, CANDIDATE_MASK_NIFTI);
+  const lungMask = artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null;
+  const lesionMask = artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null;
+  await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, volume.data.length)), candidateMask);
+  if (artifacts.lungMask && lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), lungMask);
+  if (artifacts.lesionMask && lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), lesionMask);
+  return { candidateMask, lungMask, lesionMask };
+}
+
+/** The CT itself in HU as int16, for viewers. */
+export async function writeCtVolume({ outDir, artifacts }: OutputContext): Promise<Partial<OutputFiles>> {
+  const volume = join(outDir, CT_VOLUME_NIFTI);
+  await writeNifti(sameGrid(artifacts.volume, huAsInt16(artifacts.volume.data)), volume);
+  return { volume };
+}
+
+/** SEG, SR and key-slice secondary captures in the source study. */
+export async function writeDicomOutputType({ outDir, report, artifacts }: OutputContext): Promise<Partial<OutputFiles>> {
+  const dicom = await writeDicomOutputs({ outDir, report, artifacts });
+  // what the DICOM writers had to work around (e.g. a source UID that is not a DICOM UID) is the
+  // reader's business too: it joins the report's warnings, which the summary and report.json show
+  for (const w of dicom.warnings) if (!report.warnings.includes(w)) report.warnings.push(w);
+  return { dicom };
+}
+
 export async function writeScreeningOutputs(options: WriteOutputsOptions): Promise<ScreeningOutputs> {
   const { outDir, report, artifacts } = options;
   const types = new Set<OutputType>(options.outputTypes ?? DEFAULT_OUTPUT_TYPES);
@@ -109,30 +160,12 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
   }
   // a report that fails its own schema must never be written
   validateCaseReport(report, 'report to write');
-  const nifti = types.has('nifti');
-  const out: ScreeningOutputs = {
-    json: join(outDir, REPORT_JSON),
-    html: types.has('html') ? join(outDir, REPORT_HTML) : null,
-    candidateMask: nifti ? join(outDir, CANDIDATE_MASK_NIFTI) : null,
-    lungMask: nifti && artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null,
-    lesionMask: nifti && artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null,
-    dicom: null,
-    volume: types.has('volume') ? join(outDir, CT_VOLUME_NIFTI) : null,
-  };
-  if (types.has('dicom')) {
-    out.dicom = await writeDicomOutputs({ outDir, report, artifacts });
-    // what the DICOM writers had to work around (e.g. a source UID that is not a DICOM UID) is the
-    // reader's business too: it joins the report's warnings, which the summary and report.json show
-    for (const w of out.dicom.warnings) if (!report.warnings.includes(w)) report.warnings.push(w);
+  types.add('json');
+  const files: OutputFiles = { json: null, html: null, candidateMask: null, lungMask: null, lesionMask: null, dicom: null, volume: null };
+  // in the registry's order (dicom before json: its warnings join the report first)
+  for (const writer of outputWriters) {
+    if (types.has(writer.outputType)) Object.assign(files, await writer.write({ outDir, report, artifacts }));
   }
-  const { volume } = artifacts;
-  const n = volume.data.length;
-  await writeFile(out.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (out.html) await writeFile(out.html, screeningHtml(report, artifacts));
-  // masks go on the input grid with its geometry, so they overlay the CT in any viewer
-  if (out.candidateMask) await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, n)), out.candidateMask);
-  if (artifacts.lungMask && out.lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), out.lungMask);
-  if (artifacts.lesionMask && out.lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), out.lesionMask);
-  if (out.volume) await writeNifti(sameGrid(volume, huAsInt16(volume.data)), out.volume);
-  return out;
+  if (files.json === null) throw new Error('the registry has no writer for report.json (src/registry.ts outputWriters)');
+  return { ...files, json: files.json };
 }

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classicalCandidates, LESION_HU_BAND } from '../../src/candidates/classical.ts';
-import { boxToMm, componentsToCandidates } from '../../src/candidates/components-to-candidates.ts';
+import { componentsToCandidates } from '../../src/candidates/components-to-candidates.ts';
 import { learnedCandidates } from '../../src/candidates/learned.ts';
 import type { TilePredictor } from '../../src/candidates/sliding-window.ts';
-import { IDENTITY_DIRECTION, type Mat3, type Vec3, type Volume } from '../../src/core/volume.ts';
+import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../../src/core/volume.ts';
 import { InputError } from '../../src/core/errors.ts';
 
 /**
@@ -44,16 +44,6 @@ function phantom(): { volume: Volume<Int16Array>; lungMask: Uint8Array; ggo: Vec
 function contains(box: { min: Vec3; max: Vec3 }, p: Vec3): boolean {
   return [0, 1, 2].every((a) => box.min[a] <= p[a] && p[a] <= box.max[a]);
 }
-
-test('boxToMm: outer faces through origin, spacing and a flipped direction (hand-computed)', () => {
-  // x axis runs towards −L: direction column 0 = (−1, 0, 0)
-  const dir: Mat3 = [-1, 0, 0, 0, 1, 0, 0, 0, 1];
-  const b = boxToMm({ originMm: [10, 20, 30], spacingMm: [2, 1, 3], direction: dir }, { min: [1, 2, 0], max: [3, 2, 1] });
-  // x: voxels 1..3 ± 0.5 → 0.5..3.5 → L = 10 − 2·(0.5..3.5) = 3..9
-  assert.deepEqual(b.minMm, [3, 21.5, 28.5]);
-  assert.deepEqual(b.maxMm, [9, 22.5, 34.5]);
-  assert.deepEqual(b.sizeMm, [6, 1, 6]);
-});
 
 test('componentsToCandidates: size filter in mL, cap with a warning, largest first, region mode = full mode', () => {
   const dims: Vec3 = [10, 10, 4];
@@ -139,7 +129,7 @@ test('learned generator with a passed-in predictor: low threshold, lung-restrict
 
 test('classical generator on the chest phantom (vessel tree, airways, GGO and consolidation): every lesion is hit', async () => {
   const { makeChestPhantom } = await import('../../src/phantom/chest-phantom.ts');
-  const { lesionRecall } = await import('../../src/candidates/candidate-recall.ts');
+  const { lesionRecall } = await import('../../src/eval/candidate-recall.ts');
   const ph = makeChestPhantom({ size: [160, 160], slices: 48, seed: 2 });
   const lungMask = Uint8Array.from(ph.lungLabels, (v) => (v ? 1 : 0));
   const r = await classicalCandidates({ volume: ph.volume, lungMask });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lesionRecall } from '../../src/candidates/candidate-recall.ts';
+import { lesionRecall } from '../../src/eval/candidate-recall.ts';
 import { classicalCandidates } from '../../src/candidates/classical.ts';
 import { loadLearnedGenerator } from '../../src/candidates/learned.ts';
 import type { CandidateSet } from '../../src/candidates/types.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitLargeCandidates } from '../../src/candidates/split-large.ts';
-import { boxToMm } from '../../src/candidates/components-to-candidates.ts';
+import { voxelBoxToMm } from '../../src/core/geometry.ts';
 import type { Candidate, CandidateSet } from '../../src/candidates/types.ts';
 import type { Box3, Mat3, Vec3 } from '../../src/core/volume.ts';
 
@@ -31,7 +31,7 @@ function setFrom(labels: Uint32Array, dims: Vec3, ids: number[]): CandidateSet {
       n++;
     }
     const box: Box3 = { min, max };
-    return { id, boxVoxels: box, boxMm: boxToMm(g, box), centroidVoxel: [sum[0] / n, sum[1] / n, sum[2] / n], centreSliceZ: Math.round((min[2] + max[2]) / 2), voxelCount: n, volumeMl: n };
+    return { id, boxVoxels: box, boxMm: voxelBoxToMm(g, box), centroidVoxel: [sum[0] / n, sum[1] / n, sum[2] / n], centreSliceZ: Math.round((min[2] + max[2]) / 2), voxelCount: n, volumeMl: n };
   });
   return { generator: 'classical', candidates, labels, dims, componentsBeforeFilter: ids.length, warnings: [], timingsMs: {} };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeDisk, dilateDisk, erodeDisk, openDisk, pixelDisk } from '../../src/lung/disk-morphology.ts';
-import { closeDisk2d, openDisk2d } from '../../src/lung/morphology.ts';
+import { closeDisk2d, openDisk2d } from '../../src/core/ndimage/morphology.ts';
 
 const grid = (rows: string[]) => Uint8Array.from(rows.join('').split('').map(Number));
 const show = (a: Uint8Array, w: number) => Array.from({ length: a.length / w }, (_, y) => [...a.subarray(w * y, w * y + w)].join(''));

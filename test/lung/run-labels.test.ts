@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { label3d } from '../../src/lung/morphology.ts';
+import { label3d } from '../../src/core/ndimage/morphology.ts';
 import { labelAtLeast, labelRuns, labelThreshold, paintRuns } from '../../src/lung/run-labels.ts';
 
 const grid = (rows: string[]) => Uint8Array.from(rows.join('').split('').map(Number));

@@ -1,12 +1,12 @@
 // A valid classifier card for tests; callers override what they test.
 import { createHash } from 'node:crypto';
-import { NOT_A_DIAGNOSTIC_DEVICE, type ModelCard } from '../../src/models/model-card.ts';
+import { NOT_A_DIAGNOSTIC_DEVICE, type ClassifierCard } from '../../src/models/model-card.ts';
 
-export function makeCard(onnxFile: string, onnxBytes: Uint8Array, opts: { withDistance?: boolean; channels?: number; size?: number; classes?: string[] } = {}): ModelCard {
+export function makeCard(onnxFile: string, onnxBytes: Uint8Array, opts: { withDistance?: boolean; channels?: number; size?: number; classes?: string[] } = {}): ClassifierCard {
   const channels = opts.channels ?? 3;
   const size = opts.size ?? 4;
   const labels = opts.classes ?? ['covid19', 'other_pneumonia', 'irrelevant'];
-  const inputs: ModelCard['input']['inputs'] = [{ name: 'patches', shape: ['batch', channels, size, size], dtype: 'float32', description: 'patches' }];
+  const inputs: ClassifierCard['input']['inputs'] = [{ name: 'patches', shape: ['batch', channels, size, size], dtype: 'float32', description: 'patches' }];
   if (opts.withDistance ?? true) inputs.push({ name: 'distance', shape: ['batch', 1], dtype: 'float32', description: 'scaled distance' });
   return {
     schemaVersion: 1,

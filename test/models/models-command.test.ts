@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { listModels } from '../../src/models/list-models.ts';
-import { decisionModels, models } from '../../src/registry.ts';
+import { candidateGenerators, decisionModels, models } from '../../src/registry.ts';
 import { makeCard } from './card-fixture.ts';
 
 test('ctscreen models lists every registry model with its status', async () => {
@@ -15,6 +15,8 @@ test('ctscreen models lists every registry model with its status', async () => {
   const text = out.join('');
   for (const m of models) assert.match(text, new RegExp(`^${m.id}  \\[${m.stage}\\]  (ready|not-trained|invalid)$`, 'm'));
   for (const d of decisionModels) assert.match(text, new RegExp(`^${d.id}  \\[decision\\]  (ready|not-trained)$`, 'm'));
+  assert.match(text, /^candidate generators \(--candidates\): learned, classical$/m);
+  for (const g of candidateGenerators) assert.match(text, new RegExp(`^  ${g.id}( \\(runs the segmenter\\))?: `, 'm'));
   assert.match(text, /not a diagnostic device/);
   const json: unknown[] = [];
   await main(['models', '--json'], { stdout: (t) => void json.push(t), stderr: () => {} });

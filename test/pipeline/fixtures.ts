@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { floatTensor, type Tensor } from '../../src/models/load-model.ts';
-import type { ModelCard } from '../../src/models/model-card.ts';
+import type { ClassifierCard, SegmenterCard } from '../../src/models/model-card.ts';
 import type { SegmenterModel } from '../../src/pipeline/stages.ts';
 import { makeCard } from '../models/card-fixture.ts';
 import { linearPatchClassifier, writeOnnx } from '../models/onnx-builder.ts';
@@ -19,7 +19,7 @@ export const STUB_SLOPE = 40;
 /** …except irrelevant, which gets this constant logit. */
 export const STUB_IRRELEVANT_LOGIT = 2;
 
-function classifierCard(onnxFile = 'stub.onnx', bytes = new Uint8Array([1])): ModelCard {
+function classifierCard(onnxFile = 'stub.onnx', bytes = new Uint8Array([1])): ClassifierCard {
   const card = makeCard(onnxFile, bytes, { channels: 1, size: STUB_PATCH_PX });
   card.id = 'stub-classifier';
   card.temperature = 1;
@@ -67,17 +67,16 @@ export const STUB_TILE_PX = 32;
 /** A segmenter stub: `predict(tile centre channel)` per pixel → probability; card says 3 slices, tile 32, threshold 0.5. */
 export function stubSegmenter(predict: (value: number) => number, extra: Record<string, number> = {}): SegmenterModel {
   const base = classifierCard();
-  const card: ModelCard = {
+  const card: SegmenterCard = {
     ...base,
     id: 'stub-segmenter',
     task: 'segmenter',
     input: {
-      ...base.input,
+      normalisation: base.input.normalisation,
       inputs: [{ name: 'input', shape: ['batch', 3, STUB_TILE_PX, STUB_TILE_PX], dtype: 'float32', description: 'slices z-1, z, z+1' }],
       outputs: [{ name: 'probability', shape: ['batch', 1, STUB_TILE_PX, STUB_TILE_PX], dtype: 'float32', description: 'lesion probability' }],
       channels: [-1, 0, 1].map((o) => ({ description: `slice z${o}`, windowHu: { centerHu: -600, widthHu: 1500 } })),
       sliceOffsets: [-1, 0, 1],
-      patchSizePx: undefined,
       extra: { tileSize: STUB_TILE_PX, threshold: 0.5, ...extra },
     },
   };

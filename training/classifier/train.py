@@ -1,6 +1,6 @@
 """Trains one patch classifier (M1 or M2, paper §2.5.2) on tensors exported by
 `ctscreen dataset patches`, fits the temperature on validation, exports ONNX and the PyTorch side of
-the parity check. Called by `npm run train:classifier` (src/classify/train-classifier.ts), which
+the parity check. Called by `npm run train:classifier` (src/train/classifier/train-classifier.ts), which
 then checks parity in onnxruntime-node, measures the validation tables and writes the model card.
 
   /usr/bin/python3 -m training.classifier.train --data DIR --variant m2 --out DIR --work DIR [...]

@@ -34,7 +34,7 @@ NEIGHBOUR_DROPOUT = 0.15
 CROP_PX = 64
 # One torch thread by default: with the 2 cores shared by ~20 runnable jobs, 2 OpenMP threads
 # thrash — measured 2026-12-01 on this machine, batch 32 of 48 px crops: 1 thread 1.05 s a step,
-# 2 threads 11.9 s a step (the classifier measured the same, src/classify/train-classifier.ts).
+# 2 threads 11.9 s a step (the classifier measured the same, src/train/classifier/train-classifier.ts).
 DEFAULT_THREADS = 1
 LESION_CENTRED_SHARE = 0.5
 # v2 hard negatives: of the crops not centred on a lesion, this share is centred on dense lung that

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/errors.ts';
-import { exportPatchDataset } from '../../classify/patch-dataset.ts';
+import { exportPatchDataset } from '../../dataset/patches.ts';
 import { loadLearnedGenerator, SEGMENTER_MODEL_ID } from '../../candidates/learned.ts';
 import type { CliIo } from '../main.ts';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/errors.ts';
-import { DEFAULT_VALIDATION_GROUPS, exportSegmentationDataset, SEGMENTER_TILE_SIZE } from '../../candidates/segmentation-dataset.ts';
+import { DEFAULT_VALIDATION_GROUPS, exportSegmentationDataset, SEGMENTER_TILE_SIZE } from '../../dataset/segmentation.ts';
 import type { CliIo } from '../main.ts';
 
 function positiveInt(flag: string, v: string): number {

@@ -8,7 +8,8 @@ import { DEFAULT_EVAL_JOBS, formatEvalText, runEval } from '../../eval/run-eval.
 import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 import { DECISION_MODES } from '../../core/report-schema.ts';
-import { CANDIDATE_MODES, parseCandidatesFlag, parseDecisionFlag, parsePositiveIntFlag } from './screen.ts';
+import { parseCandidatesFlag, parseDecisionFlag, parsePositiveIntFlag } from './screen.ts';
+import { CANDIDATE_GENERATORS } from '../../registry.ts';
 
 /** Where `ctscreen eval` writes when no --out is given. */
 export const DEFAULT_EVAL_DIR = 'ctscreen-eval';
@@ -32,7 +33,7 @@ export function registerEval(program: Command, io: CliIo): void {
     .description('screen every CT of a manifest (rows path,label[,split]; paths relative to it) and print case-level metrics')
     .argument('<manifest>', 'CSV manifest')
     .option('--out <dir>', 'per-case reports, predictions.csv, cases.csv and summary files go here', DEFAULT_EVAL_DIR)
-    .option('--candidates <generator>', `candidate regions: ${CANDIDATE_MODES.join(' or ')} (default: learned when its model is present)`)
+    .option('--candidates <generator>', `candidate regions: ${CANDIDATE_GENERATORS.join(' or ')} (default: learned when its model is present)`)
     .option('--classifier <id|path>', 'patch classifier (registry id or .onnx path)')
     .option('--segmenter <id|path>', 'candidate segmenter (registry id or .onnx path)')
     .option('--max-candidates <n>', 'classify at most this many candidate regions per case')

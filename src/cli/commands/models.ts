@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readDecisionCard, type DecisionCard } from '../../models/decision-card.ts';
 import { listModels } from '../../models/list-models.ts';
 import { REPO_ROOT } from '../../models/load-model.ts';
-import { decisionModels } from '../../registry.ts';
+import { candidateGenerators, decisionModels } from '../../registry.ts';
 
 /** Each registered decision model's card, or why it cannot be read (e.g. not trained yet). */
 function listDecisionModels(): { id: string; description: string; card: DecisionCard | null; problem: string | null }[] {
@@ -59,6 +59,8 @@ export function registerModels(program: Command, io: CliIo): void {
         }
         if (d.problem) io.stdout(`  ${d.problem}\n`);
       }
+      io.stdout(`candidate generators (--candidates): ${candidateGenerators.map((g) => g.id).join(', ')}\n`);
+      for (const g of candidateGenerators) io.stdout(`  ${g.id}${g.needs ? ` (runs the ${g.needs})` : ''}: ${g.description}\n`);
       io.stdout('Research software, not a diagnostic device.\n');
     });
 }

@@ -5,23 +5,20 @@ import { InputError } from '../../core/errors.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { DECISION_MODES } from '../../core/report-schema.ts';
-import { CANDIDATE_GENERATORS, runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
+import { runScreening as runPipelineScreening, type ScreeningRun } from '../../pipeline/run-screening.ts';
 import type { DecisionMode } from '../../pipeline/stages.ts';
 import type { ScreenProgressEvent } from '../../pipeline/screen.ts';
 import { formatPercent } from '../../report/html-report.ts';
 import { detectInputKind } from '../../io/read.ts';
-import { OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
+import { CANDIDATE_GENERATORS, OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
 import type { ScreeningOutputs } from '../../report/write-outputs.ts';
 import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-outputs.ts';
 import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 
-/** The candidate generators `--candidates` accepts. */
-export const CANDIDATE_MODES = CANDIDATE_GENERATORS;
-
 export function parseCandidatesFlag(value: string | undefined): CandidateGeneratorId | undefined {
   if (value === undefined) return undefined;
-  if (!(CANDIDATE_MODES as readonly string[]).includes(value)) throw new InputError('CLI_FLAG', `--candidates '${value}' is not a candidate generator; expected one of ${CANDIDATE_MODES.join(', ')}`);
+  if (!(CANDIDATE_GENERATORS as readonly string[]).includes(value)) throw new InputError('CLI_FLAG', `--candidates '${value}' is not a candidate generator; expected one of ${CANDIDATE_GENERATORS.join(', ')}`);
   return value as CandidateGeneratorId;
 }
 
@@ -157,7 +154,7 @@ export function registerScreen(program: Command, io: CliIo): void {
     .argument('<input>', 'CT to screen')
     .option('--out <dir>', 'write report.json, report.html, candidates.nii.gz and lungs.nii.gz here')
     .option('--json', 'print the report (and output paths) as JSON; no progress bars')
-    .option('--candidates <generator>', `candidate regions: ${CANDIDATE_MODES.join(' or ')} (default: learned when its model is present)`)
+    .option('--candidates <generator>', `candidate regions: ${CANDIDATE_GENERATORS.join(' or ')} (default: learned when its model is present)`)
     .option('--series <uid>', 'DICOM: SeriesInstanceUID to screen when the input holds several series')
     .option('--classifier <id|path>', 'patch classifier (registry id or .onnx path; default the registry\'s first)')
     .option('--segmenter <id|path>', 'candidate segmenter for learned candidates (registry id or .onnx path)')

@@ -5,7 +5,8 @@ import { loadTokens } from '../../server/auth.ts';
 import { jsonLogger } from '../../server/log.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS, startServer } from '../../server/serve.ts';
 import type { CliIo } from '../main.ts';
-import { CANDIDATE_MODES, parseCandidatesFlag, parsePositiveIntFlag } from './screen.ts';
+import { parseCandidatesFlag, parsePositiveIntFlag } from './screen.ts';
+import { CANDIDATE_GENERATORS } from '../../registry.ts';
 
 export function parseCount(name: string, value: string, min: number): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InputError('CLI_FLAG', `--${name} '${value}' must be a whole number ≥ ${min}`);
@@ -57,7 +58,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--max-upload-mb <n>', 'largest upload accepted', String(DEFAULT_MAX_UPLOAD_MB))
     .option('--classifier <id|path>', 'patch classifier the workers load (default the registry\'s first)')
     .option('--segmenter <id|path>', 'candidate segmenter the workers load')
-    .option('--candidates <generator>', `candidate regions of jobs that do not choose: ${CANDIDATE_MODES.join(' or ')} (default learned when its model is present)`)
+    .option('--candidates <generator>', `candidate regions of jobs that do not choose: ${CANDIDATE_GENERATORS.join(' or ')} (default learned when its model is present)`)
     .action(async (flags: ServeFlags) => {
       const candidates = parseCandidatesFlag(flags.candidates);
       const port = parseCount('port', flags.port, 0);

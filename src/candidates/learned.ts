@@ -127,7 +127,7 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
     },
   );
   timingsMs.components = performance.now() - t1;
-  return { generator: 'learned', candidates: r.candidates, labels: r.labels, dims: volume.dims, threshold, componentsBeforeFilter: r.componentsBeforeFilter, warnings: r.warnings, timingsMs, probability: { data: p, region } };
+  return { generator: 'learned', candidates: r.candidates, labels: r.labels, dims: volume.dims, threshold, componentsBeforeFilter: r.componentsBeforeFilter, warnings: r.warnings, timingsMs, probability: { data: p, region }, ...(options.seedThreshold != null ? { seedThreshold: options.seedThreshold } : {}) };
 }
 
 /**

@@ -54,6 +54,8 @@ interface Piece {
   sum: [number, number, number];
   /** False for a candidate kept whole. */
   tiled: boolean;
+  /** Highest lesion probability inside the piece (when the set carries its map and a seed). */
+  peak: number;
 }
 
 /** Tiles per axis and the voxel start of each tile along it (equal parts of the box). */
@@ -96,17 +98,24 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
   const splitOf = new Map<number, { starts: number[][]; pieceOfTile: Int32Array }>();
   let splitCount = 0;
   let droppedTiles = 0;
+  let unseededTiles = 0;
+  // hysteresis (v3): a sub-cube of a split component must reach the generator's seed itself
+  const prob = set.probability;
+  const seed = set.seedThreshold !== undefined && prob ? set.seedThreshold : null;
+  const pr = prob?.region ?? { min: [0, 0, 0], max: [0, 0, 0] };
+  const prw = pr.max[0] - pr.min[0] + 1;
+  const prh = pr.max[1] - pr.min[1] + 1;
   for (const c of set.candidates) {
     const b = c.boxVoxels;
     const starts = [0, 1, 2].map((a) => tiling(b.min[a], b.max[a], sp[a], maxSideMm));
     const tiles = starts[0].length * starts[1].length * starts[2].length;
     if (tiles === 1) {
-      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], tiled: false });
+      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], tiled: false, peak: Infinity });
       continue;
     }
     splitCount++;
     const acc: Piece[] = [];
-    for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], tiled: true });
+    for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], tiled: true, peak: seed === null ? Infinity : -Infinity });
     const [tx, ty] = [starts[0].length, starts[1].length];
     const tileOfX = tilesAlong(starts[0], b.min[0], b.max[0]);
     for (let z = b.min[2]; z <= b.max[2]; z++) {
@@ -127,15 +136,20 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
           p.sum[0] += x;
           p.sum[1] += y;
           p.sum[2] += z;
+          if (seed !== null) {
+            const v = prob!.data[x - pr.min[0] + prw * (y - pr.min[1] + prh * (z - pr.min[2]))];
+            if (v > p.peak) p.peak = v;
+          }
         }
       }
     }
     const pieceOfTile = new Int32Array(tiles).fill(-1);
     acc.forEach((p, t) => {
-      if (p.count >= minTileVoxels) {
+      if (p.count >= minTileVoxels && (seed === null || p.peak >= seed)) {
         pieceOfTile[t] = pieces.length;
         pieces.push(p);
-      } else if (p.count > 0) droppedTiles++;
+      } else if (p.count >= minTileVoxels) unseededTiles++;
+      else if (p.count > 0) droppedTiles++;
     });
     splitOf.set(c.id, { starts, pieceOfTile });
   }
@@ -212,6 +226,6 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     if (p.parent.maxProbability !== undefined) c.maxProbability = p.parent.maxProbability;
     return c;
   });
-  if (splitCount > 0) warnings.push(`${splitCount} candidate region(s) larger than ${maxSideMm} mm split into ${pieces.length - (set.candidates.length - splitCount)} sub-cubes (${droppedTiles} fringe tile(s) under ${minTileMl} mL dropped)`);
+  if (splitCount > 0) warnings.push(`${splitCount} candidate region(s) larger than ${maxSideMm} mm split into ${pieces.length - (set.candidates.length - splitCount)} sub-cubes (${droppedTiles} fringe tile(s) under ${minTileMl} mL dropped${seed !== null ? `, ${unseededTiles} without a voxel at the seed probability ${seed} dropped` : ''})`);
   return { ...set, candidates, labels: out, warnings };
 }

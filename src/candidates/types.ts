@@ -52,6 +52,8 @@ export interface CandidateSet {
   timingsMs: Record<string, number>;
   /** The learned generator's probability map over `region` (x fastest), for the lesion mask (lesion-mask.ts). */
   probability?: { data: Float32Array; region: Box3 };
+  /** Hysteresis seed the generator applied (learned, v3): split-large keeps only sub-cubes that reach it too. */
+  seedThreshold?: number;
 }
 
 export interface CandidateInput {

@@ -123,3 +123,6 @@ export function extractPatches(options: ExtractPatchesOptions): PatchBatch {
   }
   return batch;
 }
+
+/** What a single slice means for the patches (extractPatches clamps the neighbour slices onto the only one: its `clamped` flag). */
+export const SINGLE_SLICE_CAVEAT = 'single slice (2-D screening): each region\'s three patches (centre slice and neighbours) are its one slice three times, so the region vote is that patch\'s own prediction (the COVID-SemiSeg slices the classifier was trained on were patched the same way); regions have no extent across slices and lung volumes are areas times an assumed thickness';

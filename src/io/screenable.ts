@@ -66,3 +66,12 @@ export function notScreenableReason(volume: Pick<Volume, 'data' | 'dims' | 'sour
   }
   return null;
 }
+
+/** Slices thicker than this are not thin-section chest CT; small foci may fall between slices, mm. */
+export const THICK_SLICE_MM = 5;
+
+/** The caveat a report carries for slices thicker than thin-section CT (null when thin enough or one slice). */
+export function thickSliceCaveat(volume: Pick<Volume, 'spacingMm' | 'dims'>): string | null {
+  if (!(volume.spacingMm[2] > THICK_SLICE_MM) || volume.dims[2] <= 1) return null;
+  return `slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`;
+}

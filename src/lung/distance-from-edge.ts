@@ -19,6 +19,7 @@
  */
 import type { Vec3 } from '../core/volume.ts';
 import { squaredEdt2d } from '../core/ndimage/distance-transform.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 
 export interface MaskSlice {
   /** Row-major, x fastest; non-zero = lung. */
@@ -91,11 +92,39 @@ export function relativeDistanceFromEdge(slice: MaskSlice, point: readonly [numb
 
 /**
  * Queries over a whole lung mask volume: each axial slice's map is built on first use and kept,
- * so thousands of patch centres cost one EDT per slice.
+ * so thousands of patch centres cost one EDT per slice. The one distance-from-edge of ctscreen:
+ * screening (pipeline/stages.ts) and the training export (dataset/patches.ts) both ask `at`.
+ *
+ * `at` runs the EDT on each slice's lung bounding box plus one pixel rather than the whole slice
+ * (with the default outside: 'zero'): every pixel outside that box is non-lung, so the nearest
+ * non-lung pixel of a lung pixel is always inside it and the distances, the diagonal and hence the
+ * result are those of the whole-slice `map(z)`, at a fraction of the cost (a 512² slice is mostly
+ * body and air). A point on a slice outside the volume or without lung gives 0.
  */
 export function volumeEdgeDistance(mask: Uint8Array, dims: Vec3, spacingMm: Vec3, options: EdgeDistanceOptions = {}): { at(point: Vec3): number; map(z: number): EdgeDistanceMap } {
   const [nx, ny, nz] = dims;
   if (mask.length !== nx * ny * nz) throw new RangeError(`mask has ${mask.length} voxels, dims need ${nx * ny * nz}`);
+  const plane = nx * ny;
+  const spacing: [number, number] = [spacingMm[0], spacingMm[1]];
+  const boxed = new Map<number, { map: EdgeDistanceMap; x0: number; y0: number } | null>();
+  const boxedMap = (z: number) => {
+    let entry = boxed.get(z);
+    if (entry !== undefined) return entry;
+    const slice = mask.subarray(plane * z, plane * (z + 1));
+    const b = maskBounds(slice, [nx, ny, 1]);
+    if (!b) entry = null;
+    else {
+      const x0 = Math.max(0, b.min[0] - 1);
+      const y0 = Math.max(0, b.min[1] - 1);
+      const w = Math.min(nx - 1, b.max[0] + 1) - x0 + 1;
+      const h = Math.min(ny - 1, b.max[1] + 1) - y0 + 1;
+      const crop = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++) crop.set(slice.subarray(x0 + nx * (y0 + y), x0 + nx * (y0 + y) + w), w * y);
+      entry = { map: edgeDistanceMap({ data: crop, width: w, height: h }, spacing, options), x0, y0 };
+    }
+    boxed.set(z, entry);
+    return entry;
+  };
   const cache = new Map<number, EdgeDistanceMap>();
   const map = (z: number): EdgeDistanceMap => {
     if (!Number.isInteger(z) || z < 0 || z >= nz) throw new RangeError(`slice ${z} outside 0…${nz - 1}`);
@@ -106,7 +135,18 @@ export function volumeEdgeDistance(mask: Uint8Array, dims: Vec3, spacingMm: Vec3
     }
     return m;
   };
-  return { map, at: (p) => relativeDistanceAt(map(Math.round(p[2])), [p[0], p[1]]) };
+  const signed = options.outside === 'signed';
+  return {
+    map,
+    at: (p) => {
+      const z = Math.round(p[2]);
+      if (z < 0 || z >= nz) return 0;
+      // signed distances of points outside the lung need the whole slice
+      if (signed) return relativeDistanceAt(map(z), [p[0], p[1]]);
+      const e = boxedMap(z);
+      return e ? relativeDistanceAt(e.map, [p[0] - e.x0, p[1] - e.y0]) : 0;
+    },
+  };
 }
 
 /**

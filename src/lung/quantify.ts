@@ -151,3 +151,30 @@ function thirds(lung: Float64Array, les: Float64Array, sliceZ: Float64Array): Le
   const pct = (k: number) => (lungT[k] > 0 ? (100 * lesT[k]) / lungT[k] : null);
   return { lower: pct(0), middle: pct(1), upper: pct(2) };
 }
+
+/** A side gets a region when at least this share of the region's lung voxels are in that lung. */
+export const SIDE_SHARE = 0.8;
+
+/**
+ * Which lung a labelled region lies in (lung mask 1 = right, 2 = left): 'right' or 'left' when at
+ * least SIDE_SHARE of its lung voxels are in that lung, 'both' otherwise, null when none is in a lung.
+ * `box` bounds the region's voxels (label `value` in `labels`).
+ */
+export function regionLungSide(lungMask: Uint8Array, labels: Uint32Array, value: number, box: { min: readonly number[]; max: readonly number[] }, dims: readonly number[]): 'left' | 'right' | 'both' | null {
+  const [nx, ny] = dims;
+  let right = 0;
+  let left = 0;
+  for (let z = box.min[2]; z <= box.max[2]; z++) {
+    for (let y = box.min[1]; y <= box.max[1]; y++) {
+      let i = box.min[0] + nx * (y + ny * z);
+      for (let x = box.min[0]; x <= box.max[0]; x++, i++) {
+        if (labels[i] !== value) continue;
+        if (lungMask[i] === 1) right++;
+        else if (lungMask[i] === 2) left++;
+      }
+    }
+  }
+  const n = right + left;
+  if (n === 0) return null;
+  return right >= SIDE_SHARE * n ? 'right' : left >= SIDE_SHARE * n ? 'left' : 'both';
+}

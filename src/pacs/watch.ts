@@ -28,7 +28,7 @@ import { ctscreenVersion } from '../core/version.ts';
 import { InputError, isCtscreenError, ModelError } from '../core/errors.ts';
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from '../pipeline/load-models.ts';
 import { screenerFrom, type Screener } from '../pipeline/run-screening.ts';
-import { THICK_SLICE_MM } from '../pipeline/screen.ts';
+import { THICK_SLICE_MM } from '../io/screenable.ts';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { readNaturalized } from '../report/writers/dicom-common.ts';
 import type { Logger } from '../server/log.ts';

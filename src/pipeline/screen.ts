@@ -21,7 +21,6 @@ import {
   describeInput,
   type CaseReport,
   type LungStats,
-  type ModelRef,
   type RegionReport,
   type TIMING_STAGES,
 } from '../core/report-schema.ts';
@@ -30,10 +29,13 @@ import { decideCalibrated, type CalibratedDecision, type CaseDecisionModel } fro
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { decide } from '../decide/decide.ts';
 import { reportClasses, reportDecisionCalibrated, reportDecisionPaperMode, reportNotScreened, reportPaperDecision, reportRegion } from '../decide/report-parts.ts';
-import { notScreenableReason } from '../io/screenable.ts';
+import { notScreenableReason, thickSliceCaveat } from '../io/screenable.ts';
+import { SINGLE_SLICE_CAVEAT } from '../classify/extract-patches.ts';
+import { regionLungSide } from '../lung/quantify.ts';
 import { checkVolume } from '../io/check-volume.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
+import { modelRefs } from '../report/model-refs.ts';
 import { candidateGenerator } from '../registry.ts';
 import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions } from './stages.ts';
 
@@ -45,10 +47,6 @@ export type TimingStage = (typeof TIMING_STAGES)[number];
 export const DEFAULT_MAX_CANDIDATES = 64;
 /** More regions than this is unusual (diffuse disease or a noisy segmentation) and is flagged. */
 export const MANY_CANDIDATES_WARNING = 32;
-/** Slices thicker than this are not thin-section chest CT; small foci may fall between slices, mm. */
-export const THICK_SLICE_MM = 5;
-/** A side gets a region when at least this share of the region's lung voxels are in that lung. */
-const SIDE_SHARE = 0.8;
 
 export type ScreenInput = { volume: Volume; dicomReferences?: DicomReferences | null } | { path: string; read?: ReadInputOptions };
 
@@ -97,39 +95,7 @@ export interface ScreenCaseResult {
   artifacts: ScreenArtifacts;
 }
 
-function sideOf(lungMask: Uint8Array, labels: Uint32Array, value: number, box: { min: readonly number[]; max: readonly number[] }, dims: readonly number[]): 'left' | 'right' | 'both' | null {
-  const [nx, ny] = dims;
-  let right = 0;
-  let left = 0;
-  for (let z = box.min[2]; z <= box.max[2]; z++) {
-    for (let y = box.min[1]; y <= box.max[1]; y++) {
-      let i = box.min[0] + nx * (y + ny * z);
-      for (let x = box.min[0]; x <= box.max[0]; x++, i++) {
-        if (labels[i] !== value) continue;
-        if (lungMask[i] === 1) right++;
-        else if (lungMask[i] === 2) left++;
-      }
-    }
-  }
-  const n = right + left;
-  if (n === 0) return null;
-  return right >= SIDE_SHARE * n ? 'right' : left >= SIDE_SHARE * n ? 'left' : 'both';
-}
 
-function modelRefs(models: ScreeningModels, mode: CandidateGeneratorId, toolVersion: string, decision: CaseDecisionModel | undefined): ModelRef[] {
-  const c = models.classifier.card;
-  const refs: ModelRef[] = [{ role: 'lung', id: 'ctscreen-lung-extraction', version: toolVersion }];
-  const generator = candidateGenerator(mode);
-  if (generator.needs === 'segmenter' && models.segmenter) {
-    const s = models.segmenter.card;
-    refs.push({ role: 'candidates', id: s.id, version: s.version, sha256: s.onnx.sha256 });
-  } else {
-    refs.push({ role: 'candidates', id: generator.methodId ?? generator.id, version: toolVersion });
-  }
-  refs.push({ role: 'classifier', id: c.id, version: c.version, sha256: c.onnx.sha256 });
-  if (decision) refs.push({ role: 'decision', id: decision.id, version: decision.version });
-  return refs;
-}
 
 /** The package version, for the report and the classical methods' model refs. */
 function toolVersionOf(options: ScreenCaseOptions): string {
@@ -161,13 +127,9 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   const { volume, dicomReferences } = read;
   checkVolume(volume, 'path' in input ? input.path : 'the volume given to screenCase');
   warnings.push(...volume.warnings);
-  if (volume.spacingMm[2] > THICK_SLICE_MM && volume.dims[2] > 1) {
-    warnings.push(`slice spacing ${volume.spacingMm[2].toFixed(1)} mm is thicker than thin-section chest CT (≤ ${THICK_SLICE_MM} mm): small foci may fall between slices and the three-slice patches span ${(2 * volume.spacingMm[2]).toFixed(0)} mm`);
-  }
-  if (volume.dims[2] === 1) {
-    // extract-patches clamps the neighbour slices onto the only one (its `clamped` flag)
-    warnings.push('single slice (2-D screening): each region\'s three patches (centre slice and neighbours) are its one slice three times, so the region vote is that patch\'s own prediction (the COVID-SemiSeg slices the classifier was trained on were patched the same way); regions have no extent across slices and lung volumes are areas times an assumed thickness');
-  }
+  const thick = thickSliceCaveat(volume);
+  if (thick) warnings.push(thick);
+  if (volume.dims[2] === 1) warnings.push(SINGLE_SLICE_CAVEAT);
 
   // values that are not chest CT are not screened: never a silent "no infection"
   let notScreened: string | null = notScreenableReason(volume);
@@ -236,7 +198,7 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
     const set = candidates;
     set.candidates.forEach((c, i) => {
       const id = `R${i + 1}`;
-      const side = sideOf(lungMask, set.labels, c.id, c.boxVoxels, volume.dims);
+      const side = regionLungSide(lungMask, set.labels, c.id, c.boxVoxels, volume.dims);
       regions.push(
         reportRegion({ id, box: c.boxVoxels, geometry: volume, patches: regionsPatches[i], vote: decided.votes[i], spec, centreSlice: c.centreSliceZ, volumeMl: c.volumeMl, side, infectionProbability: calibrated?.regionProbabilities[i] }),
       );

@@ -15,8 +15,7 @@ import type { CaseDecisionModel } from '../decide/calibrated.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { readVolumeWithReport, type ReadVolumeOptions } from '../io/read.ts';
-import { edgeDistanceMap, relativeDistanceAt, type EdgeDistanceMap } from '../lung/distance-from-edge.ts';
-import { maskBounds } from '../core/ndimage/mask-bounds.ts';
+import { volumeEdgeDistance } from '../lung/distance-from-edge.ts';
 import { DEFAULT_AIR_THRESHOLD_HU, extractLungs, type LungMaskResult } from '../lung/extract-lungs.ts';
 import { quantifyLungs, type LungRegionStats } from '../lung/quantify.ts';
 import type { SegmenterCard } from '../models/model-card.ts';
@@ -67,43 +66,6 @@ export async function findCandidates(options: FindCandidatesOptions): Promise<Ca
   return candidateGenerator(mode).generate({ volume, lungMask }, { segmenter: models.segmenter, maxCandidates });
 }
 
-/**
- * Relative distance-from-edge (§2.5.1) at voxel (x, y) of slice z, by the lung stage's exact EDT
- * (edgeDistanceMap) run on each slice's lung bounding box plus one pixel rather than the whole
- * slice: every pixel outside that box is non-lung, so the nearest non-lung pixel of a lung pixel is
- * always inside it and the distances, the diagonal and hence the result are the same, at a fraction
- * of the cost (a 512² slice is mostly body and air). Points off the lung give 0, as in the stage.
- */
-export function lungEdgeDistance(lungMask: Uint8Array, grid: Pick<Volume, 'dims' | 'spacingMm'>): (x: number, y: number, z: number) => number {
-  const [nx, ny, nz] = grid.dims;
-  const plane = nx * ny;
-  const spacing: [number, number] = [grid.spacingMm[0], grid.spacingMm[1]];
-  const cache = new Map<number, { map: EdgeDistanceMap; x0: number; y0: number } | null>();
-  const sliceMap = (z: number) => {
-    let entry = cache.get(z);
-    if (entry !== undefined) return entry;
-    const slice = lungMask.subarray(plane * z, plane * (z + 1));
-    const b = maskBounds(slice, [nx, ny, 1]);
-    if (!b) entry = null;
-    else {
-      const x0 = Math.max(0, b.min[0] - 1);
-      const y0 = Math.max(0, b.min[1] - 1);
-      const w = Math.min(nx - 1, b.max[0] + 1) - x0 + 1;
-      const h = Math.min(ny - 1, b.max[1] + 1) - y0 + 1;
-      const crop = new Uint8Array(w * h);
-      for (let y = 0; y < h; y++) crop.set(slice.subarray(x0 + nx * (y0 + y), x0 + nx * (y0 + y) + w), w * y);
-      entry = { map: edgeDistanceMap({ data: crop, width: w, height: h }, spacing), x0, y0 };
-    }
-    cache.set(z, entry);
-    return entry;
-  };
-  return (x, y, z) => {
-    const zi = Math.round(z);
-    if (zi < 0 || zi >= nz) return 0;
-    const e = sliceMap(zi);
-    return e ? relativeDistanceAt(e.map, [x - e.x0, y - e.y0]) : 0;
-  };
-}
 
 export interface ClassifyCubesOptions {
   volume: Volume;
@@ -116,7 +78,8 @@ export interface ClassifyCubesOptions {
 export async function classifyCubes(options: ClassifyCubesOptions): Promise<PatchPrediction[][]> {
   const { volume, candidates, classifier } = options;
   const spec = patchSpecFromCard(classifier.card);
-  const distanceAt = lungEdgeDistance(options.lungMask, volume);
+  const edge = volumeEdgeDistance(options.lungMask, volume.dims, volume.spacingMm);
+  const distanceAt = (x: number, y: number, z: number) => edge.at([x, y, z]);
   const patches = extractPatches({ volume, cubes: candidates.map((c) => ({ box: c.boxVoxels })), distanceAt, spec });
   const classified = await classifyPatches({ patches, model: classifier });
   const out: PatchPrediction[][] = candidates.map(() => []);

@@ -136,3 +136,24 @@ test('reuseLabels rewrites the labels in place to exactly what the pure call ret
   assert.deepEqual(inPlace.candidates, pure.candidates);
   assert.deepEqual(Array.from(inPlace.labels), Array.from(pure.labels));
 });
+
+test('splitLargeCandidates with the generator\'s hysteresis seed: a sub-cube without a voxel at the seed is dropped (hand-checked)', () => {
+  // the 100 mm strip of the first test (x 0–9, y 0–1) splits into x 0–4 and x 5–9; the map peaks at 0.9 only at x = 7
+  const dims: Vec3 = [10, 4, 1];
+  const labels = new Uint32Array(40);
+  for (let y = 0; y < 2; y++) for (let x = 0; x < 10; x++) labels[x + 10 * y] = 1;
+  const set = setFrom(labels, dims, [1]);
+  const data = new Float32Array(40).fill(0.4);
+  data[7] = 0.9;
+  const region: Box3 = { min: [0, 0, 0], max: [9, 3, 0] };
+  const unseeded = splitLargeCandidates({ ...set, probability: { data, region } }, { grid: grid(dims), minTileMl: 1 });
+  assert.equal(unseeded.candidates.length, 2);
+  const seeded = splitLargeCandidates({ ...set, probability: { data, region }, seedThreshold: 0.85 }, { grid: grid(dims), minTileMl: 1 });
+  assert.deepEqual(seeded.candidates.map((c) => [c.boxVoxels.min[0], c.boxVoxels.max[0], c.voxelCount]), [[5, 9, 10]]);
+  // the dropped half leaves the label volume too
+  assert.equal(seeded.labels[0], 0);
+  assert.equal(seeded.labels[7], 1);
+  assert.match(seeded.warnings.join(' '), /1 without a voxel at the seed probability 0\.85 dropped/);
+  // no map: the seed cannot be applied and nothing is dropped
+  assert.equal(splitLargeCandidates({ ...set, seedThreshold: 0.85 }, { grid: grid(dims), minTileMl: 1 }).candidates.length, 2);
+});

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { volumeEdgeDistance } from '../../src/lung/distance-from-edge.ts';
+import { relativeDistanceAt, volumeEdgeDistance } from '../../src/lung/distance-from-edge.ts';
 import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
-import { lungEdgeDistance, measureLungs } from '../../src/pipeline/stages.ts';
+import { measureLungs } from '../../src/pipeline/stages.ts';
 
-test('distance-from-edge on each slice\'s lung box equals the lung stage\'s whole-slice result', () => {
+test('distance-from-edge on each slice\'s lung box (volumeEdgeDistance.at) equals the whole-slice map', () => {
   const ph = makeChestPhantom({ size: [96, 80], slices: 24, seed: 2, lesions: 'none', pixelSpacingMm: [3.6, 4.2] });
-  const whole = volumeEdgeDistance(ph.lungLabels, ph.volume.dims, ph.volume.spacingMm);
-  const cropped = lungEdgeDistance(ph.lungLabels, ph.volume);
+  const q = volumeEdgeDistance(ph.lungLabels, ph.volume.dims, ph.volume.spacingMm);
+  const whole = { at: (p: [number, number, number]) => relativeDistanceAt(q.map(p[2]), [p[0], p[1]]) };
+  const cropped = (x: number, y: number, z: number) => q.at([x, y, z]);
   let inside = 0;
   for (let z = 0; z < 24; z++) {
     for (let y = -1; y <= 80; y += 3) {

@@ -5,6 +5,8 @@ import { benches } from './bench/index.ts';
 import type { BenchRow } from './bench/types.ts';
 
 const only = process.argv.slice(2);
+// the 2 cores are shared: the load average says how much of them the bench really had
+const loadStart = os.loadavg();
 const rows: BenchRow[] = [];
 const skipped: string[] = [];
 for (const b of benches) {
@@ -15,10 +17,12 @@ for (const b of benches) {
   else rows.push(...r);
 }
 const header = ['stage', 'input', 'time (ms)', 'peak RSS (MiB)', 'target', 'note'];
-const table = rows.map((r) => [r.stage, r.input, r.ms.toFixed(1), r.peakRssMiB === undefined ? '' : r.peakRssMiB.toFixed(0), r.target ?? '', r.note ?? '']);
+const table = rows.map((r) => [r.stage, r.input, Number.isNaN(r.ms) ? '—' : r.ms.toFixed(1), r.peakRssMiB === undefined ? '' : r.peakRssMiB.toFixed(0), r.target ?? '', r.note ?? '']);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+console.log(`load average (1, 5, 15 min): start ${load(loadStart)}, end ${load(os.loadavg())}`);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));

@@ -3,7 +3,8 @@ import { ioBench } from './io.ts';
 import { lungBench } from './lung.ts';
 import { candidatesBench } from './candidates.ts';
 import { classifyBench } from './classify.ts';
-import { pipelineBench } from './pipeline.ts';
+import { processBench } from './process.ts';
+import { networksBench } from './networks.ts';
 
 /** Each area adds its bench here (one import + one entry). Order = order of the table. */
 export const benches: Array<{ name: string; run: Bench }> = [
@@ -11,5 +12,6 @@ export const benches: Array<{ name: string; run: Bench }> = [
   { name: 'lung', run: lungBench },
   { name: 'candidates', run: candidatesBench },
   { name: 'classify', run: classifyBench },
-  { name: 'pipeline', run: pipelineBench },
+  { name: 'process', run: processBench },
+  { name: 'networks', run: networksBench },
 ];

@@ -130,7 +130,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const heldOut = leaveOneGroupOut({ x, y, groups, l2: DECISION_L2 });
   const op = chooseOperatingPoint({ p: heldOut, y, bandLogit: DECISION_BAND_LOGIT });
   const fit = fitLogistic({ x, y, weights: balancedWeights(y), l2: DECISION_L2 });
-  const version = '1.0.0';
+  // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4
+  const version = '2.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,

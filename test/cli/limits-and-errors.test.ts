@@ -8,8 +8,8 @@ import { MIB } from '../../src/io/limits.ts';
 
 const FLAGS = ['--max-decompressed-mb', '--max-entries', '--max-entry-mb', '--max-voxels'];
 
-test('every command that reads scans takes the four limit flags, with their defaults in the help', () => {
-  const program = buildProgram({ stdout: () => {}, stderr: () => {} });
+test('every command that reads scans takes the four limit flags, with their defaults in the help', async () => {
+  const program = await buildProgram({ stdout: () => {}, stderr: () => {} });
   for (const name of ['screen', 'info', 'eval', 'lungs']) {
     const cmd = program.commands.find((c) => c.name() === name)!;
     const longs = cmd.options.map((o) => o.long);
@@ -82,7 +82,8 @@ test('the CLI: a user error is one line and exit 2; a bug is exit 1 with the sta
       throw thrown.shift();
     });
   };
-  commands.push(register);
+  const entry = { name: 'fail-test', load: async () => register };
+  commands.push(entry);
   const saved = process.env.CTSCREEN_DEBUG;
   try {
     let err = '';
@@ -99,7 +100,7 @@ test('the CLI: a user error is one line and exit 2; a bug is exit 1 with the sta
     assert.equal(await main(['fail-test'], io), 1);
     assert.match(err, /^ctscreen: internal error \(please report\): boom\nTypeError: boom\n\s+at /);
   } finally {
-    commands.splice(commands.indexOf(register), 1);
+    commands.splice(commands.indexOf(entry), 1);
     if (saved === undefined) delete process.env.CTSCREEN_DEBUG;
     else process.env.CTSCREEN_DEBUG = saved;
   }

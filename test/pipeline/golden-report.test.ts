@@ -14,31 +14,13 @@ import { REPO_ROOT } from '../../src/models/load-model.ts';
 import { models as registryModels } from '../../src/registry.ts';
 import { openScreener, type Screener } from '../../src/pipeline/run-screening.ts';
 import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
+import { normaliseReport } from './normalise-report.ts';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));
 const PHANTOM_GOLDEN = join(GOLDEN_DIR, 'phantom-report.json');
 const FINGERPRINTS = join(GOLDEN_DIR, 'fingerprints.json');
 const P001 = fileURLToPath(new URL('../../../shared/data/covid-ct-md/P001', import.meta.url));
 const UPDATE = process.env.CTSCREEN_UPDATE_GOLDEN === '1';
-/** Significant digits kept of every number: far above any effect of a rule, below float noise across thread counts. */
-const DIGITS = 6;
-
-/** The report without what legitimately changes run to run (createdAt, timingsMs, tool version), numbers rounded. */
-export function normaliseReport(report: unknown): unknown {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'number') return Number.isInteger(v) ? v : Number(v.toPrecision(DIGITS));
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) out[k] = walk((v as Record<string, unknown>)[k]);
-      return out;
-    }
-    return v;
-  };
-  const { createdAt: _c, timingsMs: _t, tool: _v, ...rest } = report as Record<string, unknown>;
-  return walk(rest);
-}
-
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const readFingerprints = (): Record<string, string> => (existsSync(FINGERPRINTS) ? JSON.parse(readFileSync(FINGERPRINTS, 'utf8')) : {});
 

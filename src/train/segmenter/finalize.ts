@@ -348,7 +348,7 @@ function readableMetrics(): Record<string, unknown> {
   out['candidate threshold (§3.3.2: low, for recall; chosen on validation patients)'] = threshold;
   out['candidate min component volume, mL (chosen on validation patients)'] = minVolumeMl;
   out['candidate hysteresis seed (a candidate must reach it; chosen with the candidate threshold)'] = seedThreshold || 'none';
-  const chosen = settingPoints.find((p) => p.threshold === threshold && p.minVolumeMl === minVolumeMl);
+  const chosen = settingPoints.find((p) => p.threshold === threshold && p.minVolumeMl === minVolumeMl && p.seedThreshold === seedThreshold);
   if (chosen) out['candidate settings on validation patients'] = `3-D lesion recall ${chosen.recall?.toFixed(3)} (${chosen.hit}/${chosen.lesions} lesions); false-positive candidates per volume ${chosen.falsePositives.join(', ')} (${chosen.falsePositiveMl.map((x) => x.toFixed(1)).join(', ')} mL; ${chosen.offLesionMl.map((x) => x.toFixed(1)).join(', ')} mL of candidate voxels off the lesions) on ${settingVolumes.join(', ')}`;
   out['lesionThreshold (Dice-optimal, non-expert validation tiles)'] = lesionThreshold;
   const ea = expertAt(lesionThreshold);

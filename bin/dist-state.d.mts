@@ -1,0 +1,2 @@
+export type DistState = 'fresh' | 'not built' | 'older than src/';
+export function distState(root: string): DistState;

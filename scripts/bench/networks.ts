@@ -1,0 +1,170 @@
+// Network bench (issues 6 and 16): the two networks of the screening through onnxruntime-node, as the
+// pipeline runs them, and through PyTorch on the CPU, on the SAME inputs. One in-process screening
+// per bench case records every batch the pipeline feeds each network (to disk, as it goes: RICORD's
+// segmenter batches are about a GB); both runtimes then replay exactly those batches REPEATS times,
+// timing the network calls only. PyTorch runs the networks rebuilt from the weights inside the same
+// ONNX files (training/bench/torch_from_onnx.py), so a fresh clone benches too; max |Δ| between the
+// two runtimes' outputs shows it is the same network.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import ort from 'onnxruntime-node';
+import { isCtscreenError } from '../../src/core/errors.ts';
+import { DEFAULT_INTRA_OP_THREADS, resolveModel, type Tensor } from '../../src/models/load-model.ts';
+import { loadScreeningModels } from '../../src/pipeline/load-models.ts';
+import { screenCase, type ScreeningModels } from '../../src/pipeline/screen.ts';
+import { benchCases, median, REPO, TARGET_NETWORK_SPEEDUP, type BenchCase } from './cases.ts';
+import type { Bench, BenchRow } from './types.ts';
+
+const PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = join(REPO, 'training/bench/torch_inference.py');
+const REPEATS = 3;
+const NETWORKS = ['segmenter', 'classifier'] as const;
+type Network = (typeof NETWORKS)[number];
+
+interface TensorFile {
+  file: string;
+  shape: readonly number[];
+}
+interface RecordedBatch {
+  model: Network;
+  feeds: Record<string, TensorFile>;
+  output: TensorFile;
+}
+
+function writeTensor(dir: string, file: string, t: Tensor): TensorFile {
+  const data = t.data as Float32Array;
+  writeFileSync(join(dir, file), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return { file, shape: [...t.dims] };
+}
+
+function readTensor(dir: string, t: TensorFile): Tensor {
+  const bytes = readFileSync(join(dir, t.file));
+  return new ort.Tensor('float32', new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), [...t.shape]);
+}
+
+/** What the pipeline calls of a network (its PatchModel and SegmenterModel both are this). */
+interface Runnable {
+  card: { id: string; input: { outputs: { name: string }[] } };
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+}
+
+/** The model, with every batch (feeds and first output) written to `dir` as it runs. */
+function recording<M extends Runnable>(model: M, name: Network, dir: string, recorded: RecordedBatch[]): M {
+  return {
+    ...model,
+    run: async (feeds) => {
+      const out = await model.run(feeds);
+      const i = recorded.length;
+      const files: Record<string, TensorFile> = {};
+      // written before returning: the sliding window reuses its batch buffer
+      for (const [k, t] of Object.entries(feeds)) files[k] = writeTensor(dir, `${i}-${k}.f32`, t);
+      recorded.push({ model: name, feeds: files, output: writeTensor(dir, `${i}-output.f32`, out[model.card.input.outputs[0].name]) });
+      return out;
+    },
+  };
+}
+
+/** Median over REPEATS of the summed time of `model.run` on every recorded batch of that network. */
+async function replayOrt(model: Runnable, batches: RecordedBatch[], dir: string): Promise<number> {
+  const totals: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    let ms = 0;
+    for (const b of batches) {
+      const feeds: Record<string, Tensor> = {};
+      for (const [k, t] of Object.entries(b.feeds)) feeds[k] = readTensor(dir, t);
+      const t0 = performance.now();
+      await model.run(feeds);
+      ms += performance.now() - t0;
+    }
+    totals.push(ms);
+  }
+  return median(totals);
+}
+
+interface TorchResult {
+  segmenter?: { ms?: Record<string, number>; batches?: number; maxAbsDiff?: number; skipped?: string };
+  classifier?: { ms?: Record<string, number>; batches?: number; maxAbsDiff?: number; skipped?: string };
+  torch?: string;
+  peakRssMiB?: number;
+}
+
+function runTorch(dir: string, onnx: Record<Network, string | undefined>): { result: TorchResult; why: string } {
+  const args = [TORCH_SCRIPT, '--inputs', dir, '--threads', String(DEFAULT_INTRA_OP_THREADS), '--repeats', String(REPEATS)];
+  if (onnx.segmenter) args.push('--segmenter-onnx', onnx.segmenter);
+  if (onnx.classifier) args.push('--classifier-onnx', onnx.classifier);
+  const py = spawnSync(PYTHON, args, { encoding: 'utf8', cwd: REPO, maxBuffer: 16 * 2 ** 20 });
+  if (py.status === 0) return { result: JSON.parse(py.stdout.trim().split('\n').pop()!) as TorchResult, why: '' };
+  return { result: {}, why: `PyTorch run failed: ${(py.stderr || py.error?.message || '').trim().split('\n').slice(-1)[0]}` };
+}
+
+async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScreeningModels>>): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), `ctscreen-bench-${c.id}-`));
+  try {
+    mkdirSync(dir, { recursive: true });
+    const recorded: RecordedBatch[] = [];
+    const real = { classifier: loaded.models.classifier, segmenter: loaded.models.segmenter };
+    const models: ScreeningModels = {
+      ...loaded.models,
+      classifier: recording(real.classifier, 'classifier', dir, recorded),
+      segmenter: real.segmenter ? recording(real.segmenter, 'segmenter', dir, recorded) : undefined,
+    };
+    const l0 = loadavg()[0].toFixed(2);
+    await screenCase({ path: c.path }, { models, candidates: loaded.candidates });
+    writeFileSync(join(dir, 'batches.json'), JSON.stringify(recorded));
+    const ortMs: Partial<Record<Network, number>> = {};
+    for (const name of NETWORKS) {
+      const model = real[name];
+      const batches = recorded.filter((b) => b.model === name);
+      if (model && batches.length > 0) ortMs[name] = await replayOrt(model, batches, dir);
+    }
+    const onnxOf = (m: Runnable | undefined) => (m ? resolveModel(m.card.id).onnxPath : undefined);
+    const { result: torch, why } = runTorch(dir, { segmenter: onnxOf(real.segmenter), classifier: onnxOf(real.classifier) });
+    const load = `load ${l0} → ${loadavg()[0].toFixed(2)}`;
+    const rows: BenchRow[] = [];
+    for (const name of NETWORKS) {
+      const batches = recorded.filter((b) => b.model === name).length;
+      const ortTime = ortMs[name];
+      if (ortTime === undefined) {
+        rows.push({ stage: `${name}: onnxruntime-node`, input: c.id, ms: NaN, note: name === 'segmenter' && loaded.candidates !== 'learned' ? `skipped: ${loaded.candidates} candidates` : 'skipped: no batch fed' });
+        continue;
+      }
+      rows.push({ stage: `${name}: onnxruntime-node`, input: c.id, ms: ortTime, note: `${batches} batches replayed, median of ${REPEATS}; ${DEFAULT_INTRA_OP_THREADS} intra-op threads; ${load}` });
+      const t = torch[name];
+      if (!t || t.skipped || t.ms === undefined) {
+        rows.push({ stage: `${name}: PyTorch CPU`, input: c.id, ms: NaN, note: `skipped: ${t?.skipped ?? why}` });
+        continue;
+      }
+      for (const [threads, ms] of Object.entries(t.ms)) {
+        rows.push({
+          stage: `${name}: PyTorch CPU, ${threads} thr.`,
+          input: c.id,
+          ms,
+          peakRssMiB: torch.peakRssMiB,
+          target: `ORT ≥ ${TARGET_NETWORK_SPEEDUP}× faster`,
+          note: `PyTorch time / ORT time = ${(ms / ortTime).toFixed(2)}×; torch ${torch.torch}; same batches, max |Δ| vs ORT ${t.maxAbsDiff?.toExponential(1)}`,
+        });
+      }
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const networksBench: Bench = async () => {
+  let loaded;
+  try {
+    loaded = await loadScreeningModels({});
+  } catch (e) {
+    if (isCtscreenError(e)) return { skipped: `models not available: ${e.message}` };
+    throw e;
+  }
+  const { cases, skipped } = await benchCases();
+  const rows: BenchRow[] = [];
+  for (const c of cases) rows.push(...(await benchCase(c, loaded)));
+  for (const s of skipped) rows.push({ stage: 'networks', input: s.split(':')[0], ms: NaN, note: `skipped: ${s.slice(s.indexOf(':') + 2)}` });
+  return rows;
+};

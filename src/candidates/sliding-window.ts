@@ -8,6 +8,7 @@
  *   lungSliceBoxes(lungMask, dims, spacingMm, marginMm): (Box2 | null)[]
  */
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
+import { maskBounds } from '../core/ndimage/mask-bounds.ts';
 import { extractTile, pasteTile, type Box2, type WindowHu } from './tile.ts';
 
 /** Predicts a batch: input n × channels × tileSize × tileSize, output n × tileSize × tileSize (n × 1 × … is the same). */
@@ -100,19 +101,10 @@ export function lungSliceBoxes(lungMask: Uint8Array, dims: Vec3, spacingMm: Vec3
   const mx = Math.round(marginMm / spacingMm[0]);
   const my = Math.round(marginMm / spacingMm[1]);
   const boxes: (Box2 | null)[] = [];
+  const plane = nx * ny;
   for (let z = 0; z < nz; z++) {
-    let bx0 = nx, by0 = ny, bx1 = -1, by1 = -1;
-    let i = nx * ny * z;
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (lungMask[i] === 0) continue;
-        if (x < bx0) bx0 = x;
-        if (x > bx1) bx1 = x;
-        if (y < by0) by0 = y;
-        by1 = y;
-      }
-    }
-    boxes.push(bx1 < 0 ? null : { x0: Math.max(0, bx0 - mx), y0: Math.max(0, by0 - my), x1: Math.min(nx - 1, bx1 + mx), y1: Math.min(ny - 1, by1 + my) });
+    const b = maskBounds(lungMask.subarray(plane * z, plane * (z + 1)), [nx, ny, 1]);
+    boxes.push(b ? { x0: Math.max(0, b.min[0] - mx), y0: Math.max(0, b.min[1] - my), x1: Math.min(nx - 1, b.max[0] + mx), y1: Math.min(ny - 1, b.max[1] + my) } : null);
   }
   return boxes;
 }

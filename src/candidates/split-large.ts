@@ -32,7 +32,16 @@ export interface SplitLargeOptions {
   minTileMl?: number;
   /** Keep at most this many candidates after splitting, largest first (default all). */
   maxCandidates?: number;
+  /**
+   * The caller hands `set.labels` over: it is rewritten in place instead of copied (a volume-sized
+   * Uint32Array, ~0.1 s to allocate for 512² × 150). It must hold only 0 and the set's candidate
+   * ids, as the generators' labels do. Default false (the function is then pure).
+   */
+  reuseLabels?: boolean;
 }
+
+/** Marks a voxel already given its new id while labels are rewritten in place (ids stay below 2³¹). */
+const REWRITTEN = 0x80000000;
 
 interface Piece {
   /** Old candidate this piece came from. */
@@ -63,6 +72,13 @@ function tileOf(starts: readonly number[], v: number): number {
   let k = starts.length - 1;
   while (k > 0 && v < starts[k]) k--;
   return k;
+}
+
+/** tileOf for every coordinate lo..hi, looked up per voxel instead of searched. */
+function tilesAlong(starts: readonly number[], lo: number, hi: number): Int32Array {
+  const t = new Int32Array(hi - lo + 1);
+  for (let v = lo; v <= hi; v++) t[v - lo] = tileOf(starts, v);
+  return t;
 }
 
 /** Splits candidates larger than maxSideMm into sub-cubes; see the file header. Pure: `set` is not changed. */
@@ -101,6 +117,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     const acc: Piece[] = [];
     for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], tiled: true, peak: seed === null ? Infinity : -Infinity });
     const [tx, ty] = [starts[0].length, starts[1].length];
+    const tileOfX = tilesAlong(starts[0], b.min[0], b.max[0]);
     for (let z = b.min[2]; z <= b.max[2]; z++) {
       const tz = tileOf(starts[2], z);
       for (let y = b.min[1]; y <= b.max[1]; y++) {
@@ -108,7 +125,7 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
         let i = b.min[0] + nx * (y + ny * z);
         for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
           if (labels[i] !== c.id) continue;
-          const p = acc[tileOf(starts[0], x) + tyz];
+          const p = acc[tileOfX[x - b.min[0]] + tyz];
           p.count++;
           if (x < p.min[0]) p.min[0] = x;
           if (x > p.max[0]) p.max[0] = x;
@@ -151,11 +168,15 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     if (!splitOf.has(p.parent.id)) wholeNewId.set(p.parent.id, newIdOfPiece[k]);
   });
 
-  const out = new Uint32Array(labels.length);
+  const inPlace = options.reuseLabels === true;
+  const out = inPlace ? labels : new Uint32Array(labels.length);
+  // in place, a new id could equal an old one still to be read: new ids carry REWRITTEN until all are written
+  const mark = inPlace ? REWRITTEN : 0;
   for (const c of set.candidates) {
     const b = c.boxVoxels;
     const s = splitOf.get(c.id);
     const whole = wholeNewId.get(c.id) ?? 0;
+    const tileOfX = s ? tilesAlong(s.starts[0], b.min[0], b.max[0]) : undefined;
     for (let z = b.min[2]; z <= b.max[2]; z++) {
       const tz = s ? tileOf(s.starts[2], z) : 0;
       for (let y = b.min[1]; y <= b.max[1]; y++) {
@@ -163,11 +184,22 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
         let i = b.min[0] + nx * (y + ny * z);
         for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
           if (labels[i] !== c.id) continue;
-          if (!s) out[i] = whole;
+          if (!s) out[i] = whole === 0 ? 0 : whole | mark;
           else {
-            const k = s.pieceOfTile[tileOf(s.starts[0], x) + tyz];
-            out[i] = k < 0 ? 0 : newIdOfPiece[k];
+            const k = s.pieceOfTile[tileOfX![x - b.min[0]] + tyz];
+            out[i] = k < 0 ? 0 : newIdOfPiece[k] | mark;
           }
+        }
+      }
+    }
+  }
+  if (inPlace) {
+    for (const c of set.candidates) {
+      const b = c.boxVoxels;
+      for (let z = b.min[2]; z <= b.max[2]; z++) {
+        for (let y = b.min[1]; y <= b.max[1]; y++) {
+          const i0 = b.min[0] + nx * (y + ny * z);
+          for (let i = i0; i <= i0 + b.max[0] - b.min[0]; i++) if (out[i] >= REWRITTEN) out[i] -= REWRITTEN;
         }
       }
     }

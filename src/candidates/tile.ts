@@ -74,7 +74,10 @@ export function resampleTable(srcLength: number, srcStart: number, srcExtent: nu
   return { dstLength, taps, index, weight };
 }
 
-/** Reused across calls: one normalised source row of extractTile (float64, so tiles are bit-identical to per-tap normalisation). */
+/** Source rows extractTile's horizontal pass handles together. */
+const ROWS_AT_ONCE = 4;
+
+/** Reused across calls: normalised source rows of extractTile (float64, so tiles are bit-identical to per-tap normalisation). */
 let rowBuffer = new Float64Array(512);
 
 /** One axial slice inside a volume's flat data: pixel (x, y) is at offset + x + width·y. */
@@ -107,6 +110,8 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
   const low = raw ? 0 : window.center - window.width / 2;
   const invW = raw ? 1 : 1 / window.width;
   const txTaps = tx.taps;
+  const txWeight = tx.weight;
+  const txIndex = tx.index;
   // columns the horizontal pass reads (zero-weight taps included, so every read is defined): each
   // is normalised once per row, not once per tap
   let c0 = width, c1 = -1;
@@ -114,41 +119,74 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
     if (tx.index[k] < c0) c0 = tx.index[k];
     if (tx.index[k] > c1) c1 = tx.index[k];
   }
-  if (rowBuffer.length < c1 - c0 + 1) rowBuffer = new Float64Array(c1 - c0 + 1);
+  // rows go through the horizontal pass four at a time: each tap's weight and index are read once
+  // for four sums (each sum still adds its taps in the same order, so the numbers do not change)
+  const len = c1 - c0 + 1;
+  if (rowBuffer.length < ROWS_AT_ONCE * len) rowBuffer = new Float64Array(ROWS_AT_ONCE * len);
   const row = rowBuffer;
-  for (let y = r0; y <= r1; y++) {
-    const rowBase = offset + width * y;
+  const fillRow = (y: number, at: number) => {
+    const rowBase = offset + width * y + c0 - at;
     if (raw) {
-      for (let c = c0; c <= c1; c++) row[c - c0] = data[rowBase + c];
+      for (let c = at; c < at + len; c++) row[c] = data[rowBase + c];
     } else {
-      for (let c = c0; c <= c1; c++) {
+      for (let c = at; c < at + len; c++) {
         const hu = data[rowBase + c];
         // lungWindowNormalise inlined (hot loop)
         const v = ((hu < AIR_HU ? AIR_HU : hu) - low) * invW;
-        row[c - c0] = v < 0 ? 0 : v > 1 ? 1 : v;
+        row[c] = v < 0 ? 0 : v > 1 ? 1 : v;
       }
     }
+  };
+  let y = r0;
+  for (; y + ROWS_AT_ONCE - 1 <= r1; y += ROWS_AT_ONCE) {
+    for (let q = 0; q < ROWS_AT_ONCE; q++) fillRow(y + q, q * len);
     const tRow = (y - r0) * tileSize;
-    for (let j = 0; j < tileSize; j++) {
+    for (let j = 0, k0 = 0; j < tileSize; j++, k0 += txTaps) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let t = 0; t < txTaps; t++) {
+        const w = txWeight[k0 + t];
+        const c = txIndex[k0 + t] - c0;
+        a0 += w * row[c];
+        a1 += w * row[c + len];
+        a2 += w * row[c + 2 * len];
+        a3 += w * row[c + 3 * len];
+      }
+      tmp[tRow + j] = a0;
+      tmp[tRow + tileSize + j] = a1;
+      tmp[tRow + 2 * tileSize + j] = a2;
+      tmp[tRow + 3 * tileSize + j] = a3;
+    }
+  }
+  for (; y <= r1; y++) {
+    fillRow(y, 0);
+    const tRow = (y - r0) * tileSize;
+    for (let j = 0, k0 = 0; j < tileSize; j++, k0 += txTaps) {
       let acc = 0;
-      const k0 = j * txTaps;
-      for (let t = 0; t < txTaps; t++) acc += tx.weight[k0 + t] * row[tx.index[k0 + t] - c0];
+      for (let t = 0; t < txTaps; t++) acc += txWeight[k0 + t] * row[txIndex[k0 + t] - c0];
       tmp[tRow + j] = acc;
     }
   }
   const tyTaps = ty.taps;
+  const tyWeight = ty.weight;
+  const tyIndex = ty.index;
   for (let i = 0; i < tileSize; i++) {
     const k0 = i * tyTaps;
     const o = outOffset + i * tileSize;
-    for (let j = 0; j < tileSize; j++) out[o + j] = 0;
+    out.fill(0, o, o + tileSize);
     for (let t = 0; t < tyTaps; t++) {
-      const w = ty.weight[k0 + t];
+      const w = tyWeight[k0 + t];
       if (w === 0) continue;
-      const tRow = (ty.index[k0 + t] - r0) * tileSize;
+      const tRow = (tyIndex[k0 + t] - r0) * tileSize;
       for (let j = 0; j < tileSize; j++) out[o + j] += w * tmp[tRow + j];
     }
   }
 }
+
+/** Reused across calls: one destination row of pasteTile's vertical sums. */
+let pasteRow = new Float64Array(512);
 
 /**
  * Inverse of extractTile's geometry: resizes a tileSize² map (at tile[tileOffset…]) back onto
@@ -160,22 +198,29 @@ export function pasteTile(tile: Float32Array, tileOffset: number, tileSize: numb
   const tx = resampleTable(tileSize, 0, tileSize, bw);
   const ty = resampleTable(tileSize, 0, tileSize, bh);
   const tmp = scratch && scratch.length >= tileSize * bw ? scratch : new Float32Array(tileSize * bw);
+  const { taps: txTaps, weight: txWeight, index: txIndex } = tx;
+  const { taps: tyTaps, weight: tyWeight, index: tyIndex } = ty;
   for (let i = 0; i < tileSize; i++) {
     const src = tileOffset + i * tileSize;
-    for (let x = 0; x < bw; x++) {
+    const o = i * bw;
+    for (let x = 0, k0 = 0; x < bw; x++, k0 += txTaps) {
       let acc = 0;
-      const k0 = x * tx.taps;
-      for (let t = 0; t < tx.taps; t++) acc += tx.weight[k0 + t] * tile[src + tx.index[k0 + t]];
-      tmp[i * bw + x] = acc;
+      for (let t = 0; t < txTaps; t++) acc += txWeight[k0 + t] * tile[src + txIndex[k0 + t]];
+      tmp[o + x] = acc;
     }
   }
+  // vertical pass a destination row at a time, its sums kept in float64 as a scalar sum would be
+  if (pasteRow.length < bw) pasteRow = new Float64Array(bw);
+  const acc = pasteRow;
   for (let y = 0; y < bh; y++) {
-    const k0 = y * ty.taps;
-    const o = dstOffset + dstWidth * (box.y0 + y) + box.x0;
-    for (let x = 0; x < bw; x++) {
-      let acc = 0;
-      for (let t = 0; t < ty.taps; t++) acc += ty.weight[k0 + t] * tmp[ty.index[k0 + t] * bw + x];
-      dst[o + x] = acc;
+    const k0 = y * tyTaps;
+    acc.fill(0, 0, bw);
+    for (let t = 0; t < tyTaps; t++) {
+      const w = tyWeight[k0 + t];
+      const from = tyIndex[k0 + t] * bw;
+      for (let x = 0; x < bw; x++) acc[x] += w * tmp[from + x];
     }
+    const o = dstOffset + dstWidth * (box.y0 + y) + box.x0;
+    for (let x = 0; x < bw; x++) dst[o + x] = acc[x];
   }
 }

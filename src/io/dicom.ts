@@ -221,20 +221,24 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
   };
   try {
     if (pool) {
-      // read files on this thread while workers decode; keep a bounded number in flight
+      // read files on this thread while workers decode, decoding here too when no worker is free
       const inFlight = new Set<Promise<unknown>>();
       // the first decode failure, kept here: a job that fails while this loop awaits a file read has
       // left `inFlight` by the time race/all look, and its slice would silently stay empty
       let failure: { error: unknown } | undefined;
-      for (let z = 0; z < headers.length; z++) {
+      for (let z = 0; z < headers.length && !failure; z++) {
         const job = await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits);
+        if (!pool.hasIdle) {
+          // no worker free (or none loaded yet): this thread decodes the slice itself
+          place(z, await decodeSliceToHu(job));
+          continue;
+        }
         const tracked: Promise<unknown> = pool.decode(job).then((s) => place(z, s)).finally(() => inFlight.delete(tracked));
         tracked.catch((e: unknown) => {
           failure ??= { error: e };
         });
         inFlight.add(tracked);
         if (inFlight.size >= 4 * pool.size) await Promise.race(inFlight).catch(() => undefined);
-        if (failure) break;
       }
       await Promise.allSettled(inFlight);
       if (failure) throw failure.error;

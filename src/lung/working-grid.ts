@@ -67,12 +67,30 @@ function air(v: number): number {
  */
 function blockMeans(src: VoxelData, nx: number, ny: number, nz: number, f: number, cx: number, cy: number, out: Float32Array, rowSum: Int32Array | Float64Array, padded: boolean): void {
   const whole = Math.floor(nx / f);
+  // integer voxels sum exactly in any order: a full 3 × 3 block is then summed at once, with no
+  // running row sums to read and write back (floats keep the row order below)
+  const exact = rowSum instanceof Int32Array && f === 3 && !padded;
   for (let z = 0; z < nz; z++) {
     const fbase = nx * ny * z;
     for (let by = 0; by < cy; by++) {
-      rowSum.fill(0);
       const y0 = by * f;
       const y1 = Math.min(ny, y0 + f);
+      if (exact && y1 - y0 === 3) {
+        const obase = cx * (by + cy * z);
+        let i = fbase + nx * y0;
+        for (let bx = 0; bx < whole; bx++, i += 3) {
+          const j = i + nx;
+          const k = j + nx;
+          out[obase + bx] = (src[i] + src[i + 1] + src[i + 2] + src[j] + src[j + 1] + src[j + 2] + src[k] + src[k + 1] + src[k + 2]) / 9;
+        }
+        if (whole < cx) {
+          let t = 0;
+          for (let y = y0; y < y1; y++) for (let x = whole * f; x < nx; x++) t += air(src[fbase + nx * y + x]);
+          out[obase + whole] = t / (3 * (nx - whole * f));
+        }
+        continue;
+      }
+      rowSum.fill(0);
       for (let y = y0; y < y1; y++) {
         let i = fbase + nx * y;
         if (f === 3 && !padded) {

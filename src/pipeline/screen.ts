@@ -161,7 +161,7 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   } else if (lungResult) {
     warnings.push(...lungResult.warnings);
     // lung-sized components become ≤ 50 mm sub-cubes, so each patch shows a focus, not a whole lung (§2.2)
-    candidates = await stage('candidates', async () => splitLargeCandidates(await findCandidates({ volume, lungMask: lungResult.mask, mode: options.candidates, models, maxCandidates }), { grid: volume, maxCandidates }), (c) => `${c.candidates.length} regions`);
+    candidates = await stage('candidates', async () => splitLargeCandidates(await findCandidates({ volume, lungMask: lungResult.mask, mode: options.candidates, models, maxCandidates }), { grid: volume, maxCandidates, reuseLabels: true }), (c) => `${c.candidates.length} regions`);
     warnings.push(...candidates.warnings);
     const lesion = findLesionMask({ volume, lungMask: lungResult.mask, candidates, models });
     if (lesion.mask) {

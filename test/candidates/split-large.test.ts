@@ -123,6 +123,20 @@ test('splitLargeCandidates: maxCandidates keeps the largest pieces and says so; 
   assert.throws(() => splitLargeCandidates(set, { grid: grid(dims), maxSideMm: 0 }), /maxSideMm must be > 0/);
 });
 
+test('reuseLabels rewrites the labels in place to exactly what the pure call returns', () => {
+  const dims: Vec3 = [40, 30, 20];
+  const labels = new Uint32Array(dims[0] * dims[1] * dims[2]);
+  // candidate 1: a 36 × 24 × 16 slab (split at 20 mm), candidate 2: a small cube (kept whole), with ids chosen so that new ids collide with old ones
+  for (let z = 2; z < 18; z++) for (let y = 3; y < 27; y++) for (let x = 2; x < 38; x++) labels[x + dims[0] * (y + dims[1] * z)] = 2;
+  for (let z = 0; z < 2; z++) for (let y = 0; y < 2; y++) for (let x = 0; x < 2; x++) labels[x + dims[0] * (y + dims[1] * z)] = 1;
+  const set = setFrom(labels, dims, [2, 1]);
+  const pure = splitLargeCandidates(set, { grid: grid(dims), maxSideMm: 20, minTileMl: 0.001 });
+  assert.ok(pure.candidates.length > 2, 'the slab was split');
+  const inPlace = splitLargeCandidates(setFrom(labels.slice(), dims, [2, 1]), { grid: grid(dims), maxSideMm: 20, minTileMl: 0.001, reuseLabels: true });
+  assert.deepEqual(inPlace.candidates, pure.candidates);
+  assert.deepEqual(Array.from(inPlace.labels), Array.from(pure.labels));
+});
+
 test('splitLargeCandidates with the generator\'s hysteresis seed: a sub-cube without a voxel at the seed is dropped (hand-checked)', () => {
   // the 100 mm strip of the first test (x 0–9, y 0–1) splits into x 0–4 and x 5–9; the map peaks at 0.9 only at x = 7
   const dims: Vec3 = [10, 4, 1];

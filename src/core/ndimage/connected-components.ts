@@ -75,13 +75,19 @@ export function labelComponents3d(mask: Uint8Array, dims: Vec3, options: LabelCo
       for (let x = x0; x <= x1; x++, i++) {
         if (mask[i] === 0) continue;
         let root = 0;
+        // away from the box faces every neighbour is inside it; a label just met again is in root's set already
+        const inner = x > x0 && x < x1 && y > y0 && y < y1 && z > z0;
+        let last = 0;
         for (let k = 0; k < no; k++) {
-          const xx = x + odx[k];
-          const yy = y + ody[k];
-          // neighbours outside the mask's bounding box are background, so the box bounds suffice
-          if (xx < x0 || xx > x1 || yy < y0 || yy > y1 || z + odz[k] < z0) continue;
+          if (!inner) {
+            const xx = x + odx[k];
+            const yy = y + ody[k];
+            // neighbours outside the mask's bounding box are background, so the box bounds suffice
+            if (xx < x0 || xx > x1 || yy < y0 || yy > y1 || z + odz[k] < z0) continue;
+          }
           const l = labels[i + odi[k]];
-          if (l === 0) continue;
+          if (l === 0 || l === last) continue;
+          last = l;
           const r = find(parent, l);
           if (root === 0) root = r;
           else if (r !== root) {

@@ -6,6 +6,7 @@ import { decodeSliceToHu, type SliceJob } from './decode.ts';
 const port = parentPort;
 if (!port) throw new Error('decode-worker.ts must run in a worker thread');
 
+port.postMessage({ ready: true });
 port.on('message', (msg: { id: number; job: SliceJob }) => {
   decodeSliceToHu(msg.job).then(
     (data) => port.postMessage({ id: msg.id, data }, [data.buffer as ArrayBuffer]),

@@ -12,6 +12,7 @@ import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { AIR_HU } from '../../core/constants.ts';
 import { InputError } from '../../core/errors.ts';
 import type { DicomSliceHeader } from './parse.ts';
+import { decodeJpegLosslessFast } from './jpeg-lossless.ts';
 import { syntaxInfo, syntaxName, type PixelCodec } from './transfer-syntax.ts';
 
 /** The header fields decoding needs (a subset of DicomSliceHeader). */
@@ -122,9 +123,13 @@ async function decodeWasm(job: SliceJob, codec: PixelCodec): Promise<Decoded> {
 }
 
 function decodeJpegLossless(job: SliceJob): Decoded {
+  const bytesPerSample = job.bitsAllocated > 8 ? 2 : 1;
+  // the port of the library's common path first; anything outside it goes to the library itself
+  const fast = decodeJpegLosslessFast(job.frame, bytesPerSample);
+  if (fast) return fast;
   const decoder = new JpegLosslessDecoder();
   const buf = job.frame.buffer.slice(job.frame.byteOffset, job.frame.byteOffset + job.frame.byteLength);
-  const out = decoder.decode(buf as ArrayBuffer, 0, buf.byteLength, job.bitsAllocated > 8 ? 2 : 1) as Uint8Array | Uint16Array;
+  const out = decoder.decode(buf as ArrayBuffer, 0, buf.byteLength, bytesPerSample) as Uint8Array | Uint16Array;
   return { values: out, width: decoder.frame.dimX, height: decoder.frame.dimY, components: decoder.frame.numComp };
 }
 
@@ -266,6 +271,41 @@ export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float
   }
   const n = job.rows * job.columns;
   if (d.values.length < n) throw bad(job, `decoded ${d.values.length} of ${n} pixels`);
+  const out = job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
+  const bits = Math.min(job.bitsStored, 32);
+  if (bits > MAX_LUT_BITS) {
+    storedToHu(d.values, out, n, job);
+    return out;
+  }
+  // every possible stored value goes through storedToHu once, into a table of the output's type;
+  // the slice is then one look-up per pixel: the same numbers at a fraction of the cost
+  const lut = huLookup(job, out);
+  const mask = 2 ** bits - 1;
+  const v = d.values;
+  for (let i = 0; i < n; i++) out[i] = lut[v[i] & mask];
+  return out;
+}
+
+/** Stored values of at most this many bits go through a look-up table (2^16 entries at most). */
+const MAX_LUT_BITS = 16;
+
+let lastLut: { key: string; lut: Int16Array | Float32Array } | undefined;
+
+/** lut[s] = HU of stored value s (its low BitsStored bits), for every s; the last table is kept for the next slice. */
+function huLookup(job: SliceJob, like: Int16Array | Float32Array): Int16Array | Float32Array {
+  const key = [job.output, job.bitsStored, job.pixelRepresentation, job.rescaleSlope, job.rescaleIntercept, job.paddingValue, job.paddingRangeLimit].join(' ');
+  if (lastLut?.key === key) return lastLut.lut;
+  const size = 2 ** Math.min(job.bitsStored, 32);
+  const stored = new Uint32Array(size);
+  for (let s = 0; s < size; s++) stored[s] = s;
+  const lut = new (like.constructor as new (n: number) => Int16Array | Float32Array)(size);
+  storedToHu(stored, lut, size, job);
+  lastLut = { key, lut };
+  return lut;
+}
+
+/** out[i] = HU of stored value v[i], for i < n (see decodeSliceToHu). */
+function storedToHu(v: Decoded['values'], out: Int16Array | Float32Array, n: number, job: SliceJob): void {
   const bits = Math.min(job.bitsStored, 32);
   const mask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
   const signBit = 2 ** (bits - 1);
@@ -279,11 +319,9 @@ export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float
     padLo = Math.min(job.paddingValue, limit);
     padHi = Math.max(job.paddingValue, limit);
   }
-  const out = job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
   // Int16 output saturates instead of wrapping (nothing real in CT is above +32767 HU); Float32 output
   // is bounded too, so an absurd RescaleSlope cannot put ±Infinity into the volume
   const maxOut = job.output === 'int16' ? 32767 : MAX_FLOAT_HU;
-  const v = d.values;
   for (let i = 0; i < n; i++) {
     // keep BitsStored bits, then sign-extend: stored values of e.g. 12-bit data may carry
     // overlay or garbage bits above BitsStored
@@ -296,5 +334,4 @@ export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float
     const hu = s * slope + inter;
     out[i] = hu < OUT_OF_SCAN_BELOW_HU ? AIR_HU : hu > maxOut ? maxOut : hu;
   }
-  return out;
 }

@@ -130,3 +130,29 @@ test('random masks: counts and component sizes agree with a flood-fill reference
     }
   }
 });
+
+test('maskBounds (four bytes per read on aligned rows) equals a voxel-by-voxel bounding box, on any row width and offset', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let c = 0; c < 300; c++) {
+    const dims: Vec3 = [1 + Math.floor(rand() * 24), 1 + Math.floor(rand() * 6), 1 + Math.floor(rand() * 4)];
+    const n = dims[0] * dims[1] * dims[2];
+    // a view at offset 0 or 4 (aligned) or 3 (not), as slices of a volume are
+    const shift = [0, 4, 3][c % 3];
+    const mask = new Uint8Array(n + shift).subarray(shift);
+    const density = [0, 0.01, 0.2][c % 3 === 0 ? 1 : Math.floor(rand() * 3)];
+    for (let i = 0; i < n; i++) if (rand() < density) mask[i] = 1 + Math.floor(rand() * 2);
+    let want: { min: number[]; max: number[] } | null = null;
+    for (let z = 0; z < dims[2]; z++)
+      for (let y = 0; y < dims[1]; y++)
+        for (let x = 0; x < dims[0]; x++) {
+          if (mask[x + dims[0] * (y + dims[1] * z)] === 0) continue;
+          if (!want) want = { min: [x, y, z], max: [x, y, z] };
+          [x, y, z].forEach((v, a) => {
+            want!.min[a] = Math.min(want!.min[a], v);
+            want!.max[a] = Math.max(want!.max[a], v);
+          });
+        }
+    assert.deepEqual(maskBounds(mask, dims), want, `case ${c} dims ${dims.join('×')} offset ${shift}`);
+  }
+});

@@ -41,6 +41,19 @@ export interface CaseDecisionModel {
   case: { intercept: number; maxRegionLogit: number; lesionLog1pMl: number };
   /** infected when P ≥ infectedAtOrAbove; no infection when P < noInfectionBelow; indeterminate between. */
   operatingPoint: { infectedAtOrAbove: number; noInfectionBelow: number };
+  /**
+   * Type operating point (2.0.0): an infected case is `primary` when that type's share of the
+   * infection evidence is ≥ primaryAtOrAbove, otherwise the strongest other type. Absent: the
+   * strongest type (argmax), as 1.0.0.
+   */
+  typeRule?: { primary: string; primaryAtOrAbove: number };
+}
+
+/** The infection type of an infected case from its type shares (the model's typeRule, else the strongest). */
+export function chooseInfectionType(typeProbabilities: Readonly<Record<string, number>>, types: readonly string[], rule?: CaseDecisionModel['typeRule']): string {
+  const strongest = (list: readonly string[]) => list.reduce((a, b) => (typeProbabilities[b] > typeProbabilities[a] ? b : a));
+  if (!rule || !types.includes(rule.primary) || types.length < 2) return strongest(types);
+  return typeProbabilities[rule.primary] >= rule.primaryAtOrAbove ? rule.primary : strongest(types.filter((t) => t !== rule.primary));
 }
 
 export function logit(p: number): number {
@@ -134,13 +147,13 @@ export function decideCalibrated(options: CalibratedDecisionOptions): Calibrated
   let label: string;
   let confidence: number | null;
   if (P >= op.infectedAtOrAbove) {
-    let best = 0;
-    for (let t = 1; t < types.length; t++) if (typeProbabilities[types[t]] > typeProbabilities[types[best]]) best = t;
-    label = types[best];
+    label = chooseInfectionType(typeProbabilities, types, model.typeRule);
     confidence = P * typeProbabilities[label];
-    const second = types.filter((_, t) => t !== best).reduce((m, t) => Math.max(m, typeProbabilities[t]), 0);
-    if (types.length > 1 && typeProbabilities[label] - second < 0.2) {
-      warnings.push(`the infection type is uncertain: ${types.map((t) => `${t} ${(100 * typeProbabilities[t]).toFixed(0)} %`).join(', ')} of the infection evidence`);
+    const second = types.filter((t) => t !== label).reduce((m, t) => Math.max(m, typeProbabilities[t]), 0);
+    const rule = model.typeRule && types.includes(model.typeRule.primary) ? model.typeRule : null;
+    const nearRule = rule !== null && Math.abs(typeProbabilities[rule.primary] - rule.primaryAtOrAbove) < 0.1;
+    if (types.length > 1 && (Math.abs(typeProbabilities[label] - second) < 0.2 || nearRule)) {
+      warnings.push(`the infection type is uncertain: ${types.map((t) => `${t} ${(100 * typeProbabilities[t]).toFixed(0)} %`).join(', ')} of the infection evidence${rule ? ` (typed ${rule.primary} at ≥ ${(100 * rule.primaryAtOrAbove).toFixed(0)} %, the type threshold of the decision card)` : ''}`);
     }
   } else if (P < op.noInfectionBelow) {
     label = NO_INFECTION_FOUND;

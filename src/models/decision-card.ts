@@ -48,11 +48,13 @@ export const DecisionCardSchema = z.strictObject({
     region: z.strictObject({ slope: z.number(), intercept: z.number() }),
     case: z.strictObject({ intercept: z.number(), maxRegionLogit: z.number(), lesionLog1pMl: z.number() }),
     operatingPoint: z.strictObject({ infectedAtOrAbove: probability, noInfectionBelow: probability }),
+    typeRule: z.strictObject({ primary: z.string().min(1), primaryAtOrAbove: probability }).optional(),
   }),
   fit: z.strictObject({
     method: z.string().min(1),
     regionCalibration: z.string().min(1),
     operatingPoint: z.string().min(1),
+    typeRule: z.string().min(1).optional(),
     l2: z.number().nonnegative(),
     seed: z.number().int(),
   }),
@@ -102,7 +104,7 @@ export function readDecisionCard(path: string): DecisionCard {
 
 export function decisionModelFromCard(card: DecisionCard): CaseDecisionModel {
   const p = card.parameters;
-  return { id: card.id, version: card.version, region: { ...p.region }, case: { ...p.case }, operatingPoint: { ...p.operatingPoint } };
+  return { id: card.id, version: card.version, region: { ...p.region }, case: { ...p.case }, operatingPoint: { ...p.operatingPoint }, ...(p.typeRule ? { typeRule: { ...p.typeRule } } : {}) };
 }
 
 export interface ModelsUsed {
@@ -133,8 +135,9 @@ export function renderDecisionCardMarkdown(card: DecisionCard): string {
   L.push('## Fitted for', '', `- candidates: ${card.fittedFor.candidates}`, `- segmenter: ${card.fittedFor.segmenter ? `${card.fittedFor.segmenter.id} ${card.fittedFor.segmenter.version} (sha256 ${card.fittedFor.segmenter.sha256})` : 'none'}`, `- classifier: ${card.fittedFor.classifier.id} ${card.fittedFor.classifier.version} (sha256 ${card.fittedFor.classifier.sha256})`, '');
   L.push('## Parameters', '', `- region: p_r = σ(${p.region.slope.toFixed(4)} · logit(q_r) + ${p.region.intercept.toFixed(4)}), q_r = 1 − mean P(irrelevant) over the region's patches`);
   L.push(`- case: P = σ(${p.case.intercept.toFixed(4)} + ${p.case.maxRegionLogit.toFixed(4)} · logit(max p_r) + ${p.case.lesionLog1pMl.toFixed(4)} · log(1 + lesion mL))`);
-  L.push(`- operating point: infected when P ≥ ${p.operatingPoint.infectedAtOrAbove.toFixed(3)}, no infection when P < ${p.operatingPoint.noInfectionBelow.toFixed(3)}, indeterminate between`, '');
-  L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
+  L.push(`- operating point: infected when P ≥ ${p.operatingPoint.infectedAtOrAbove.toFixed(3)}, no infection when P < ${p.operatingPoint.noInfectionBelow.toFixed(3)}, indeterminate between`);
+  L.push(p.typeRule ? `- type: ${p.typeRule.primary} when its share of the infection evidence is ≥ ${p.typeRule.primaryAtOrAbove.toFixed(3)}, otherwise the strongest other type` : '- type: the strongest share of the infection evidence', '');
+  L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
   L.push('## Validation (leave-one-patient-out)', '', card.validation.note, '', '| measure | all cases | patients no network trained on |', '|---|---|---|');
   const keys = [...new Set([...Object.keys(card.validation.allCases), ...Object.keys(card.validation.unseenPatients)])];
   for (const k of keys) {

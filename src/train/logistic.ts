@@ -178,3 +178,32 @@ export function chooseOperatingPoint(options: { p: readonly number[]; y: readonl
     why: `Youden's J = ${best.toFixed(3)} on the held-out predictions of ${y.length} cases (${pos} infected, ${neg} not), threshold in the middle (logit) of the range of equal J; indeterminate within ±${bandLogit} logit of it`,
   };
 }
+
+/**
+ * The type threshold of the case decision (2.0.0): infected cases are typed `primary` when the
+ * primary type's share of the infection evidence is ≥ the threshold. Chosen to maximise balanced
+ * accuracy (mean of the primary and the other types' recall) over labelled infected cases; among
+ * the thresholds reaching it, the first such range's middle in logit (as the infection operating
+ * point). Null when the cases hold only one kind.
+ */
+export function chooseTypeThreshold(cases: ReadonlyArray<{ share: number; primary: boolean }>): { threshold: number; balancedAccuracy: number } | null {
+  const nP = cases.filter((c) => c.primary).length;
+  const nO = cases.length - nP;
+  if (nP === 0 || nO === 0) return null;
+  const s = [...new Set(cases.map((c) => c.share))].sort((a, b) => a - b);
+  const ba = (t: number) => (cases.filter((c) => c.primary && c.share >= t).length / nP + cases.filter((c) => !c.primary && c.share < t).length / nO) / 2;
+  // threshold s[k] stands for every t in (s[k-1], s[k]]; k = s.length is "above all"
+  const scores = s.map(ba).concat([ba(Infinity)]);
+  const best = Math.max(...scores);
+  const a = scores.indexOf(best);
+  let b = a;
+  while (b + 1 < s.length && scores[b + 1] === best) b++;
+  const lo = a > 0 ? s[a - 1] : null;
+  const hi = a < s.length ? s[b] : null;
+  const lg = (p: number) => Math.log(Math.min(1 - 1e-6, Math.max(1e-6, p)) / (1 - Math.min(1 - 1e-6, Math.max(1e-6, p))));
+  let threshold: number;
+  if (lo === null) threshold = hi!;
+  else if (hi === null) threshold = Math.min(1, lo + 1e-6);
+  else threshold = 1 / (1 + Math.exp(-(lg(lo) + lg(hi)) / 2));
+  return { threshold, balancedAccuracy: best };
+}

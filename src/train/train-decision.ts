@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
-import { decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
+import { chooseInfectionType, decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { readManifest, type Manifest } from '../eval/manifest.ts';
 import { screeningRates, type Rate, type ScreeningRates } from '../eval/screening-rates.ts';
@@ -26,7 +26,7 @@ import { DECISION_CARD_SCHEMA_VERSION, parseDecisionCard, renderDecisionCardMark
 import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE } from '../models/model-card.ts';
 import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
-import { balancedWeights, chooseOperatingPoint, fitLogistic, leaveOneGroupOut } from './logistic.ts';
+import { balancedWeights, chooseOperatingPoint, chooseTypeThreshold, fitLogistic, leaveOneGroupOut } from './logistic.ts';
 
 export const DECISION_L2 = 1;
 /**
@@ -139,13 +139,22 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     case: { intercept: fit.intercept, maxRegionLogit: fit.coefficients[0], lesionLog1pMl: fit.coefficients[1] },
     operatingPoint: { infectedAtOrAbove: op.infectedAtOrAbove, noInfectionBelow: op.noInfectionBelow },
   };
-  // held-out decisions: each case's LOPO probability through the operating point; its type from its own regions
+  // 2.0.0: the type threshold on the primary type's share of the infection evidence (shares do not
+  // depend on the fit above, only on each case's regions), chosen on the labelled infected cases;
+  // held out, each case is typed by a threshold chosen without its patient
+  const primary = spec.infectionLabels.includes('covid19') ? 'covid19' : spec.infectionLabels[0];
+  const shares = feats.map((f) => decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities[primary]);
+  const typed = feats.map((f, i) => ({ share: shares[i], primary: f.label === primary, infected: f.infected, group: f.group }));
+  const typeFit = chooseTypeThreshold(typed.filter((c) => c.infected));
+  if (typeFit) model.typeRule = { primary, primaryAtOrAbove: typeFit.threshold };
+  const heldOutTypeThreshold = typed.map((c) => chooseTypeThreshold(typed.filter((o) => o.infected && o.group !== c.group))?.threshold);
+  // held-out decisions: each case's LOPO probability through the operating point; its type from its own regions by the held-out type threshold
   const decided = feats.map((f, i) => {
     const P = heldOut[i];
     if (P >= op.infectedAtOrAbove) {
       const types = decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities;
-      const best = spec.infectionLabels.reduce((a, b) => (types[b] > types[a] ? b : a));
-      return best;
+      const t = heldOutTypeThreshold[i];
+      return chooseInfectionType(types, spec.infectionLabels, t === undefined ? undefined : { primary, primaryAtOrAbove: t });
     }
     return P < op.noInfectionBelow ? NO_INFECTION_FOUND : INDETERMINATE;
   });
@@ -177,11 +186,14 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       segmenter: { id: segmenter.card.id, version: segmenter.card.version, sha256: segmenter.card.onnx.sha256 },
       classifier: { id: classifier.card.id, version: classifier.card.version, sha256: classifier.card.onnx.sha256 },
     },
-    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint },
+    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}) },
     fit: {
       method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} cases (${y.length - nNeg} infected, ${nNeg} without infection) of ${relative(REPO_ROOT, options.manifest.file)}; one case per patient`,
       regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
       operatingPoint: op.why,
+      ...(typeFit
+        ? { typeRule: `${primary} share of the infection evidence ≥ ${typeFit.threshold.toFixed(3)}: balanced accuracy ${typeFit.balancedAccuracy.toFixed(3)} over the ${typed.filter((c) => c.infected).length} infected cases (shares ${typed.filter((c) => c.infected).map((c, k) => `${c.primary ? primary : 'other'} ${c.share.toFixed(2)}`).join(', ')}), the logit middle of the first range of thresholds reaching it; the held-out types in the validation table use a threshold chosen without the case's patient. Why a threshold instead of the strongest type: the classifier's other-pneumonia training lesions are one CAP patient and three TB volumes, and COVID-19 CT from scanners it never saw (RICORD) came out near even` }
+        : {}),
       l2: DECISION_L2,
       seed: DECISION_SEED,
     },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { balancedWeights, chooseOperatingPoint, fitLogistic, leaveOneGroupOut, predictLogistic } from '../../src/train/logistic.ts';
+import { balancedWeights, chooseOperatingPoint, chooseTypeThreshold, fitLogistic, leaveOneGroupOut, predictLogistic } from '../../src/train/logistic.ts';
+import { chooseInfectionType } from '../../src/decide/calibrated.ts';
 
 const near = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} vs ${b}`);
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
@@ -41,4 +42,30 @@ test('operating point: separable 0.1, 0.2 | 0.8, 0.9 → threshold 0.5 (logit mi
   near(op.infectedAtOrAbove, sig(1));
   near(op.youden, 1);
   assert.throws(() => chooseOperatingPoint({ p: [0.1], y: [0], bandLogit: 1 }), /needs cases of both outcomes/);
+});
+
+test('chooseTypeThreshold: the logit middle of the gap that separates the primary type from the others (hand-checked)', () => {
+  // primary shares 0.44, 0.8; other 0.3, 0.1: every t in (0.3, 0.44] separates them → logit middle of 0.3 and 0.44
+  const r = chooseTypeThreshold([{ share: 0.44, primary: true }, { share: 0.8, primary: true }, { share: 0.3, primary: false }, { share: 0.1, primary: false }]);
+  const lg = (p: number) => Math.log(p / (1 - p));
+  assert.ok(r);
+  assert.equal(r.balancedAccuracy, 1);
+  assert.ok(Math.abs(lg(r.threshold) - (lg(0.3) + lg(0.44)) / 2) < 1e-9, `threshold ${r.threshold}`);
+  // overlapping: primary 0.4, 0.6; other 0.5
+  const o = chooseTypeThreshold([{ share: 0.4, primary: true }, { share: 0.6, primary: true }, { share: 0.5, primary: false }])!;
+  // t ≤ 0.4: BA (1 + 0)/2 = 0.5; t in (0.4, 0.5]: (0.5 + 0)/2 = 0.25; t in (0.5, 0.6]: (0.5 + 1)/2 = 0.75; t > 0.6: (0 + 1)/2 = 0.5
+  assert.equal(o.balancedAccuracy, 0.75);
+  assert.ok(Math.abs(lg(o.threshold) - (lg(0.5) + lg(0.6)) / 2) < 1e-9);
+  assert.equal(chooseTypeThreshold([{ share: 0.4, primary: true }]), null);
+});
+
+test('chooseInfectionType: the primary type at or above its threshold, else the strongest other; argmax without a rule', () => {
+  const types = ['covid19', 'other_pneumonia'];
+  const rule = { primary: 'covid19', primaryAtOrAbove: 0.37 };
+  assert.equal(chooseInfectionType({ covid19: 0.44, other_pneumonia: 0.56 }, types, rule), 'covid19');
+  assert.equal(chooseInfectionType({ covid19: 0.3, other_pneumonia: 0.7 }, types, rule), 'other_pneumonia');
+  assert.equal(chooseInfectionType({ covid19: 0.37, other_pneumonia: 0.63 }, types, rule), 'covid19');
+  assert.equal(chooseInfectionType({ covid19: 0.44, other_pneumonia: 0.56 }, types), 'other_pneumonia');
+  // a rule naming a type the class list does not have is ignored
+  assert.equal(chooseInfectionType({ covid19: 0.44, other_pneumonia: 0.56 }, types, { primary: 'influenza', primaryAtOrAbove: 0.1 }), 'other_pneumonia');
 });

@@ -8,7 +8,11 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import sharp from 'sharp';
+import type sharpType from 'sharp';
+
+/** sharp (libvips) loads only when an image is read: DICOM and NIfTI screening never pay its ~0.13 s (issue 16). */
+let sharpModule: Promise<typeof sharpType> | null = null;
+const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
 import { AIR_HU, LUNG_WINDOW_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../core/volume.ts';
@@ -87,6 +91,7 @@ function pseudoHuWarning(low: number, width: number, spacingMm: Vec3, given: boo
 
 /** Decodes one image as 8-bit grey (colour is averaged, alpha dropped). */
 async function decodeGrey(file: string, limits: InputLimits): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const sharp = await loadSharp();
   // sharp refuses an image claiming more pixels before decoding it (a PNG/JPEG bomb)
   const meta = await sharp(file).metadata().catch(() => undefined);
   if (meta?.width && meta.height) checkVoxels(limits, file, meta.width, meta.height, 1);

@@ -69,6 +69,8 @@ export interface DecodeNiftiOptions {
 export interface EncodeNiftiOptions {
   /** Gzip the result (.nii.gz). */
   gzip: boolean;
+  /** zlib level 1–9 (default 6). Masks: 1 is 3–5× faster for files a few hundred kB larger (issue 16). */
+  gzipLevel?: number;
   /** Free text for the header's `descrip` (max 79 ASCII chars). Never put patient data here. */
   description?: string;
 }
@@ -466,7 +468,7 @@ export function encodeNifti(vol: Volume, options: EncodeNiftiOptions): Uint8Arra
   else if (src instanceof Int16Array) for (let i = 0, p = NIFTI1_VOX_OFFSET; i < n; i++, p += 2) view.setInt16(p, src[i], le);
   else for (let i = 0, p = NIFTI1_VOX_OFFSET; i < n; i++, p += 4) view.setFloat32(p, src[i], le);
 
-  return options.gzip ? gzipSync(out) : out;
+  return options.gzip ? gzipSync(out, { level: options.gzipLevel ?? 6 }) : out;
 }
 
 /** Reads a .nii or .nii.gz file (gzip detected from content, not the name), within the limits. */
@@ -491,7 +493,7 @@ export async function readNifti(path: string, options: Pick<DecodeNiftiOptions, 
   return decodeNifti(buf, { path, limits: options.limits });
 }
 
-/** Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz`. */
-export async function writeNifti(volume: Volume, path: string): Promise<void> {
-  await writeFile(path, encodeNifti(volume, { gzip: path.toLowerCase().endsWith('.gz') }));
+/** Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz` (at `gzipLevel`, default 6). */
+export async function writeNifti(volume: Volume, path: string, options: { gzipLevel?: number } = {}): Promise<void> {
+  await writeFile(path, encodeNifti(volume, { gzip: path.toLowerCase().endsWith('.gz'), ...options }));
 }

@@ -19,6 +19,9 @@ import { InputError } from '../core/errors.ts';
 import { validateCaseReport, type CaseReport } from '../core/report-schema.ts';
 import { sameGrid, type Volume } from '../core/volume.ts';
 import { writeNifti } from '../io/nifti.ts';
+
+/** zlib level of the NIfTI masks: measured on normal001's lung mask 145 → 31 ms, 232 → 516 kB. */
+export const MASK_GZIP_LEVEL = 1;
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { DEFAULT_OUTPUT_TYPES, outputFormats, outputWriters, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
@@ -127,9 +130,11 @@ export async function writeMaskNiftis({ outDir, artifacts }: OutputContext): Pro
   const candidateMask = join(outDir, CANDIDATE_MASK_NIFTI);
   const lungMask = artifacts.lungMask ? join(outDir, LUNG_MASK_NIFTI) : null;
   const lesionMask = artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null;
-  await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, volume.data.length)), candidateMask);
-  if (artifacts.lungMask && lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), lungMask);
-  if (artifacts.lesionMask && lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), lesionMask);
+  // masks compress well at any level; level 1 is 3–5× faster than the default (issue 16)
+  const fast = { gzipLevel: MASK_GZIP_LEVEL };
+  await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, volume.data.length)), candidateMask, fast);
+  if (artifacts.lungMask && lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), lungMask, fast);
+  if (artifacts.lesionMask && lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), lesionMask, fast);
   return { candidateMask, lungMask, lesionMask };
 }
 

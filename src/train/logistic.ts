@@ -200,10 +200,9 @@ export function chooseTypeThreshold(cases: ReadonlyArray<{ share: number; primar
   while (b + 1 < s.length && scores[b + 1] === best) b++;
   const lo = a > 0 ? s[a - 1] : null;
   const hi = a < s.length ? s[b] : null;
-  const lg = (p: number) => Math.log(Math.min(1 - 1e-6, Math.max(1e-6, p)) / (1 - Math.min(1 - 1e-6, Math.max(1e-6, p))));
   let threshold: number;
   if (lo === null) threshold = hi!;
   else if (hi === null) threshold = Math.min(1, lo + 1e-6);
-  else threshold = 1 / (1 + Math.exp(-(lg(lo) + lg(hi)) / 2));
+  else threshold = sigmoid((logit(lo) + logit(hi)) / 2);
   return { threshold, balancedAccuracy: best };
 }

@@ -143,7 +143,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   // depend on the fit above, only on each case's regions), chosen on the labelled infected cases;
   // held out, each case is typed by a threshold chosen without its patient
   const primary = spec.infectionLabels.includes('covid19') ? 'covid19' : spec.infectionLabels[0];
-  const shares = feats.map((f) => decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities[primary]);
+  const typeShares = feats.map((f) => decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities);
+  const shares = typeShares.map((t) => t[primary]);
   const typed = feats.map((f, i) => ({ share: shares[i], primary: f.label === primary, infected: f.infected, group: f.group }));
   const typeFit = chooseTypeThreshold(typed.filter((c) => c.infected));
   if (typeFit) model.typeRule = { primary, primaryAtOrAbove: typeFit.threshold };
@@ -152,9 +153,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const decided = feats.map((f, i) => {
     const P = heldOut[i];
     if (P >= op.infectedAtOrAbove) {
-      const types = decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities;
       const t = heldOutTypeThreshold[i];
-      return chooseInfectionType(types, spec.infectionLabels, t === undefined ? undefined : { primary, primaryAtOrAbove: t });
+      return chooseInfectionType(typeShares[i], spec.infectionLabels, t === undefined ? undefined : { primary, primaryAtOrAbove: t });
     }
     return P < op.noInfectionBelow ? NO_INFECTION_FOUND : INDETERMINATE;
   });

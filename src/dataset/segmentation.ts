@@ -425,7 +425,8 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
       // v3: the same lesion-free TRAINING slice once more with synthetic lesions inserted (synthetic-lesions.ts)
       if (synthetic && entry.split === 'train' && entry.kind !== 'tb-masked') {
         const slab = { data: volume.data, dims: volume.dims, spacingMm: volume.spacingMm, lungMask };
-        const specs = drawLesionSpecs(slab, z, syntheticSeed(entry.group, z), 1 + (syntheticSeed(entry.group, z) % SYNTHETIC_MAX_LESIONS));
+        const seed = syntheticSeed(entry.group, z);
+        const specs = drawLesionSpecs(slab, z, seed, 1 + (seed % SYNTHETIC_MAX_LESIONS));
         if (specs.length === 0) continue;
         const ins = insertLesions(slab, z, specs, SEGMENTER_SLICE_OFFSETS);
         const centre = SEGMENTER_SLICE_OFFSETS.indexOf(0);

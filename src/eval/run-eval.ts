@@ -126,7 +126,7 @@ function safeDirName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-function classifierCard(idOrPath: string | undefined) {
+export function classifierCard(idOrPath: string | undefined) {
   const id = idOrPath ?? registryModels.find((m) => m.stage === 'classifier')?.id;
   if (!id) throw new ModelError('MODEL_UNKNOWN', 'no classifier model is registered; give one with --classifier <path.onnx>');
   try {

@@ -24,6 +24,7 @@ export const commands: CommandEntry[] = [
   { name: 'screen', load: async () => (await import('./screen.ts')).registerScreen },
   { name: 'demo', load: async () => (await import('./demo.ts')).registerDemo },
   { name: 'eval', load: async () => (await import('./eval.ts')).registerEval },
+  { name: 'robustness', load: async () => (await import('./robustness.ts')).registerRobustness },
   { name: 'serve', load: async () => (await import('./serve.ts')).registerServe },
   { name: 'worker', load: async () => (await import('./worker.ts')).registerWorker },
   { name: 'pacs', load: async () => (await import('./pacs.ts')).registerPacs },

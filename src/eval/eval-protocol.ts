@@ -20,6 +20,8 @@ export interface EvalCaseOutcome {
   infections: { label: string; noisyOr: number; exportedConfidence: number }[];
   regions: number;
   keptRegions: number;
+  /** Lesion-mask volume, mL (null when involvement came from candidate regions: no lesion mask). */
+  lesionMl?: number | null;
   warnings: string[];
   totalMs: number;
 }

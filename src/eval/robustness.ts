@@ -22,6 +22,7 @@ import { thickSliceFactor, thickSliceVolume } from '../dataset/reconstruction.ts
 import { extractLungs } from '../lung/extract-lungs.ts';
 import type { Screener } from '../pipeline/run-screening.ts';
 import { readInput } from '../pipeline/stages.ts';
+import { lesionMaskMl } from './lesion-free.ts';
 import type { Manifest } from './manifest.ts';
 
 /** HU range a perturbed int16 volume is clamped to (air to dense bone; scanner padding is not kept). */
@@ -249,18 +250,13 @@ export interface RunRobustnessOptions {
 
 function rowOf(id: string, label: string, reading: string, report: Awaited<ReturnType<Screener['screen']>>['report']): RobustnessRow {
   const d = report.decision as { label: string; infectionProbability?: number };
-  let lesionMl = 0;
-  for (const side of ['left', 'right'] as const) {
-    const s = report.lung?.[side];
-    if (s && s.volumeMl !== null && s.involvedPercent !== null && s.involvedPercent !== undefined) lesionMl += (s.volumeMl * s.involvedPercent) / 100;
-  }
   return {
     case: id,
     label,
     reading,
     called: d.label,
     infectionProbability: typeof d.infectionProbability === 'number' ? d.infectionProbability : null,
-    lesionMl: report.lung ? lesionMl : null,
+    lesionMl: lesionMaskMl(report),
     regions: report.regions.length,
     infectionVotedRegions: report.regions.filter((r) => r.vote.label !== report.classes.irrelevantLabel).length,
   };

@@ -17,13 +17,14 @@ import { join } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
 import type { InputLimits } from '../io/limits.ts';
-import { NO_INFECTION_FOUND, type CaseReport } from '../core/report-schema.ts';
+import { NO_INFECTION_FOUND, NOT_SCREENED, type CaseReport } from '../core/report-schema.ts';
 import { formatPercent } from '../report/html-report.ts';
 import { readModelCard } from '../models/model-card.ts';
 import { REPO_ROOT, resolveModel } from '../models/load-model.ts';
 import { models as registryModels } from '../registry.ts';
 import { WorkerPool } from '../pipeline/worker-pool.ts';
 import type { EvalCaseOutcome, EvalErrorInfo } from './eval-protocol.ts';
+import { formatLesionFree, lesionFreeSummary, lesionMaskMl, type LesionFreeSummary } from './lesion-free.ts';
 import { checkManifestLabels, type Manifest, type ManifestCase } from './manifest.ts';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED } from './metrics.ts';
 import { formatMetricsText, metricsSummaryToJson, summarizeMetrics, type MetricsSummary } from './metrics-summary.ts';
@@ -97,6 +98,8 @@ export interface EvalRun {
   cases: EvalCaseResult[];
   failed: number;
   groups: EvalGroupSummary[];
+  /** Screened cases labelled no infection: regions and lesion mask (every one a false positive). */
+  lesionFree: LesionFreeSummary;
   files: { predictions: string; cases: string; summaryJson: string; summaryText: string };
   seconds: number;
 }
@@ -149,6 +152,7 @@ export function caseOutcome(report: CaseReport): EvalCaseOutcome {
     infections: report.infections.map((s) => ({ label: s.label, noisyOr: s.noisyOr, exportedConfidence: s.exportedConfidence })),
     regions: report.regions.length,
     keptRegions: report.regions.filter((r) => r.kept).length,
+    lesionMl: lesionMaskMl(report),
     warnings: report.warnings,
     totalMs: report.timingsMs.total ?? 0,
   };
@@ -250,7 +254,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   writeFileSync(
     files.cases,
     [
-      'case,path,label,predicted,status,manifest_split,training_case,split_groups,regions,kept_regions,confidence,seconds,warnings,error',
+      'case,path,label,predicted,status,manifest_split,training_case,split_groups,regions,kept_regions,lesion_ml,confidence,seconds,warnings,error',
       ...cases.map((r) =>
         [
           r.id,
@@ -263,6 +267,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
           r.membership.map((m) => `${m.group}:${m.split}(${m.models.join('+')})`).join(' '),
           r.outcome?.regions ?? '',
           r.outcome?.keptRegions ?? '',
+          r.outcome?.lesionMl === null || r.outcome?.lesionMl === undefined ? '' : r.outcome.lesionMl.toFixed(1),
           r.outcome?.confidence === null || r.outcome?.confidence === undefined ? '' : r.outcome.confidence.toFixed(4),
           (r.ms / 1000).toFixed(1),
           r.outcome ? r.outcome.warnings.length : '',
@@ -281,6 +286,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     cases,
     failed: cases.filter((r) => r.status === 'failed').length,
     groups,
+    lesionFree: lesionFreeSummary(cases.filter((r) => r.status === 'ok' && r.label === NO_INFECTION_FOUND && r.outcome && r.predicted !== NOT_SCREENED).map((r) => ({ id: r.id, trainingCase: r.trainingCase, regions: r.outcome!.regions, infectionVotedRegions: r.outcome!.keptRegions, lesionMl: r.outcome!.lesionMl ?? null }))),
     files,
     seconds: (Date.now() - t0) / 1000,
   };
@@ -297,6 +303,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         seconds: run.seconds,
         cases: cases.map((r) => ({ id: r.id, label: r.label, predicted: r.predicted ?? null, status: r.status, trainingCase: r.trainingCase, membership: r.membership, error: r.error?.message ?? null })),
         groups: groups.map((g) => ({ name: g.name, cases: g.cases, rates: g.rates, metrics: g.summary ? metricsSummaryToJson(g.summary) : null })),
+        lesionFree: run.lesionFree,
       },
       null,
       2,
@@ -347,6 +354,8 @@ export function formatEvalText(run: EvalRun): string {
     const left = g.rates ? g.rates.notScreened + g.rates.indeterminate : 0;
     lines.push(formatMetricsText(g.summary, `case-level metrics, ${g.name}${left ? ` (${left} not screened / indeterminate case(s) left out of this matrix)` : ''}`).trimEnd());
   }
+  lines.push('', `=== lesion-free CTs (label ${NO_INFECTION_FOUND}): what screening finds there ===`);
+  lines.push(run.lesionFree.cases.length ? formatLesionFree(run.lesionFree).trimEnd() : '(no lesion-free case was screened)');
   lines.push('', `predictions: ${run.files.predictions}`, `per-case table: ${run.files.cases}`, `summary: ${run.files.summaryJson}`);
   return `${lines.join('\n')}\n`;
 }

@@ -85,6 +85,10 @@ test('eval screens every case in worker processes, counts a failing case, and ke
   assert.match(text, /TRAINING cases \(a model was trained on them: NOT validation\): 1 case/);
   assert.match(text, /no-infection specificity 0\.000 \(0\/1\)/);
   assert.match(text, /not screened 1, indeterminate 0/);
+  // the water phantom was not screened: no lesion-free CT to measure false positives on
+  assert.deepEqual(run1.lesionFree.cases, []);
+  assert.match(text, /lesion-free CTs \(label no_infection_found\)[^\n]*\n\(no lesion-free case was screened\)/);
+  assert.match(cases, /^case,path,label,predicted,status,manifest_split,training_case,split_groups,regions,kept_regions,lesion_ml,confidence/);
 });
 
 test('ctscreen eval: bad manifests and labels are one-line errors with exit code 2', async () => {
@@ -100,12 +104,22 @@ test('ctscreen eval: bad manifests and labels are one-line errors with exit code
   assert.match(r.err, /--jobs 'two' must be a positive integer/);
 });
 
-test('ctscreen eval prints per-case lines and the case-level metrics', async () => {
-  writeFileSync(join(dir, 'one.csv'), 'path,label\nphantoms/covid.nii.gz,covid19\n');
+test('ctscreen eval prints per-case lines, the case-level metrics and what it finds on a lesion-free CT', async () => {
+  await writeNifti(makeChestPhantom({ size: [128, 128], slices: 60, seed: 4, lesions: 'none' }).volume, join(dir, 'phantoms', 'healthy.nii.gz'));
+  writeFileSync(join(dir, 'one.csv'), 'path,label\nphantoms/covid.nii.gz,covid19\nphantoms/healthy.nii.gz,no_infection_found\n');
   const r = await run(['eval', join(dir, 'one.csv'), '--classifier', classifier, '--candidates', 'classical', '--out', join(dir, 'eval-cli'), '--bootstrap', '0']);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^ctscreen eval: 1 case\(s\), classifier stub-classifier/);
+  assert.match(r.out, /^ctscreen eval: 2 case\(s\), classifier stub-classifier/);
   assert.match(r.out, /covid\s+covid19\s+covid19 /);
-  assert.match(r.out, /failed: 0 of 1 case\(s\)/);
-  assert.match(r.out, /=== HELD-OUT cases \(no model was trained on them\): 1 case\(s\) ===/);
+  assert.match(r.out, /failed: 0 of 2 case\(s\)/);
+  assert.match(r.out, /=== HELD-OUT cases \(no model was trained on them\): 2 case\(s\) ===/);
+  // the healthy phantom's regions are counted as false positives; classical candidates make no lesion mask
+  const summary = JSON.parse(readFileSync(join(dir, 'eval-cli', 'summary.json'), 'utf8'));
+  assert.equal(summary.lesionFree.cases.length, 1);
+  const h = summary.lesionFree.cases[0];
+  assert.equal(h.id, 'healthy');
+  assert.equal(h.lesionMl, null);
+  assert.equal(summary.lesionFree.heldOut.regions, h.regions);
+  assert.match(r.out, new RegExp(`healthy\\s+${h.regions}\\s+${h.infectionVotedRegions}\\s+—\\s+held out`));
+  assert.match(r.out, /median, held out \(1 CT\)/);
 });

@@ -6,7 +6,8 @@
  * in and out. Voxel order is the same (x fastest, then y, then z), so data are copied as they are.
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
@@ -471,6 +472,8 @@ export function encodeNifti(vol: Volume, options: EncodeNiftiOptions): Uint8Arra
   return options.gzip ? gzipSync(out, { level: options.gzipLevel ?? 6 }) : out;
 }
 
+const gzipAsync = promisify(gzip);
+
 /** Reads a .nii or .nii.gz file (gzip detected from content, not the name), within the limits. */
 export async function readNifti(path: string, options: Pick<DecodeNiftiOptions, 'limits'> = {}): Promise<Volume> {
   const unreadable = (e: unknown) => new InputError('NIFTI_UNREADABLE', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { path, cause: e });
@@ -493,7 +496,11 @@ export async function readNifti(path: string, options: Pick<DecodeNiftiOptions, 
   return decodeNifti(buf, { path, limits: options.limits });
 }
 
-/** Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz` (at `gzipLevel`, default 6). */
+/**
+ * Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz` (at `gzipLevel`, default 6), on the
+ * libuv thread pool, so several files written together compress at once while this thread goes on.
+ */
 export async function writeNifti(volume: Volume, path: string, options: { gzipLevel?: number } = {}): Promise<void> {
-  await writeFile(path, encodeNifti(volume, { gzip: path.toLowerCase().endsWith('.gz'), ...options }));
+  const raw = encodeNifti(volume, { gzip: false });
+  await writeFile(path, path.toLowerCase().endsWith('.gz') ? await gzipAsync(raw, { level: options.gzipLevel ?? 6 }) : raw);
 }

@@ -25,7 +25,7 @@ export const MASK_GZIP_LEVEL = 1;
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { DEFAULT_OUTPUT_TYPES, outputFormats, outputWriters, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
-import { renderKeySlice, type OverlayRegion } from './key-slices.ts';
+import { displayCrop, renderKeySlice, type OverlayRegion } from './key-slices.ts';
 import { dicomOutputNeedsDicomInput, writeDicomOutputs, type DicomOutputs } from './writers/dicom-outputs.ts';
 
 function outputFileName(id: string): string {
@@ -99,7 +99,8 @@ export function huAsInt16(data: Volume['data']): Int16Array {
 /** The HTML of a screening (key slices rendered from the artifacts). */
 export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts): string {
   const options = { volume: artifacts.volume, lungMask: artifacts.lungMask, candidateLabels: artifacts.candidateLabels, regions: artifacts.regions, classes: report.classes };
-  const figures = artifacts.keySlices.map((z) => renderKeySlice(options, z));
+  const crop = displayCrop(artifacts.volume, artifacts.lungMask);
+  const figures = artifacts.keySlices.map((z) => renderKeySlice(options, z, crop));
   return renderHtmlReport({ report, keySlices: figures });
 }
 

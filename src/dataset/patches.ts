@@ -19,6 +19,8 @@
  * - irrelevant: lung boxes away from every mask (COVID-SemiSeg, TB) and candidate sub-cubes wholly
  *   on uninfected slices (P001, cap001, normal001) or on the lesion-free LIDC-IDRI slabs (v3:
  *   hard negatives mined with the real candidate stage, nodules included).
+ * - v5: every HU CT volume a second time as its thick-slice reconstruction (means of k slices,
+ *   ≤ 5 mm; reconstruction.ts), mined the same way with the slice labels carried to the slabs.
  * The split is the fixed one shared with the segmenter (dataset/patient-split.ts).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
@@ -39,6 +41,7 @@ import { DEFAULT_MAX_SIDE_MM, splitLargeCandidates } from '../candidates/split-l
 import { readImageAsPseudoHu, SINGLE_SLICE_EXTENT_MM } from '../io/image-stack.ts';
 import { readNifti } from '../io/nifti.ts';
 import { readVolume } from '../io/read.ts';
+import { thickSliceFactor, thickSliceFlags, thickSliceVolume } from './reconstruction.ts';
 import { volumeEdgeDistance } from '../lung/distance-from-edge.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import { label2d } from '../core/ndimage/morphology.ts';
@@ -118,7 +121,7 @@ export const LABEL_POLICY: readonly string[] = [
   'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
   'covid19 also = candidate sub-cubes of COVID-CT-MD P001 whose three patch slices (centre ± 1) are all labelled infected (slice labels, no masks: noisy; a candidate on an infected slice need not be the lesion).',
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
-  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, from segmenter v3, on lesion-free HU CT); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, on lesion-free HU CT; v5: also on the thick-slice reconstruction of each HU volume, means of k slices ≤ 5 mm, slice labels carried to the slabs); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
   `Candidates of the CT volumes = screening's, from BOTH generators: extractLungs, the learned segmenter (candidates-segmenter, its card's low threshold) and the classical HU-band generator (each at most ${EXPORT_MAX_COMPONENTS} components), each followed by splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), merged round-robin with boxes of 3-D IoU ≥ ${DUPLICATE_BOX_IOU} dropped as duplicates; at most 120 cubes per class and COVID-CT-MD volume. Optionally (limits.tbCandidatesPerClass, 0 by default) the same candidates on the TB volumes, labelled by the lesion mask: ≥ ${TB_CANDIDATE_LESION_FRACTION * 100} % of the box on the mask → other_pneumonia, none → irrelevant, between → dropped.`,
   ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/dataset/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
@@ -389,50 +392,64 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
       log(`dataset patches: ${hc.path} not found; skipped`);
       continue;
     }
-    const vol = await readVolume(dir);
-    const lungs = ctLungs(vol);
-    const infectedZ = new Set<number>();
-    if (hc.sliceLabels) (await covidCtMdSliceLabels(data, caseId, vol)).infected.forEach((inf, z) => inf && infectedZ.add(z));
-    const found = await screeningCandidates(vol, lungs.mask, options.learned);
-    const cands = found.candidates;
-    let nInf = 0, nIrr = 0, nMixed = 0;
-    const meta = (k: string) => ({ case: caseId, source: hc.source, group: hc.group, region: `${caseId}#${k}` });
-    const nz = vol.dims[2];
-    for (const [k0, cand] of cands.entries()) {
-      const k = `${k0}${cand.generator === 'learned' ? 'L' : 'C'}`;
-      // the slices its patches are cut from (§2.2: centre and two neighbours), as addCube clamps them
-      const patchZ = c.spec.sliceOffsets.map((o) => Math.min(nz - 1, Math.max(0, cand.centreSliceZ + o)));
-      let anyInfected = false;
-      for (let z = cand.box.min[2]; z <= cand.box.max[2]; z++) if (infectedZ.has(z)) anyInfected = true;
-      if (label !== 'irrelevant' && patchZ.every((z) => infectedZ.has(z))) {
-        if (nInf < limits.cubesPerVolume) {
-          addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${k}`), label, labelSource: 'slice-label-candidate' });
-          nInf++;
-        }
-      } else if (!anyInfected) {
-        if (nIrr < limits.cubesPerVolume) {
-          const cx = (cand.box.min[0] + cand.box.max[0]) / 2, cy = (cand.box.min[1] + cand.box.max[1]) / 2;
-          for (const z of negativeSlices(cand.box, cand.centreSliceZ, c.spec.sliceOffsets, limits.irrelevantSlicesPerCube, nz)) {
-            addPatch(c, vol, cand.box, z, lungs.distanceAt(cx, cy, z), { ...meta(`c${k}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
-          }
-          nIrr++;
-        }
-      } else nMixed++;
-    }
-    // easy negatives: normal lung on uninfected slices, evenly over the volume
-    const clean: number[] = [];
-    for (let z = 1; z < nz - 1; z++) if (!infectedZ.has(z) && !infectedZ.has(z - 1) && !infectedZ.has(z + 1)) clean.push(z);
-    const nBoxes = Math.min(limits.lungBoxesPerVolume, clean.length);
-    let nLungBoxes = 0;
-    for (let k = 0; k < nBoxes; k++) {
-      const z = clean[Math.floor(((k + 0.5) * clean.length) / nBoxes)];
-      for (const box of irrelevantBoxes(lungs.mask, null, vol.dims, vol.spacingMm[0], z, 1, rand)) {
-        addCube(c, vol, box, lungs.distanceAt, { ...meta(`b${z}`), label: 'irrelevant', labelSource: 'uninfected-slice-lung-box' });
-        nLungBoxes++;
+    const acquired = await readVolume(dir);
+    const acquiredInfected = hc.sliceLabels ? (await covidCtMdSliceLabels(data, caseId, acquired)).infected : new Array<boolean>(acquired.dims[2]).fill(false);
+    // v5 (classifier 5.0.0): the volume as acquired and its thick-slice reconstruction (means of k slices, ≤ 5 mm;
+    // reconstruction.ts), mined alike: CT is often read at 4–5 mm, and lesion-free lung looks denser there
+    const k = thickSliceFactor(acquired.spacingMm[2]);
+    const reconstructions = [{ vol: acquired, infected: acquiredInfected, tag: '' }];
+    if (k > 1 && Math.floor(acquired.dims[2] / k) >= 3) reconstructions.push({ vol: thickSliceVolume(acquired, k), infected: thickSliceFlags(acquiredInfected, k), tag: `-thick${(acquired.spacingMm[2] * k).toFixed(1)}mm` });
+    for (const { vol, infected, tag } of reconstructions) {
+      let lungs: Lungs;
+      try {
+        lungs = ctLungs(vol);
+      } catch (e) {
+        log(`dataset patches: ${hc.path}${tag}: lung extraction failed (${(e as Error).message}); skipped`);
+        continue;
       }
-    }
-    measurements[hc.path] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
-    log(`dataset patches: ${hc.path}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
+      const infectedZ = new Set<number>();
+      infected.forEach((inf, z) => inf && infectedZ.add(z));
+      const found = await screeningCandidates(vol, lungs.mask, options.learned);
+      const cands = found.candidates;
+      let nInf = 0, nIrr = 0, nMixed = 0;
+      const meta = (r: string) => ({ case: `${caseId}${tag}`, source: hc.source, group: hc.group, region: `${caseId}${tag}#${r}` });
+      const nz = vol.dims[2];
+      for (const [k0, cand] of cands.entries()) {
+        const ck = `${k0}${cand.generator === 'learned' ? 'L' : 'C'}`;
+        // the slices its patches are cut from (§2.2: centre and two neighbours), as addCube clamps them
+        const patchZ = c.spec.sliceOffsets.map((o) => Math.min(nz - 1, Math.max(0, cand.centreSliceZ + o)));
+        let anyInfected = false;
+        for (let z = cand.box.min[2]; z <= cand.box.max[2]; z++) if (infectedZ.has(z)) anyInfected = true;
+        if (label !== 'irrelevant' && patchZ.every((z) => infectedZ.has(z))) {
+          if (nInf < limits.cubesPerVolume) {
+            addCube(c, vol, cand.box, lungs.distanceAt, { ...meta(`c${ck}`), label, labelSource: 'slice-label-candidate' });
+            nInf++;
+          }
+        } else if (!anyInfected) {
+          if (nIrr < limits.cubesPerVolume) {
+            const cx = (cand.box.min[0] + cand.box.max[0]) / 2, cy = (cand.box.min[1] + cand.box.max[1]) / 2;
+            for (const z of negativeSlices(cand.box, cand.centreSliceZ, c.spec.sliceOffsets, limits.irrelevantSlicesPerCube, nz)) {
+              addPatch(c, vol, cand.box, z, lungs.distanceAt(cx, cy, z), { ...meta(`c${ck}`), label: 'irrelevant', labelSource: 'uninfected-slice-candidate' });
+            }
+            nIrr++;
+          }
+        } else nMixed++;
+      }
+      // easy negatives: normal lung on uninfected slices, evenly over the volume
+      const clean: number[] = [];
+      for (let z = 1; z < nz - 1; z++) if (!infectedZ.has(z) && !infectedZ.has(z - 1) && !infectedZ.has(z + 1)) clean.push(z);
+      const nBoxes = Math.min(limits.lungBoxesPerVolume, clean.length);
+      let nLungBoxes = 0;
+      for (let j = 0; j < nBoxes; j++) {
+        const z = clean[Math.floor(((j + 0.5) * clean.length) / nBoxes)];
+        for (const box of irrelevantBoxes(lungs.mask, null, vol.dims, vol.spacingMm[0], z, 1, rand)) {
+          addCube(c, vol, box, lungs.distanceAt, { ...meta(`b${z}`), label: 'irrelevant', labelSource: 'uninfected-slice-lung-box' });
+          nLungBoxes++;
+        }
+      }
+      measurements[`${hc.path}${tag}`] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
+      log(`dataset patches: ${hc.path}${tag}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
+      }
   }
 
   // TB volumes: true 3-D lesion masks.

@@ -27,6 +27,9 @@
  *   masks) with their masks. These are cut exactly as inference cuts them: readVolume →
  *   extractLungs → lungSliceBoxes (+ LUNG_BOX_MARGIN_MM) → extractTile of z−1, z, z+1. Their
  *   split is patient-split.ts (LIDC-IDRI-0002 and tb 003 held out).
+ * - v4, thick-slice reconstructions (reconstruction.ts): each lesion-free or slice-labelled HU volume
+ *   once more as the means of k slices (k · spacing ≤ 5 mm: 4 mm for COVID-CT-MD, 5 mm for the LIDC
+ *   slabs), cut the same way, with synthetic lesions on the training ones as for the thin slices.
  * - Hard negatives (vessels, hila, dependent lung, nodules) are the lung of those tiles and of the
  *   8-bit slices away from the masks; train.py centres part of its crops on them.
  * Images are 8-bit and already windowed with different windows (coronacases darker than the
@@ -50,6 +53,7 @@ import { HU_VOLUMES, isValidationPseudoPatient, type HuVolumeEntry } from './pat
 import { lungSliceBoxes } from '../candidates/sliding-window.ts';
 import { extractTile } from '../candidates/tile.ts';
 import { drawLesionSpecs, insertLesions } from './synthetic-lesions.ts';
+import { thickSliceFactor, thickSliceFlags, thickSliceVolume } from './reconstruction.ts';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */
 export const SYNTHETIC_MAX_LESIONS = 3;
@@ -89,6 +93,8 @@ export interface SegmentationSample {
   group: string;
   /** Volume the slice comes from (pseudo labels) — a patient may have several series. */
   volume?: string;
+  /** HU tiles of a thick-slice reconstruction (v4): its name, e.g. 'thick-4.0mm'; `slice` is then the slab. */
+  reconstruction?: string;
   slice: number;
   split: SplitName;
   /** Image path relative to the data folder. */
@@ -321,6 +327,7 @@ interface HuTileSample {
   entry: HuVolumeEntry;
   source: SegmentationSource;
   z: number;
+  reconstruction?: string;
   channels: Float32Array[];
   mask: Uint8Array;
   lesionPixelsOriginal: number;
@@ -341,6 +348,8 @@ export interface HuVolumeReport {
   infectedRuns?: Array<[number, number]>;
   /** Extra training tiles of this volume's clean slices with synthetic lesions (v3). */
   syntheticTiles?: number;
+  /** A thick-slice reconstruction of the volume (v4, reconstruction.ts), e.g. 'thick-4.0mm'; absent: as acquired. */
+  reconstruction?: string;
   skipped?: string;
 }
 
@@ -370,7 +379,7 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
     const path = join(dataDir, entry.path);
     if (!existsSync(path)) continue;
     const volume = await readVolume(path);
-    const [nx, ny, nz] = volume.dims;
+    const nz = volume.dims[2];
     const report: HuVolumeReport = { group: entry.group, split: entry.split, kind: entry.kind, slices: nz, lungSlices: 0, tiles: 0, tilesWithLesion: 0 };
     reports.push(report);
     let lungMask: Uint8Array;
@@ -382,6 +391,7 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
     }
     let truth: Uint8Array | null = null;
     let keep: (z: number) => boolean = () => true;
+    let infectedFlags: boolean[] | null = null;
     if (entry.kind === 'tb-masked') {
       const m = await readNifti(path.replace(/\.nii\.gz$/, '-msk.nii.gz'));
       truth = Uint8Array.from(m.data as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0));
@@ -391,59 +401,91 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
       report.infectedSlices = infected.filter(Boolean).length;
       report.labelledSlices = labelled;
       report.infectedRuns = runsOf(infected);
+      infectedFlags = infected;
       keep = (z) => {
         for (let d = -CLEAN_SLICE_MARGIN; d <= CLEAN_SLICE_MARGIN; d++) if (infected[Math.min(nz - 1, Math.max(0, z + d))]) return false;
         return true;
       };
     }
-    const boxes = lungSliceBoxes(lungMask, volume.dims, volume.spacingMm, LUNG_BOX_MARGIN_MM);
-    const scratch = new Float32Array(ny * s);
-    const maskTile = new Float32Array(tileLen);
-    for (let z = 0; z < nz; z++) {
-      const box = boxes[z];
-      if (!box) continue;
-      report.lungSlices++;
-      if (!keep(z) || report.tiles >= limit) continue;
-      const channels = SEGMENTER_SLICE_OFFSETS.map((o) => {
-        const zz = Math.min(nz - 1, Math.max(0, z + o));
-        const t = new Float32Array(tileLen);
-        extractTile({ data: volume.data, width: nx, height: ny, offset: nx * ny * zz }, box, s, t, 0, scratch);
-        return t;
-      });
-      const mask = new Uint8Array(tileLen);
-      let orig = 0;
-      if (truth) {
-        for (let i = nx * ny * z; i < nx * ny * (z + 1); i++) orig += truth[i];
-        if (orig > 0) {
-          extractTile({ data: truth, width: nx, height: ny, offset: nx * ny * z }, box, s, maskTile, 0, scratch, null);
-          for (let i = 0; i < tileLen; i++) mask[i] = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
-        }
-      }
-      tiles.push({ entry, source: sourceOfHu(entry.path), z, channels, mask, lesionPixelsOriginal: orig, sizePx: [nx, ny] });
-      report.tiles++;
-      if (mask.some((v) => v)) report.tilesWithLesion++;
-      // v3: the same lesion-free TRAINING slice once more with synthetic lesions inserted (synthetic-lesions.ts)
-      if (synthetic && entry.split === 'train' && entry.kind !== 'tb-masked') {
-        const slab = { data: volume.data, dims: volume.dims, spacingMm: volume.spacingMm, lungMask };
-        const seed = syntheticSeed(entry.group, z);
-        const specs = drawLesionSpecs(slab, z, seed, 1 + (seed % SYNTHETIC_MAX_LESIONS));
-        if (specs.length === 0) continue;
-        const ins = insertLesions(slab, z, specs, SEGMENTER_SLICE_OFFSETS);
-        const centre = SEGMENTER_SLICE_OFFSETS.indexOf(0);
-        const synChannels = ins.slices.map((hu) => {
+    const cut = (v: Volume, mask: Uint8Array, keepZ: (z: number) => boolean, rep: HuVolumeReport, reconstruction?: string) => {
+      const [vx, vy, vz] = v.dims;
+      const boxes = lungSliceBoxes(mask, v.dims, v.spacingMm, LUNG_BOX_MARGIN_MM);
+      const scratch = new Float32Array(vy * s);
+      const maskTile = new Float32Array(tileLen);
+      for (let z = 0; z < vz; z++) {
+        const box = boxes[z];
+        if (!box) continue;
+        rep.lungSlices++;
+        if (!keepZ(z) || rep.tiles >= limit) continue;
+        const channels = SEGMENTER_SLICE_OFFSETS.map((o) => {
+          const zz = Math.min(vz - 1, Math.max(0, z + o));
           const t = new Float32Array(tileLen);
-          extractTile({ data: hu, width: nx, height: ny, offset: 0 }, box, s, t, 0, scratch);
+          extractTile({ data: v.data, width: vx, height: vy, offset: vx * vy * zz }, box, s, t, 0, scratch);
           return t;
         });
-        const synMask = new Uint8Array(tileLen);
-        let synOrig = 0;
-        for (const v of ins.masks[centre]) synOrig += v;
-        if (synOrig > 0) {
-          extractTile({ data: ins.masks[centre], width: nx, height: ny, offset: 0 }, box, s, maskTile, 0, scratch, null);
-          for (let i = 0; i < tileLen; i++) synMask[i] = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
+        const tileMask = new Uint8Array(tileLen);
+        let orig = 0;
+        if (truth && !reconstruction) {
+          for (let i = vx * vy * z; i < vx * vy * (z + 1); i++) orig += truth[i];
+          if (orig > 0) {
+            extractTile({ data: truth, width: vx, height: vy, offset: vx * vy * z }, box, s, maskTile, 0, scratch, null);
+            for (let i = 0; i < tileLen; i++) tileMask[i] = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
+          }
         }
-        tiles.push({ entry, source: 'synthetic-hu', z, channels: synChannels, mask: synMask, lesionPixelsOriginal: synOrig, sizePx: [nx, ny] });
-        report.syntheticTiles = (report.syntheticTiles ?? 0) + 1;
+        tiles.push({ entry, source: sourceOfHu(entry.path), z, reconstruction, channels, mask: tileMask, lesionPixelsOriginal: orig, sizePx: [vx, vy] });
+        rep.tiles++;
+        if (tileMask.some((x) => x)) rep.tilesWithLesion++;
+        // v3: the same lesion-free TRAINING slice once more with synthetic lesions inserted (synthetic-lesions.ts)
+        if (synthetic && entry.split === 'train' && entry.kind !== 'tb-masked') {
+          const slab = { data: v.data, dims: v.dims, spacingMm: v.spacingMm, lungMask: mask };
+          const seed = syntheticSeed(reconstruction ? `${entry.group}/${reconstruction}` : entry.group, z);
+          const specs = drawLesionSpecs(slab, z, seed, 1 + (seed % SYNTHETIC_MAX_LESIONS));
+          if (specs.length === 0) continue;
+          const ins = insertLesions(slab, z, specs, SEGMENTER_SLICE_OFFSETS);
+          const centre = SEGMENTER_SLICE_OFFSETS.indexOf(0);
+          const synChannels = ins.slices.map((hu) => {
+            const t = new Float32Array(tileLen);
+            extractTile({ data: hu, width: vx, height: vy, offset: 0 }, box, s, t, 0, scratch);
+            return t;
+          });
+          const synMask = new Uint8Array(tileLen);
+          let synOrig = 0;
+          for (const x of ins.masks[centre]) synOrig += x;
+          if (synOrig > 0) {
+            extractTile({ data: ins.masks[centre], width: vx, height: vy, offset: 0 }, box, s, maskTile, 0, scratch, null);
+            for (let i = 0; i < tileLen; i++) synMask[i] = maskTile[i] >= TILE_MASK_THRESHOLD ? 1 : 0;
+          }
+          tiles.push({ entry, source: 'synthetic-hu', z, reconstruction, channels: synChannels, mask: synMask, lesionPixelsOriginal: synOrig, sizePx: [vx, vy] });
+          rep.syntheticTiles = (rep.syntheticTiles ?? 0) + 1;
+        }
+      }
+    };
+    cut(volume, lungMask, keep, report);
+    // v4: a thick-slice reconstruction (means of k slices, ≤ THICK_SLICE_MM) of every lesion-free or
+    // slice-labelled volume, as CT is often read (reconstruction.ts); TB volumes are 4.5 mm already
+    const k = entry.kind === 'tb-masked' ? 1 : thickSliceFactor(volume.spacingMm[2]);
+    if (k > 1 && Math.floor(nz / k) >= 3) {
+      const thick = thickSliceVolume(volume, k);
+      const name = `thick-${thick.spacingMm[2].toFixed(1)}mm`;
+      const thickReport: HuVolumeReport = { group: entry.group, split: entry.split, kind: entry.kind, reconstruction: name, slices: thick.dims[2], lungSlices: 0, tiles: 0, tilesWithLesion: 0 };
+      reports.push(thickReport);
+      let thickLungs: Uint8Array | null = null;
+      try {
+        thickLungs = extractLungs(thick).mask;
+      } catch (e) {
+        thickReport.skipped = `lung extraction failed: ${(e as Error).message}`;
+      }
+      if (thickLungs) {
+        let keepThick: (z: number) => boolean = () => true;
+        if (infectedFlags) {
+          const flags = thickSliceFlags(infectedFlags, k);
+          thickReport.infectedSlices = flags.filter(Boolean).length;
+          keepThick = (z) => {
+            for (let d = -CLEAN_SLICE_MARGIN; d <= CLEAN_SLICE_MARGIN; d++) if (flags[Math.min(flags.length - 1, Math.max(0, z + d))]) return false;
+            return true;
+          };
+        }
+        cut(thick, thickLungs, keepThick, thickReport, name);
       }
     }
   }
@@ -573,7 +615,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
     masks.set(h.mask, k * tileLen);
     let px = 0;
     for (let i = 0; i < tileLen; i++) px += h.mask[i];
-    samples.push({ index: k, case: `${h.entry.group}/${h.z}`, source: h.source, group: h.entry.group, slice: h.z, split: h.entry.split, file: h.entry.path, sizePx: h.sizePx, neighbours: 'adjacent-slices', lesionPixelsTile: px, lesionPixelsOriginal: h.lesionPixelsOriginal });
+    samples.push({ index: k, case: h.reconstruction ? `${h.entry.group}/${h.reconstruction}/${h.z}` : `${h.entry.group}/${h.z}`, source: h.source, group: h.entry.group, ...(h.reconstruction ? { reconstruction: h.reconstruction } : {}), slice: h.z, split: h.entry.split, file: h.entry.path, sizePx: h.sizePx, neighbours: 'adjacent-slices', lesionPixelsTile: px, lesionPixelsOriginal: h.lesionPixelsOriginal });
     intensity[h.source] ??= newStats();
     addStats(intensity[h.source], h.channels[Math.floor(c / 2)]);
     options.onProgress?.(++done, total);

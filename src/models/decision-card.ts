@@ -30,6 +30,8 @@ const CaseRowSchema = z.strictObject({
   maxRegionProbability: probability,
   lesionMl: z.number().nonnegative(),
   regions: z.number().int().nonnegative(),
+  /** 3.0.0: a thick-slice reconstruction of the case (e.g. 'thick-4.0mm'); absent: as acquired. */
+  reconstruction: z.string().min(1).optional(),
   /** P(infected) from the model fitted without this case's patient (leave-one-patient-out). */
   heldOutProbability: probability,
 });
@@ -64,6 +66,8 @@ export const DecisionCardSchema = z.strictObject({
     /** Leave-one-patient-out over every case; and the same restricted to patients no network trained on. */
     allCases: z.record(z.string(), RateSchema),
     unseenPatients: z.record(z.string(), RateSchema),
+    /** 3.0.0: the same over the thick-slice reconstructions of the cases (held out with their patient). */
+    thickSliceReconstructions: z.record(z.string(), RateSchema).optional(),
   }),
   limitations: z.array(z.string().min(1)),
   licence: z.literal(NON_COMMERCIAL_NOTICE),
@@ -138,15 +142,17 @@ export function renderDecisionCardMarkdown(card: DecisionCard): string {
   L.push(`- operating point: infected when P ≥ ${p.operatingPoint.infectedAtOrAbove.toFixed(3)}, no infection when P < ${p.operatingPoint.noInfectionBelow.toFixed(3)}, indeterminate between`);
   L.push(p.typeRule ? `- type: ${p.typeRule.primary} when its share of the infection evidence is ≥ ${p.typeRule.primaryAtOrAbove.toFixed(3)}, otherwise the strongest other type` : '- type: the strongest share of the infection evidence', '');
   L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
-  L.push('## Validation (leave-one-patient-out)', '', card.validation.note, '', '| measure | all cases | patients no network trained on |', '|---|---|---|');
-  const keys = [...new Set([...Object.keys(card.validation.allCases), ...Object.keys(card.validation.unseenPatients)])];
+  const thick = card.validation.thickSliceReconstructions;
+  L.push('## Validation (leave-one-patient-out)', '', card.validation.note, '', `| measure | all cases | patients no network trained on |${thick ? ' thick-slice reconstructions |' : ''}`, `|---|---|---|${thick ? '---|' : ''}`);
+  const keys = [...new Set([...Object.keys(card.validation.allCases), ...Object.keys(card.validation.unseenPatients), ...Object.keys(thick ?? {})])];
   for (const k of keys) {
     const a = card.validation.allCases[k];
     const u = card.validation.unseenPatients[k];
-    L.push(`| ${k} | ${a ? fmtRate(a) : '—'} | ${u ? fmtRate(u) : '—'} |`);
+    const t = thick?.[k];
+    L.push(`| ${k} | ${a ? fmtRate(a) : '—'} | ${u ? fmtRate(u) : '—'} |${thick ? ` ${t ? fmtRate(t) : '—'} |` : ''}`);
   }
-  L.push('', '## Cases', '', '| case | patient | label | network split | regions | max p_r | lesion mL | held-out P |', '|---|---|---|---|---|---|---|---|');
-  for (const c of card.cases) L.push(`| ${c.case} | ${c.group} | ${c.label} | ${c.modelSplit} | ${c.regions} | ${c.maxRegionProbability.toFixed(3)} | ${c.lesionMl.toFixed(1)} | ${c.heldOutProbability.toFixed(3)} |`);
+  L.push('', '## Cases', '', '| case | reconstruction | patient | label | network split | regions | max p_r | lesion mL | held-out P |', '|---|---|---|---|---|---|---|---|---|');
+  for (const c of card.cases) L.push(`| ${c.case} | ${c.reconstruction ?? 'as acquired'} | ${c.group} | ${c.label} | ${c.modelSplit} | ${c.regions} | ${c.maxRegionProbability.toFixed(3)} | ${c.lesionMl.toFixed(1)} | ${c.heldOutProbability.toFixed(3)} |`);
   L.push('', '## Limitations', '', ...card.limitations.map((l) => `- ${l}`), '');
   return `${L.join('\n')}\n`;
 }

@@ -26,6 +26,9 @@ import { DECISION_CARD_SCHEMA_VERSION, parseDecisionCard, renderDecisionCardMark
 import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE } from '../models/model-card.ts';
 import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
+import { readInput } from '../pipeline/stages.ts';
+import type { Volume } from '../core/volume.ts';
+import { thickSliceFactor, thickSliceVolume } from '../dataset/reconstruction.ts';
 import { balancedWeights, chooseOperatingPoint, chooseTypeThreshold, fitLogistic, leaveOneGroupOut } from './logistic.ts';
 
 export const DECISION_L2 = 1;
@@ -37,10 +40,16 @@ export const DECISION_L2 = 1;
  */
 export const DECISION_BAND_LOGIT = 0.5;
 export const DECISION_SEED = 1;
+/** What the features file holds besides the cases as acquired (a changed recipe invalidates the cache). */
+export const DECISION_RECONSTRUCTIONS = 'thick-slice (means of k slices, k · spacing ≤ 5 mm)';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface CaseFeatures {
   id: string;
+  /** The manifest case's path (its network split is looked up from it). */
+  path: string;
+  /** A thick-slice reconstruction of the case (3.0.0), e.g. 'thick-4.0mm'; absent: as acquired. */
+  reconstruction?: string;
   group: string;
   label: string;
   infected: boolean;
@@ -60,6 +69,7 @@ export interface TrainDecisionOptions {
 
 interface FeaturesFile {
   manifest: string;
+  reconstructions: string;
   segmenterSha256: string;
   classifierSha256: string;
   cases: CaseFeatures[];
@@ -88,31 +98,44 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   if (!segmenter) throw new Error('train:decision needs the learned segmenter');
   const spec = classifier.card.classSpec;
   const splits = readTrainingSplits(options.modelsDir);
-  const key = { manifest: options.manifest.file, segmenterSha256: segmenter.card.onnx.sha256, classifierSha256: classifier.card.onnx.sha256 };
+  const key = { manifest: options.manifest.file, reconstructions: DECISION_RECONSTRUCTIONS, segmenterSha256: segmenter.card.onnx.sha256, classifierSha256: classifier.card.onnx.sha256 };
   let feats: CaseFeatures[] = [];
   const cached = options.featuresFile && existsSync(options.featuresFile) ? (JSON.parse(readFileSync(options.featuresFile, 'utf8')) as FeaturesFile) : null;
-  if (cached && cached.manifest === key.manifest && cached.segmenterSha256 === key.segmenterSha256 && cached.classifierSha256 === key.classifierSha256 && cached.cases.length === options.manifest.cases.length) {
+  if (cached && cached.manifest === key.manifest && cached.segmenterSha256 === key.segmenterSha256 && cached.classifierSha256 === key.classifierSha256 && cached.reconstructions === key.reconstructions && cached.cases.filter((f) => !f.reconstruction).length === options.manifest.cases.length) {
     feats = cached.cases;
   } else {
     let done = 0;
     for (const c of options.manifest.cases) {
-      const { report, artifacts } = await screenCase({ path: c.path, read: { workers: 0 } }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
+      const { volume } = await readInput(c.path, { workers: 0 });
+      // 3.0.0: each case as acquired and as its thick-slice reconstruction (means of k slices, ≤ 5 mm),
+      // the reading the networks also trained on: the fit and operating point see both
+      const k = thickSliceFactor(volume.spacingMm[2]);
+      const versions: Array<{ volume: Volume; reconstruction?: string }> = [{ volume }];
+      if (k > 1 && Math.floor(volume.dims[2] / k) >= 3) {
+        const thick = thickSliceVolume(volume, k);
+        versions.push({ volume: thick, reconstruction: `thick-${thick.spacingMm[2].toFixed(1)}mm` });
+      }
+      for (const { volume: vol, reconstruction } of versions) {
+        const { report, artifacts } = await screenCase({ volume: vol }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
+        if (report.decision.label === 'not_screened') throw new Error(`case ${c.id}${reconstruction ? ` (${reconstruction})` : ''} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);
+        const regions = report.regions.map((r) => r.patches.map((p) => ({ probabilities: spec.labels.map((l) => p.probabilities[l]) })));
+        const v = artifacts.volume;
+        let lesionVoxels = 0;
+        if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
+        feats.push({
+          id: reconstruction ? `${c.id} ${reconstruction}` : c.id,
+          path: c.path,
+          ...(reconstruction ? { reconstruction } : {}),
+          group: c.id,
+          label: c.label,
+          infected: spec.infectionLabels.includes(c.label),
+          modelSplit: 'none',
+          regions,
+          maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
+          lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
+        });
+      }
       options.onCase?.(c.id, ++done, options.manifest.cases.length);
-      if (report.decision.label === 'not_screened') throw new Error(`case ${c.id} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);
-      const regions = report.regions.map((r) => r.patches.map((p) => ({ probabilities: spec.labels.map((l) => p.probabilities[l]) })));
-      const v = artifacts.volume;
-      let lesionVoxels = 0;
-      if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
-      feats.push({
-        id: c.id,
-        group: c.id,
-        label: c.label,
-        infected: spec.infectionLabels.includes(c.label),
-        modelSplit: 'none',
-        regions,
-        maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
-        lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
-      });
     }
     if (options.featuresFile) {
       mkdirSync(dirname(options.featuresFile), { recursive: true });
@@ -120,8 +143,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     }
   }
   // splits are read fresh: they say which patients each network was trained on
-  feats.forEach((f, i) => {
-    const membership = splitMembership(options.manifest.cases[i].path, splits);
+  feats.forEach((f) => {
+    const membership = splitMembership(f.path, splits);
     f.modelSplit = membership.some((m) => m.split === 'train') ? 'train' : membership.length ? 'validation' : 'none';
   });
   const x = feats.map((f) => [logit(f.maxQ), Math.log1p(f.lesionMl)]);
@@ -130,8 +153,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const heldOut = leaveOneGroupOut({ x, y, groups, l2: DECISION_L2 });
   const op = chooseOperatingPoint({ p: heldOut, y, bandLogit: DECISION_BAND_LOGIT });
   const fit = fitLogistic({ x, y, weights: balancedWeights(y), l2: DECISION_L2 });
-  // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4
-  const version = '2.0.0';
+  // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4;
+  // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings
+  const version = '3.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,
@@ -159,11 +183,16 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     return P < op.noInfectionBelow ? NO_INFECTION_FOUND : INDETERMINATE;
   });
   const rateCases = feats.map((f, i) => ({ label: f.label, predicted: decided[i], infectionProbability: heldOut[i] }));
-  const all = screeningRates({ cases: rateCases, infectionLabels: spec.infectionLabels, seed: DECISION_SEED });
-  const unseenIdx = feats.map((f, i) => (f.modelSplit === 'train' ? -1 : i)).filter((i) => i >= 0);
+  // rates: over the cases as acquired (one per patient), and separately over their thick reconstructions
+  const acquiredIdx = feats.map((f, i) => (f.reconstruction ? -1 : i)).filter((i) => i >= 0);
+  const thickIdx = feats.map((f, i) => (f.reconstruction ? i : -1)).filter((i) => i >= 0);
+  const all = screeningRates({ cases: acquiredIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED });
+  const thickRates = thickIdx.length ? screeningRates({ cases: thickIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED }) : null;
+  const unseenIdx = acquiredIdx.filter((i) => feats[i].modelSplit !== 'train');
   const unseen = unseenIdx.length ? screeningRates({ cases: unseenIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED }) : null;
   const rows: DecisionCaseRow[] = feats.map((f, i) => ({
-    case: f.id,
+    case: f.group,
+    ...(f.reconstruction ? { reconstruction: f.reconstruction } : {}),
     group: f.group,
     label: f.label,
     infected: f.infected,
@@ -174,6 +203,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     heldOutProbability: heldOut[i],
   }));
   const nNeg = y.filter((v) => v === 0).length;
+  const nPatients = new Set(groups).size;
+  const nNegPatients = new Set(feats.filter((f) => !f.infected).map((f) => f.group)).size;
   const card: DecisionCard = {
     schemaVersion: DECISION_CARD_SCHEMA_VERSION,
     id: model.id,
@@ -188,7 +219,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     },
     parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}) },
     fit: {
-      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} cases (${y.length - nNeg} infected, ${nNeg} without infection) of ${relative(REPO_ROOT, options.manifest.file)}; one case per patient`,
+      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} screenings (${y.length - nNeg} infected, ${nNeg} without infection) of the ${nPatients} patients of ${relative(REPO_ROOT, options.manifest.file)}: each case as acquired and, where its slices are thin enough (k · spacing ≤ 5 mm), as its thick-slice reconstruction (means of k slices, src/dataset/reconstruction.ts); leave-one-patient-out holds both readings of a patient out together`,
       regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
       operatingPoint: op.why,
       ...(typeFit
@@ -199,12 +230,13 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     },
     cases: rows,
     validation: {
-      note: `Leave-one-patient-out: each case's probability comes from the model fitted without its patient; the operating point was chosen on these same held-out probabilities, which flatters them slightly. "All cases" includes patients the segmenter or classifier were trained on (their region scores are optimistic); the second column keeps only patients in no network's training split. ${nNeg} case(s) without infection: the specificity interval is wide and says little.`,
+      note: `Leave-one-patient-out: each case's probability comes from the model fitted without its patient; the operating point was chosen on these same held-out probabilities, which flatters them slightly. "All cases" includes patients the segmenter or classifier were trained on (their region scores are optimistic); the second column keeps only patients in no network's training split. ${nNegPatients} patient(s) without infection: the specificity interval is wide and says little. The first two columns are the cases as acquired (one per patient); the third, the thick-slice reconstructions of the cases thin enough to make one (the same patients, not independent evidence).`,
       allCases: ratesRecord(all),
       unseenPatients: ratesRecord(unseen),
+      ...(thickRates ? { thickSliceReconstructions: ratesRecord(thickRates) } : {}),
     },
     limitations: [
-      `Fitted on ${feats.length} cases, ${nNeg} of them without infection: the operating point is only as good as these few negatives.`,
+      `Fitted on ${feats.length} screenings of ${nPatients} patients, ${nNegPatients} of them without infection: the operating point is only as good as these few negatives.`,
       'Infection type (COVID-19 vs other pneumonia) comes from the classifier\'s patch probabilities weighted by region evidence; ../shared/data has one DICOM CAP patient and three resized TB volumes, so the type is weakly validated.',
       'Region probabilities are not recalibrated at region level (see fit.regionCalibration).',
       'Valid only with the exact segmenter and classifier named in fittedFor; ctscreen falls back to the paper\'s rule otherwise and says so.',

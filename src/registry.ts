@@ -64,6 +64,8 @@ export interface OutputFormatEntry {
 /** The writer of one output type: writes its files of a screening and says which. */
 export interface OutputWriterEntry {
   outputType: OutputType;
+  /** Adds to the report (e.g. warnings): runs, in registry order, before the writers that do not, which run together. */
+  amendsReport?: true;
   write(context: OutputContext): Promise<Partial<OutputFiles>>;
 }
 
@@ -165,13 +167,14 @@ export const OUTPUT_TYPE_CHOICES: readonly Exclude<OutputType, 'json'>[] = [...n
 export const DEFAULT_OUTPUT_TYPES: readonly OutputType[] = ['nifti', 'html'];
 
 /**
- * The writer of each output type. Order matters: dicom runs before json because the DICOM writers'
- * warnings (e.g. a source UID that is not a DICOM UID) join the report before report.json is written.
+ * The writer of each output type. dicom amends the report: the DICOM writers' warnings (e.g. a source
+ * UID that is not a DICOM UID) join it before the others write it. The others are started together in
+ * this order: the NIfTI writers first, so their gzip runs on the thread pool while the HTML is rendered.
  */
 export const outputWriters: readonly OutputWriterEntry[] = [
-  { outputType: 'dicom', write: async (c) => (await import('./report/write-outputs.ts')).writeDicomOutputType(c) },
-  { outputType: 'json', write: async (c) => (await import('./report/write-outputs.ts')).writeReportJson(c) },
-  { outputType: 'html', write: async (c) => (await import('./report/write-outputs.ts')).writeReportHtml(c) },
+  { outputType: 'dicom', amendsReport: true, write: async (c) => (await import('./report/write-outputs.ts')).writeDicomOutputType(c) },
   { outputType: 'nifti', write: async (c) => (await import('./report/write-outputs.ts')).writeMaskNiftis(c) },
   { outputType: 'volume', write: async (c) => (await import('./report/write-outputs.ts')).writeCtVolume(c) },
+  { outputType: 'json', write: async (c) => (await import('./report/write-outputs.ts')).writeReportJson(c) },
+  { outputType: 'html', write: async (c) => (await import('./report/write-outputs.ts')).writeReportHtml(c) },
 ];

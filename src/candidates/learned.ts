@@ -111,9 +111,8 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
   for (let z = 0; z < rz; z++) {
     for (let y = 0; y < rh; y++) {
       const o = region.min[0] + nx * (region.min[1] + y + ny * (region.min[2] + z));
-      for (let x = 0; x < rw; x++, i++) {
-        mask[i] = p[i] >= threshold && (!restrict || lungMask[o + x] !== 0) ? 1 : 0;
-      }
+      // the mask starts all 0: only candidate voxels are written
+      for (let x = 0; x < rw; x++, i++) if (p[i] >= threshold && (!restrict || lungMask[o + x] !== 0)) mask[i] = 1;
     }
   }
   const r = componentsToCandidates(

@@ -40,8 +40,6 @@ export interface SplitLargeOptions {
   reuseLabels?: boolean;
 }
 
-/** Marks a voxel already given its new id while labels are rewritten in place (ids stay below 2³¹). */
-const REWRITTEN = 0x80000000;
 
 interface Piece {
   /** Old candidate this piece came from. */
@@ -72,6 +70,46 @@ function tileOf(starts: readonly number[], v: number): number {
   let k = starts.length - 1;
   while (k > 0 && v < starts[k]) k--;
   return k;
+}
+
+/** A candidate being tiled: its box, tile starts per axis, one piece per tile, and per-axis tile lookups. */
+interface Tiled {
+  box: Box3;
+  starts: number[][];
+  acc: Piece[];
+  tileOfX: Int32Array;
+  tileOfY: Int32Array;
+  tileOfZ: Int32Array;
+  /** Tiles along x and y: a voxel's tile is tileOfX + tx · (tileOfY + ty · tileOfZ). */
+  tx: number;
+  ty: number;
+}
+
+function tileLookups(starts: number[][], b: Box3): Pick<Tiled, 'tileOfX' | 'tileOfY' | 'tileOfZ' | 'tx' | 'ty'> {
+  return {
+    tileOfX: tilesAlong(starts[0], b.min[0], b.max[0]),
+    tileOfY: tilesAlong(starts[1], b.min[1], b.max[1]),
+    tileOfZ: tilesAlong(starts[2], b.min[2], b.max[2]),
+    tx: starts[0].length,
+    ty: starts[1].length,
+  };
+}
+
+function tileIndex(t: Tiled, x: number, y: number, z: number): number {
+  const b = t.box;
+  return t.tileOfX[x - b.min[0]] + t.tx * (t.tileOfY[y - b.min[1]] + t.ty * t.tileOfZ[z - b.min[2]]);
+}
+
+function inBox(b: Box3, x: number, y: number, z: number): boolean {
+  return x >= b.min[0] && x <= b.max[0] && y >= b.min[1] && y <= b.max[1] && z >= b.min[2] && z <= b.max[2];
+}
+
+/** The smallest box holding every box given to it (grown in place). */
+function growBox(union: { min: number[]; max: number[] }, b: Box3): void {
+  for (let a = 0; a < 3; a++) {
+    union.min[a] = Math.min(union.min[a], b.min[a]);
+    union.max[a] = Math.max(union.max[a], b.max[a]);
+  }
 }
 
 /** tileOf for every coordinate lo..hi, looked up per voxel instead of searched. */
@@ -105,27 +143,34 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
   const pr = prob?.region ?? { min: [0, 0, 0], max: [0, 0, 0] };
   const prw = pr.max[0] - pr.min[0] + 1;
   const prh = pr.max[1] - pr.min[1] + 1;
+  // candidates to tile, by id; their voxels are gathered below in one pass over their union box
+  const tiledById = new Map<number, Tiled>();
+  const tiledList: Array<Tiled | undefined> = [];
+  const union = { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity] };
   for (const c of set.candidates) {
     const b = c.boxVoxels;
     const starts = [0, 1, 2].map((a) => tiling(b.min[a], b.max[a], sp[a], maxSideMm));
     const tiles = starts[0].length * starts[1].length * starts[2].length;
-    if (tiles === 1) {
-      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], tiled: false, peak: Infinity });
-      continue;
-    }
-    splitCount++;
+    if (tiles === 1) continue;
     const acc: Piece[] = [];
     for (let t = 0; t < tiles; t++) acc.push({ parent: c, tile: t, count: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], sum: [0, 0, 0], tiled: true, peak: seed === null ? Infinity : -Infinity });
-    const [tx, ty] = [starts[0].length, starts[1].length];
-    const tileOfX = tilesAlong(starts[0], b.min[0], b.max[0]);
-    for (let z = b.min[2]; z <= b.max[2]; z++) {
-      const tz = tileOf(starts[2], z);
-      for (let y = b.min[1]; y <= b.max[1]; y++) {
-        const tyz = tx * (tileOf(starts[1], y) + ty * tz);
-        let i = b.min[0] + nx * (y + ny * z);
-        for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
-          if (labels[i] !== c.id) continue;
-          const p = acc[tileOfX[x - b.min[0]] + tyz];
+    const t: Tiled = { box: b, starts, acc, ...tileLookups(starts, b) };
+    tiledById.set(c.id, t);
+    tiledList[c.id] = t;
+    growBox(union, b);
+  }
+  // every voxel once, in z, y, x order: counts, integer sums, extremes and peaks are the per-box loops' own
+  if (tiledById.size > 0) {
+    for (let z = union.min[2]; z <= union.max[2]; z++) {
+      for (let y = union.min[1]; y <= union.max[1]; y++) {
+        let i = union.min[0] + nx * (y + ny * z);
+        for (let x = union.min[0]; x <= union.max[0]; x++, i++) {
+          const l = labels[i];
+          if (l === 0) continue;
+          const t = tiledList[l];
+          if (t === undefined) continue;
+          if (!inBox(t.box, x, y, z)) continue;
+          const p = t.acc[tileIndex(t, x, y, z)];
           p.count++;
           if (x < p.min[0]) p.min[0] = x;
           if (x > p.max[0]) p.max[0] = x;
@@ -143,15 +188,24 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
         }
       }
     }
-    const pieceOfTile = new Int32Array(tiles).fill(-1);
-    acc.forEach((p, t) => {
+  }
+  for (const c of set.candidates) {
+    const t = tiledById.get(c.id);
+    if (!t) {
+      const b = c.boxVoxels;
+      pieces.push({ parent: c, tile: 0, count: c.voxelCount, min: [...b.min], max: [...b.max], sum: [0, 0, 0], tiled: false, peak: Infinity });
+      continue;
+    }
+    splitCount++;
+    const pieceOfTile = new Int32Array(t.acc.length).fill(-1);
+    t.acc.forEach((p, k) => {
       if (p.count >= minTileVoxels && (seed === null || p.peak >= seed)) {
-        pieceOfTile[t] = pieces.length;
+        pieceOfTile[k] = pieces.length;
         pieces.push(p);
       } else if (p.count >= minTileVoxels) unseededTiles++;
       else if (p.count > 0) droppedTiles++;
     });
-    splitOf.set(c.id, { starts, pieceOfTile });
+    splitOf.set(c.id, { starts: t.starts, pieceOfTile });
   }
 
   // largest first, ties in input order (deterministic), as the generators order their ids
@@ -168,38 +222,29 @@ export function splitLargeCandidates(set: CandidateSet, options: SplitLargeOptio
     if (!splitOf.has(p.parent.id)) wholeNewId.set(p.parent.id, newIdOfPiece[k]);
   });
 
-  const inPlace = options.reuseLabels === true;
-  const out = inPlace ? labels : new Uint32Array(labels.length);
-  // in place, a new id could equal an old one still to be read: new ids carry REWRITTEN until all are written
-  const mark = inPlace ? REWRITTEN : 0;
+  const out = options.reuseLabels === true ? labels : new Uint32Array(labels.length);
+  // each voxel read and rewritten once (so in place is safe), over the union of the candidates' boxes
+  const byId: Array<{ box: Box3; whole: number; split?: Tiled & { pieceOfTile: Int32Array } }> = [];
+  const all = { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity] };
   for (const c of set.candidates) {
-    const b = c.boxVoxels;
-    const s = splitOf.get(c.id);
-    const whole = wholeNewId.get(c.id) ?? 0;
-    const tileOfX = s ? tilesAlong(s.starts[0], b.min[0], b.max[0]) : undefined;
-    for (let z = b.min[2]; z <= b.max[2]; z++) {
-      const tz = s ? tileOf(s.starts[2], z) : 0;
-      for (let y = b.min[1]; y <= b.max[1]; y++) {
-        const tyz = s ? s.starts[0].length * (tileOf(s.starts[1], y) + s.starts[1].length * tz) : 0;
-        let i = b.min[0] + nx * (y + ny * z);
-        for (let x = b.min[0]; x <= b.max[0]; x++, i++) {
-          if (labels[i] !== c.id) continue;
-          if (!s) out[i] = whole === 0 ? 0 : whole | mark;
-          else {
-            const k = s.pieceOfTile[tileOfX![x - b.min[0]] + tyz];
-            out[i] = k < 0 ? 0 : newIdOfPiece[k] | mark;
-          }
-        }
-      }
-    }
+    const t = tiledById.get(c.id);
+    byId[c.id] = { box: c.boxVoxels, whole: wholeNewId.get(c.id) ?? 0, split: t ? { ...t, pieceOfTile: splitOf.get(c.id)!.pieceOfTile } : undefined };
+    growBox(all, c.boxVoxels);
   }
-  if (inPlace) {
-    for (const c of set.candidates) {
-      const b = c.boxVoxels;
-      for (let z = b.min[2]; z <= b.max[2]; z++) {
-        for (let y = b.min[1]; y <= b.max[1]; y++) {
-          const i0 = b.min[0] + nx * (y + ny * z);
-          for (let i = i0; i <= i0 + b.max[0] - b.min[0]; i++) if (out[i] >= REWRITTEN) out[i] -= REWRITTEN;
+  for (let z = all.min[2]; z <= all.max[2]; z++) {
+    for (let y = all.min[1]; y <= all.max[1]; y++) {
+      let i = all.min[0] + nx * (y + ny * z);
+      for (let x = all.min[0]; x <= all.max[0]; x++, i++) {
+        const l = labels[i];
+        if (l === 0) continue;
+        const e = byId[l];
+        if (e === undefined) continue;
+        if (!inBox(e.box, x, y, z)) continue;
+        const t = e.split;
+        if (!t) out[i] = e.whole;
+        else {
+          const k = t.pieceOfTile[tileIndex(t, x, y, z)];
+          out[i] = k < 0 ? 0 : newIdOfPiece[k];
         }
       }
     }

@@ -49,6 +49,12 @@ export interface ResampleTable {
   index: Int32Array;
   /** dstLength × taps weights, each row summing to 1. */
   weight: Float32Array;
+  /**
+   * Destination j's non-zero weights are taps [tapFrom[j], tapTo[j]) (the triangle's support is one
+   * run): sums skip the zero taps, whose products add nothing, so the values are the same.
+   */
+  tapFrom: Int32Array;
+  tapTo: Int32Array;
 }
 
 export function resampleTable(srcLength: number, srcStart: number, srcExtent: number, dstLength: number): ResampleTable {
@@ -58,6 +64,8 @@ export function resampleTable(srcLength: number, srcStart: number, srcExtent: nu
   const taps = Math.ceil(support) * 2 + 1;
   const index = new Int32Array(dstLength * taps);
   const weight = new Float32Array(dstLength * taps);
+  const tapFrom = new Int32Array(dstLength);
+  const tapTo = new Int32Array(dstLength);
   for (let j = 0; j < dstLength; j++) {
     const centre = srcStart + (j + 0.5) * scale - 0.5;
     const first = Math.floor(centre - support) + 1;
@@ -70,8 +78,14 @@ export function resampleTable(srcLength: number, srcStart: number, srcExtent: nu
       sum += w;
     }
     for (let t = 0; t < taps; t++) weight[j * taps + t] /= sum;
+    let from = 0;
+    let to = taps;
+    while (from < to && weight[j * taps + from] === 0) from++;
+    while (to > from && weight[j * taps + to - 1] === 0) to--;
+    tapFrom[j] = from;
+    tapTo[j] = to;
   }
-  return { dstLength, taps, index, weight };
+  return { dstLength, taps, index, weight, tapFrom, tapTo };
 }
 
 /** Source rows extractTile's horizontal pass handles together. */
@@ -79,6 +93,26 @@ const ROWS_AT_ONCE = 4;
 
 /** Reused across calls: normalised source rows of extractTile (float64, so tiles are bit-identical to per-tap normalisation). */
 let rowBuffer = new Float64Array(512);
+
+const INT16_OFFSET = 32768;
+let windowTable: { low: number; invW: number; table: Float64Array } | null = null;
+
+/**
+ * The lung-window value of every int16 HU (index hu + 32768), computed as the per-pixel formula
+ * computes it: an int16 slice (DICOM, NIfTI) is normalised by one lookup per pixel, 3× per slice
+ * (once per channel it feeds), with the same numbers.
+ */
+function int16WindowTable(low: number, invW: number): Float64Array {
+  if (windowTable && windowTable.low === low && windowTable.invW === invW) return windowTable.table;
+  const table = new Float64Array(65536);
+  for (let i = 0; i < 65536; i++) {
+    const hu = i - INT16_OFFSET;
+    const v = ((hu < AIR_HU ? AIR_HU : hu) - low) * invW;
+    table[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+  windowTable = { low, invW, table };
+  return table;
+}
 
 /** One axial slice inside a volume's flat data: pixel (x, y) is at offset + x + width·y. */
 export interface SliceView {
@@ -112,6 +146,8 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
   const txTaps = tx.taps;
   const txWeight = tx.weight;
   const txIndex = tx.index;
+  const txFrom = tx.tapFrom;
+  const txTo = tx.tapTo;
   // columns the horizontal pass reads (zero-weight taps included, so every read is defined): each
   // is normalised once per row, not once per tap
   let c0 = width, c1 = -1;
@@ -124,10 +160,13 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
   const len = c1 - c0 + 1;
   if (rowBuffer.length < ROWS_AT_ONCE * len) rowBuffer = new Float64Array(ROWS_AT_ONCE * len);
   const row = rowBuffer;
+  const table = !raw && data instanceof Int16Array ? int16WindowTable(low, invW) : null;
   const fillRow = (y: number, at: number) => {
     const rowBase = offset + width * y + c0 - at;
     if (raw) {
       for (let c = at; c < at + len; c++) row[c] = data[rowBase + c];
+    } else if (table) {
+      for (let c = at; c < at + len; c++) row[c] = table[data[rowBase + c] + INT16_OFFSET];
     } else {
       for (let c = at; c < at + len; c++) {
         const hu = data[rowBase + c];
@@ -146,7 +185,7 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
       let a1 = 0;
       let a2 = 0;
       let a3 = 0;
-      for (let t = 0; t < txTaps; t++) {
+      for (let t = txFrom[j], end = txTo[j]; t < end; t++) {
         const w = txWeight[k0 + t];
         const c = txIndex[k0 + t] - c0;
         a0 += w * row[c];
@@ -165,7 +204,7 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
     const tRow = (y - r0) * tileSize;
     for (let j = 0, k0 = 0; j < tileSize; j++, k0 += txTaps) {
       let acc = 0;
-      for (let t = 0; t < txTaps; t++) acc += txWeight[k0 + t] * row[txIndex[k0 + t] - c0];
+      for (let t = txFrom[j], end = txTo[j]; t < end; t++) acc += txWeight[k0 + t] * row[txIndex[k0 + t] - c0];
       tmp[tRow + j] = acc;
     }
   }
@@ -175,18 +214,16 @@ export function extractTile(slice: SliceView, box: Box2, tileSize: number, out: 
   for (let i = 0; i < tileSize; i++) {
     const k0 = i * tyTaps;
     const o = outOffset + i * tileSize;
-    out.fill(0, o, o + tileSize);
-    for (let t = 0; t < tyTaps; t++) {
-      const w = tyWeight[k0 + t];
-      if (w === 0) continue;
-      const tRow = (tyIndex[k0 + t] - r0) * tileSize;
-      for (let j = 0; j < tileSize; j++) out[o + j] += w * tmp[tRow + j];
+    const from = ty.tapFrom[i];
+    const to = ty.tapTo[i];
+    for (let j = 0; j < tileSize; j++) {
+      // a float32 sum, rounded after each tap as a Float32Array accumulator would round it
+      let a = 0;
+      for (let t = from; t < to; t++) a = Math.fround(a + tyWeight[k0 + t] * tmp[(tyIndex[k0 + t] - r0) * tileSize + j]);
+      out[o + j] = a;
     }
   }
 }
-
-/** Reused across calls: one destination row of pasteTile's vertical sums. */
-let pasteRow = new Float64Array(512);
 
 /**
  * Inverse of extractTile's geometry: resizes a tileSize² map (at tile[tileOffset…]) back onto
@@ -198,29 +235,27 @@ export function pasteTile(tile: Float32Array, tileOffset: number, tileSize: numb
   const tx = resampleTable(tileSize, 0, tileSize, bw);
   const ty = resampleTable(tileSize, 0, tileSize, bh);
   const tmp = scratch && scratch.length >= tileSize * bw ? scratch : new Float32Array(tileSize * bw);
-  const { taps: txTaps, weight: txWeight, index: txIndex } = tx;
+  const { taps: txTaps, weight: txWeight, index: txIndex, tapFrom: txFrom, tapTo: txTo } = tx;
   const { taps: tyTaps, weight: tyWeight, index: tyIndex } = ty;
   for (let i = 0; i < tileSize; i++) {
     const src = tileOffset + i * tileSize;
     const o = i * bw;
     for (let x = 0, k0 = 0; x < bw; x++, k0 += txTaps) {
       let acc = 0;
-      for (let t = 0; t < txTaps; t++) acc += txWeight[k0 + t] * tile[src + txIndex[k0 + t]];
+      for (let t = txFrom[x], end = txTo[x]; t < end; t++) acc += txWeight[k0 + t] * tile[src + txIndex[k0 + t]];
       tmp[o + x] = acc;
     }
   }
-  // vertical pass a destination row at a time, its sums kept in float64 as a scalar sum would be
-  if (pasteRow.length < bw) pasteRow = new Float64Array(bw);
-  const acc = pasteRow;
+  // vertical pass: each destination pixel's taps summed in float64, in tap order
   for (let y = 0; y < bh; y++) {
     const k0 = y * tyTaps;
-    acc.fill(0, 0, bw);
-    for (let t = 0; t < tyTaps; t++) {
-      const w = tyWeight[k0 + t];
-      const from = tyIndex[k0 + t] * bw;
-      for (let x = 0; x < bw; x++) acc[x] += w * tmp[from + x];
-    }
+    const from = ty.tapFrom[y];
+    const to = ty.tapTo[y];
     const o = dstOffset + dstWidth * (box.y0 + y) + box.x0;
-    for (let x = 0; x < bw; x++) dst[o + x] = acc[x];
+    for (let x = 0; x < bw; x++) {
+      let a = 0;
+      for (let t = from; t < to; t++) a += tyWeight[k0 + t] * tmp[tyIndex[k0 + t] * bw + x];
+      dst[o + x] = a;
+    }
   }
 }

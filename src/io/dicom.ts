@@ -216,9 +216,12 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
   const direct = regular ? (output === 'int16' ? new Int16Array(plane * geom.dims[2]) : new Float32Array(plane * geom.dims[2])) : undefined;
   const kept: Array<Int16Array | Float32Array> = [];
   const place = (z: number, s: Int16Array | Float32Array) => {
-    if (direct) direct.set(s, z * plane);
-    else kept[z] = s;
+    if (direct) {
+      if (s.buffer !== direct.buffer) direct.set(s, z * plane);
+    } else kept[z] = s;
   };
+  // decoded on this thread: straight into the volume when it is a regular stack
+  const decodeHere = (z: number, job: SliceJob) => decodeSliceToHu(job, direct?.subarray(z * plane, (z + 1) * plane));
   try {
     if (pool) {
       // read files on this thread while workers decode, decoding here too when no worker is free
@@ -230,7 +233,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
         const job = await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits);
         if (!pool.hasIdle) {
           // no worker free (or none loaded yet): this thread decodes the slice itself
-          place(z, await decodeSliceToHu(job));
+          place(z, await decodeHere(z, job));
           continue;
         }
         const tracked: Promise<unknown> = pool.decode(job).then((s) => place(z, s)).finally(() => inFlight.delete(tracked));
@@ -243,7 +246,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
       await Promise.allSettled(inFlight);
       if (failure) throw failure.error;
     } else {
-      for (let z = 0; z < headers.length; z++) place(z, await decodeSliceToHu(await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits)));
+      for (let z = 0; z < headers.length; z++) place(z, await decodeHere(z, await sliceJob(entryOf.get(headers[z])!, headers[z], output, limits)));
     }
   } finally {
     await pool?.close();

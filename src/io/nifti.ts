@@ -6,7 +6,11 @@
  * in and out. Voxel order is the same (x fastest, then y, then z), so data are copied as they are.
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createWriteStream } from 'node:fs';
+import { endianness } from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { AIR_HU } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import type { Mat3, Vec3, Volume, VoxelData } from '../core/volume.ts';
@@ -402,6 +406,26 @@ function rotationToQuaternion(r: number[][]): [number, number, number] {
  * and sform set to the same scanner-anatomical (RAS) affine so every tool agrees on orientation.
  */
 export function encodeNifti(vol: Volume, options: EncodeNiftiOptions): Uint8Array {
+  const header = niftiHeader(vol, options);
+  const out = new Uint8Array(NIFTI1_VOX_OFFSET + vol.data.byteLength);
+  out.set(header);
+  out.set(voxelBytes(vol.data), NIFTI1_VOX_OFFSET);
+  return options.gzip ? gzipSync(out, { level: options.gzipLevel ?? 6 }) : out;
+}
+
+/** The voxels' bytes as a NIfTI file holds them (little endian): a view of the data where the machine is little endian too. */
+function voxelBytes(data: VoxelData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (endianness() === 'LE') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
+  if (data instanceof Int16Array) for (let i = 0; i < data.length; i++) view.setInt16(2 * i, data[i], true);
+  else for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i], true);
+  return out;
+}
+
+/** The 352 bytes before the voxels: the NIfTI-1 header and the (empty) extension flag. */
+function niftiHeader(vol: Volume, options: Pick<EncodeNiftiOptions, 'description'>): Uint8Array {
   const n = voxelCount(vol.dims);
   if (vol.data.length !== n) {
     throw new RangeError(`volume data has ${vol.data.length} voxels, dims ${vol.dims.join('×')} need ${n}`);
@@ -411,7 +435,7 @@ export function encodeNifti(vol: Volume, options: EncodeNiftiOptions): Uint8Arra
   }
   const datatype = datatypeOf(vol.data);
   const bytes = vol.data.BYTES_PER_ELEMENT;
-  const out = new Uint8Array(NIFTI1_VOX_OFFSET + n * bytes);
+  const out = new Uint8Array(NIFTI1_VOX_OFFSET);
   const view = new DataView(out.buffer);
   const le = true;
   view.setInt32(0, NIFTI1_HEADER_BYTES, le);
@@ -462,14 +486,9 @@ export function encodeNifti(vol: Volume, options: EncodeNiftiOptions): Uint8Arra
   out[345] = '+'.charCodeAt(0);
   out[346] = '1'.charCodeAt(0);
   // bytes 348..351: extension flag 0 (no extensions)
-
-  const src = vol.data;
-  if (src instanceof Uint8Array) out.set(src, NIFTI1_VOX_OFFSET);
-  else if (src instanceof Int16Array) for (let i = 0, p = NIFTI1_VOX_OFFSET; i < n; i++, p += 2) view.setInt16(p, src[i], le);
-  else for (let i = 0, p = NIFTI1_VOX_OFFSET; i < n; i++, p += 4) view.setFloat32(p, src[i], le);
-
-  return options.gzip ? gzipSync(out, { level: options.gzipLevel ?? 6 }) : out;
+  return out;
 }
+
 
 /** Reads a .nii or .nii.gz file (gzip detected from content, not the name), within the limits. */
 export async function readNifti(path: string, options: Pick<DecodeNiftiOptions, 'limits'> = {}): Promise<Volume> {
@@ -493,7 +512,13 @@ export async function readNifti(path: string, options: Pick<DecodeNiftiOptions, 
   return decodeNifti(buf, { path, limits: options.limits });
 }
 
-/** Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz` (at `gzipLevel`, default 6). */
+/**
+ * Writes a volume as NIfTI-1; gzipped when `path` ends in `.gz` (at `gzipLevel`, default 6), on the
+ * libuv thread pool, so several files written together compress at once while this thread goes on.
+ */
 export async function writeNifti(volume: Volume, path: string, options: { gzipLevel?: number } = {}): Promise<void> {
-  await writeFile(path, encodeNifti(volume, { gzip: path.toLowerCase().endsWith('.gz'), ...options }));
+  if (!path.toLowerCase().endsWith('.gz')) return writeFile(path, encodeNifti(volume, { gzip: false }));
+  // header and voxels go through one gzip stream (the same bytes as gzipping them joined), so the
+  // voxels are never copied into a file-sized buffer
+  await pipeline(Readable.from([niftiHeader(volume, {}), voxelBytes(volume.data)]), createGzip({ level: options.gzipLevel ?? 6 }), createWriteStream(path));
 }

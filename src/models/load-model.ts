@@ -27,6 +27,13 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 /** The machines here have 2 cores; one screening uses both for a model by default. */
 export const DEFAULT_INTRA_OP_THREADS = 2;
+/**
+ * ORT's pool threads busy-wait for work between and after runs unless told not to. On 2 shared cores
+ * that spinning takes the CPU from the other thread and from this one's JavaScript (tiling between
+ * segmenter batches): P001 screened with spinning took 6.44 s wall, without 5.49 s (one thread 5.46 s;
+ * medians of 3, load 2.8, issue 16).
+ */
+export const INTRA_OP_SPINNING = false;
 
 export type Tensor = ort.Tensor;
 export type InferenceSession = ort.InferenceSession;
@@ -114,6 +121,7 @@ async function createLoaded(r: ResolvedModel, options: LoadModelOptions): Promis
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING ? '1' : '0' } } },
     });
   } catch (e) {
     throw new ModelError('MODEL_UNREADABLE', `model file ${r.onnxPath} cannot be loaded by onnxruntime: ${(e as Error).message.split('\n')[0]}`, { path: r.onnxPath, cause: e });

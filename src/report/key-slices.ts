@@ -5,7 +5,7 @@
  *
  *   regionSliceAreas(labels, dims, regionCount): Int32Array          voxels of each region on each slice
  *   chooseKeySlices(options): number[]                                slices to show, superior first
- *   renderKeySlice(options, z): KeySliceFigure                        one PNG + the overlay labels
+ *   renderKeySlice(options, z, crop?): KeySliceFigure                 one PNG + the overlay labels
  *   classColours(classes): Record<string, Rgb>                        colour of each class label
  *
  * Pictures are shown the radiological way: patient's right on the viewer's left, anterior at the top.
@@ -203,11 +203,13 @@ function cropAndFlip(img: SliceImage, crop: { x0: number; y0: number; x1: number
   return { width: w, height: h, scale: s, data: out };
 }
 
-/** One key slice picture with its overlay labels. */
-export function renderKeySlice(options: KeySliceOptions, z: number): KeySliceFigure {
+/**
+ * One key slice picture with its overlay labels. `crop` (displayCrop's, the same for every slice of
+ * a report) can be given by a caller rendering several slices: it costs a pass over the lung mask.
+ */
+export function renderKeySlice(options: KeySliceOptions, z: number, crop = displayCrop(options.volume, options.lungMask)): KeySliceFigure {
   const { volume, lungMask, candidateLabels, regions, classes } = options;
   const [nx, ny] = volume.dims;
-  const crop = displayCrop(volume, lungMask);
   const cropW = crop.x1 - crop.x0 + 1;
   const scale = Math.max(1, Math.min(MAX_SCALE, Math.ceil(KEY_SLICE_MIN_WIDTH_PX / cropW)));
   const img = renderSlice(volume, z, { scale });

@@ -25,7 +25,7 @@ export const MASK_GZIP_LEVEL = 1;
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { DEFAULT_OUTPUT_TYPES, outputFormats, outputWriters, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
-import { renderKeySlice, type OverlayRegion } from './key-slices.ts';
+import { displayCrop, renderKeySlice, type OverlayRegion } from './key-slices.ts';
 import { dicomOutputNeedsDicomInput, writeDicomOutputs, type DicomOutputs } from './writers/dicom-outputs.ts';
 
 function outputFileName(id: string): string {
@@ -78,11 +78,13 @@ export interface ScreeningOutputs {
 export const MAX_MASK_LABEL = 32767;
 
 function labelsForNifti(labels: Uint32Array | null, n: number): Uint8Array | Int16Array {
+  if (!labels) return new Uint8Array(n);
   let max = 0;
-  if (labels) for (let i = 0; i < n; i++) if (labels[i] > max) max = labels[i];
+  for (let i = 0; i < n; i++) if (labels[i] > max) max = labels[i];
   if (max > MAX_MASK_LABEL) throw new RangeError(`candidate label ${max} does not fit a NIfTI int16 label map`);
   const out = max <= 255 ? new Uint8Array(n) : new Int16Array(n);
-  if (labels) for (let i = 0; i < n; i++) out[i] = labels[i];
+  // every label fits the smaller type, so set()'s conversion keeps each value (one native loop)
+  out.set(labels.subarray(0, n));
   return out;
 }
 
@@ -97,7 +99,8 @@ export function huAsInt16(data: Volume['data']): Int16Array {
 /** The HTML of a screening (key slices rendered from the artifacts). */
 export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts): string {
   const options = { volume: artifacts.volume, lungMask: artifacts.lungMask, candidateLabels: artifacts.candidateLabels, regions: artifacts.regions, classes: report.classes };
-  const figures = artifacts.keySlices.map((z) => renderKeySlice(options, z));
+  const crop = displayCrop(artifacts.volume, artifacts.lungMask);
+  const figures = artifacts.keySlices.map((z) => renderKeySlice(options, z, crop));
   return renderHtmlReport({ report, keySlices: figures });
 }
 
@@ -132,9 +135,12 @@ export async function writeMaskNiftis({ outDir, artifacts }: OutputContext): Pro
   const lesionMask = artifacts.lesionMask ? join(outDir, LESION_MASK_NIFTI) : null;
   // masks compress well at any level; level 1 is 3–5× faster than the default (issue 16)
   const fast = { gzipLevel: MASK_GZIP_LEVEL };
-  await writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, volume.data.length)), candidateMask, fast);
-  if (artifacts.lungMask && lungMask) await writeNifti(sameGrid(volume, artifacts.lungMask), lungMask, fast);
-  if (artifacts.lesionMask && lesionMask) await writeNifti(sameGrid(volume, artifacts.lesionMask), lesionMask, fast);
+  // written together: each file's gzip runs on the thread pool while the next one is encoded
+  await Promise.all([
+    writeNifti(sameGrid(volume, labelsForNifti(artifacts.candidateLabels, volume.data.length)), candidateMask, fast),
+    artifacts.lungMask && lungMask ? writeNifti(sameGrid(volume, artifacts.lungMask), lungMask, fast) : undefined,
+    artifacts.lesionMask && lesionMask ? writeNifti(sameGrid(volume, artifacts.lesionMask), lesionMask, fast) : undefined,
+  ]);
   return { candidateMask, lungMask, lesionMask };
 }
 
@@ -167,10 +173,11 @@ export async function writeScreeningOutputs(options: WriteOutputsOptions): Promi
   validateCaseReport(report, 'report to write');
   types.add('json');
   const files: OutputFiles = { json: null, html: null, candidateMask: null, lungMask: null, lesionMask: null, dicom: null, volume: null };
-  // in the registry's order (dicom before json: its warnings join the report first)
-  for (const writer of outputWriters) {
-    if (types.has(writer.outputType)) Object.assign(files, await writer.write({ outDir, report, artifacts }));
-  }
+  const chosen = outputWriters.filter((w) => types.has(w.outputType));
+  // writers that amend the report (dicom's warnings) first, one by one; then the rest together
+  for (const writer of chosen.filter((w) => w.amendsReport)) Object.assign(files, await writer.write({ outDir, report, artifacts }));
+  const written = await Promise.all(chosen.filter((w) => !w.amendsReport).map((w) => w.write({ outDir, report, artifacts })));
+  for (const w of written) Object.assign(files, w);
   if (files.json === null) throw new Error('the registry has no writer for report.json (src/registry.ts outputWriters)');
   return { ...files, json: files.json };
 }

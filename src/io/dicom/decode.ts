@@ -260,9 +260,10 @@ async function decodeFrame(job: SliceJob): Promise<Decoded> {
 /**
  * Decodes one frame and maps stored values to HU: value = stored · slope + intercept (PS3.3
  * C.11.1.1.2); PixelPaddingValue (and the range up to PixelPaddingRangeLimit) and values below
- * OUT_OF_SCAN_BELOW_HU become AIR_HU, so the body outline is not a cliff of −3024.
+ * OUT_OF_SCAN_BELOW_HU become AIR_HU, so the body outline is not a cliff of −3024. `into`, a
+ * slice-sized array of the job's output type (a slice of the volume), is written instead of a new one.
  */
-export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float32Array> {
+export async function decodeSliceToHu(job: SliceJob, into?: Int16Array | Float32Array): Promise<Int16Array | Float32Array> {
   if (job.samplesPerPixel !== 1) throw bad(job, `has ${job.samplesPerPixel} samples per pixel (colour); a CT slice has 1`);
   refuseTruncatedStream(job);
   const d = await decodeFrame(job);
@@ -271,7 +272,8 @@ export async function decodeSliceToHu(job: SliceJob): Promise<Int16Array | Float
   }
   const n = job.rows * job.columns;
   if (d.values.length < n) throw bad(job, `decoded ${d.values.length} of ${n} pixels`);
-  const out = job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
+  const fits = into !== undefined && into.length === n && (job.output === 'int16' ? into instanceof Int16Array : into instanceof Float32Array);
+  const out = fits ? into : job.output === 'int16' ? new Int16Array(n) : new Float32Array(n);
   const bits = Math.min(job.bitsStored, 32);
   if (bits > MAX_LUT_BITS) {
     storedToHu(d.values, out, n, job);

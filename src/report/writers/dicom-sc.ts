@@ -9,7 +9,7 @@
 import type { NaturalizedDataset } from 'dcmjs';
 import { PNG } from 'pngjs';
 import type { CaseReport } from '../../core/report-schema.ts';
-import { renderKeySlice, type KeySliceOptions } from '../key-slices.ts';
+import { displayCrop, renderKeySlice, type KeySliceOptions } from '../key-slices.ts';
 import { CODES } from './codes.ts';
 import { ds, equipment, lo, newSeries, newUid, part10Bytes, patientStudyModules, SERIES_NUMBER, SOP_CLASS, sopCommon, sopReference, type DicomWriteContext } from './dicom-common.ts';
 import type { DicomObject } from './dicom-sr.ts';
@@ -24,8 +24,9 @@ export interface SecondaryCaptureInput {
 export function buildSecondaryCaptures(input: SecondaryCaptureInput, ctx: DicomWriteContext): DicomObject[] {
   const seriesInstanceUid = newUid();
   const refs = ctx.references;
+  const crop = displayCrop(input.keySlice.volume, input.keySlice.lungMask);
   return input.slices.map((z, k) => {
-    const fig = renderKeySlice(input.keySlice, z);
+    const fig = renderKeySlice(input.keySlice, z, crop);
     const png = PNG.sync.read(fig.png);
     // pngjs decodes to RGBA; SC RGB is 3 samples per pixel, colour-by-pixel (PlanarConfiguration 0)
     const rgb = new Uint8Array(png.width * png.height * 3 + ((png.width * png.height * 3) % 2));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { squaredEdt2d } from '../../../src/core/ndimage/distance-transform.ts';
+import { squaredEdt2d, squaredEdtZeroFeatureAt } from '../../../src/core/ndimage/distance-transform.ts';
+import { mulberry32 } from '../../../src/core/random.ts';
 import { closeDisk2d, fillHoles2d, label2d, label3d, openDisk2d } from '../../../src/core/ndimage/morphology.ts';
 
 function grid(rows: string[]): { data: Uint8Array; w: number; h: number } {
@@ -92,4 +93,30 @@ test('closing with a disk fills a notch narrower than the disk, opening cuts a t
   assert.equal(out[9 + w * 4], 0);
   assert.equal(out[4 + w * 4], 1);
   assert.equal(label2d(out, w, h).count, 2);
+});
+
+test('squaredEdtZeroFeatureAt equals squaredEdt2d (zero features, image border) bit for bit at every pixel', () => {
+  // hand-computed: 5×5 all lung, 1 mm: the centre is 3 px from the virtual border
+  const g = grid(['#####', '#####', '#####', '#####', '#####']);
+  assert.equal(squaredEdtZeroFeatureAt(g.data, 5, 5, [1, 1], 2, 2), 9);
+  assert.equal(squaredEdtZeroFeatureAt(g.data, 5, 5, [1, 1], 0, 3), 1);
+  // random blobby masks with the anisotropic and non-representable spacings of real CT
+  const rand = mulberry32(11);
+  for (const [w, h, sx, sy] of [[37, 23, 0.703125, 0.703125], [40, 31, 0.625, 1.37], [19, 44, 2.38, 0.59375], [64, 64, 0.75, 0.75]] as const) {
+    for (let trial = 0; trial < 4; trial++) {
+      const img = new Uint8Array(w * h);
+      // a few filled discs (lung) on background, so there are long runs and equidistant ties
+      for (let k = 0; k < 5; k++) {
+        const cx = rand() * w, cy = rand() * h, r = 3 + rand() * Math.min(w, h) * 0.4;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) img[x + w * y] = 1;
+      }
+      if (trial === 3) img.fill(1);
+      const full = squaredEdt2d(img, w, h, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true });
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        const one = squaredEdtZeroFeatureAt(img, w, h, [sx, sy], x, y);
+        if (!Object.is(one, full[x + w * y])) assert.fail(`${w}×${h} @ ${sx}×${sy}, trial ${trial}, pixel (${x}, ${y}): ${one} vs ${full[x + w * y]}`);
+      }
+    }
+  }
+  assert.throws(() => squaredEdtZeroFeatureAt(g.data, 5, 5, [1, 1], 5, 0), RangeError);
 });

@@ -41,7 +41,7 @@ import { DEFAULT_MAX_SIDE_MM, splitLargeCandidates } from '../candidates/split-l
 import { readImageAsPseudoHu, SINGLE_SLICE_EXTENT_MM } from '../io/image-stack.ts';
 import { readNifti } from '../io/nifti.ts';
 import { readVolume } from '../io/read.ts';
-import { thickSliceFactor, thickSliceFlags, thickSliceVolume } from './reconstruction.ts';
+import { thickReconstruction, thickSliceFlags } from './reconstruction.ts';
 import { volumeEdgeDistance } from '../lung/distance-from-edge.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import { label2d } from '../core/ndimage/morphology.ts';
@@ -396,9 +396,10 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     const acquiredInfected = hc.sliceLabels ? (await covidCtMdSliceLabels(data, caseId, acquired)).infected : new Array<boolean>(acquired.dims[2]).fill(false);
     // v5 (classifier 5.0.0): the volume as acquired and its thick-slice reconstruction (means of k slices, ≤ 5 mm;
     // reconstruction.ts), mined alike: CT is often read at 4–5 mm, and lesion-free lung looks denser there
-    const k = thickSliceFactor(acquired.spacingMm[2]);
+    const thick = thickReconstruction(acquired);
     const reconstructions = [{ vol: acquired, infected: acquiredInfected, tag: '' }];
-    if (k > 1 && Math.floor(acquired.dims[2] / k) >= 3) reconstructions.push({ vol: thickSliceVolume(acquired, k), infected: thickSliceFlags(acquiredInfected, k), tag: `-thick${(acquired.spacingMm[2] * k).toFixed(1)}mm` });
+    // the tag keeps the exported case names of classifier 5.0.0 ('P001-thick4.0mm')
+    if (thick) reconstructions.push({ vol: thick.volume, infected: thickSliceFlags(acquiredInfected, thick.k), tag: `-thick${thick.volume.spacingMm[2].toFixed(1)}mm` });
     for (const { vol, infected, tag } of reconstructions) {
       let lungs: Lungs;
       try {

@@ -12,6 +12,8 @@
  *   thickSliceFactor(spacingZ, targetMm): k     slices per slab so that k · spacing ≤ targetMm (1: none)
  *   thickSliceVolume(volume, k): Volume          non-overlapping means of k slices, geometry kept
  *   thickSliceFlags(flags, k): boolean[]         a per-slice label (e.g. "infected") per slab: any
+ *   thickReconstruction(volume): { volume, k, name } | null   the ≤ THICK_SLICE_MM reading of a thin-slice
+ *                                                CT, or null when its slices are too thick or too few
  */
 import type { Vec3, Volume, VoxelData } from '../core/volume.ts';
 import { THICK_SLICE_MM } from '../io/screenable.ts';
@@ -61,6 +63,21 @@ export function thickSliceVolume<T extends VoxelData>(volume: Volume<T>, k: numb
     source: { ...volume.source, sliceCount: slabs },
     warnings: [...volume.warnings, `thick-slice reconstruction: means of ${k} slices (${(sz * k).toFixed(2)} mm) from ${sz.toFixed(2)} mm`],
   };
+}
+
+/** Fewest slabs a reconstruction must have to be worth screening (the 2.5D networks read z ± 1). */
+export const MIN_RECONSTRUCTED_SLABS = 3;
+
+/**
+ * The thick-slice reading of a CT used throughout (training exports, the segmenter's sweep, the
+ * decision fit, `ctscreen robustness`): k = thickSliceFactor(spacing), named e.g. 'thick-4.0mm'.
+ * Null when k < 2 (already thick) or fewer than MIN_RECONSTRUCTED_SLABS slabs would remain.
+ */
+export function thickReconstruction<T extends VoxelData>(volume: Volume<T>): { volume: Volume<T>; k: number; name: string } | null {
+  const k = thickSliceFactor(volume.spacingMm[2]);
+  if (k < 2 || Math.floor(volume.dims[2] / k) < MIN_RECONSTRUCTED_SLABS) return null;
+  const thick = thickSliceVolume(volume, k);
+  return { volume: thick, k, name: `thick-${thick.spacingMm[2].toFixed(1)}mm` };
 }
 
 /** A per-slice flag carried to the slabs of thickSliceVolume: a slab is flagged when any of its slices is. */

@@ -53,7 +53,7 @@ import { HU_VOLUMES, isValidationPseudoPatient, type HuVolumeEntry } from './pat
 import { lungSliceBoxes } from '../candidates/sliding-window.ts';
 import { extractTile } from '../candidates/tile.ts';
 import { drawLesionSpecs, insertLesions } from './synthetic-lesions.ts';
-import { thickSliceFactor, thickSliceFlags, thickSliceVolume } from './reconstruction.ts';
+import { thickReconstruction, thickSliceFlags } from './reconstruction.ts';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */
 export const SYNTHETIC_MAX_LESIONS = 3;
@@ -463,10 +463,9 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
     cut(volume, lungMask, keep, report);
     // v4: a thick-slice reconstruction (means of k slices, ≤ THICK_SLICE_MM) of every lesion-free or
     // slice-labelled volume, as CT is often read (reconstruction.ts); TB volumes are 4.5 mm already
-    const k = entry.kind === 'tb-masked' ? 1 : thickSliceFactor(volume.spacingMm[2]);
-    if (k > 1 && Math.floor(nz / k) >= 3) {
-      const thick = thickSliceVolume(volume, k);
-      const name = `thick-${thick.spacingMm[2].toFixed(1)}mm`;
+    const reconstructed = entry.kind === 'tb-masked' ? null : thickReconstruction(volume);
+    if (reconstructed) {
+      const { volume: thick, k, name } = reconstructed;
       const thickReport: HuVolumeReport = { group: entry.group, split: entry.split, kind: entry.kind, reconstruction: name, slices: thick.dims[2], lungSlices: 0, tiles: 0, tilesWithLesion: 0 };
       reports.push(thickReport);
       let thickLungs: Uint8Array | null = null;

@@ -18,10 +18,10 @@
 import { InputError } from '../core/errors.ts';
 import { mulberry32 } from '../core/random.ts';
 import type { Vec3, Volume } from '../core/volume.ts';
-import { thickSliceFactor, thickSliceVolume } from '../dataset/reconstruction.ts';
+import { thickReconstruction } from '../dataset/reconstruction.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import type { Screener } from '../pipeline/run-screening.ts';
-import { readInput } from '../pipeline/stages.ts';
+import { readInput, type DecisionMode } from '../pipeline/stages.ts';
 import { lesionMaskMl } from './lesion-free.ts';
 import type { Manifest } from './manifest.ts';
 
@@ -180,9 +180,8 @@ export const PERTURBATIONS: readonly Perturbation[] = [
     id: 'thick-slices',
     description: 'means of k slices, k · spacing ≤ 5 mm (a thick-slice reconstruction; also used in training)',
     apply: (v) => {
-      const k = thickSliceFactor(v.spacingMm[2]);
-      if (k < 2 || Math.floor(v.dims[2] / k) < 3) return { skip: `slices of ${v.spacingMm[2].toFixed(2)} mm are already thick (or too few)` };
-      return thickSliceVolume(v, k);
+      const thick = thickReconstruction(v);
+      return thick ? thick.volume : { skip: `slices of ${v.spacingMm[2].toFixed(2)} mm are already thick (or too few)` };
     },
   },
   {
@@ -244,6 +243,8 @@ export interface RunRobustnessOptions {
   perturbations: readonly Perturbation[];
   /** The label of a case without infection (the class spec's no-infection label). */
   noInfectionLabel: string;
+  /** Case decision for every screening (default: the screener's). */
+  decision?: DecisionMode;
   seed?: number;
   onRow?: (row: RobustnessRow) => void;
 }
@@ -277,14 +278,14 @@ export async function runRobustness(options: RunRobustnessOptions): Promise<Robu
       push({ case: c.id, label: c.label, reading: ACQUIRED, called: 'failed', infectionProbability: null, lesionMl: null, regions: null, infectionVotedRegions: null, note: (e as Error).message });
       continue;
     }
-    push(rowOf(c.id, c.label, ACQUIRED, (await options.screener.screen({ volume })).report));
+    push(rowOf(c.id, c.label, ACQUIRED, (await options.screener.screen({ volume }, { decision: options.decision })).report));
     for (const p of options.perturbations) {
       const v = p.apply(volume, seed);
       if ('skip' in v) {
         push({ case: c.id, label: c.label, reading: p.id, called: 'skipped', infectionProbability: null, lesionMl: null, regions: null, infectionVotedRegions: null, note: v.skip });
         continue;
       }
-      push(rowOf(c.id, c.label, p.id, (await options.screener.screen({ volume: v })).report));
+      push(rowOf(c.id, c.label, p.id, (await options.screener.screen({ volume: v }, { decision: options.decision })).report));
     }
   }
   return { rows, summary: summarise(rows, options.perturbations.map((p) => p.id), options.noInfectionLabel), seed };

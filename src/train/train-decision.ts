@@ -28,7 +28,7 @@ import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
 import { readInput } from '../pipeline/stages.ts';
 import type { Volume } from '../core/volume.ts';
-import { thickSliceFactor, thickSliceVolume } from '../dataset/reconstruction.ts';
+import { thickReconstruction } from '../dataset/reconstruction.ts';
 import { balancedWeights, chooseOperatingPoint, chooseTypeThreshold, fitLogistic, leaveOneGroupOut } from './logistic.ts';
 
 export const DECISION_L2 = 1;
@@ -109,12 +109,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       const { volume } = await readInput(c.path, { workers: 0 });
       // 3.0.0: each case as acquired and as its thick-slice reconstruction (means of k slices, ≤ 5 mm),
       // the reading the networks also trained on: the fit and operating point see both
-      const k = thickSliceFactor(volume.spacingMm[2]);
-      const versions: Array<{ volume: Volume; reconstruction?: string }> = [{ volume }];
-      if (k > 1 && Math.floor(volume.dims[2] / k) >= 3) {
-        const thick = thickSliceVolume(volume, k);
-        versions.push({ volume: thick, reconstruction: `thick-${thick.spacingMm[2].toFixed(1)}mm` });
-      }
+      const thick = thickReconstruction(volume);
+      const versions: Array<{ volume: Volume; reconstruction?: string }> = [{ volume }, ...(thick ? [{ volume: thick.volume, reconstruction: thick.name }] : [])];
       for (const { volume: vol, reconstruction } of versions) {
         const { report, artifacts } = await screenCase({ volume: vol }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
         if (report.decision.label === 'not_screened') throw new Error(`case ${c.id}${reconstruction ? ` (${reconstruction})` : ''} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDENTITY_DIRECTION, voxelToPatient, type Mat3, type Volume } from '../../src/core/volume.ts';
-import { thickSliceFactor, thickSliceFlags, thickSliceVolume } from '../../src/dataset/reconstruction.ts';
+import { thickReconstruction, thickSliceFactor, thickSliceFlags, thickSliceVolume } from '../../src/dataset/reconstruction.ts';
 
 /** 2×1×5 volume, slice z holds [10z, 10z + 1] (HU). */
 function vol(direction: Mat3 = IDENTITY_DIRECTION): Volume<Int16Array> {
@@ -62,4 +62,13 @@ test('thickSliceFlags: a slab is flagged when any of its slices is', () => {
   assert.deepEqual(thickSliceFlags([false, true, false, false, true], 2), [true, false]);
   assert.deepEqual(thickSliceFlags([false, false, false], 3), [false]);
   assert.deepEqual(thickSliceFlags([true], 1), [true]);
+});
+
+test('thickReconstruction: the ≤ 5 mm reading with its k and name, or null when already thick or too short', () => {
+  const thin = { ...vol(), data: new Int16Array(2 * 6), dims: [2, 1, 6] as [number, number, number] }; // 6 × 2 mm
+  const r = thickReconstruction(thin);
+  assert.ok(r);
+  assert.deepEqual([r.k, r.name, r.volume.dims[2], r.volume.spacingMm[2]], [2, 'thick-4.0mm', 3, 4]);
+  assert.equal(thickReconstruction(vol()), null); // 5 × 2 mm → 2 slabs, fewer than 3
+  assert.equal(thickReconstruction({ ...thin, spacingMm: [0.5, 0.5, 3] }), null); // 3 mm: two would be 6 mm
 });

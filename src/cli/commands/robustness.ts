@@ -49,7 +49,8 @@ export function registerRobustness(program: Command, io: CliIo): void {
       const progress = !flags.json && process.stderr.isTTY === true;
       const run = await runRobustness({
         manifest,
-        screener: { ...screener, screen: (input, task) => screener.screen(input, { ...task, decision }) },
+        screener,
+        decision,
         perturbations,
         noInfectionLabel: NO_INFECTION_FOUND,
         seed,

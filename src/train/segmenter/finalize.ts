@@ -28,7 +28,7 @@ import { covidCtMdSliceLabels, type SegmentationSample } from '../../dataset/seg
 import { chooseCandidateSettings, chooseLesionThreshold, MAX_LESION_FREE_LUNG_FRACTION, SEED_THRESHOLD_GRID, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../eval/segmenter-evaluation.ts';
 import { splitLargeCandidates } from '../../candidates/split-large.ts';
 import { readVolume } from '../../io/read.ts';
-import { thickSliceFactor, thickSliceVolume } from '../../dataset/reconstruction.ts';
+import { thickReconstruction } from '../../dataset/reconstruction.ts';
 import { extractLungs } from '../../lung/extract-lungs.ts';
 import { readNifti } from '../../io/nifti.ts';
 import { DEFAULT_MAX_CANDIDATES } from '../../pipeline/screen.ts';
@@ -105,11 +105,10 @@ log(`lesionThreshold ${lesionThreshold} (non-expert validation tile Dice ${diceS
 
 /** The volume's thick-slice reconstruction (means of k slices, ≤ 5 mm) with its lungs, or null when it has none. */
 function thickReconstruction(volume: Volume): { name: string; volume: Volume; lungMask: Uint8Array } | null {
-  const k = thickSliceFactor(volume.spacingMm[2]);
-  if (k < 2 || Math.floor(volume.dims[2] / k) < 3) return null;
-  const thick = thickSliceVolume(volume, k);
+  const thick = thickReconstruction(volume);
+  if (!thick) return null;
   try {
-    return { name: `thick-${thick.spacingMm[2].toFixed(1)}mm`, volume: thick, lungMask: extractLungs(thick).mask };
+    return { name: thick.name, volume: thick.volume, lungMask: extractLungs(thick.volume).mask };
   } catch (err) {
     log(`thick-slice reconstruction: lung extraction failed (${(err as Error).message}); left out`);
     return null;

@@ -51,6 +51,7 @@ export interface OverlayRegion {
   id: string;
   /** Value of this region in the candidate label volume. */
   labelValue: number;
+  /** Bounds every voxel of `labelValue` (the candidate stage's tight boxes); key slices count areas inside the boxes only. */
   box: Box3;
   voteLabel: string;
   kept: boolean;

@@ -21,6 +21,8 @@
  *   hard negatives mined with the real candidate stage, nodules included).
  * - v5: every HU CT volume a second time as its thick-slice reconstruction (means of k slices,
  *   ≤ 5 mm; reconstruction.ts), mined the same way with the slice labels carried to the slabs.
+ * - v6: the lesion-free training volumes (normal001, LIDC-IDRI-0001) a third time with simulated
+ *   supine dependent density (dependent-density.ts), their candidates mined as irrelevant.
  * The split is the fixed one shared with the segmenter (dataset/patient-split.ts).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
@@ -33,7 +35,8 @@ import { InputError } from '../core/errors.ts';
 import type { Box3, Volume } from '../core/volume.ts';
 import { classicalCandidates } from '../candidates/classical.ts';
 import { HU_VOLUMES, isValidationPseudoPatient, SPLIT_RATIONALE } from './patient-split.ts';
-import { covidCtMdSliceLabels } from './segmentation.ts';
+import { covidCtMdSliceLabels, DEPENDENT_DENSITY_NAME, syntheticSeed } from './segmentation.ts';
+import { dependentDensity, drawDependentDensity } from './dependent-density.ts';
 import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../core/ndimage/connected-components.ts';
@@ -121,7 +124,7 @@ export const LABEL_POLICY: readonly string[] = [
   'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
   'covid19 also = candidate sub-cubes of COVID-CT-MD P001 whose three patch slices (centre ± 1) are all labelled infected (slice labels, no masks: noisy; a candidate on an infected slice need not be the lesion).',
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
-  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, on lesion-free HU CT; v5: also on the thick-slice reconstruction of each HU volume, means of k slices ≤ 5 mm, slice labels carried to the slabs); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, on lesion-free HU CT; v5: also on the thick-slice reconstruction of each HU volume, means of k slices ≤ 5 mm, slice labels carried to the slabs; v6: also on the lesion-free training volumes with simulated supine dependent density, a posterior subpleural band); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
   `Candidates of the CT volumes = screening's, from BOTH generators: extractLungs, the learned segmenter (candidates-segmenter, its card's low threshold) and the classical HU-band generator (each at most ${EXPORT_MAX_COMPONENTS} components), each followed by splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), merged round-robin with boxes of 3-D IoU ≥ ${DUPLICATE_BOX_IOU} dropped as duplicates; at most 120 cubes per class and COVID-CT-MD volume. Optionally (limits.tbCandidatesPerClass, 0 by default) the same candidates on the TB volumes, labelled by the lesion mask: ≥ ${TB_CANDIDATE_LESION_FRACTION * 100} % of the box on the mask → other_pneumonia, none → irrelevant, between → dropped.`,
   ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/dataset/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
@@ -400,6 +403,13 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     const reconstructions = [{ vol: acquired, infected: acquiredInfected, tag: '' }];
     // the tag keeps the exported case names of classifier 5.0.0 ('P001-thick4.0mm')
     if (thick) reconstructions.push({ vol: thick.volume, infected: thickSliceFlags(acquiredInfected, thick.k), tag: `-thick${thick.volume.spacingMm[2].toFixed(1)}mm` });
+    // v6 (classifier 6.0.0): lesion-free TRAINING volumes once more with simulated dependent density
+    // (dependent-density.ts; the segmenter export's draw for the same volume): its candidates are irrelevant
+    const split = HU_VOLUMES.find((h) => h.path === hc.path)?.split;
+    if (label === 'irrelevant' && split === 'train') {
+      const band = dependentDensity(acquired, extractLungs(acquired).mask, drawDependentDensity(syntheticSeed(`${hc.group}/${DEPENDENT_DENSITY_NAME}`, 0)));
+      reconstructions.push({ vol: band, infected: acquiredInfected, tag: `-${DEPENDENT_DENSITY_NAME}` });
+    }
     for (const { vol, infected, tag } of reconstructions) {
       let lungs: Lungs;
       try {

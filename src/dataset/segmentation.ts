@@ -30,6 +30,8 @@
  * - v4, thick-slice reconstructions (reconstruction.ts): each lesion-free or slice-labelled HU volume
  *   once more as the means of k slices (k · spacing ≤ 5 mm: 4 mm for COVID-CT-MD, 5 mm for the LIDC
  *   slabs), cut the same way, with synthetic lesions on the training ones as for the thin slices.
+ * - v5, dependent density (dependent-density.ts): each lesion-free TRAINING volume once more with a
+ *   simulated posterior band of supine dependent atelectasis (a seeded draw per volume), empty masks.
  * - Hard negatives (vessels, hila, dependent lung, nodules) are the lung of those tiles and of the
  *   8-bit slices away from the masks; train.py centres part of its crops on them.
  * Images are 8-bit and already windowed with different windows (coronacases darker than the
@@ -54,6 +56,10 @@ import { lungSliceBoxes } from '../candidates/sliding-window.ts';
 import { extractTile } from '../candidates/tile.ts';
 import { drawLesionSpecs, insertLesions } from './synthetic-lesions.ts';
 import { thickReconstruction, thickSliceFlags } from './reconstruction.ts';
+import { dependentDensity, drawDependentDensity } from './dependent-density.ts';
+
+/** The name of the dependent-density variant of a lesion-free training volume (v5), in tile and report records. */
+export const DEPENDENT_DENSITY_NAME = 'dependent-density';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */
 export const SYNTHETIC_MAX_LESIONS = 3;
@@ -93,7 +99,7 @@ export interface SegmentationSample {
   group: string;
   /** Volume the slice comes from (pseudo labels) — a patient may have several series. */
   volume?: string;
-  /** HU tiles of a thick-slice reconstruction (v4): its name, e.g. 'thick-4.0mm'; `slice` is then the slab. */
+  /** HU tiles of a thick-slice reconstruction (v4: its name, e.g. 'thick-4.0mm'; `slice` is then the slab) or of the dependent-density variant (v5: 'dependent-density'). */
   reconstruction?: string;
   slice: number;
   split: SplitName;
@@ -486,6 +492,16 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
         }
         cut(thick, thickLungs, keepThick, thickReport, name);
       }
+    }
+    // v5: lesion-free TRAINING volumes once more with simulated dependent density (dependent-density.ts,
+    // a seeded draw per volume), empty masks (and synthetic lesions on top, as on every clean training
+    // slice): the posterior band of a supine patient is not a lesion
+    if (synthetic && entry.kind === 'lesion-free' && entry.split === 'train') {
+      const dependent = dependentDensity(volume, lungMask, drawDependentDensity(syntheticSeed(`${entry.group}/${DEPENDENT_DENSITY_NAME}`, 0)));
+      const depReport: HuVolumeReport = { group: entry.group, split: entry.split, kind: entry.kind, reconstruction: DEPENDENT_DENSITY_NAME, slices: nz, lungSlices: 0, tiles: 0, tilesWithLesion: 0 };
+      reports.push(depReport);
+      // the lung mask of the volume as acquired: the band is inside the lungs, where lesions would be
+      cut(dependent, lungMask, () => true, depReport, DEPENDENT_DENSITY_NAME);
     }
   }
   return { tiles, reports };

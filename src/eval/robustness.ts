@@ -7,6 +7,7 @@
  *   PERTURBATIONS                           the registered perturbations (drive `ctscreen robustness`)
  *   perturbationById(id)                    one of them, or a user error naming the choices
  *   addGaussianNoise / kernel3x3 / offsetHu / ivContrast / halveInPlane / insertSolidNodule   the pure transforms
+ *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation)
  *   runRobustness(options): RobustnessRun   screens the cases (models loaded once, passed in)
  *   formatRobustnessText(run)               the table
  *
@@ -18,6 +19,7 @@
 import { InputError } from '../core/errors.ts';
 import { mulberry32 } from '../core/random.ts';
 import type { Vec3, Volume } from '../core/volume.ts';
+import { dependentDensity, STRONG_DEPENDENT_DENSITY } from '../dataset/dependent-density.ts';
 import { thickReconstruction } from '../dataset/reconstruction.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import type { Screener } from '../pipeline/run-screening.ts';
@@ -202,6 +204,19 @@ export const PERTURBATIONS: readonly Perturbation[] = [
     apply: (v) => {
       const thick = thickReconstruction(v);
       return thick ? thick.volume : { skip: `slices of ${v.spacingMm[2].toFixed(2)} mm are already thick (or too few)` };
+    },
+  },
+  {
+    id: 'dependent-density',
+    description: 'posterior 8 mm of the inferior half of the lungs +400 to +100 HU (supine dependent atelectasis, a normal finding)',
+    apply: (v) => {
+      let mask: Uint8Array;
+      try {
+        mask = extractLungs(v).mask;
+      } catch {
+        return { skip: 'no lungs found' };
+      }
+      return dependentDensity(v, mask, STRONG_DEPENDENT_DENSITY);
     },
   },
   {

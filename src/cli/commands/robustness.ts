@@ -28,7 +28,7 @@ interface RobustnessFlags {
 export function registerRobustness(program: Command, io: CliIo): void {
   program
     .command('robustness')
-    .description('screen every CT of a manifest as acquired and under simulated acquisition differences (noise, kernels, HU offset, resolution, thick slices, a solid mass); prints which calls change')
+    .description('screen every CT of a manifest as acquired and under simulated acquisition differences (noise, kernels, HU offset, IV contrast, resolution, thick slices, dependent density, a solid mass); prints which calls change')
     .argument('<manifest>', 'CSV manifest (rows path,label[,split], as for eval)')
     .option('--perturbations <ids>', `comma-separated, from ${PERTURBATIONS.map((p) => p.id).join(', ')} (default all)`)
     .option('--seed <n>', 'seed of the random perturbations', '1')

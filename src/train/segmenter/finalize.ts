@@ -104,7 +104,7 @@ const expertBest = expertSweep ? expertSweep.all.reduce((b, p) => (p.dice > b.di
 log(`lesionThreshold ${lesionThreshold} (non-expert validation tile Dice ${diceSweep.all.find((p) => p.threshold === lesionThreshold)?.dice.toFixed(3)}); expert-slice Dice at it ${expertAt(lesionThreshold)?.dice.toFixed(3)}`);
 
 /** The volume's thick-slice reconstruction (means of k slices, ≤ 5 mm) with its lungs, or null when it has none. */
-function thickReconstruction(volume: Volume): { name: string; volume: Volume; lungMask: Uint8Array } | null {
+function thickWithLungs(volume: Volume): { name: string; volume: Volume; lungMask: Uint8Array } | null {
   const thick = thickReconstruction(volume);
   if (!thick) return null;
   try {
@@ -143,7 +143,7 @@ async function validationVolumes(): Promise<ValVolume[]> {
     const truth = e.kind === 'tb-masked' ? Uint8Array.from((await readNifti(path.replace(/\.nii\.gz$/, '-msk.nii.gz'))).data as ArrayLike<number>, (v) => (v > 0.5 ? 1 : 0)) : null;
     out.push({ name: e.group, volume, lungMask, truth });
     // v4: its thick-slice reconstruction too (as CT is often read): a false positive there counts as much
-    const thick = e.kind === 'lesion-free' ? thickReconstruction(volume) : null;
+    const thick = e.kind === 'lesion-free' ? thickWithLungs(volume) : null;
     if (thick) out.push({ name: `${e.group} ${thick.name}`, volume: thick.volume, lungMask: thick.lungMask, truth: null });
   }
   return out;
@@ -322,7 +322,7 @@ if (!options.skipRecall && existsSync(join(dataDir, 'infnet-semiseg'))) {
     const volume = await readVolume(path);
     const lungMask = extractLungs(volume).mask;
     spec[e.group] = { split: e.split, kind: e.kind, slices: volume.dims[2], ...(await specificityEval(volume, lungMask)) };
-    const thick = thickReconstruction(volume);
+    const thick = thickWithLungs(volume);
     if (thick) spec[`${e.group} ${thick.name}`] = { split: e.split, kind: e.kind, reconstruction: thick.name, slices: thick.volume.dims[2], ...(await specificityEval(thick.volume, thick.lungMask)) };
     log(`specificity: ${e.group} done`);
   }
@@ -415,7 +415,7 @@ const pseudoPatients = (names: string[]) => names.filter((g) => !g.startsWith('m
 const card: ModelCard = {
   schemaVersion: 1,
   id: MODEL_ID,
-  version: '4.0.0',
+  version: '5.0.0',
   task: 'segmenter',
   description: 'Candidate-region segmenter (paper §2.3): a small 2.5D U-Net giving a lesion (infection) probability per pixel of an axial slice from the slice and its two neighbours; thresholded low and split into 3D connected components, it yields the candidate cubes the patch classifier reads.',
   paperSections: ['2.3', '3.3.2'],
@@ -435,8 +435,8 @@ const card: ModelCard = {
   training: {
     data: [
       { source: 'infnet-semiseg', licence: 'COVID-SemiSeg (Fan et al. 2020): non-commercial use only; images from COVID-19-CT-Seg (coronacases.org, Radiopaedia CC BY-NC-SA 3.0) and MedSeg', use: `Pseudo-label slices (model-made masks) of ${pseudoPatients(split.train)} patients for training, ${pseudoPatients(split.validation)} patients held out; the ${countBy('infnet-doctor', 'validation')} Doctor-label (radiologist) slices only for validation`, counts: { 'pseudo-train': countBy('infnet-pseudo', 'train'), 'pseudo-validation': countBy('infnet-pseudo', 'validation'), 'doctor-validation': countBy('infnet-doctor', 'validation') } },
-      { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021; no licence file, treated as non-commercial research)', use: 'v2: lesion-free HU tiles with EMPTY masks: every lung slice of normal001, and the slices of P001 and cap001 that labels.csv calls uninfected with both neighbours uninfected (all three TRAINING patients); infected slices only for the slice-level recall check; v4: the same slices once more from each volume\'s 4 mm thick-slice reconstruction (means of 2 slices)', counts: huCount('covid-ct-md') },
-      { source: 'lidc-idri', licence: 'CC BY 3.0 (TCIA, LIDC-IDRI)', use: 'v2: lesion-free HU tiles with empty masks (nodules may be present, no infection): LIDC-IDRI-0001 training, LIDC-IDRI-0002 validation; v4: also from each slab\'s 5 mm thick-slice reconstruction', counts: huCount('lidc-idri') },
+      { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021; no licence file, treated as non-commercial research)', use: 'v2: lesion-free HU tiles with EMPTY masks: every lung slice of normal001, and the slices of P001 and cap001 that labels.csv calls uninfected with both neighbours uninfected (all three TRAINING patients); infected slices only for the slice-level recall check; v4: the same slices once more from each volume\'s 4 mm thick-slice reconstruction (means of 2 slices); v5: normal001 once more with simulated supine dependent density (empty masks)', counts: huCount('covid-ct-md') },
+      { source: 'lidc-idri', licence: 'CC BY 3.0 (TCIA, LIDC-IDRI)', use: 'v2: lesion-free HU tiles with empty masks (nodules may be present, no infection): LIDC-IDRI-0001 training, LIDC-IDRI-0002 validation; v4: also from each slab\'s 5 mm thick-slice reconstruction; v5: LIDC-IDRI-0001 once more with simulated supine dependent density (empty masks)', counts: huCount('lidc-idri') },
       { source: 'tb-lesions', licence: 'Apache-2.0 (source repository)', use: 'v2: HU tiles with the tuberculosis blob masks: tb 001 and 002 training, tb 003 validation', counts: huCount('tb-lesions') },
       { source: 'synthetic-hu', licence: 'derived from the covid-ct-md and lidc-idri training slices above (their licences)', use: 'v3: every clean HU TRAINING slice once more with 1–3 synthetic lesions inserted (src/dataset/synthetic-lesions.ts: lobulated ground-glass, some with patchy consolidation, mostly subpleural, lifted from aerated lung so vessels and scanner noise stay) and their masks: HU lesions against the image-source shortcut; training only, never validation', counts: huCount('synthetic-hu') },
       { source: 'ricord-1a', licence: 'CC BY-NC 4.0 (TCIA, MIDRC-RICORD-1a)', use: 'not trained on (no masks): held-out COVID-19 CT from another scanner, candidate and lesion-mask volume check' },
@@ -447,6 +447,7 @@ const card: ModelCard = {
       'Lesion-free HU tiles (normal001, LIDC-IDRI, clean slices of P001 / cap001) have EMPTY masks; they are cut as inference cuts them (readVolume → extractLungs → lung box of the slice + 2 mm → extractTile of z−1, z, z+1).',
       'v3 synthetic lesions: each clean HU training slice is exported twice, as it is (empty mask) and with 1–3 synthetic lesions drawn in 3-D on its own voxel grid (seeded by patient and slice; the z−1 and z+1 channels carry the same lesion), masked where the lesion weight is ≥ 0.5; only training patients, so validation numbers are on real lesions only. Not the demo phantom\'s lesion generator.',
       'v4 thick-slice reconstructions (src/dataset/reconstruction.ts): each lesion-free or slice-labelled HU volume is exported once more as the means of k slices with k · spacing ≤ 5 mm (COVID-CT-MD 2 → 4 mm, LIDC-IDRI-0001 2.5 → 5 mm, LIDC-IDRI-0002 1.25 → 5 mm), cut the same way, with synthetic lesions on the training ones; why: screened as 4 mm slabs, segmenter v3 marked 36 mL of lesion on the lesion-free normal001 (3 mL as acquired), and chest CT is often read at 4–5 mm. The candidate-settings sweep and the lesion-free rows count these reconstructions as further lesion-free CTs (of the same patients).',
+      'v5 dependent density (src/dataset/dependent-density.ts): the lesion-free TRAINING volumes (normal001, LIDC-IDRI-0001) are exported once more with a simulated posterior band of supine dependent atelectasis (one seeded draw per volume: 4–10 mm deep, +200 to +450 HU at the pleura falling to a quarter at depth, the inferior 40–80 % of the lung slices), EMPTY masks, synthetic lesions on top as on every clean training slice; why: with the band at 8 mm and +400 HU (ctscreen robustness), segmenter v4 marked 396 mL of lesion on normal001 (17 mL as acquired) and the case was called COVID-19. Not in the candidate-settings sweep or the validation tiles.',
       'COVID-CT-MD slice labels: labels.csv instance_number is matched to the DICOM InstanceNumber, whose slice comes from ImagePositionPatient (io/dicom parser); a slice is clean for training only when it and both neighbours are labelled uninfected.',
       'Hard negatives: of the training crops not centred on a lesion, half are centred on dense non-lesion lung (lung-window value ≥ 0.55, ≈ −525 HU: vessels, hila, dependent lung, nodules).',
       'Pseudo-label PNG masks are soft (0–255): ≥ 128 is infection; tile pixels are infection when ≥ 50 % of their area was.',

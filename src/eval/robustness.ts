@@ -6,7 +6,7 @@
  *
  *   PERTURBATIONS                           the registered perturbations (drive `ctscreen robustness`)
  *   perturbationById(id)                    one of them, or a user error naming the choices
- *   addGaussianNoise / kernel3x3 / offsetHu / halveInPlane / insertSolidNodule   the pure transforms
+ *   addGaussianNoise / kernel3x3 / offsetHu / ivContrast / halveInPlane / insertSolidNodule   the pure transforms
  *   runRobustness(options): RobustnessRun   screens the cases (models loaded once, passed in)
  *   formatRobustnessText(run)               the table
  *
@@ -84,6 +84,25 @@ export function offsetHu(volume: Volume, hu: number): Volume {
   const out = new Int16Array(d.length);
   for (let i = 0; i < d.length; i++) out[i] = clampHu(d[i] + hu);
   return withData(volume, out, `HU offset ${hu > 0 ? '+' : ''}${hu}`);
+}
+
+/**
+ * Intravenous contrast, simulated: blood enhances, so vessels (and the heart and great vessels) rise by
+ * up to `enhancementHu` while air does not. Within the lungs a voxel's HU is a partial-volume mix of
+ * air (−900 HU taken as the parenchyma's floor) and tissue (+40 HU); the rise is scaled by that
+ * tissue fraction, clamp((v + 900) / 940, 0, 1), so small vessels rise less than large ones. Bone
+ * (> 200 HU) is left alone. Parenchymal lesions enhance too in reality, far less than vessels; this
+ * raises them as much as vessels of the same density (a harsher test for false positives).
+ */
+export function ivContrast(volume: Volume, enhancementHu: number): Volume {
+  const d = volume.data;
+  const out = new Int16Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    const f = v > 200 ? 0 : Math.max(0, Math.min(1, (v + 900) / 940));
+    out[i] = clampHu(v + enhancementHu * f);
+  }
+  return withData(volume, out, `IV contrast simulated (+${enhancementHu} HU at soft-tissue density, scaled by the tissue fraction)`);
 }
 
 /**
@@ -175,6 +194,7 @@ export const PERTURBATIONS: readonly Perturbation[] = [
   { id: 'sharp-kernel', description: 'unsharp mask 3 × 3, amount 1 (a sharper reconstruction kernel)', apply: (v) => kernel3x3(v, 1) },
   { id: 'soft-kernel', description: '3 × 3 mean (a softer reconstruction kernel)', apply: (v) => kernel3x3(v, -1) },
   { id: 'hu+40', description: 'every voxel +40 HU (calibration drift)', apply: (v) => offsetHu(v, 40) },
+  { id: 'iv-contrast', description: 'IV contrast: blood-density voxels +150 HU, partial-volume voxels in proportion (a contrast-enhanced CT)', apply: (v) => ivContrast(v, 150) },
   { id: 'half-resolution', description: '2 × 2 in-plane block means (a large field of view)', apply: (v) => halveInPlane(v) },
   {
     id: 'thick-slices',

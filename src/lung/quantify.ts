@@ -78,7 +78,9 @@ export function quantifyLungs(volume: Volume, lungMask: Uint8Array, options: Qua
   const data = volume.data;
   // most of a CT is not lung: four mask bytes are tested at once where the mask allows it
   const words = (lungMask.byteOffset & 3) === 0 && (plane & 3) === 0 ? new Uint32Array(lungMask.buffer, lungMask.byteOffset, n >> 2) : null;
-  for (let z = 0; z < nz; z++) {
+  if (data instanceof Int16Array) {
+    int16Counts(data, lungMask, words, lesion, plane, nz, bands, { count, huSum, lesionCount, bandCount, sliceLung, sliceLesion });
+  } else for (let z = 0; z < nz; z++) {
     for (let i = plane * z, end = plane * (z + 1); i < end; i++) {
       if (words && (i & 3) === 0 && words[i >> 2] === 0) {
         i += 3;
@@ -133,6 +135,78 @@ export function quantifyLungs(volume: Volume, lungMask: Uint8Array, options: Qua
     return r;
   };
   return { right: region(1), left: region(2), total: region(0), pseudoHu: volume.source.pseudoHu };
+}
+
+interface SideCounts {
+  count: number[];
+  huSum: number[];
+  lesionCount: number[];
+  bandCount: Float64Array[];
+  sliceLung: Float64Array[];
+  sliceLesion: Float64Array[];
+}
+
+const INT16_BINS = 65536;
+
+/**
+ * quantifyLungs' counts for integer HU (DICOM, NIfTI): one histogram bin per HU and side instead of a
+ * band search per voxel; bands and HU sums come from the histograms afterwards. Every count is an
+ * integer and every HU sum an integer below 2^53, so the numbers are exactly those of the per-voxel loop.
+ */
+function int16Counts(data: Int16Array, lungMask: Uint8Array, words: Uint32Array | null, lesion: Uint8Array | undefined, plane: number, nz: number, bands: readonly HuBand[], out: SideCounts): void {
+  const hist = new Int32Array(2 * INT16_BINS);
+  const lesionHere = [0, 0, 0];
+  for (let z = 0; z < nz; z++) {
+    let right = 0;
+    let left = 0;
+    let lesionRight = 0;
+    let lesionLeft = 0;
+    for (let i = plane * z, end = plane * (z + 1); i < end; i++) {
+      if (words && (i & 3) === 0 && words[i >> 2] === 0) {
+        i += 3;
+        continue;
+      }
+      const s = lungMask[i];
+      if (s === 1) {
+        right++;
+        hist[data[i] + 32768]++;
+        if (lesion && lesion[i] !== 0) lesionRight++;
+      } else if (s === 2) {
+        left++;
+        hist[INT16_BINS + data[i] + 32768]++;
+        if (lesion && lesion[i] !== 0) lesionLeft++;
+      }
+    }
+    out.sliceLung[1][z] = right;
+    out.sliceLung[2][z] = left;
+    out.count[1] += right;
+    out.count[2] += left;
+    if (lesion) {
+      out.sliceLesion[1][z] = lesionRight;
+      out.sliceLesion[2][z] = lesionLeft;
+      lesionHere[1] += lesionRight;
+      lesionHere[2] += lesionLeft;
+    }
+  }
+  out.lesionCount[1] += lesionHere[1];
+  out.lesionCount[2] += lesionHere[2];
+  for (const s of [1, 2]) {
+    const base = (s - 1) * INT16_BINS;
+    let sum = 0;
+    for (let b = 0; b < INT16_BINS; b++) {
+      const c = hist[base + b];
+      if (c === 0) continue;
+      const v = b - 32768;
+      sum += c * v;
+      for (let k = 0; k < bands.length; k++) {
+        if (v >= bands[k].fromHu && v < bands[k].toHu) {
+          out.bandCount[s][k] += c;
+          break;
+        }
+      }
+    }
+    out.huSum[s] += sum;
+  }
 }
 
 /** Splits the lung's height range (slice centres, mm) into equal thirds; slices go by their centre. */

@@ -133,9 +133,13 @@ export function drawRect(img: SliceImage, rect: SliceRect, colour: Rgb, thicknes
   }
 }
 
-/** PNG bytes (8-bit RGB). */
+/**
+ * PNG bytes (8-bit RGB). Every row uses the Paeth filter: pngjs's default tries all five filters per
+ * row, which for P001's four 476 × 322 key slices took 67–78 ms of the main thread against 44 ms, for
+ * 0.6 % smaller files (1 000 KB against 1 006 KB; measured on this machine).
+ */
 export function encodePng(img: SliceImage): Buffer {
   const png = new PNG({ width: img.width, height: img.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, filterType: 4 });
 }

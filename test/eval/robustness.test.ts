@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
 import { IDENTITY_DIRECTION, voxelToPatient, type Volume } from '../../src/core/volume.ts';
-import { ACQUIRED, addGaussianNoise, halveInPlane, insertSolidNodule, kernel3x3, offsetHu, PERTURBATIONS, perturbationById, summarise, type RobustnessRow } from '../../src/eval/robustness.ts';
+import { ACQUIRED, addGaussianNoise, halveInPlane, insertSolidNodule, ivContrast, kernel3x3, offsetHu, PERTURBATIONS, perturbationById, summarise, type RobustnessRow } from '../../src/eval/robustness.ts';
 import { writeNifti } from '../../src/io/nifti.ts';
 import { makeChestPhantom } from '../../src/phantom/chest-phantom.ts';
 import { writeStubClassifierOnnx } from '../pipeline/fixtures.ts';
@@ -38,6 +38,14 @@ test('offsetHu shifts and clamps to the int16 HU range; halveInPlane takes 2 × 
   // the new voxel (0,0) is the centre of old voxels (0..1, 0..1): old (0.5, 0.5) → 10 + 0.25, 20 + 0.25
   assert.deepEqual(h.originMm, [10.25, 20.25, 30]);
   assert.deepEqual(voxelToPatient(h, [1, 0, 0]), [11.25, 20.25, 30]);
+});
+
+test('ivContrast: air and bone stay, tissue-density voxels rise by the enhancement, partial-volume voxels by their tissue fraction', () => {
+  // −1000 (air, below the −900 floor) +0; −900 +0; −430: fraction (−430 + 900) / 940 = 0.5 → +75;
+  // 40 (tissue) and 150 (blood) +150; 201 (bone) +0; 3000 (dense bone) +0
+  const v = ivContrast(vol([-1000, -900, -430, 40, 150, 201, 3000, -1024], [8, 1, 1]), 150);
+  assert.deepEqual([...v.data], [-1000, -900, -355, 190, 300, 201, 3000, -1024]);
+  assert.match(v.warnings.at(-1)!, /IV contrast/);
 });
 
 test('addGaussianNoise: seeded (same seed, same volume), mean ≈ 0 and SD ≈ σ over 40 000 voxels', () => {

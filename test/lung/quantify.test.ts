@@ -48,3 +48,22 @@ test('lesion percentage per lung and per third of the lung height (+z is superio
 test('a mask on another grid is a user error naming both sizes', () => {
   assert.throws(() => quantifyLungs(volume(), new Uint8Array(5)), (e: unknown) => e instanceof InputError && /5 voxels.*2×1×6/.test(e.message));
 });
+
+test('integer HU (the histogram path) give exactly the numbers of the per-voxel path (the same HU as Float32)', () => {
+  // 8 × 4 × 5 random HU over the whole int16 range's interesting part, a random 0/1/2 mask and lesions
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const n = 8 * 4 * 5;
+  const data = Int16Array.from({ length: n }, () => Math.round(-1100 + 1400 * rand()));
+  const lung = Uint8Array.from({ length: n }, () => (rand() < 0.3 ? 0 : rand() < 0.5 ? 1 : 2));
+  const lesion = Uint8Array.from({ length: n }, () => (rand() < 0.2 ? 1 : 0));
+  const v: Volume<Int16Array> = { data, dims: [8, 4, 5], spacingMm: [0.7, 0.7, 2.5], originMm: [0, 0, 0], direction: IDENTITY_DIRECTION, source: { format: 'synthetic', sliceCount: 5, pseudoHu: false }, warnings: [] };
+  const asFloat = { ...v, data: Float32Array.from(data) } as unknown as Volume;
+  assert.deepEqual(quantifyLungs(v, lung, { lesionMask: lesion }), quantifyLungs(asFloat, lung, { lesionMask: lesion }));
+  assert.deepEqual(quantifyLungs(v, lung), quantifyLungs(asFloat, lung));
+  // the band edges themselves (−950, −750, −400 belong to the band above; 0 to none)
+  const edges = Int16Array.from([-1050, -951, -950, -751, -750, -401, -400, -1, 0, -1051]);
+  const e: Volume<Int16Array> = { ...v, data: edges, dims: [10, 1, 1], source: { ...v.source, sliceCount: 1 } };
+  const s = quantifyLungs(e, new Uint8Array(10).fill(1));
+  assert.deepEqual(s.right.bands.map((b) => b.fraction * 10), [2, 2, 2, 2]);
+});

@@ -29,8 +29,9 @@ function paint(labels: Uint32Array, v: number, x0: number, x1: number, y0: numbe
   for (const z of slices) for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) labels[x + NX * (y + NY * z)] = v;
 }
 
-function region(id: string, labelValue: number, minZ: number, maxZ: number, voteLabel: string, x0 = 5, x1 = 9): OverlayRegion {
-  return { id, labelValue, box: { min: [x0, 5, minZ], max: [x1, 9, maxZ] }, voteLabel, kept: voteLabel !== 'irrelevant', confidence: 0.8 };
+/** A region whose box bounds every voxel painted with its label value, as the pipeline's boxes do. */
+function region(id: string, labelValue: number, minZ: number, maxZ: number, voteLabel: string, x0 = 5, x1 = 9, y0 = 5, y1 = 9): OverlayRegion {
+  return { id, labelValue, box: { min: [x0, y0, minZ], max: [x1, y1, maxZ] }, voteLabel, kept: voteLabel !== 'irrelevant', confidence: 0.8 };
 }
 
 test('key slices: each kept region at its largest slice, close slices merged, superior first', () => {
@@ -40,7 +41,7 @@ test('key slices: each kept region at its largest slice, close slices merged, su
   paint(labels, 2, 20, 22, 5, 7, [4]); // R2 on slice 4: 5 mm from slice 3 → merged away
   paint(labels, 3, 20, 30, 15, 25, [9, 10]); // R3 dropped (irrelevant), large: never a key slice while kept ones exist
   paint(labels, 4, 25, 26, 20, 21, [10]); // R4 kept, small, slice 10: 35 mm away from slice 3
-  const regions = [region('R1', 1, 2, 4, 'covid19', 5, 12), region('R2', 2, 4, 4, 'covid19', 20, 22), region('R3', 3, 9, 10, 'irrelevant', 20, 30), region('R4', 4, 10, 10, 'other_pneumonia', 25, 26)];
+  const regions = [region('R1', 1, 2, 4, 'covid19', 5, 12), region('R2', 2, 4, 4, 'covid19', 20, 22, 5, 7), region('R3', 3, 9, 10, 'irrelevant', 20, 30, 15, 25), region('R4', 4, 10, 10, 'other_pneumonia', 25, 26, 20, 21)];
   const options: KeySliceOptions = { volume: volume(), lungMask: null, candidateLabels: labels, regions, classes: CLASSES };
   // z grows superior (direction z = +S): slice 10 first
   assert.deepEqual(chooseKeySlices(options), [10, 3]);

@@ -10,8 +10,8 @@ function paint(dims: Vec3, blobs: Array<{ value: number; voxels: Vec3[] }>): { l
   const [nx, ny] = dims;
   const labels = new Uint32Array(dims[0] * dims[1] * dims[2]);
   const regions = blobs.map(({ value, voxels }) => {
-    const min: Vec3 = [Infinity, Infinity, Infinity];
-    const max: Vec3 = [-Infinity, -Infinity, -Infinity];
+    const min = [Infinity, Infinity, Infinity];
+    const max = [-Infinity, -Infinity, -Infinity];
     for (const v of voxels) {
       labels[v[0] + nx * (v[1] + ny * v[2])] = value;
       for (let a = 0; a < 3; a++) {
@@ -19,7 +19,7 @@ function paint(dims: Vec3, blobs: Array<{ value: number; voxels: Vec3[] }>): { l
         max[a] = Math.max(max[a], v[a]);
       }
     }
-    return { labelValue: value, box: { min, max } };
+    return { labelValue: value, box: { min: min as unknown as Vec3, max: max as unknown as Vec3 } };
   });
   return { labels, regions };
 }

@@ -26,7 +26,8 @@ import type { DicomReferences } from '../io/dicom/references.ts';
 import { DEFAULT_OUTPUT_TYPES, outputFormats, outputWriters, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { displayCrop, renderKeySlice, type OverlayRegion } from './key-slices.ts';
-import { dicomOutputNeedsDicomInput, writeDicomOutputs, type DicomOutputs } from './writers/dicom-outputs.ts';
+import { dicomOutputNeedsDicomInput } from './writers/dicom-output-error.ts';
+import type { DicomOutputs } from './writers/dicom-outputs.ts';
 
 function outputFileName(id: string): string {
   const entry = outputFormats.find((f) => f.id === id);
@@ -168,6 +169,8 @@ export async function writeCtVolume({ outDir, artifacts }: OutputContext): Promi
 
 /** SEG, SR and key-slice secondary captures in the source study. */
 export async function writeDicomOutputType({ outDir, report, artifacts }: OutputContext): Promise<Partial<OutputFiles>> {
+  // loaded on demand: the DICOM writers bring dcmjs (≈ 40 ms of start-up a screening without DICOM outputs need not pay)
+  const { writeDicomOutputs } = await import('./writers/dicom-outputs.ts');
   const dicom = await writeDicomOutputs({ outDir, report, artifacts });
   // what the DICOM writers had to work around (e.g. a source UID that is not a DICOM UID) is the
   // reader's business too: it joins the report's warnings, which the summary and report.json show

@@ -12,7 +12,7 @@ import { formatPercent } from '../../report/html-report.ts';
 import { detectInputKind } from '../../io/read.ts';
 import { CANDIDATE_GENERATORS, OUTPUT_TYPE_CHOICES, type OutputType } from '../../registry.ts';
 import type { ScreeningOutputs } from '../../report/write-outputs.ts';
-import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-outputs.ts';
+import { dicomOutputNeedsDicomInput } from '../../report/writers/dicom-output-error.ts';
 import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../flags.ts';
 import type { CliIo } from '../main.ts';
 

@@ -11,7 +11,7 @@
  * util.inspect, so a careless `console.log(references)` leaks nothing.
  */
 import { inspect } from 'node:util';
-import dcmjs, { type NaturalizedDataset } from 'dcmjs';
+import type { NaturalizedDataset } from 'dcmjs';
 import type { Vec3 } from '../../core/volume.ts';
 import type { DicomSliceHeader } from './parse.ts';
 import type { SliceGeometry } from './series.ts';
@@ -35,14 +35,42 @@ export interface SourceInstanceRef {
   positionMm: Vec3;
 }
 
-/** The identifying attributes of the source, in dcmjs's naturalized form; never serialised or printed. */
+/**
+ * The identifying attributes of the source, in dcmjs's naturalized form; never serialised or printed.
+ * They are read from the source's first file only when a DICOM output asks for them (`load()`): a
+ * screening without DICOM outputs never loads dcmjs.
+ */
 export class PatientStudyModules {
-  readonly #attributes: NaturalizedDataset;
-  constructor(attributes: NaturalizedDataset) {
-    this.#attributes = attributes;
+  #source: Uint8Array | null;
+  #attributes: NaturalizedDataset | null;
+  #read = false;
+  /** `source`: the first source file's bytes (read lazily), or the attributes themselves. */
+  constructor(source: Uint8Array | null | { attributes: NaturalizedDataset }) {
+    if (source && !(source instanceof Uint8Array)) {
+      this.#source = null;
+      this.#attributes = source.attributes;
+      this.#read = true;
+    } else {
+      this.#source = source;
+      this.#attributes = null;
+    }
   }
-  /** A copy of the attributes, for a DICOM writer only. */
+  /** Reads the attributes from the source file (once). */
+  async load(): Promise<void> {
+    if (this.#attributes) return;
+    const { readPatientStudy } = await import('./patient-study-reader.ts');
+    const { modules, read } = readPatientStudy(this.#source, COPIED_PATIENT_STUDY_KEYWORDS);
+    this.#attributes = modules;
+    this.#read = read;
+    this.#source = null;
+  }
+  /** False when the source's modules could not be read (e.g. a raw, non-Part-10 file); meaningful after load(). */
+  get read(): boolean {
+    return this.#read;
+  }
+  /** A copy of the attributes, for a DICOM writer only; load() first. */
   attributes(): NaturalizedDataset {
+    if (!this.#attributes) throw new Error('PatientStudyModules.attributes() before load(): a DICOM writer must await load() first');
     // dcmjs's values carry accessor properties structuredClone refuses; they are plain JSON underneath
     return JSON.parse(JSON.stringify(this.#attributes)) as NaturalizedDataset;
   }
@@ -69,9 +97,8 @@ export interface DicomReferences {
    * the reader resampled an uneven stack or shifted a tilted one (then the grid slice is not a source slice).
    */
   sliceSources: Array<{ instance: number; exact: boolean }>;
+  /** Read on demand (`await patientStudy.load()`); `patientStudy.read` is false when the file could not be read. */
   patientStudy: PatientStudyModules;
-  /** False when the source's patient/study modules could not be read (e.g. a raw, non-Part-10 file). */
-  patientStudyRead: boolean;
 }
 
 const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
@@ -79,22 +106,6 @@ const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 /** PS3.5 §9.1: digits and dots, no leading zeros in a component, at most 64 characters. */
 export function isValidDicomUid(s: string): boolean {
   return s.length > 0 && s.length <= 64 && UID_PATTERN.test(s);
-}
-
-/** The patient/study attributes of one source file, read by dcmjs (which decodes the character set to UTF-8). */
-function readPatientStudy(firstFile: Uint8Array | null): { modules: NaturalizedDataset; read: boolean } {
-  if (!firstFile) return { modules: {}, read: false };
-  try {
-    const buffer = firstFile.buffer.slice(firstFile.byteOffset, firstFile.byteOffset + firstFile.byteLength) as ArrayBuffer;
-    const dict = dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', ignoreErrors: true });
-    const all = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
-    const modules: NaturalizedDataset = {};
-    for (const k of COPIED_PATIENT_STUDY_KEYWORDS) if (all[k] !== undefined) modules[k] = all[k];
-    return { modules, read: true };
-  } catch {
-    // not Part 10 (dcmjs needs the preamble) or unreadable by dcmjs: outputs get empty type-2 attributes
-    return { modules: {}, read: false };
-  }
 }
 
 /** The references of the series the reader turned into a volume (geom.ordered is its slice order). */
@@ -112,7 +123,6 @@ export function dicomReferences(geom: SliceGeometry, firstFile: Uint8Array | nul
     const inPlaneMm = Math.hypot(shift[0] * geom.spacingMm[0], shift[1] * geom.spacingMm[1]);
     sliceSources.push({ instance: j, exact: Math.abs(geom.alongNormalMm[j] - along) < SAME_POSITION_TOLERANCE_MM && inPlaneMm < SAME_POSITION_TOLERANCE_MM });
   }
-  const { modules, read } = readPatientStudy(firstFile);
   return {
     studyInstanceUid: first.studyInstanceUid,
     seriesInstanceUid: first.seriesInstanceUid,
@@ -121,7 +131,6 @@ export function dicomReferences(geom: SliceGeometry, firstFile: Uint8Array | nul
     orientation: first.orientation!,
     instances,
     sliceSources,
-    patientStudy: new PatientStudyModules(modules),
-    patientStudyRead: read,
+    patientStudy: new PatientStudyModules(firstFile),
   };
 }

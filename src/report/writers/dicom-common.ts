@@ -85,7 +85,9 @@ export interface DicomWriteContext {
  * from a converter) is never copied: where the standard requires one a new UID is made, references
  * to it are left out, and a warning says which (without the value).
  */
-export function dicomWriteContext(references: DicomReferences, options: { toolVersion: string; now: Date }): DicomWriteContext {
+export async function dicomWriteContext(references: DicomReferences, options: { toolVersion: string; now: Date }): Promise<DicomWriteContext> {
+  // the source's patient and study modules, read on first use (dcmjs loads only for DICOM outputs)
+  await references.patientStudy.load();
   const warnings: string[] = [];
   const state = (s: string) => (s === '' ? 'missing' : 'not a valid DICOM UID');
   let studyUid = references.studyInstanceUid;

@@ -5,13 +5,14 @@
  *   dicom/sc-<k>.dcm     Secondary Capture of key slice k with overlays (dicom-sc.ts)
  *
  *   writeDicomOutputs(options): Promise<DicomOutputs>
+ *   (dicomOutputNeedsDicomInput lives in ./dicom-output-error.ts: the screen path imports it without dcmjs)
  *
  * File names come from the registry's output formats. Needs the source's DICOM references (a DICOM
  * input); a NIfTI or image input has no study to file results under and gets an InputError.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { InputError } from '../../core/errors.ts';
+import { dicomOutputNeedsDicomInput } from './dicom-output-error.ts';
 import type { CaseReport } from '../../core/report-schema.ts';
 import type { Volume } from '../../core/volume.ts';
 import type { DicomReferences } from '../../io/dicom/references.ts';
@@ -51,20 +52,11 @@ export interface DicomOutputs {
   warnings: string[];
 }
 
-/** The error a DICOM output request gets for an input without DICOM references. */
-export function dicomOutputNeedsDicomInput(format: string, path?: string): InputError {
-  return new InputError(
-    'OUTPUT_DICOM_NEEDS_DICOM',
-    `--output-type dicom needs a DICOM input (a series folder, .zip or file): ${path ? `${path} is` : 'the input is'} ${format}, which has no DICOM study, series or frame of reference for a SEG, SR or secondary capture to reference`,
-    path ? { path } : {},
-  );
-}
-
 export async function writeDicomOutputs(options: { outDir: string; report: CaseReport; artifacts: DicomOutputArtifacts; now?: Date }): Promise<DicomOutputs> {
   const { outDir, report, artifacts } = options;
   const refs = artifacts.dicomReferences;
   if (!refs) throw dicomOutputNeedsDicomInput(report.input.format);
-  const ctx = dicomWriteContext(refs, { toolVersion: report.tool.version, now: options.now ?? new Date(report.createdAt) });
+  const ctx = await dicomWriteContext(refs, { toolVersion: report.tool.version, now: options.now ?? new Date(report.createdAt) });
   const seg = buildSegmentation(
     { volume: artifacts.volume, lungMask: artifacts.lungMask, lesionMask: artifacts.lesionMask, candidateLabels: artifacts.candidateLabels, regions: artifacts.regions, classes: report.classes, models: report.models },
     ctx,

@@ -77,7 +77,7 @@ for (const c of cases) {
       }
     }
     const labels = new Uint32Array(lesion);
-    const ctx = dicomWriteContext(references, { toolVersion: 'test', now: new Date('2026-01-02T03:04:05Z') });
+    const ctx = await dicomWriteContext(references, { toolVersion: 'test', now: new Date('2026-01-02T03:04:05Z') });
     const built = buildSegmentation(
       { volume, lungMask: lungs, lesionMask: lesion, candidateLabels: labels, regions: [{ id: 'R1', labelValue: 1, box: { min: [0, 0, 0], max: [0, 0, 0] }, voteLabel: 'covid19', kept: true, confidence: 0.9 }], classes: CLASSES, models: [] },
       ctx,

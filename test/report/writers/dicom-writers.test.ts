@@ -130,7 +130,7 @@ test('an uneven stack the reader resampled: SEG frames lie on the resampled grid
     const { volume, references } = await readDicom(join(dir, 'ct'));
     assert.equal(volume.dims[2], 8, 'resampled onto 2.5 mm steps');
     assert.deepEqual(references.sliceSources.map((s) => s.exact), [true, true, true, true, false, true, true, true]);
-    const ctx = dicomWriteContext(references, { toolVersion: 'test', now: NOW });
+    const ctx = await dicomWriteContext(references, { toolVersion: 'test', now: NOW });
     const lungMask = new Uint8Array(volume.data.length).fill(1);
     const built = buildSegmentation({ volume, lungMask, candidateLabels: null, regions: [], classes: report0.classes, models: [] }, ctx)!;
     assert.match(ctx.warnings.join('\n'), /resampled or shifted the source slices/);

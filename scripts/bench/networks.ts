@@ -157,7 +157,9 @@ async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScr
 export const networksBench: Bench = async () => {
   let loaded;
   try {
-    loaded = await loadScreeningModels({});
+    // the segmenter on this thread at DEFAULT_INTRA_OP_THREADS, as PyTorch runs it: a network-only
+    // comparison (screening runs it in a worker thread beside the tiling: the candidates bench)
+    loaded = await loadScreeningModels({ segmenterThread: 'main' });
   } catch (e) {
     if (isCtscreenError(e)) return { skipped: `models not available: ${e.message}` };
     throw e;

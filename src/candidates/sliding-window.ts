@@ -25,7 +25,15 @@ export interface SlidingWindowOptions {
   sliceBoxes: readonly (Box2 | null)[];
   /** Window for HU → [0, 1]; default the lung window. */
   windowHu?: WindowHu;
+  /**
+   * Batches handed to the predictor before the first result is awaited (default 2): with a predictor
+   * that runs elsewhere (a worker thread), batch k + 1 is tiled while batch k runs. 1 = strictly one at a time.
+   */
+  inFlight?: number;
 }
+
+/** Two batches in flight keep a worker-thread predictor busy while this thread tiles and pastes (double buffering). */
+export const DEFAULT_IN_FLIGHT = 2;
 
 export interface SlidingWindowResult {
   /** Voxel box of the volume the map covers: the union of the slice boxes (null when every slice was skipped). */
@@ -64,12 +72,18 @@ export async function slidingWindow(volume: Pick<Volume, 'data' | 'dims'>, optio
   const probability = new Float32Array(rw * rh * (z1 - z0 + 1));
   const c = sliceOffsets.length;
   const tileLen = s * s;
-  const batch = new Float32Array(batchSize * c * tileLen);
+  const inFlight = options.inFlight ?? DEFAULT_IN_FLIGHT;
+  if (!(Number.isInteger(inFlight) && inFlight > 0)) throw new RangeError(`inFlight must be a positive integer, got ${inFlight}`);
+  const batches: number[][] = [];
+  for (let start = 0; start < zs.length; start += batchSize) batches.push(zs.slice(start, start + batchSize));
+  // one input buffer per batch in flight: a buffer is refilled only after its batch's result came back
+  const buffers = Array.from({ length: Math.min(inFlight, batches.length) }, () => new Float32Array(batchSize * c * tileLen));
   const scratch = new Float32Array(ny * s);
   const pasteScratch = new Float32Array(s * nx);
-  for (let start = 0; start < zs.length; start += batchSize) {
-    const chunk = zs.slice(start, start + batchSize);
+  const submit = (k: number): Promise<Float32Array> => {
+    const chunk = batches[k];
     const n = chunk.length;
+    const batch = buffers[k % buffers.length];
     chunk.forEach((z, b) => {
       const box = sliceBoxes[z]!;
       for (let ch = 0; ch < c; ch++) {
@@ -78,13 +92,30 @@ export async function slidingWindow(volume: Pick<Volume, 'data' | 'dims'>, optio
       }
     });
     const input = n === batchSize ? batch : batch.subarray(0, n * c * tileLen);
-    const out = await predict(input, [n, c, s, s]);
+    let p: Promise<Float32Array>;
+    try {
+      p = Promise.resolve(predict(input, [n, c, s, s]));
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    // a batch that fails while an earlier one is awaited is not an unhandled rejection: it is awaited (and thrown) in its turn, or dropped after an earlier failure
+    p.catch(() => {});
+    return p;
+  };
+  const running: Promise<Float32Array>[] = [];
+  for (let k = 0; k < buffers.length; k++) running.push(submit(k));
+  for (let k = 0; k < batches.length; k++) {
+    const out = await running.shift()!;
+    const chunk = batches[k];
+    const n = chunk.length;
     if (out.length !== n * tileLen) throw new RangeError(`predictor returned ${out.length} values for ${n} tiles of ${s}×${s} (expected ${n * tileLen})`);
     chunk.forEach((z, b) => {
       const box = sliceBoxes[z]!;
       const local: Box2 = { x0: box.x0 - x0, y0: box.y0 - y0, x1: box.x1 - x0, y1: box.y1 - y0 };
       pasteTile(out, b * tileLen, s, local, probability, rw, rw * rh * (z - z0), pasteScratch);
     });
+    // batch k is pasted (its output may be its input buffer), so that buffer takes the next batch
+    if (k + buffers.length < batches.length) running.push(submit(k + buffers.length));
   }
   const region: Box3 = { min: [x0, y0, z0], max: [x1, y1, z1] };
   return { region, probability, slicesPredicted: zs.length };

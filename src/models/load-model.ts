@@ -6,6 +6,7 @@
  *   resolveModel(idOrPath, options?): ResolvedModel      registry id | path to .onnx | path to .card.json
  *   loadModel(idOrPath, options?): Promise<LoadedModel>   validated card + cached session
  *   LoadedModel = { card, session, onnxPath, cardPath, run(feeds) }
+ *     session: on this thread, or with { thread: 'worker' } in a worker thread of its own (./worker-session.ts)
  *     run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>
  *   floatTensor(data: Float32Array, dims): ort.Tensor
  *   clearModelCache(): Promise<void>                       releases every cached session (tests, server shutdown)
@@ -21,6 +22,7 @@ import ort from 'onnxruntime-node';
 import { ModelError } from '../core/errors.ts';
 import { models as registryModels, type ModelEntry } from '../registry.ts';
 import { readModelCard, type CardOf, type ModelCard, type ModelTask } from './model-card.ts';
+import { createWorkerSession } from './worker-session.ts';
 
 /** Repository root: registry paths are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,6 +40,17 @@ export const INTRA_OP_SPINNING = false;
 export type Tensor = ort.Tensor;
 export type InferenceSession = ort.InferenceSession;
 
+/** What ctscreen uses of a session: an ort.InferenceSession or a WorkerSession. */
+export interface ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
+  release(): Promise<void>;
+}
+
+/** Where a session runs: on the loading thread, or in a worker thread of its own (its runs leave this thread free). */
+export type SessionThread = 'main' | 'worker';
+
 export interface ResolvedModel {
   onnxPath: string;
   cardPath: string;
@@ -46,8 +59,10 @@ export interface ResolvedModel {
 }
 
 export interface LoadModelOptions {
-  /** ORT intra-op threads (default 2). Sessions are cached per (file, threads). */
+  /** ORT intra-op threads (default 2). Sessions are cached per (file, threads, thread). */
   intraOpThreads?: number;
+  /** 'main' (default) or 'worker': the session in a worker thread of its own (./worker-session.ts). */
+  thread?: SessionThread;
   /** Folder registry paths are relative to (default: the repository root). */
   root?: string;
   /** Expected task; a card of another task is a ModelError. */
@@ -58,7 +73,7 @@ export interface LoadModelOptions {
 
 export interface LoadedModel<C extends ModelCard = ModelCard> {
   card: C;
-  session: ort.InferenceSession;
+  session: ModelSession;
   onnxPath: string;
   cardPath: string;
   /** Runs the graph; feeds are keyed by the card's input names. */
@@ -114,15 +129,16 @@ async function createLoaded(r: ResolvedModel, options: LoadModelOptions): Promis
       throw new ModelError('MODEL_CHECKSUM', `model file ${r.onnxPath} does not match its card ${r.cardPath} (sha256 ${sum.slice(0, 12)}… vs ${card.onnx.sha256.slice(0, 12)}…); retrain or restore both files together`, { path: r.onnxPath });
     }
   }
-  let session: ort.InferenceSession;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: options.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING ? '1' : '0' } } },
+  };
+  let session: ModelSession;
   try {
-    session = await ort.InferenceSession.create(r.onnxPath, {
-      intraOpNumThreads: options.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING ? '1' : '0' } } },
-    });
+    session = options.thread === 'worker' ? await createWorkerSession(r.onnxPath, sessionOptions) : await ort.InferenceSession.create(r.onnxPath, sessionOptions);
   } catch (e) {
     throw new ModelError('MODEL_UNREADABLE', `model file ${r.onnxPath} cannot be loaded by onnxruntime: ${(e as Error).message.split('\n')[0]}`, { path: r.onnxPath, cause: e });
   }
@@ -143,7 +159,7 @@ async function createLoaded(r: ResolvedModel, options: LoadModelOptions): Promis
     session,
     onnxPath: r.onnxPath,
     cardPath: r.cardPath,
-    run: async (feeds) => (await session.run(feeds)) as Record<string, ort.Tensor>,
+    run: (feeds) => session.run(feeds),
   };
 }
 
@@ -155,7 +171,7 @@ export async function loadModel<T extends ModelTask>(idOrPath: string, options: 
 export async function loadModel(idOrPath: string, options?: LoadModelOptions): Promise<LoadedModel>;
 export async function loadModel(idOrPath: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const r = resolveModel(idOrPath, options);
-  const key = `${r.onnxPath}|${options.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS}|${options.skipChecksum ? 1 : 0}`;
+  const key = `${r.onnxPath}|${options.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS}|${options.thread ?? 'main'}|${options.skipChecksum ? 1 : 0}`;
   const hit = cache.get(key);
   if (hit) {
     const m = await hit.promise;

@@ -16,6 +16,7 @@ import type { OutputType } from '../registry.ts';
 import { writeScreeningOutputs, type ScreeningOutputs } from '../report/write-outputs.ts';
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from './load-models.ts';
 import { screenCase, type ScreenCaseResult, type ScreenInput, type ScreenProgressEvent } from './screen.ts';
+import { startRead } from './stages.ts';
 import type { DecisionMode } from './stages.ts';
 
 export interface ScreenTask {
@@ -86,9 +87,17 @@ export async function openScreener(options: LoadScreeningModelsOptions = {}): Pr
   return screenerFrom(await loadScreeningModels(options));
 }
 
-/** One case: load the models, screen, write. The CLI's `screen` and `demo`. */
+/**
+ * One case: load the models, screen, write. The CLI's `screen` and `demo`. A path is read while the
+ * models load (the segmenter's thread boots and the sessions are created during the DICOM read); a
+ * model that fails to load is still the error reported first, as when loading came before reading.
+ */
 export async function runScreening(input: ScreenInput | { volume: Volume }, options: LoadScreeningModelsOptions & Omit<ScreenTask, 'candidates'>): Promise<ScreeningRun> {
   const { classifier, segmenter, candidates, intraOpThreads, root, decisionCard, ...task } = options;
-  const screener = await openScreener({ classifier, segmenter, candidates, intraOpThreads, root, decisionCard, decision: task.decision });
-  return screener.screen(input, task);
+  const opening = openScreener({ classifier, segmenter, candidates, intraOpThreads, root, decisionCard, decision: task.decision });
+  if (!('path' in input) || input.started) return (await opening).screen(input, task);
+  task.onProgress?.({ stage: 'read', phase: 'start' });
+  const started = startRead(input.path, input.read);
+  const screener = await opening;
+  return screener.screen({ ...input, started }, task);
 }

@@ -37,7 +37,7 @@ import type { PatchPrediction } from '../decide/types.ts';
 import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
 import { modelRefs } from '../report/model-refs.ts';
 import { candidateGenerator } from '../registry.ts';
-import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions } from './stages.ts';
+import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions, type StartedRead } from './stages.ts';
 
 export type { DecisionMode, ScreeningModels } from './stages.ts';
 
@@ -48,7 +48,8 @@ export const DEFAULT_MAX_CANDIDATES = 64;
 /** More regions than this is unusual (diffuse disease or a noisy segmentation) and is flagged. */
 export const MANY_CANDIDATES_WARNING = 32;
 
-export type ScreenInput = { volume: Volume; dicomReferences?: DicomReferences | null } | { path: string; read?: ReadInputOptions };
+/** A volume in memory, or a path to read (`started`: that read already under way, see stages.startRead). */
+export type ScreenInput = { volume: Volume; dicomReferences?: DicomReferences | null } | { path: string; read?: ReadInputOptions; started?: StartedRead };
 
 export interface ScreenProgressEvent {
   stage: Exclude<TimingStage, 'total'>;
@@ -111,7 +112,8 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   }
   const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   const timings: Partial<Record<TimingStage, number>> = {};
-  const t0 = performance.now();
+  // a read started before this call counts from its own start
+  const t0 = 'path' in input && input.started ? input.started.startedAt : performance.now();
   const stage = async <T>(name: Exclude<TimingStage, 'total'>, fn: () => T | Promise<T>, detail?: (r: T) => string): Promise<T> => {
     options.onProgress?.({ stage: name, phase: 'start' });
     const s = performance.now();
@@ -121,9 +123,16 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
     options.onProgress?.({ stage: name, phase: 'end', ms, detail: detail?.(r) });
     return r;
   };
+  // its 'start' was told by whoever started it
+  const startedRead = async (started: StartedRead) => {
+    const r = await started.result;
+    timings.read = r.ms;
+    options.onProgress?.({ stage: 'read', phase: 'end', ms: r.ms, detail: `${r.volume.dims.join('×')}` });
+    return r;
+  };
   const warnings: string[] = [...(options.warnings ?? [])];
 
-  const read = 'volume' in input ? { volume: input.volume, dicomReferences: input.dicomReferences ?? null } : await stage('read', () => readInput(input.path, input.read), (r) => `${r.volume.dims.join('×')}`);
+  const read = 'volume' in input ? { volume: input.volume, dicomReferences: input.dicomReferences ?? null } : input.started ? await startedRead(input.started) : await stage('read', () => readInput(input.path, input.read), (r) => `${r.volume.dims.join('×')}`);
   const { volume, dicomReferences } = read;
   checkVolume(volume, 'path' in input ? input.path : 'the volume given to screenCase');
   warnings.push(...volume.warnings);

@@ -21,6 +21,7 @@ import { quantifyLungs, type LungRegionStats } from '../lung/quantify.ts';
 import type { SegmenterCard } from '../models/model-card.ts';
 import type { Tensor } from '../models/load-model.ts';
 import { candidateGenerator } from '../registry.ts';
+import { performance } from 'node:perf_hooks';
 
 export type ReadInputOptions = ReadVolumeOptions;
 
@@ -46,6 +47,22 @@ export interface ScreeningModels {
 export async function readInput(path: string, options: ReadInputOptions = {}): Promise<{ volume: Volume; dicomReferences: DicomReferences | null }> {
   const r = await readVolumeWithReport(path, options);
   return { volume: r.volume, dicomReferences: r.dicom?.references ?? null };
+}
+
+/** A read begun before the screening (runScreening starts it while the models load), timed on its own. */
+export interface StartedRead {
+  /** performance.now() when the read began. */
+  startedAt: number;
+  /** The read's result and its wall time; rejects as readInput does. */
+  result: Promise<{ volume: Volume; dicomReferences: DicomReferences | null; ms: number }>;
+}
+
+export function startRead(path: string, options: ReadInputOptions = {}): StartedRead {
+  const startedAt = performance.now();
+  const result = readInput(path, options).then((r) => ({ ...r, ms: performance.now() - startedAt }));
+  // awaited by the screening, or dropped when the models fail first: never an unhandled rejection
+  result.catch(() => {});
+  return { startedAt, result };
 }
 
 export function findLungs(volume: Volume): LungMaskResult {

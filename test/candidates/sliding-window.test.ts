@@ -122,6 +122,80 @@ test('slidingWindow results do not depend on the batch size', async () => {
   assert.deepEqual([...a.probability], [...b.probability]);
 });
 
+/**
+ * x => 2x on the centre channel, answering after a delay that shrinks with the call number (later
+ * batches come back first) and reading its input only then: a window that refilled a buffer still in
+ * flight would give other numbers. Counts the calls running at once.
+ */
+function slowDouble(inFlightSeen: { now: number; max: number }, failAt: Map<number, Error> = new Map()): TilePredictor {
+  let call = 0;
+  return (batch, dims) => {
+    const k = call++;
+    inFlightSeen.now++;
+    inFlightSeen.max = Math.max(inFlightSeen.max, inFlightSeen.now);
+    return new Promise((resolve, reject) =>
+      setTimeout(() => {
+        inFlightSeen.now--;
+        const e = failAt.get(k);
+        if (e) reject(e);
+        else resolve(double(batch, dims) as Float32Array);
+      }, Math.max(0, 12 - 3 * k)),
+    );
+  };
+}
+
+test('slidingWindow with batches in flight gives exactly the sequential map, for batch sizes that do not divide the slices', async () => {
+  const dims: Vec3 = [20, 16, 7];
+  const data = rampVolume(dims);
+  const sliceBoxes = Array.from({ length: 7 }, (_, z) => (z === 4 ? null : { x0: z, y0: 1, x1: 19 - z, y1: 15 - (z % 3) }));
+  const opts = { tileSize: 8, sliceOffsets: [-1, 0, 1], sliceBoxes };
+  const sequential = await slidingWindow({ data, dims }, { ...opts, batchSize: 1, inFlight: 1 }, double);
+  for (const batchSize of [1, 2, 4, 5, 6, 8]) {
+    for (const inFlight of [1, 2, 3]) {
+      const seen = { now: 0, max: 0 };
+      const r = await slidingWindow({ data, dims }, { ...opts, batchSize, inFlight }, slowDouble(seen));
+      assert.deepEqual(r.region, sequential.region);
+      assert.equal(r.slicesPredicted, 6);
+      assert.deepEqual([...r.probability], [...sequential.probability], `batch ${batchSize}, ${inFlight} in flight`);
+      assert.equal(seen.max, Math.min(inFlight, Math.ceil(6 / batchSize)), `batch ${batchSize}: at most ${inFlight} calls at once`);
+    }
+  }
+});
+
+test('slidingWindow in flight: a predictor answering with its own input buffer (1 channel) is pasted before the buffer is refilled', async () => {
+  const dims: Vec3 = [6, 6, 5];
+  const data = rampVolume(dims);
+  const box = { x0: 1, y0: 1, x1: 4, y1: 4 }; // 4 × 4 = the tile: the map is the normalised slice
+  const sliceBoxes = [box, box, box, box, box];
+  const echo: TilePredictor = async (batch) => batch;
+  const r = await slidingWindow({ data, dims }, { tileSize: 4, sliceOffsets: [0], batchSize: 2, sliceBoxes, inFlight: 2 }, echo);
+  for (let z = 0; z < 5; z++) for (let y = 1; y <= 4; y++) for (let x = 1; x <= 4; x++) {
+    const got = r.probability[(x - 1) + 4 * ((y - 1) + 4 * z)];
+    assert.ok(Math.abs(got - lungWindowNormalise(data[x + 6 * (y + 6 * z)])) < 1e-6, `(${x},${y},${z})`);
+  }
+});
+
+test('slidingWindow in flight: the first failing batch in order is the error, also when a later one fails sooner or the predictor throws', async () => {
+  const dims: Vec3 = [8, 8, 6];
+  const data = rampVolume(dims);
+  const box = { x0: 0, y0: 0, x1: 7, y1: 7 };
+  const opts = { tileSize: 4, sliceOffsets: [-1, 0, 1], sliceBoxes: Array(6).fill(box), batchSize: 2, inFlight: 2 };
+  // batch 2 fails after batch 1 (which fails sooner, 12 − 3 ms): batch 1 is the error, batch 2's is not unhandled
+  const fails = new Map([[1, new Error('batch 1 failed')], [2, new Error('batch 2 failed')]]);
+  await assert.rejects(slidingWindow({ data, dims }, opts, slowDouble({ now: 0, max: 0 }, fails)), /batch 1 failed/);
+  // a batch after the failing one already in flight fails too: still batch 0's error
+  await assert.rejects(slidingWindow({ data, dims }, opts, slowDouble({ now: 0, max: 0 }, new Map([[0, new Error('batch 0 failed')], [1, new Error('batch 1 failed')]]))), /batch 0 failed/);
+  let calls = 0;
+  const throwsOnSecond: TilePredictor = (batch, d) => {
+    if (calls++ === 1) throw new RangeError('synchronous failure');
+    return double(batch, d);
+  };
+  await assert.rejects(slidingWindow({ data, dims }, opts, throwsOnSecond), (e: unknown) => e instanceof RangeError && /synchronous failure/.test(e.message));
+  // batch 2 was given out when batch 0 came back (two in flight); batch 3 never is: the window stops at batch 1's error
+  assert.equal(calls, 3);
+  await assert.rejects(slidingWindow({ data, dims }, { ...opts, inFlight: 0 }, double), /inFlight must be a positive integer, got 0/);
+});
+
 test('slidingWindow rejects a predictor of the wrong output size and boxes outside the slice', async () => {
   const dims: Vec3 = [4, 4, 1];
   const data = new Int16Array(16);

@@ -157,3 +157,34 @@ test('splitLargeCandidates with the generator\'s hysteresis seed: a sub-cube wit
   // no map: the seed cannot be applied and nothing is dropped
   assert.equal(splitLargeCandidates({ ...set, seedThreshold: 0.85 }, { grid: grid(dims), minTileMl: 1 }).candidates.length, 2);
 });
+
+test('splitLargeCandidates with interleaved candidates whose boxes overlap: every piece is exactly its labelled voxels, in place as pure', () => {
+  // two combs through the same 30 × 20 × 6 box (candidate 3 on even x, candidate 1 on odd x, split at
+  // 100 mm into 3 × 2 × 1 tiles), a small candidate 2 inside both boxes, kept whole; new ids collide with old ones
+  const dims: Vec3 = [32, 22, 8];
+  const [nx, ny] = dims;
+  const labels = new Uint32Array(nx * ny * dims[2]);
+  for (let z = 1; z < 7; z++) for (let y = 1; y < 21; y++) for (let x = 1; x < 31; x++) labels[x + nx * (y + ny * z)] = x % 2 === 0 ? 3 : (y + z) % 3 === 0 ? 0 : 1;
+  for (let z = 3; z < 5; z++) for (let x = 10; x < 13; x++) labels[x + nx * (10 + ny * z)] = 2;
+  const input = setFrom(labels.slice(), dims, [3, 1, 2]);
+  const opts = { grid: grid(dims), maxSideMm: 100, minTileMl: 1 };
+  const pure = splitLargeCandidates(input, opts);
+  const inPlace = splitLargeCandidates(setFrom(labels.slice(), dims, [3, 1, 2]), { ...opts, reuseLabels: true });
+  assert.deepEqual(inPlace.candidates, pure.candidates);
+  assert.deepEqual(Array.from(inPlace.labels), Array.from(pure.labels));
+  assert.equal(pure.candidates.length, 13, '6 tiles of each comb + the small one');
+  // each output id: its voxels in the output labels are its count, tight box and centroid (brute force)
+  const measured = setFrom(pure.labels, dims, pure.candidates.map((c) => c.id));
+  for (const [k, c] of pure.candidates.entries()) {
+    const m = measured.candidates[k];
+    assert.equal(c.voxelCount, m.voxelCount, `id ${c.id}`);
+    assert.deepEqual(c.boxVoxels, m.boxVoxels, `id ${c.id}`);
+    for (let a = 0; a < 3; a++) assert.ok(Math.abs(c.centroidVoxel[a] - m.centroidVoxel[a]) < 1e-9, `id ${c.id} axis ${a}`);
+  }
+  // nothing lost: every input voxel keeps a label (no fringe tile here), nothing outside the input's
+  const before = labels.reduce((a, v) => a + (v ? 1 : 0), 0);
+  assert.equal(pure.labels.reduce((a, v) => a + (v ? 1 : 0), 0), before);
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 0) assert.equal(pure.labels[i], 0);
+  // the small candidate's 6 voxels keep one id
+  assert.equal(new Set([10, 11, 12].flatMap((x) => [3, 4].map((z) => pure.labels[x + nx * (10 + ny * z)]))).size, 1);
+});

@@ -1,5 +1,9 @@
 // A valid classifier card for tests; callers override what they test.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { linearPatchClassifier, writeOnnx } from './onnx-builder.ts';
 import { NOT_A_DIAGNOSTIC_DEVICE, type ClassifierCard } from '../../src/models/model-card.ts';
 
 export function makeCard(onnxFile: string, onnxBytes: Uint8Array, opts: { withDistance?: boolean; channels?: number; size?: number; classes?: string[] } = {}): ClassifierCard {
@@ -50,4 +54,24 @@ export function makeCard(onnxFile: string, onnxBytes: Uint8Array, opts: { withDi
     licence: 'test',
     disclaimer: NOT_A_DIAGNOSTIC_DEVICE,
   };
+}
+
+/** The 1×2×2 linear classifier with distance of load-model.test.ts: W rows = pixel, cols = class. */
+export const LINEAR_FIXTURE = {
+  channels: 1,
+  size: 2,
+  w: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]),
+  d: Float32Array.from([2, -1, 0]),
+  b: Float32Array.from([0.5, 0, -0.5]),
+};
+
+/** LINEAR_FIXTURE written as m.onnx + m.card.json into a new temporary folder (the caller removes it). */
+export function writeLinearFixture(prefix: string): { dir: string; onnx: string; bytes: Uint8Array; card: ClassifierCard } {
+  const { channels, size, w, d, b } = LINEAR_FIXTURE;
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const onnx = join(dir, 'm.onnx');
+  const bytes = writeOnnx(onnx, linearPatchClassifier({ channels, size, classes: 3, w, d, b, withDistance: true }));
+  const card = makeCard('m.onnx', bytes, { channels, size });
+  writeFileSync(join(dir, 'm.card.json'), JSON.stringify(card));
+  return { dir, onnx, bytes, card };
 }

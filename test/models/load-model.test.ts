@@ -1,29 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../../src/core/errors.ts';
 import { cachedModelCount, clearModelCache, floatTensor, loadModel, resolveModel } from '../../src/models/load-model.ts';
 import { parseModelCard, renderModelCardMarkdown, NOT_A_DIAGNOSTIC_DEVICE } from '../../src/models/model-card.ts';
-import { makeCard } from './card-fixture.ts';
-import { linearPatchClassifier, writeOnnx } from './onnx-builder.ts';
+import { LINEAR_FIXTURE, makeCard, writeLinearFixture } from './card-fixture.ts';
 
-const C = 1;
-const S = 2;
-// W maps the 4 pixels to 3 classes; rows = pixel, cols = class
-const W = Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]);
-const D = Float32Array.from([2, -1, 0]);
-const B = Float32Array.from([0.5, 0, -0.5]);
-
-function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'ctscreen-models-'));
-  const onnx = join(dir, 'm.onnx');
-  const bytes = writeOnnx(onnx, linearPatchClassifier({ channels: C, size: S, classes: 3, w: W, d: D, b: B, withDistance: true }));
-  const card = makeCard('m.onnx', bytes, { channels: C, size: S });
-  writeFileSync(join(dir, 'm.card.json'), JSON.stringify(card));
-  return { dir, onnx, bytes, card };
-}
+const { channels: C, size: S } = LINEAR_FIXTURE;
+const setup = () => writeLinearFixture('ctscreen-models-');
 
 test('a loaded model runs and gives the hand-computed linear logits', async (t) => {
   const { dir, onnx } = setup();

@@ -30,6 +30,8 @@ test('ctscreen screen writes a valid report.json, a self-contained report.html a
   assert.match(r.out, new RegExp(`Report: ${join(out, 'report.html').replace(/[/.]/g, '\\$&')}`));
   const report = validateCaseReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
   assert.equal(report.input.format, 'nifti');
+  // read while the models loaded: its time is still the report's, and inside the total
+  assert.ok(report.timingsMs.read! > 0 && report.timingsMs.read! < report.timingsMs.total!, JSON.stringify(report.timingsMs));
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.match(html, /data:image\/png;base64,/);
   assert.ok(html.includes(report.notice));
@@ -62,6 +64,8 @@ test('bad input to screen: one clear line and exit code 2, never a stack trace',
     [['screen', ct, '--classifier', classifier, '--candidates', 'magic'], /--candidates 'magic' is not a candidate generator; expected one of learned, classical/],
     [['screen', ct, '--classifier', classifier, '--max-candidates', '0'], /--max-candidates '0' must be a positive integer/],
     [['screen', ct, '--classifier', join(dir, 'absent.onnx')], /screening needs the patch classifier .*absent/],
+    // the input is read while the models load; a model that cannot load is still the error told
+    [['screen', join(dir, 'nope'), '--classifier', join(dir, 'absent.onnx')], /screening needs the patch classifier .*absent/],
     [['screen', ct, '--classifier', classifier, '--candidates', 'learned', '--segmenter', join(dir, 'absent-seg.onnx')], /absent-seg/],
   ];
   for (const [argv, pattern] of cases) {

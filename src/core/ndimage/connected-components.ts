@@ -3,8 +3,8 @@
  * labels), on flat typed arrays in zyx memory order. Both candidate generators end here (§2.3:
  * a segmentation turned into separate candidate cubes).
  *
- *   labelComponents3d(mask, dims, options?): ComponentLabels
- *   componentStats(labels, count, dims, values?): ComponentStats
+ *   labelComponents3d(mask, dims, options?): ComponentLabels      labels, count, and the labelled voxels' indices
+ *   componentStats(labels, count, dims, values?, voxels?): ComponentStats
  */
 import type { Vec3 } from '../volume.ts';
 import { maskBounds } from './mask-bounds.ts';
@@ -21,6 +21,11 @@ export interface ComponentLabels {
   /** 0 = background; 1..count in order of each component's first voxel in memory order. */
   labels: Uint32Array;
   count: number;
+  /**
+   * Indices of the labelled voxels, ascending (memory order). A candidate mask is mostly empty: passes
+   * over these instead of the label volume never read its untouched pages (P001: 351 k of 17.7 M voxels).
+   */
+  voxels: Int32Array;
 }
 
 /** The half of the neighbourhood that precedes a voxel in memory order (scanned before it). */
@@ -57,7 +62,7 @@ export function labelComponents3d(mask: Uint8Array, dims: Vec3, options: LabelCo
   if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) throw new RangeError(`connectivity must be 6, 18 or 26, got ${connectivity}`);
   const labels = new Uint32Array(n);
   const bounds = maskBounds(mask, dims);
-  if (!bounds) return { labels, count: 0 };
+  if (!bounds) return { labels, count: 0, voxels: new Int32Array(0) };
   const offs = backwardOffsets(connectivity);
   const odx = Int32Array.from(offs, (o) => o[0]);
   const ody = Int32Array.from(offs, (o) => o[1]);
@@ -69,6 +74,8 @@ export function labelComponents3d(mask: Uint8Array, dims: Vec3, options: LabelCo
 
   let parent = new Uint32Array(1024);
   let next = 1; // provisional label 0 is background
+  let voxels = new Int32Array(1024);
+  let nv = 0;
   // candidate masks are mostly empty: four mask bytes are tested at once where they are aligned
   const words = (mask.byteOffset & 3) === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, n >> 2) : null;
   for (let z = z0; z <= z1; z++) {
@@ -115,6 +122,12 @@ export function labelComponents3d(mask: Uint8Array, dims: Vec3, options: LabelCo
           root = next++;
         }
         labels[i] = root;
+        if (nv === voxels.length) {
+          const grown = new Int32Array(voxels.length * 2);
+          grown.set(voxels);
+          voxels = grown;
+        }
+        voxels[nv++] = i;
       }
     }
   }
@@ -126,16 +139,11 @@ export function labelComponents3d(mask: Uint8Array, dims: Vec3, options: LabelCo
     if (final[r] === 0) final[r] = ++count;
     final[l] = final[r];
   }
-  for (let z = z0; z <= z1; z++) {
-    for (let y = y0; y <= y1; y++) {
-      let i = x0 + nx * (y + ny * z);
-      for (let x = x0; x <= x1; x++, i++) {
-        const l = labels[i];
-        if (l !== 0) labels[i] = final[l];
-      }
-    }
+  for (let v = 0; v < nv; v++) {
+    const i = voxels[v];
+    labels[i] = final[labels[i]];
   }
-  return { labels, count };
+  return { labels, count, voxels: voxels.subarray(0, nv) };
 }
 
 /** Per-component facts, index k = component k (index 0 unused). */
@@ -157,8 +165,11 @@ export interface ComponentStats {
   valueMax: Float32Array;
 }
 
-/** One pass over the labels; `values` (e.g. lesion probability) is on the same grid. */
-export function componentStats(labels: Uint32Array, count: number, dims: Vec3, values?: Float32Array): ComponentStats {
+/**
+ * One pass over the labels; `values` (e.g. lesion probability) is on the same grid. With `voxels`
+ * (labelComponents3d's, ascending) only those are read, in the same order, so the sums are the same.
+ */
+export function componentStats(labels: Uint32Array, count: number, dims: Vec3, values?: Float32Array, voxels?: Int32Array): ComponentStats {
   const [nx, ny, nz] = dims;
   const m = count + 1;
   const s: ComponentStats = {
@@ -177,26 +188,39 @@ export function componentStats(labels: Uint32Array, count: number, dims: Vec3, v
     valueMax: new Float32Array(m).fill(-Infinity),
   };
   if (values && values.length !== labels.length) throw new RangeError(`values has ${values.length} voxels, labels ${labels.length}`);
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        const l = labels[i];
-        if (l === 0) continue;
-        s.voxelCounts[l]++;
-        if (x < s.minX[l]) s.minX[l] = x;
-        if (x > s.maxX[l]) s.maxX[l] = x;
-        if (y < s.minY[l]) s.minY[l] = y;
-        if (y > s.maxY[l]) s.maxY[l] = y;
-        if (z < s.minZ[l]) s.minZ[l] = z;
-        if (z > s.maxZ[l]) s.maxZ[l] = z;
-        s.sumX[l] += x;
-        s.sumY[l] += y;
-        s.sumZ[l] += z;
-        if (values) {
-          const v = values[i];
-          s.valueSum[l] += v;
-          if (v > s.valueMax[l]) s.valueMax[l] = v;
+  const add = (l: number, x: number, y: number, z: number, i: number) => {
+    s.voxelCounts[l]++;
+    if (x < s.minX[l]) s.minX[l] = x;
+    if (x > s.maxX[l]) s.maxX[l] = x;
+    if (y < s.minY[l]) s.minY[l] = y;
+    if (y > s.maxY[l]) s.maxY[l] = y;
+    if (z < s.minZ[l]) s.minZ[l] = z;
+    if (z > s.maxZ[l]) s.maxZ[l] = z;
+    s.sumX[l] += x;
+    s.sumY[l] += y;
+    s.sumZ[l] += z;
+    if (values) {
+      const v = values[i];
+      s.valueSum[l] += v;
+      if (v > s.valueMax[l]) s.valueMax[l] = v;
+    }
+  };
+  if (voxels) {
+    const plane = nx * ny;
+    for (let v = 0; v < voxels.length; v++) {
+      const i = voxels[v];
+      const z = Math.floor(i / plane);
+      const r = i - z * plane;
+      const y = Math.floor(r / nx);
+      add(labels[i], r - y * nx, y, z, i);
+    }
+  } else {
+    let i = 0;
+    for (let z = 0; z < nz; z++) {
+      for (let y = 0; y < ny; y++) {
+        for (let x = 0; x < nx; x++, i++) {
+          const l = labels[i];
+          if (l !== 0) add(l, x, y, z, i);
         }
       }
     }

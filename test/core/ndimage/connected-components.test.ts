@@ -131,6 +131,24 @@ test('random masks: counts and component sizes agree with a flood-fill reference
   }
 });
 
+test('labelComponents3d lists exactly the labelled voxels, ascending; componentStats over that list equals the full pass, value sums included', () => {
+  let seed = 99;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let trial = 0; trial < 8; trial++) {
+    // odd widths, so rows start off the 4-byte boundary the labelling's word skip uses; the last one lists more voxels than the list's first size
+    const dims: Vec3 = trial === 7 ? [41, 30, 10] : [5 + Math.floor(rand() * 20), 3 + Math.floor(rand() * 9), 1 + Math.floor(rand() * 6)];
+    const n = dims[0] * dims[1] * dims[2];
+    const m = new Uint8Array(n).map(() => (rand() < [0.02, 0.3][trial % 2] ? 1 : 0));
+    const values = Float32Array.from({ length: n }, () => rand());
+    const r = labelComponents3d(m, dims);
+    const want = [...m.keys()].filter((i) => m[i] !== 0);
+    assert.deepEqual([...r.voxels], want, `trial ${trial}`);
+    assert.ok(want.every((i) => r.labels[i] > 0) && r.labels.every((l, i) => (l === 0) === (m[i] === 0)));
+    assert.deepEqual(componentStats(r.labels, r.count, dims, values, r.voxels), componentStats(r.labels, r.count, dims, values), `trial ${trial}`);
+  }
+  assert.equal(labelComponents3d(new Uint8Array(12), [3, 2, 2]).voxels.length, 0);
+});
+
 test('maskBounds (four bytes per read on aligned rows) equals a voxel-by-voxel bounding box, on any row width and offset', () => {
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);

@@ -150,8 +150,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const op = chooseOperatingPoint({ p: heldOut, y, bandLogit: DECISION_BAND_LOGIT });
   const fit = fitLogistic({ x, y, weights: balancedWeights(y), l2: DECISION_L2 });
   // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4;
-  // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings
-  const version = '3.0.0';
+  // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings;
+  // 4.0.0: for segmenter v5 and classifier v6 (dependent density in training), the same procedure
+  const version = '4.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,

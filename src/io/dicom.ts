@@ -59,6 +59,8 @@ const HEADER_CONCURRENCY = 16;
  * its 742 ms in those reads (1 worker, 2 cores).
  */
 export const SLICE_READ_AHEAD = 8;
+/** Jobs each decode worker holds (running + queued) before the reading thread decodes a slice itself. */
+export const WORKER_QUEUE_DEPTH = 2;
 /** Below this many compressed slices, starting worker threads costs more than it saves. */
 export const MIN_SLICES_FOR_WORKERS = 8;
 /** Transfer syntaxes whose compression loses information; HU are then approximate. */
@@ -250,8 +252,8 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
       let failure: { error: unknown } | undefined;
       for (let z = 0; z < headers.length && !failure; z++) {
         const job = await jobAt(z);
-        if (!pool.hasIdle) {
-          // no worker free (or none loaded yet): this thread decodes the slice itself
+        if (!pool.hasRoom(WORKER_QUEUE_DEPTH)) {
+          // every worker holds WORKER_QUEUE_DEPTH jobs (or none has loaded yet): this thread decodes the slice itself
           place(z, await decodeHere(z, job));
           continue;
         }

@@ -14,6 +14,7 @@
  * of its column rises by pleuraHu at the pleura, falling linearly to deepHu at the band's depth, on top
  * of its own texture. Posterior is read from the direction matrix (LPS P of the voxel y axis).
  */
+import { clampSimulatedHu } from '../core/constants.ts';
 import { mulberry32 } from '../core/random.ts';
 import type { Volume } from '../core/volume.ts';
 
@@ -34,8 +35,6 @@ export const STRONG_DEPENDENT_DENSITY: DependentDensityOptions = { depthMm: 8, p
 
 /** Slices per radian of the depth modulation (a period of ≈ 25 slices). */
 const JITTER_PERIOD_SLICES = 4;
-const HU_MIN = -1024;
-const HU_MAX = 3071;
 
 export function dependentDensity(volume: Volume, lungMask: Uint8Array, options: DependentDensityOptions = STRONG_DEPENDENT_DENSITY): Volume {
   const [nx, ny, nz] = volume.dims;
@@ -55,7 +54,7 @@ export function dependentDensity(volume: Volume, lungMask: Uint8Array, options: 
       }
     }
   }
-  const out = Int16Array.from(volume.data, (v) => Math.max(HU_MIN, Math.min(HU_MAX, Math.round(v))));
+  const out = Int16Array.from(volume.data, clampSimulatedHu);
   const count = Math.ceil(lungSlices.length * inferiorFraction);
   const band = zSuperior ? lungSlices.slice(0, count) : lungSlices.slice(lungSlices.length - count);
   const sy = volume.spacingMm[1];
@@ -74,7 +73,7 @@ export function dependentDensity(volume: Volume, lungMask: Uint8Array, options: 
         if (y < 0 || y >= ny) break;
         const i = x + nx * (y + ny * z);
         if (!lungMask[i]) continue;
-        out[i] = Math.max(HU_MIN, Math.min(HU_MAX, Math.round(out[i] + pleuraHu - (pleuraHu - deepHu) * ((k * sy) / depth))));
+        out[i] = clampSimulatedHu(out[i] + pleuraHu - (pleuraHu - deepHu) * ((k * sy) / depth));
       }
     }
   }

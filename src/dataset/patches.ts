@@ -374,7 +374,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
 
   // HU CT volumes (COVID-CT-MD with slice labels, lesion-free LIDC-IDRI slabs): screening's candidates.
   // Lesion-free volumes and slices give hard negatives: screening's OWN candidates there are irrelevant.
-  const huCases: Array<{ path: string; caseId: string; source: string; group: string; label: 'covid19' | 'other_pneumonia' | 'irrelevant'; sliceLabels: boolean }> = [
+  const huCases: Array<{ path: string; caseId: string; source: string; group: string; label: 'covid19' | 'other_pneumonia' | 'irrelevant'; sliceLabels: boolean; split: string }> = [
     { path: 'covid-ct-md/P001', label: 'covid19' },
     { path: 'covid-ct-md/cap001', label: 'other_pneumonia' },
     { path: 'covid-ct-md/normal001', label: 'irrelevant' },
@@ -384,7 +384,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     const e = HU_VOLUMES.find((h) => h.path === path);
     if (!e) return [];
     const [source, caseId] = path.split('/');
-    return [{ path, caseId, source, group: e.group, label: label as 'covid19' | 'other_pneumonia' | 'irrelevant', sliceLabels: e.kind === 'slice-labelled' }];
+    return [{ path, caseId, source, group: e.group, label: label as 'covid19' | 'other_pneumonia' | 'irrelevant', sliceLabels: e.kind === 'slice-labelled', split: e.split }];
   });
   for (const hc of huCases) {
     const { caseId, label } = hc;
@@ -405,8 +405,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     if (thick) reconstructions.push({ vol: thick.volume, infected: thickSliceFlags(acquiredInfected, thick.k), tag: `-thick${thick.volume.spacingMm[2].toFixed(1)}mm` });
     // v6 (classifier 6.0.0): lesion-free TRAINING volumes once more with simulated dependent density
     // (dependent-density.ts; the segmenter export's draw for the same volume): its candidates are irrelevant
-    const split = HU_VOLUMES.find((h) => h.path === hc.path)?.split;
-    if (label === 'irrelevant' && split === 'train') {
+    if (label === 'irrelevant' && hc.split === 'train') {
       const band = dependentDensity(acquired, extractLungs(acquired).mask, drawDependentDensity(syntheticSeed(`${hc.group}/${DEPENDENT_DENSITY_NAME}`, 0)));
       reconstructions.push({ vol: band, infected: acquiredInfected, tag: `-${DEPENDENT_DENSITY_NAME}` });
     }

@@ -16,6 +16,7 @@
  * reconstruction is the one the networks also trained on (src/dataset/reconstruction.ts); the others
  * were never trained on. The solid nodule stands in for a lung tumour (not infection).
  */
+import { clampSimulatedHu } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
 import { mulberry32 } from '../core/random.ts';
 import type { Vec3, Volume } from '../core/volume.ts';
@@ -27,10 +28,8 @@ import { readInput, type DecisionMode } from '../pipeline/stages.ts';
 import { lesionMaskMl } from './lesion-free.ts';
 import type { Manifest } from './manifest.ts';
 
-/** HU range a perturbed int16 volume is clamped to (air to dense bone; scanner padding is not kept). */
-const HU_MIN = -1024;
-const HU_MAX = 3071;
-const clampHu = (v: number) => Math.max(HU_MIN, Math.min(HU_MAX, Math.round(v)));
+/** A perturbed int16 volume is clamped to air .. dense bone (scanner padding is not kept). */
+const clampHu = clampSimulatedHu;
 
 function withData(volume: Volume, data: Int16Array, note: string, geometry: Partial<Pick<Volume, 'dims' | 'spacingMm' | 'originMm'>> = {}): Volume {
   return { ...volume, ...geometry, data, source: { ...volume.source, sliceCount: (geometry.dims ?? volume.dims)[2] }, warnings: [...volume.warnings, `robustness perturbation: ${note}`] };

@@ -24,8 +24,9 @@ test('PatientStudyModules: read from the source file only on load(), never print
   await bad.load();
   assert.equal(bad.read, false);
   assert.deepEqual(bad.attributes(), {});
-  // given attributes directly
-  const given = new PatientStudyModules({ attributes: { PatientID: 'X' } });
-  await given.load();
-  assert.deepEqual(given.attributes(), { PatientID: 'X' });
+  // no source file at all
+  const none = new PatientStudyModules(null);
+  await none.load();
+  assert.equal(none.read, false);
+  assert.deepEqual(none.attributes(), {});
 });

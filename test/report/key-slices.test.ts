@@ -16,19 +16,19 @@ function labels(): Uint32Array {
   return l;
 }
 
-test('regionSliceAreas counts each label per slice (hand-computed); labels above maxLabel are ignored', () => {
-  const a = regionSliceAreas(labels(), [4, 3, 2], 2);
+const box = (min: [number, number, number], max: [number, number, number]) => ({ min, max });
+
+test('regionSliceAreas counts each region\'s label per slice inside its box (hand-computed); other labels are not counted', () => {
+  // label 1's box x 0..1, y 0..1, z 0..1; label 2's box x 2..3, y 2, z 0..1; label 3 has no region
+  const a = regionSliceAreas(labels(), [4, 3, 2], [{ labelValue: 1, box: box([0, 0, 0], [1, 1, 1]) }, { labelValue: 2, box: box([2, 2, 0], [3, 2, 1]) }]);
   // areas[label · nz + z], nz = 2
   assert.deepEqual([...a], [0, 0, 2, 1, 1, 2]);
 });
 
-test('regionSliceAreas within a box: the same areas when the box holds every region voxel, only the box otherwise', () => {
-  const full = regionSliceAreas(labels(), [4, 3, 2], 2);
-  assert.deepEqual([...regionSliceAreas(labels(), [4, 3, 2], 2, { min: [0, 0, 0], max: [3, 2, 1] })], [...full]);
-  // the union of the two regions' boxes: x 0..3, y 0..2, z 0..1 (label 1 box x0..1 y0..1, label 2 box x2..3 y2 z0..1)
-  assert.deepEqual([...regionSliceAreas(labels(), [4, 3, 2], 2, { min: [0, 0, 0], max: [3, 2, 1] })], [0, 0, 2, 1, 1, 2]);
-  // a box of x 1..3, y 1..2, slice 1 only: label 1's (1,1,1) and label 2's two voxels on slice 1
-  assert.deepEqual([...regionSliceAreas(labels(), [4, 3, 2], 2, { min: [1, 1, 1], max: [3, 2, 1] })], [0, 0, 0, 1, 0, 2]);
-  // a box reaching past the volume is clipped to it
-  assert.deepEqual([...regionSliceAreas(labels(), [4, 3, 2], 2, { min: [-5, -5, -5], max: [9, 9, 9] })], [...full]);
+test('regionSliceAreas: overlapping boxes count only their own label; boxes past the volume are clipped', () => {
+  // both boxes the whole volume: the same areas; label 3's voxel inside them is still not counted
+  const whole = box([-5, -5, -5], [9, 9, 9]);
+  assert.deepEqual([...regionSliceAreas(labels(), [4, 3, 2], [{ labelValue: 1, box: whole }, { labelValue: 2, box: whole }])], [0, 0, 2, 1, 1, 2]);
+  // a region list without label 1: its row stays 0
+  assert.deepEqual([...regionSliceAreas(labels(), [4, 3, 2], [{ labelValue: 2, box: whole }])], [0, 0, 0, 0, 1, 2]);
 });

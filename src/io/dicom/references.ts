@@ -44,16 +44,10 @@ export class PatientStudyModules {
   #source: Uint8Array | null;
   #attributes: NaturalizedDataset | null;
   #read = false;
-  /** `source`: the first source file's bytes (read lazily), or the attributes themselves. */
-  constructor(source: Uint8Array | null | { attributes: NaturalizedDataset }) {
-    if (source && !(source instanceof Uint8Array)) {
-      this.#source = null;
-      this.#attributes = source.attributes;
-      this.#read = true;
-    } else {
-      this.#source = source;
-      this.#attributes = null;
-    }
+  /** `source`: the first source file's bytes, read on load() (null: no file, empty attributes). */
+  constructor(source: Uint8Array | null) {
+    this.#source = source;
+    this.#attributes = null;
   }
   /** Reads the attributes from the source file (once). */
   async load(): Promise<void> {

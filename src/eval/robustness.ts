@@ -206,6 +206,14 @@ export const PERTURBATIONS: readonly Perturbation[] = [
     },
   },
   {
+    id: 'pet-ct-like',
+    description: 'σ 25 HU noise, the softer kernel and thick slices together (the low-dose CT of a PET-CT, as in lung-cancer staging; thin-slice cases only)',
+    apply: (v, seed) => {
+      const thick = thickReconstruction(kernel3x3(addGaussianNoise(v, 25, seed + 2), -1));
+      return thick ? thick.volume : { skip: `slices of ${v.spacingMm[2].toFixed(2)} mm are already thick (or too few)` };
+    },
+  },
+  {
     id: 'dependent-density',
     description: 'posterior 8 mm of the inferior half of the lungs +400 to +100 HU (supine dependent atelectasis, a normal finding)',
     apply: (v) => {

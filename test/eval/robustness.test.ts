@@ -105,6 +105,9 @@ test('perturbations: ids unique, an unknown id is a user error naming the choice
   const p = pet.apply(vol(new Array(48).fill(-800), [2, 2, 12], [1, 1, 1.25]), 1);
   assert.ok(!('skip' in p));
   assert.deepEqual([p.dims[2], p.spacingMm[2]], [3, 5]);
+  // solid masses need lungs to sit in: a volume of soft tissue has none
+  const masses = perturbationById('solid-masses').apply(vol(new Array(48).fill(40), [2, 2, 12], [1, 1, 1.25]), 1);
+  assert.ok('skip' in masses && /lungs/.test(masses.skip));
 });
 
 test('summarise counts unchanged calls and new false positives / negatives per reading', () => {

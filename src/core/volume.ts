@@ -27,6 +27,8 @@ export interface VolumeSource {
   sliceCount: number;
   /** True when voxel values are approximate HU recovered from 8-bit windowed images. */
   pseudoHu: boolean;
+  /** DICOM PatientPosition (0018,5100), e.g. 'HFS' (supine) or 'HFP' (prone): which lung is dependent. */
+  patientPosition?: string;
 }
 
 export interface Volume<T extends VoxelData = VoxelData> {

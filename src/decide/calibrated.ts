@@ -21,7 +21,9 @@
  * be weak rather than guessed. Since 5.0.0 a case with P below the lower threshold is indeterminate
  * too when its strongest region is beyond any lesion-free CT of the fit and its lesion mask is at least
  * one candidate's smallest volume (`strongRegion`): conflicting
- * evidence (a confident region, little lesion volume) is not reported as "no infection".
+ * evidence (a confident region, little lesion volume) is not reported as "no infection". Since 5.1.0 a
+ * case P calls infected is indeterminate when nearly all of its lesion mask lies along the dependent
+ * pleura (`dependentRule`): on a supine CT that is indistinguishable from dependent atelectasis.
  *
  *   regionInfectionProbability(patches, spec, model)   step 1
  *   decideCalibrated(options): CalibratedDecision      steps 1–3 and the operating point
@@ -57,6 +59,13 @@ export interface CaseDecisionModel {
    * disease (a few mL of lesion mask behind a confident region) is what step 2 misses. Absent: no such rule.
    */
   strongRegion?: { indeterminateAtOrAbove: number; minLesionMl: number };
+  /**
+   * 5.1.0: a case P calls infected is indeterminate instead when at least fractionAtOrAbove of its
+   * lesion mask lies within bandMm of the dependent pleura (lung/dependent-lung.ts): on a supine CT
+   * such a finding cannot be told from dependent atelectasis, a normal finding. Design constants, not
+   * fitted. Absent: no such rule.
+   */
+  dependentRule?: { bandMm: number; fractionAtOrAbove: number };
 }
 
 /** The infection type of an infected case from its type shares (the model's typeRule, else the strongest). */
@@ -104,6 +113,13 @@ export interface CalibratedDecisionOptions {
   model: CaseDecisionModel;
   /** Volume of the lesion mask inside the lungs, mL (0 when the segmenter found none). */
   lesionMl: number;
+  /**
+   * For the model's dependentRule: the share of the lesion mask within its bandMm of the dependent
+   * pleura, computed only when a case would be called infected (a thunk: it scans the masks), and
+   * whether the side was assumed (no PatientPosition). Null result or absent: the rule does not apply
+   * (no lesion mask, or a decubitus patient).
+   */
+  dependentFraction?: (bandMm: number) => { fraction: number; assumedSupine: boolean } | null;
 }
 
 export interface CalibratedDecision {
@@ -117,8 +133,8 @@ export interface CalibratedDecision {
   typeProbabilities: Record<string, number>;
   /** p_r per region, in the order given. */
   regionProbabilities: number[];
-  /** The two features of step 2, for the report and the fit. */
-  features: { maxRegionProbability: number; lesionMl: number };
+  /** The two features of step 2, for the report and the fit; the dependent share when the dependent rule was checked. */
+  features: { maxRegionProbability: number; lesionMl: number; dependentLesionFraction?: number };
   warnings: string[];
 }
 
@@ -156,7 +172,13 @@ export function decideCalibrated(options: CalibratedDecisionOptions): Calibrated
   const warnings: string[] = [];
   let label: string;
   let confidence: number | null;
-  if (P >= op.infectedAtOrAbove) {
+  const dependent = P >= op.infectedAtOrAbove && model.dependentRule && options.dependentFraction ? options.dependentFraction(model.dependentRule.bandMm) : null;
+  if (dependent && model.dependentRule && dependent.fraction >= model.dependentRule.fractionAtOrAbove) {
+    label = INDETERMINATE;
+    confidence = null;
+    const r = model.dependentRule;
+    warnings.push(`indeterminate: the calibrated infection probability is ${(100 * P).toFixed(0)} %, but ${(100 * dependent.fraction).toFixed(0)} % of the lesion mask lies within ${r.bandMm} mm of the dependent ${dependent.assumedSupine ? 'posterior pleura (the patient assumed supine: no PatientPosition)' : 'pleura'} (≥ ${(100 * r.fractionAtOrAbove).toFixed(0)} %): dependent atelectasis, a normal finding, looks like this and cannot be told from ground glass on this CT alone; prone images settle it, and a clinician must read this CT`);
+  } else if (P >= op.infectedAtOrAbove) {
     label = chooseInfectionType(typeProbabilities, types, model.typeRule);
     confidence = P * typeProbabilities[label];
     const second = types.filter((t) => t !== label).reduce((m, t) => Math.max(m, typeProbabilities[t]), 0);
@@ -177,5 +199,5 @@ export function decideCalibrated(options: CalibratedDecisionOptions): Calibrated
     confidence = null;
     warnings.push(`indeterminate: the calibrated infection probability ${(100 * P).toFixed(0)} % lies between the operating thresholds ${(100 * op.noInfectionBelow).toFixed(0)} % and ${(100 * op.infectedAtOrAbove).toFixed(0)} %; a clinician must read this CT`);
   }
-  return { label, confidence, infectionProbability: P, typeProbabilities, regionProbabilities, features: { maxRegionProbability: maxP, lesionMl }, warnings };
+  return { label, confidence, infectionProbability: P, typeProbabilities, regionProbabilities, features: { maxRegionProbability: maxP, lesionMl, ...(dependent ? { dependentLesionFraction: dependent.fraction } : {}) }, warnings };
 }

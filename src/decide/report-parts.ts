@@ -71,7 +71,8 @@ export function reportDecisionCalibrated(c: CalibratedDecision, model: CaseDecis
     tie,
     infectionProbability: c.infectionProbability,
     typeProbabilities: { ...c.typeProbabilities },
-    operatingPoint: { ...model.operatingPoint, ...(model.strongRegion ? { strongRegionAtOrAbove: model.strongRegion.indeterminateAtOrAbove, strongRegionMinLesionMl: model.strongRegion.minLesionMl } : {}) },
+    ...(c.features.dependentLesionFraction !== undefined ? { dependentLesionFraction: c.features.dependentLesionFraction } : {}),
+    operatingPoint: { ...model.operatingPoint, ...(model.strongRegion ? { strongRegionAtOrAbove: model.strongRegion.indeterminateAtOrAbove, strongRegionMinLesionMl: model.strongRegion.minLesionMl } : {}), ...(model.dependentRule ? { dependentBandMm: model.dependentRule.bandMm, dependentFractionAtOrAbove: model.dependentRule.fractionAtOrAbove } : {}) },
     decisionModel: { id: model.id, version: model.version },
   };
 }

@@ -297,6 +297,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
       transferSyntaxUid: syntaxes.join(','),
       sliceCount: headers.length,
       pseudoHu: false,
+      ...(first.patientPosition ? { patientPosition: first.patientPosition } : {}),
     },
     warnings,
   };

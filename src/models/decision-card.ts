@@ -32,6 +32,8 @@ const CaseRowSchema = z.strictObject({
   regions: z.number().int().nonnegative(),
   /** 3.0.0: a thick-slice reconstruction of the case (e.g. 'thick-4.0mm'); 5.0.0: a partial slab ('slab-40mm-z20 …'); absent: as acquired. */
   reconstruction: z.string().min(1).optional(),
+  /** 5.1.0: share of the lesion mask within the dependent rule's band of the dependent pleura (absent without lesion mask). */
+  dependentLesionFraction: probability.optional(),
   /** P(infected) from the model fitted without this case's patient (leave-one-patient-out). */
   heldOutProbability: probability,
 });
@@ -53,6 +55,8 @@ export const DecisionCardSchema = z.strictObject({
     typeRule: z.strictObject({ primary: z.string().min(1), primaryAtOrAbove: probability }).optional(),
     /** 5.0.0: a "no infection" P with a region at or above this and that much lesion mask is indeterminate (decide/calibrated.ts). */
     strongRegion: z.strictObject({ indeterminateAtOrAbove: probability, minLesionMl: z.number().nonnegative() }).optional(),
+    /** 5.1.0: an infected P with this share of the lesion mask along the dependent pleura is indeterminate (decide/calibrated.ts). */
+    dependentRule: z.strictObject({ bandMm: z.number().positive(), fractionAtOrAbove: probability }).optional(),
   }),
   fit: z.strictObject({
     method: z.string().min(1),
@@ -60,6 +64,7 @@ export const DecisionCardSchema = z.strictObject({
     operatingPoint: z.string().min(1),
     typeRule: z.string().min(1).optional(),
     strongRegion: z.string().min(1).optional(),
+    dependentRule: z.string().min(1).optional(),
     l2: z.number().nonnegative(),
     seed: z.number().int(),
   }),
@@ -113,7 +118,7 @@ export function readDecisionCard(path: string): DecisionCard {
 
 export function decisionModelFromCard(card: DecisionCard): CaseDecisionModel {
   const p = card.parameters;
-  return { id: card.id, version: card.version, region: { ...p.region }, case: { ...p.case }, operatingPoint: { ...p.operatingPoint }, ...(p.typeRule ? { typeRule: { ...p.typeRule } } : {}), ...(p.strongRegion ? { strongRegion: { ...p.strongRegion } } : {}) };
+  return { id: card.id, version: card.version, region: { ...p.region }, case: { ...p.case }, operatingPoint: { ...p.operatingPoint }, ...(p.typeRule ? { typeRule: { ...p.typeRule } } : {}), ...(p.strongRegion ? { strongRegion: { ...p.strongRegion } } : {}), ...(p.dependentRule ? { dependentRule: { ...p.dependentRule } } : {}) };
 }
 
 export interface ModelsUsed {
@@ -147,8 +152,9 @@ export function renderDecisionCardMarkdown(card: DecisionCard): string {
   L.push(`- operating point: infected when P ≥ ${p.operatingPoint.infectedAtOrAbove.toFixed(3)}, no infection when P < ${p.operatingPoint.noInfectionBelow.toFixed(3)}, indeterminate between`);
   L.push(p.typeRule ? `- type: ${p.typeRule.primary} when its share of the infection evidence is ≥ ${p.typeRule.primaryAtOrAbove.toFixed(3)}, otherwise the strongest other type` : '- type: the strongest share of the infection evidence');
   if (p.strongRegion) L.push(`- strong region: a case below the no-infection threshold whose strongest region has p_r ≥ ${p.strongRegion.indeterminateAtOrAbove.toFixed(3)} and whose lesion mask holds ≥ ${p.strongRegion.minLesionMl} mL is indeterminate`);
+  if (p.dependentRule) L.push(`- dependent lung: a case P calls infected is indeterminate when ≥ ${(100 * p.dependentRule.fractionAtOrAbove).toFixed(0)} % of its lesion mask lies within ${p.dependentRule.bandMm} mm of the dependent pleura`);
   L.push('');
-  L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), ...(card.fit.strongRegion ? [`- strong region: ${card.fit.strongRegion}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
+  L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), ...(card.fit.strongRegion ? [`- strong region: ${card.fit.strongRegion}`] : []), ...(card.fit.dependentRule ? [`- dependent lung: ${card.fit.dependentRule}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
   const columns: Array<[string, Record<string, { value: number | null; ci95: [number, number] | null; n: number }>]> = [
     ['all cases', card.validation.allCases],
     ['patients no network trained on', card.validation.unseenPatients],

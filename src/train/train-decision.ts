@@ -25,6 +25,7 @@ import { readTrainingSplits, splitMembership } from '../eval/training-split.ts';
 import { DECISION_CARD_SCHEMA_VERSION, parseDecisionCard, renderDecisionCardMarkdown, type DecisionCard, type DecisionCaseRow } from '../models/decision-card.ts';
 import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE } from '../models/model-card.ts';
 import { segmenterSettings } from '../candidates/learned.ts';
+import { dependentLesionFraction, dependentSide } from '../lung/dependent-lung.ts';
 import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
 import { readInput } from '../pipeline/stages.ts';
@@ -43,7 +44,15 @@ export const DECISION_L2 = 1;
 export const DECISION_BAND_LOGIT = 0.5;
 export const DECISION_SEED = 1;
 /** What the features file holds besides the cases as acquired (a changed recipe invalidates the cache). */
-export const DECISION_RECONSTRUCTIONS = 'thick-slice (means of k slices, k · spacing ≤ 5 mm); partial slabs (40 mm every 20 mm) of the CTs with slice labels';
+export const DECISION_RECONSTRUCTIONS = 'thick-slice (means of k slices, k · spacing ≤ 5 mm); partial slabs (40 mm every 20 mm) of the CTs with slice labels; dependent lesion fraction (10 mm)';
+/**
+ * 5.1.0's dependent-lung rule (decide/calibrated.ts), design constants, not fitted: a band of 10 mm
+ * along the dependent pleura, and three quarters of the lesion mask. Measured before choosing them
+ * (tmp script, segmenter v5 / classifier v6, 10 mm): normal001 under ctscreen robustness's strong
+ * dependent band 0.90 (called COVID-19), LIDC-IDRI-0001 under it 0.70; the infected CTs P001 0.26,
+ * cap001 0.05, RICORD 0.44, Radiopaedia 74560 0.09 and 75249 0.17.
+ */
+export const DECISION_DEPENDENT_RULE = { bandMm: 10, fractionAtOrAbove: 0.75 } as const;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface CaseFeatures {
@@ -59,6 +68,8 @@ interface CaseFeatures {
   regions: PatchPrediction[][];
   maxQ: number;
   lesionMl: number;
+  /** 5.1.0: share of the lesion mask within DECISION_DEPENDENT_RULE.bandMm of the dependent pleura; null without lesion mask or side. */
+  dependentFraction: number | null;
 }
 
 export interface TrainDecisionOptions {
@@ -152,6 +163,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
         const v = artifacts.volume;
         let lesionVoxels = 0;
         if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
+        const side = dependentSide(v.source.patientPosition);
+        const dep = side && artifacts.lesionMask && artifacts.lungMask ? dependentLesionFraction(v, artifacts.lungMask, artifacts.lesionMask, DECISION_DEPENDENT_RULE.bandMm, side.side).fraction : Number.NaN;
         feats.push({
           id: reconstruction ? `${c.id} ${reconstruction}` : c.id,
           path: c.path,
@@ -163,6 +176,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
           regions,
           maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
           lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
+          dependentFraction: Number.isNaN(dep) ? null : dep,
         });
       }
       options.onCase?.(c.id, ++done, options.manifest.cases.length);
@@ -193,8 +207,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4;
   // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings;
   // 4.0.0: for segmenter v5 and classifier v6 (dependent density in training), the same procedure;
-  // 5.0.0: the same fit, with the strong-region rule (a confident region makes a "no infection" P indeterminate)
-  const version = '5.0.0';
+  // 5.0.0: the same fit, with the strong-region rule (a confident region makes a "no infection" P indeterminate);
+  // 5.1.0: and the dependent-lung rule (a lesion mask along the dependent pleura makes an infected P indeterminate)
+  const version = '5.1.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,
@@ -221,11 +236,13 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const strong = strongFrom(fitIdx);
   const minLesionMl = segmenterSettings(segmenter.card).minVolumeMl;
   if (strong !== undefined) model.strongRegion = { indeterminateAtOrAbove: strong, minLesionMl };
+  model.dependentRule = { ...DECISION_DEPENDENT_RULE };
   const heldOutStrong = feats.map((f) => strongFrom(fitIdx.filter((i) => feats[i].group !== f.group)));
   const heldOutTypeThreshold = typed.map((c) => chooseTypeThreshold(typed.filter((o) => o.infected && o.group !== c.group))?.threshold);
   // held-out decisions: each case's LOPO probability through the operating point; its type from its own regions by the held-out type threshold
   const decided = feats.map((f, i) => {
     const P = heldOut[i];
+    if (P >= op.infectedAtOrAbove && f.dependentFraction !== null && f.dependentFraction >= DECISION_DEPENDENT_RULE.fractionAtOrAbove) return INDETERMINATE;
     if (P >= op.infectedAtOrAbove) {
       const t = heldOutTypeThreshold[i];
       return chooseInfectionType(typeShares[i], spec.infectionLabels, t === undefined ? undefined : { primary, primaryAtOrAbove: t });
@@ -253,6 +270,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     modelSplit: f.modelSplit,
     maxRegionProbability: f.maxQ,
     lesionMl: f.lesionMl,
+    ...(f.dependentFraction !== null ? { dependentLesionFraction: f.dependentFraction } : {}),
     regions: f.regions.length,
     heldOutProbability: heldOut[i],
   }));
@@ -275,7 +293,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       segmenter: { id: segmenter.card.id, version: segmenter.card.version, sha256: segmenter.card.onnx.sha256 },
       classifier: { id: classifier.card.id, version: classifier.card.version, sha256: classifier.card.onnx.sha256 },
     },
-    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}), ...(model.strongRegion ? { strongRegion: model.strongRegion } : {}) },
+    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}), ...(model.strongRegion ? { strongRegion: model.strongRegion } : {}), ...(model.dependentRule ? { dependentRule: model.dependentRule } : {}) },
     fit: {
       method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${nFit} screenings (${nFit - nNeg} infected, ${nNeg} without infection) of the ${nPatients} patients of ${relative(REPO_ROOT, options.manifest.file)}: each case as acquired and, where its slices are thin enough (k · spacing ≤ 5 mm), as its thick-slice reconstruction (means of k slices, src/dataset/reconstruction.ts); leave-one-patient-out holds both readings of a patient out together${slabIdx.length ? `; ${slabIdx.length} partial slabs are predicted held out but not fitted on (validation)` : ''}`,
       regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
@@ -286,6 +304,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       ...(strong !== undefined
         ? { strongRegion: `a case the model calls "no infection" is indeterminate when its strongest region has p_r ≥ ${strong.toFixed(3)}: the strongest region of any lesion-free CT reading of the fit (${Math.max(...fitIdx.filter((i) => !feats[i].infected).map((i) => feats[i].maxQ)).toFixed(3)}) plus the indeterminate band's ${DECISION_BAND_LOGIT} logit, and whose lesion mask holds at least ${minLesionMl} mL (the segmenter's smallest candidate component: below it the mask is a few stray voxels; without this floor, LIDC-IDRI-0002 under three simulated readings of ctscreen robustness, 0.1–0.2 mL of mask and one small region, turned indeterminate). Why: held out, partial slabs of P001 holding 10–20 slices labelled infected had strongest regions of 0.81–0.99 and a few mL of lesion mask, and step 2 called them "no infection found"; a confident region with little lesion volume is conflicting evidence, not reassurance. Held out, each case is judged by the threshold from the other patients' lesion-free CTs` }
         : {}),
+      dependentRule: `a case P calls infected is indeterminate when ≥ ${(100 * DECISION_DEPENDENT_RULE.fractionAtOrAbove).toFixed(0)} % of its lesion mask lies within ${DECISION_DEPENDENT_RULE.bandMm} mm of the dependent pleura (posterior when supine, anterior when prone: DICOM PatientPosition, supine assumed when absent; not applied to decubitus). Design constants, not fitted, chosen after ctscreen robustness showed normal001 with a marked simulated dependent band called COVID-19 (its fraction 0.90), so that reading is no longer independent evidence. The fractions of the cases (table) are the evidence that no infected CT here is near it. Why: on a supine CT alone, dependent atelectasis (a normal finding) and posterior subpleural ground glass cannot be told apart; prone images settle it`,
       l2: DECISION_L2,
       seed: DECISION_SEED,
     },

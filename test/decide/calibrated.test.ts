@@ -97,6 +97,32 @@ test('strong-region rule: a "no infection" P with a region beyond the lesion-fre
   assert.equal(decideCalibrated({ regions: [[p(0.6, 0.3, 0.1)]], spec, model: strong, lesionMl: 20 }).label, 'covid19');
 });
 
+test('dependent-lung rule: an infected P with most of its lesion mask along the dependent pleura is indeterminate', () => {
+  const dep = { ...model, dependentRule: { bandMm: 10, fractionAtOrAbove: 0.75 } };
+  const A = [p(0.8, 0.15, 0.05), p(0.8, 0.15, 0.05), p(0.8, 0.15, 0.05)];
+  let asked = 0;
+  const at = (fraction: number, assumedSupine = false) => (bandMm: number) => {
+    asked++;
+    assert.equal(bandMm, 10);
+    return { fraction, assumedSupine };
+  };
+  // P = σ(−2 + logit 0.95 + ln 21) ≥ 0.7: infected unless the mask lies along the dependent pleura
+  const d = decideCalibrated({ regions: [A], spec, model: dep, lesionMl: 20, dependentFraction: at(0.8, true) });
+  assert.equal(d.label, INDETERMINATE);
+  assert.equal(d.confidence, null);
+  near(d.features.dependentLesionFraction!, 0.8, 1e-15);
+  assert.match(d.warnings[0], /80 % of the lesion mask lies within 10 mm of the dependent posterior pleura \(the patient assumed supine: no PatientPosition\) \(≥ 75 %\)/);
+  // below the share: infected as before
+  assert.equal(decideCalibrated({ regions: [A], spec, model: dep, lesionMl: 20, dependentFraction: at(0.7) }).label, 'covid19');
+  // the thunk is not called when P does not call the case infected
+  asked = 0;
+  assert.equal(decideCalibrated({ regions: [[p(0.05, 0.05, 0.9)]], spec, model: dep, lesionMl: 0, dependentFraction: at(1) }).label, NO_INFECTION_FOUND);
+  assert.equal(asked, 0);
+  // no side (decubitus) or no mask: the rule does not apply; without the rule (cards up to 5.0.0) neither
+  assert.equal(decideCalibrated({ regions: [A], spec, model: dep, lesionMl: 20, dependentFraction: () => null }).label, 'covid19');
+  assert.equal(decideCalibrated({ regions: [A], spec, model, lesionMl: 20, dependentFraction: at(1) }).label, 'covid19');
+});
+
 test('no regions: type probabilities are uniform and the case has no infection', () => {
   const d = decideCalibrated({ regions: [], spec, model, lesionMl: 0 });
   assert.deepEqual(d.typeProbabilities, { covid19: 0.5, other_pneumonia: 0.5 });

@@ -47,6 +47,15 @@ test('among equally preferred series the one with most slices is chosen', async 
   });
 });
 
+test('PatientPosition reaches the volume source (which lung is dependent); absent, the source has none', async () => {
+  await withDir(async (dir) => {
+    await writeSeries({ dir: join(dir, 'prone'), syntax: TS.explicitLittle, nz: 3, seriesUid: '1.8.5', patientPosition: 'hfp' });
+    assert.equal((await readDicom(join(dir, 'prone'), { workers: 0 })).volume.source.patientPosition, 'HFP');
+    await writeSeries({ dir: join(dir, 'none'), syntax: TS.explicitLittle, nz: 3, seriesUid: '1.8.6' });
+    assert.equal((await readDicom(join(dir, 'none'), { workers: 0 })).volume.source.patientPosition, undefined);
+  });
+});
+
 test('gantry tilt: each slice is shifted back in-plane and the tilt is reported', async () => {
   await withDir(async (dir) => {
     // each next slice sits 0.7 mm (one column) further along x: a tilted stack

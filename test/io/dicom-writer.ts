@@ -50,6 +50,8 @@ export interface SliceSpec {
   seriesDescription?: string;
   /** StudyDate (YYYYMMDD), written when given (QIDO-RS date searches). */
   studyDate?: string;
+  /** PatientPosition (0018,5100), e.g. 'HFP', written when given. */
+  patientPosition?: string;
 }
 
 type Vr = 'CS' | 'UI' | 'LO' | 'DS' | 'IS' | 'US' | 'OB' | 'OW' | 'PN' | 'SH' | 'UL' | 'DA';
@@ -271,6 +273,7 @@ export async function dicomSliceBytes(spec: SliceSpec): Promise<Uint8Array> {
   if (spec.orientation) ds.push({ group: 0x0020, element: 0x0037, vr: 'DS', value: spec.orientation.map((x) => String(Number(x.toFixed(6)))).join('\\') });
   if (spec.pixelSpacingMm) ds.push({ group: 0x0028, element: 0x0030, vr: 'DS', value: spec.pixelSpacingMm.map(String).join('\\') });
   if (spec.sliceThicknessMm !== undefined) ds.push({ group: 0x0018, element: 0x0050, vr: 'DS', value: String(spec.sliceThicknessMm) });
+  if (spec.patientPosition !== undefined) ds.push({ group: 0x0018, element: 0x5100, vr: 'CS', value: spec.patientPosition });
   if (spec.paddingValue !== undefined) ds.push({ group: 0x0028, element: 0x0120, vr: 'US', value: [spec.paddingValue] });
 
   let body: Uint8Array;
@@ -324,6 +327,7 @@ export interface SeriesSpec {
   encodedFrame?: Uint8Array;
   frameSize?: readonly [number, number];
   bitsStored?: number;
+  patientPosition?: string;
 }
 
 /** HU of the synthetic phantom at voxel (x, y, z): a ramp with some bone and some air. */
@@ -393,6 +397,7 @@ export async function writeSeries(spec: SeriesSpec): Promise<{ files: string[]; 
       modality: spec.modality,
       imageType: spec.imageType,
       sopClassUid: spec.sopClassUid,
+      patientPosition: spec.patientPosition,
     });
     const name = join(spec.dir, `img_${f + 1}.dcm`);
     await writeFile(name, bytes);

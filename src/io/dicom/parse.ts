@@ -33,6 +33,8 @@ export interface DicomSliceHeader {
   pixelSpacingMm?: readonly [number, number];
   sliceThicknessMm?: number;
   gantryTiltDeg?: number;
+  /** PatientPosition (0018,5100), e.g. 'HFS'; '' when absent. Not identifying. */
+  patientPosition: string;
   rows: number;
   columns: number;
   bitsAllocated: number;
@@ -145,6 +147,7 @@ export function sliceHeader(ds: dicomParser.DataSet, file: string): DicomSliceHe
     pixelSpacingMm: ps && ps.length >= 2 ? [ps[0], ps[1]] : undefined,
     sliceThicknessMm: num(ds, 'x00180050'),
     gantryTiltDeg: num(ds, 'x00181120'),
+    patientPosition: (ds.string('x00185100') ?? '').trim().toUpperCase(),
     rows: us(ds, 'x00280010') ?? 0,
     columns: us(ds, 'x00280011') ?? 0,
     bitsAllocated,

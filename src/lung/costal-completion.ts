@@ -148,37 +148,7 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   }
   defImg.fill(0, 0, bn);
   hullImg.fill(0, 0, bn);
-  const EPS = 1e-6;
-  let anyDeficit = false;
-  for (let y = by0; y <= by1; y++) {
-    let xl = Infinity;
-    let xr = -Infinity;
-    for (let e = 0; e < nv; e++) {
-      const x1 = hx[e], y1 = hy[e];
-      const x2 = hx[(e + 1) % nv], y2 = hy[(e + 1) % nv];
-      if ((y < Math.min(y1, y2)) || (y > Math.max(y1, y2))) continue;
-      if (y1 === y2) {
-        xl = Math.min(xl, x1, x2);
-        xr = Math.max(xr, x1, x2);
-      } else {
-        const xi = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
-        xl = Math.min(xl, xi);
-        xr = Math.max(xr, xi);
-      }
-    }
-    if (xl > xr) continue;
-    const a = Math.max(0, Math.ceil(xl - EPS));
-    const b = Math.min(w - 1, Math.floor(xr + EPS));
-    const brow = bw * (y - oy);
-    for (let x = a; x <= b; x++) {
-      hullImg[brow + x - ox] = 1;
-      const p = offset + w * y + x;
-      if (labels[p] === label) continue;
-      // 1 = may be added, 2 = blocked (another lung, airway, outside the body)
-      defImg[brow + x - ox] = labels[p] === 0 && ctx.allowed[p] === 1 ? 1 : 2;
-      anyDeficit = true;
-    }
-  }
+  const anyDeficit = rasterizeHull(labels, offset, label, ctx.allowed, w, hx, hy, by0, by1, ox, oy, bw);
   if (!anyDeficit) return 0;
   const cc = labelRuns(defImg, bw, bh, 1);
   const n = cc.count;
@@ -187,18 +157,7 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   const cX = new Float64Array(n + 1);
   const cY = new Float64Array(n + 1);
   const blocked = new Uint8Array(n + 1);
-  for (let r = 0; r < cc.runs; r++) {
-    const l = cc.label[r];
-    const y = cc.row[r];
-    const x0 = cc.x0[r];
-    const x1 = cc.x1[r];
-    const len = x1 - x0;
-    compLabels.fill(l, bw * y + x0, bw * y + x1);
-    cArea[l] += len;
-    cX[l] += ((x0 + x1 - 1) * len) / 2;
-    cY[l] += y * len;
-    for (let i = bw * y + x0; i < bw * y + x1; i++) if (defImg[i] === 2) blocked[l] = 1;
-  }
+  deficitStats(cc, bw, cArea, cX, cY, blocked);
   const lx = (sumX / area) * sx;
   const ly = (sumY / area) * sy;
   const ovx = lx - ctx.bodyCentre[0] * sx;
@@ -256,6 +215,65 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   }
   if (options.neckMm > 0) added += fillEnclosedPieces(labels, offset, label, ctx, options, accepted, ox, oy, bw, bh);
   return added;
+}
+
+/**
+ * Rasterises the hull polygon (hx, hy) into hullImg and its pixels that are not lung `label` into
+ * defImg (1 = may be added, 2 = blocked: another lung, airway, outside the body); rows by0..by1.
+ * Its own function, as are the other per-pixel loops of this file: V8 compiles a hot loop on the
+ * spot (on-stack replacement) and a big function's later code, not yet run then, would fall back
+ * to the interpreter on every later call (the cached OSR code keeps the missing feedback).
+ */
+function rasterizeHull(labels: Uint8Array, offset: number, label: number, allowed: Uint8Array, w: number, hx: number[], hy: number[], by0: number, by1: number, ox: number, oy: number, bw: number): boolean {
+  const nv = hx.length;
+  const EPS = 1e-6;
+  let anyDeficit = false;
+  for (let y = by0; y <= by1; y++) {
+    let xl = Infinity;
+    let xr = -Infinity;
+    for (let e = 0; e < nv; e++) {
+      const x1 = hx[e], y1 = hy[e];
+      const x2 = hx[(e + 1) % nv], y2 = hy[(e + 1) % nv];
+      if ((y < Math.min(y1, y2)) || (y > Math.max(y1, y2))) continue;
+      if (y1 === y2) {
+        xl = Math.min(xl, x1, x2);
+        xr = Math.max(xr, x1, x2);
+      } else {
+        const xi = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
+        xl = Math.min(xl, xi);
+        xr = Math.max(xr, xi);
+      }
+    }
+    if (xl > xr) continue;
+    const a = Math.max(0, Math.ceil(xl - EPS));
+    const b = Math.min(w - 1, Math.floor(xr + EPS));
+    const brow = bw * (y - oy);
+    for (let x = a; x <= b; x++) {
+      hullImg[brow + x - ox] = 1;
+      const p = offset + w * y + x;
+      if (labels[p] === label) continue;
+      // 1 = may be added, 2 = blocked (another lung, airway, outside the body)
+      defImg[brow + x - ox] = labels[p] === 0 && allowed[p] === 1 ? 1 : 2;
+      anyDeficit = true;
+    }
+  }
+  return anyDeficit;
+}
+
+/** Per deficit component: area, summed x and y, and whether any of its pixels is blocked (defImg 2); fills compLabels. */
+function deficitStats(cc: RunComponents, bw: number, cArea: Float64Array, cX: Float64Array, cY: Float64Array, blocked: Uint8Array): void {
+  for (let r = 0; r < cc.runs; r++) {
+    const l = cc.label[r];
+    const y = cc.row[r];
+    const x0 = cc.x0[r];
+    const x1 = cc.x1[r];
+    const len = x1 - x0;
+    compLabels.fill(l, bw * y + x0, bw * y + x1);
+    cArea[l] += len;
+    cX[l] += ((x0 + x1 - 1) * len) / 2;
+    cY[l] += y * len;
+    for (let i = bw * y + x0; i < bw * y + x1; i++) if (defImg[i] === 2) blocked[l] = 1;
+  }
 }
 
 let edges = new Float64Array(0);
@@ -316,11 +334,36 @@ let cropImg = new Uint8Array(0);
  */
 function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, options: CostalCompletionOptions, accepted: Uint8Array, ox: number, oy: number, bw: number, bh: number): number {
   const bn = bw * bh;
-  const w = ctx.width;
   if (pieceImg.length < bn) {
     pieceImg = new Uint8Array(bn);
     pieceLabels = new Int32Array(bn);
   }
+  const box = markPieces(accepted, bw, bh);
+  if (box === null) return 0;
+  const [px0, py0, px1, py1] = box;
+  // the opening of what is empty outside the pieces' box is empty there too: open the box only
+  const pw = px1 - px0 + 1;
+  const ph = py1 - py0 + 1;
+  if (cropImg.length < pw * ph) cropImg = new Uint8Array(pw * ph);
+  for (let y = 0; y < ph; y++) cropImg.set(pieceImg.subarray(px0 + bw * (y + py0), px1 + 1 + bw * (y + py0)), pw * y);
+  openDisk(cropImg, pw, ph, pixelDisk(ctx.spacingMm, options.neckMm), cropImg);
+  for (let y = 0; y < ph; y++) pieceImg.set(cropImg.subarray(pw * y, pw * y + pw), px0 + bw * (y + py0));
+  const cc = labelRuns(pieceImg, bw, bh, 1);
+  if (cc.count === 0) return 0;
+  pieceLabels.fill(0, 0, bn);
+  for (let r = 0; r < cc.runs; r++) pieceLabels.fill(cc.label[r], bw * cc.row[r] + cc.x0[r], bw * cc.row[r] + cc.x1[r]);
+  const lungEdge = new Float64Array(cc.count + 1);
+  const otherEdge = new Float64Array(cc.count + 1);
+  const bad = new Uint8Array(cc.count + 1);
+  pieceEdges(labels, offset, label, ctx.width, ctx.height, cc, ox, oy, bw, bh, lungEdge, otherEdge, bad);
+  return addEnclosedPieces(labels, offset, label, ctx.width, ctx.allowed, cc, ox, oy, lungEdge, otherEdge, bad, options.enclosedFraction);
+}
+
+/**
+ * pieceImg = the deficit components not accepted as bites (compLabels), and defImg kept only there;
+ * returns the pieces' box (x0, y0, x1, y1) in the deficit image, or null when there are none.
+ */
+function markPieces(accepted: Uint8Array, bw: number, bh: number): [number, number, number, number] | null {
   let px0 = bw, py0 = bh, px1 = -1, py1 = -1;
   for (let y = 0; y < bh; y++) {
     for (let x = 0; x < bw; x++) {
@@ -336,22 +379,11 @@ function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, c
       py1 = y;
     }
   }
-  if (px1 < 0) return 0;
-  // the opening of what is empty outside the pieces' box is empty there too: open the box only
-  const pw = px1 - px0 + 1;
-  const ph = py1 - py0 + 1;
-  if (cropImg.length < pw * ph) cropImg = new Uint8Array(pw * ph);
-  for (let y = 0; y < ph; y++) cropImg.set(pieceImg.subarray(px0 + bw * (y + py0), px1 + 1 + bw * (y + py0)), pw * y);
-  openDisk(cropImg, pw, ph, pixelDisk(ctx.spacingMm, options.neckMm), cropImg);
-  for (let y = 0; y < ph; y++) pieceImg.set(cropImg.subarray(pw * y, pw * y + pw), px0 + bw * (y + py0));
-  const cc = labelRuns(pieceImg, bw, bh, 1);
-  if (cc.count === 0) return 0;
-  pieceLabels.fill(0, 0, bn);
-  for (let r = 0; r < cc.runs; r++) pieceLabels.fill(cc.label[r], bw * cc.row[r] + cc.x0[r], bw * cc.row[r] + cc.x1[r]);
-  const lungEdge = new Float64Array(cc.count + 1);
-  const otherEdge = new Float64Array(cc.count + 1);
-  const bad = new Uint8Array(cc.count + 1);
-  const h = ctx.height;
+  return px1 < 0 ? null : [px0, py0, px1, py1];
+}
+
+/** Per opened piece: outline edges against this lung and against anything else; bad = it holds a blocked pixel. */
+function pieceEdges(labels: Uint8Array, offset: number, label: number, w: number, h: number, cc: RunComponents, ox: number, oy: number, bw: number, bh: number, lungEdge: Float64Array, otherEdge: Float64Array, bad: Uint8Array): void {
   for (let r = 0; r < cc.runs; r++) {
     const l = cc.label[r];
     const y = cc.row[r];
@@ -369,14 +401,18 @@ function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, c
       }
     }
   }
+}
+
+/** The pieces mostly outlined by this lung (and holding no blocked pixel) join it where allowed; returns the pixels added. */
+function addEnclosedPieces(labels: Uint8Array, offset: number, label: number, w: number, allowed: Uint8Array, cc: RunComponents, ox: number, oy: number, lungEdge: Float64Array, otherEdge: Float64Array, bad: Uint8Array, enclosedFraction: number): number {
   let added = 0;
   for (let r = 0; r < cc.runs; r++) {
     const l = cc.label[r];
-    if (bad[l] || lungEdge[l] < options.enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
+    if (bad[l] || lungEdge[l] < enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
     const base = offset + w * (cc.row[r] + oy) + ox;
     for (let x = cc.x0[r]; x < cc.x1[r]; x++) {
       const p = base + x;
-      if (labels[p] === 0 && ctx.allowed[p] === 1) {
+      if (labels[p] === 0 && allowed[p] === 1) {
         labels[p] = label;
         added++;
       }

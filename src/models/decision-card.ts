@@ -30,7 +30,7 @@ const CaseRowSchema = z.strictObject({
   maxRegionProbability: probability,
   lesionMl: z.number().nonnegative(),
   regions: z.number().int().nonnegative(),
-  /** 3.0.0: a thick-slice reconstruction of the case (e.g. 'thick-4.0mm'); absent: as acquired. */
+  /** 3.0.0: a thick-slice reconstruction of the case (e.g. 'thick-4.0mm'); 5.0.0: a partial slab ('slab-40mm-z20 …'); absent: as acquired. */
   reconstruction: z.string().min(1).optional(),
   /** P(infected) from the model fitted without this case's patient (leave-one-patient-out). */
   heldOutProbability: probability,
@@ -68,6 +68,8 @@ export const DecisionCardSchema = z.strictObject({
     unseenPatients: z.record(z.string(), RateSchema),
     /** 3.0.0: the same over the thick-slice reconstructions of the cases (held out with their patient). */
     thickSliceReconstructions: z.record(z.string(), RateSchema).optional(),
+    /** 5.0.0: the same over partial 40 mm slabs of the CTs with slice labels (held out with their patient). */
+    partialSlabs: z.record(z.string(), RateSchema).optional(),
   }),
   limitations: z.array(z.string().min(1)),
   licence: z.literal(NON_COMMERCIAL_NOTICE),
@@ -142,15 +144,15 @@ export function renderDecisionCardMarkdown(card: DecisionCard): string {
   L.push(`- operating point: infected when P ≥ ${p.operatingPoint.infectedAtOrAbove.toFixed(3)}, no infection when P < ${p.operatingPoint.noInfectionBelow.toFixed(3)}, indeterminate between`);
   L.push(p.typeRule ? `- type: ${p.typeRule.primary} when its share of the infection evidence is ≥ ${p.typeRule.primaryAtOrAbove.toFixed(3)}, otherwise the strongest other type` : '- type: the strongest share of the infection evidence', '');
   L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
-  const thick = card.validation.thickSliceReconstructions;
-  L.push('## Validation (leave-one-patient-out)', '', card.validation.note, '', `| measure | all cases | patients no network trained on |${thick ? ' thick-slice reconstructions |' : ''}`, `|---|---|---|${thick ? '---|' : ''}`);
-  const keys = [...new Set([...Object.keys(card.validation.allCases), ...Object.keys(card.validation.unseenPatients), ...Object.keys(thick ?? {})])];
-  for (const k of keys) {
-    const a = card.validation.allCases[k];
-    const u = card.validation.unseenPatients[k];
-    const t = thick?.[k];
-    L.push(`| ${k} | ${a ? fmtRate(a) : '—'} | ${u ? fmtRate(u) : '—'} |${thick ? ` ${t ? fmtRate(t) : '—'} |` : ''}`);
-  }
+  const columns: Array<[string, Record<string, { value: number | null; ci95: [number, number] | null; n: number }>]> = [
+    ['all cases', card.validation.allCases],
+    ['patients no network trained on', card.validation.unseenPatients],
+    ...(card.validation.thickSliceReconstructions ? [['thick-slice reconstructions', card.validation.thickSliceReconstructions] as [string, typeof card.validation.allCases]] : []),
+    ...(card.validation.partialSlabs ? [['partial 40 mm slabs', card.validation.partialSlabs] as [string, typeof card.validation.allCases]] : []),
+  ];
+  L.push('## Validation (leave-one-patient-out)', '', card.validation.note, '', `| measure | ${columns.map(([h]) => h).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`);
+  const keys = [...new Set(columns.flatMap(([, r]) => Object.keys(r)))];
+  for (const k of keys) L.push(`| ${k} | ${columns.map(([, r]) => (r[k] ? fmtRate(r[k]) : '—')).join(' | ')} |`);
   L.push('', '## Cases', '', '| case | reconstruction | patient | label | network split | regions | max p_r | lesion mL | held-out P |', '|---|---|---|---|---|---|---|---|---|');
   for (const c of card.cases) L.push(`| ${c.case} | ${c.reconstruction ?? 'as acquired'} | ${c.group} | ${c.label} | ${c.modelSplit} | ${c.regions} | ${c.maxRegionProbability.toFixed(3)} | ${c.lesionMl.toFixed(1)} | ${c.heldOutProbability.toFixed(3)} |`);
   L.push('', '## Limitations', '', ...card.limitations.map((l) => `- ${l}`), '');

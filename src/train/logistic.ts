@@ -4,7 +4,7 @@
  * Pure functions on plain arrays, hand-checkable (test/train/logistic.test.ts).
  *
  *   fitLogistic({ x, y, weights?, l2 }): { intercept, coefficients, iterations }
- *   leaveOneGroupOut({ x, y, groups, weights?, l2 }): number[]      held-out P per sample
+ *   leaveOneGroupOut({ x, y, groups, l2, evaluateOnly? }): number[] held-out P per sample
  *   chooseOperatingPoint({ p, y, bandLogit }): { threshold, noInfectionBelow, infectedAtOrAbove, why }
  */
 import { logit, sigmoid } from '../decide/calibrated.ts';
@@ -109,6 +109,8 @@ export interface LeaveOneGroupOutOptions extends Omit<FitLogisticOptions, 'weigh
   groups: readonly string[];
   /** Balance classes within each training fold (default true). */
   balance?: boolean;
+  /** Samples that are only predicted (by their group's fold), never fitted on: e.g. readings kept for evaluation. */
+  evaluateOnly?: readonly boolean[];
 }
 
 /** P of each sample from the model fitted without its group (leave-one-patient-out). */
@@ -116,7 +118,7 @@ export function leaveOneGroupOut(options: LeaveOneGroupOutOptions): number[] {
   const { x, y, groups, l2 } = options;
   const out = new Array<number>(y.length).fill(Number.NaN);
   for (const g of new Set(groups)) {
-    const train = y.map((_, i) => i).filter((i) => groups[i] !== g);
+    const train = y.map((_, i) => i).filter((i) => groups[i] !== g && !options.evaluateOnly?.[i]);
     const ty = train.map((i) => y[i]);
     const fit = fitLogistic({ x: train.map((i) => x[i]), y: ty, weights: options.balance === false ? undefined : balancedWeights(ty), l2 });
     y.forEach((_, i) => {

@@ -14,7 +14,7 @@
  *        [--features training/work/decision/features.json]   (step 1's output, reused for the same networks and manifest)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
 import { chooseInfectionType, decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
@@ -28,7 +28,8 @@ import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
 import { readInput } from '../pipeline/stages.ts';
 import type { Volume } from '../core/volume.ts';
-import { thickReconstruction } from '../dataset/reconstruction.ts';
+import { axialSlab, PARTIAL_SLAB_CLEAN_MARGIN_MM, PARTIAL_SLAB_MIN_INFECTED_MM, PARTIAL_SLAB_MM, PARTIAL_SLAB_STRIDE_MM, planPartialSlabs, thickReconstruction } from '../dataset/reconstruction.ts';
+import { covidCtMdSliceLabels } from '../dataset/segmentation.ts';
 import { balancedWeights, chooseOperatingPoint, chooseTypeThreshold, fitLogistic, leaveOneGroupOut } from './logistic.ts';
 
 export const DECISION_L2 = 1;
@@ -41,14 +42,14 @@ export const DECISION_L2 = 1;
 export const DECISION_BAND_LOGIT = 0.5;
 export const DECISION_SEED = 1;
 /** What the features file holds besides the cases as acquired (a changed recipe invalidates the cache). */
-export const DECISION_RECONSTRUCTIONS = 'thick-slice (means of k slices, k · spacing ≤ 5 mm)';
+export const DECISION_RECONSTRUCTIONS = 'thick-slice (means of k slices, k · spacing ≤ 5 mm); partial slabs (40 mm every 20 mm) of the CTs with slice labels';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface CaseFeatures {
   id: string;
   /** The manifest case's path (its network split is looked up from it). */
   path: string;
-  /** A thick-slice reconstruction of the case (3.0.0), e.g. 'thick-4.0mm'; absent: as acquired. */
+  /** A thick-slice reconstruction of the case (3.0.0), e.g. 'thick-4.0mm', or a partial slab (5.0.0), 'slab-40mm-z20 …'; absent: as acquired. */
   reconstruction?: string;
   group: string;
   label: string;
@@ -65,6 +66,25 @@ export interface TrainDecisionOptions {
   onCase?: (id: string, done: number, total: number) => void;
   /** Features file (STYLE §6: every step leaves an inspectable file); reused when it was made by the same networks and manifest. */
   featuresFile?: string;
+}
+
+/**
+ * Per-slice infected flags of a manifest case that has slice labels, on its voxel z, or null:
+ * COVID-CT-MD cases (labels.csv beside the case folders; its normal001 rows are all uninfected).
+ */
+async function sliceLabelsOf(casePath: string, volume: Volume): Promise<boolean[] | null> {
+  const parent = dirname(casePath);
+  if (basename(parent) !== 'covid-ct-md' || !existsSync(join(parent, 'labels.csv'))) return null;
+  const { infected, labelled } = await covidCtMdSliceLabels(dirname(parent), basename(casePath), volume);
+  return labelled > 0 ? infected : null;
+}
+
+function fmtCount(r: Rate): string {
+  return `${r.numerator}/${r.denominator}`;
+}
+
+function isSlab(f: CaseFeatures): boolean {
+  return f.reconstruction?.startsWith('slab-') ?? false;
 }
 
 interface FeaturesFile {
@@ -110,8 +130,21 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       // 3.0.0: each case as acquired and as its thick-slice reconstruction (means of k slices, ≤ 5 mm),
       // the reading the networks also trained on: the fit and operating point see both
       const thick = thickReconstruction(volume);
-      const versions: Array<{ volume: Volume; reconstruction?: string }> = [{ volume }, ...(thick ? [{ volume: thick.volume, reconstruction: thick.name }] : [])];
-      for (const { volume: vol, reconstruction } of versions) {
+      const versions: Array<{ volume: Volume; reconstruction?: string; label?: string }> = [{ volume }, ...(thick ? [{ volume: thick.volume, reconstruction: thick.name }] : [])];
+      // 5.0.0: partial slabs of the CTs with slice labels (COVID-CT-MD labels.csv): small-extent disease
+      // and clean lung of the same patients (reconstruction.ts says why); ambiguous slabs are left out
+      const sliceLabels = await sliceLabelsOf(c.path, volume);
+      if (sliceLabels) {
+        for (const slab of planPartialSlabs(sliceLabels, volume.spacingMm[2])) {
+          if (slab.truth === 'ambiguous') continue;
+          versions.push({
+            volume: axialSlab(volume, slab.z0, slab.slices),
+            reconstruction: `${slab.name} (${slab.infectedSlices}/${slab.slices} slices labelled infected)`,
+            ...(slab.truth === 'clean' ? { label: NO_INFECTION_FOUND } : {}),
+          });
+        }
+      }
+      for (const { volume: vol, reconstruction, label: readingLabel } of versions) {
         const { report, artifacts } = await screenCase({ volume: vol }, { models: loaded.models, candidates: 'learned', decision: 'paper' });
         if (report.decision.label === 'not_screened') throw new Error(`case ${c.id}${reconstruction ? ` (${reconstruction})` : ''} was not screened (${report.decision.notScreenedReason}); fix or remove it from the manifest`);
         const regions = report.regions.map((r) => r.patches.map((p) => ({ probabilities: spec.labels.map((l) => p.probabilities[l]) })));
@@ -123,8 +156,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
           path: c.path,
           ...(reconstruction ? { reconstruction } : {}),
           group: c.id,
-          label: c.label,
-          infected: spec.infectionLabels.includes(c.label),
+          label: readingLabel ?? c.label,
+          infected: spec.infectionLabels.includes(readingLabel ?? c.label),
           modelSplit: 'none',
           regions,
           maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
@@ -146,9 +179,16 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const x = feats.map((f) => [logit(f.maxQ), Math.log1p(f.lesionMl)]);
   const y = feats.map((f) => (f.infected ? 1 : 0));
   const groups = feats.map((f) => f.group);
-  const heldOut = leaveOneGroupOut({ x, y, groups, l2: DECISION_L2 });
-  const op = chooseOperatingPoint({ p: heldOut, y, bandLogit: DECISION_BAND_LOGIT });
-  const fit = fitLogistic({ x, y, weights: balancedWeights(y), l2: DECISION_L2 });
+  // partial slabs are evaluation only (4.0.0's card): fitted on, they taught nothing the features can
+  // hold (cap001's slabs labelled clean score like P001's infected ones; reconstruction.ts), so the
+  // model, its operating point and the type threshold come from whole CTs, and each slab is predicted
+  // by the fold without its patient
+  const evaluateOnly = feats.map(isSlab);
+  const fitIdx = feats.map((_, i) => i).filter((i) => !evaluateOnly[i]);
+  const heldOut = leaveOneGroupOut({ x, y, groups, l2: DECISION_L2, evaluateOnly });
+  const op = chooseOperatingPoint({ p: fitIdx.map((i) => heldOut[i]), y: fitIdx.map((i) => y[i]), bandLogit: DECISION_BAND_LOGIT });
+  const fitY = fitIdx.map((i) => y[i]);
+  const fit = fitLogistic({ x: fitIdx.map((i) => x[i]), y: fitY, weights: balancedWeights(fitY), l2: DECISION_L2 });
   // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4;
   // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings;
   // 4.0.0: for segmenter v5 and classifier v6 (dependent density in training), the same procedure
@@ -166,7 +206,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const primary = spec.infectionLabels.includes('covid19') ? 'covid19' : spec.infectionLabels[0];
   const typeShares = feats.map((f) => decideCalibrated({ regions: f.regions, spec, model, lesionMl: f.lesionMl }).typeProbabilities);
   const shares = typeShares.map((t) => t[primary]);
-  const typed = feats.map((f, i) => ({ share: shares[i], primary: f.label === primary, infected: f.infected, group: f.group }));
+  // the type threshold is chosen on whole CTs (as acquired and thick) only
+  const typed = feats.map((f, i) => ({ share: shares[i], primary: f.label === primary, infected: f.infected && !isSlab(f), group: f.group }));
   const typeFit = chooseTypeThreshold(typed.filter((c) => c.infected));
   if (typeFit) model.typeRule = { primary, primaryAtOrAbove: typeFit.threshold };
   const heldOutTypeThreshold = typed.map((c) => chooseTypeThreshold(typed.filter((o) => o.infected && o.group !== c.group))?.threshold);
@@ -182,9 +223,11 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const rateCases = feats.map((f, i) => ({ label: f.label, predicted: decided[i], infectionProbability: heldOut[i] }));
   // rates: over the cases as acquired (one per patient), and separately over their thick reconstructions
   const acquiredIdx = feats.map((f, i) => (f.reconstruction ? -1 : i)).filter((i) => i >= 0);
-  const thickIdx = feats.map((f, i) => (f.reconstruction ? i : -1)).filter((i) => i >= 0);
+  const thickIdx = feats.map((f, i) => (f.reconstruction && !isSlab(f) ? i : -1)).filter((i) => i >= 0);
+  const slabIdx = feats.map((f, i) => (isSlab(f) ? i : -1)).filter((i) => i >= 0);
   const all = screeningRates({ cases: acquiredIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED });
   const thickRates = thickIdx.length ? screeningRates({ cases: thickIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED }) : null;
+  const slabRates = slabIdx.length ? screeningRates({ cases: slabIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED }) : null;
   const unseenIdx = acquiredIdx.filter((i) => feats[i].modelSplit !== 'train');
   const unseen = unseenIdx.length ? screeningRates({ cases: unseenIdx.map((i) => rateCases[i]), infectionLabels: spec.infectionLabels, seed: DECISION_SEED }) : null;
   const rows: DecisionCaseRow[] = feats.map((f, i) => ({
@@ -199,9 +242,13 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     regions: f.regions.length,
     heldOutProbability: heldOut[i],
   }));
-  const nNeg = y.filter((v) => v === 0).length;
+  const nNeg = fitY.filter((v) => v === 0).length;
+  const nFit = fitIdx.length;
+  const slabNote = slabIdx.length
+    ? ` The last column (evaluation only, never fitted on): the ${slabIdx.length} partial ${PARTIAL_SLAB_MM} mm slabs (every ${PARTIAL_SLAB_STRIDE_MM} mm) of the CTs with slice labels (COVID-CT-MD labels.csv), each predicted by the fold without its patient: infected when ≥ ${PARTIAL_SLAB_MIN_INFECTED_MM} mm of its slices are labelled infected, clean when none within ${PARTIAL_SLAB_CLEAN_MARGIN_MM} mm is, others left out. They measure small-extent disease; all three patients are training patients of both networks, so these numbers are optimistic, and the intervals treat slabs of one patient as independent, so they are too narrow.`
+    : '';
   const nPatients = new Set(groups).size;
-  const nNegPatients = new Set(feats.filter((f) => !f.infected).map((f) => f.group)).size;
+  const nNegPatients = new Set(fitIdx.filter((i) => !feats[i].infected).map((i) => feats[i].group)).size;
   const card: DecisionCard = {
     schemaVersion: DECISION_CARD_SCHEMA_VERSION,
     id: model.id,
@@ -216,7 +263,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     },
     parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}) },
     fit: {
-      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${feats.length} screenings (${y.length - nNeg} infected, ${nNeg} without infection) of the ${nPatients} patients of ${relative(REPO_ROOT, options.manifest.file)}: each case as acquired and, where its slices are thin enough (k · spacing ≤ 5 mm), as its thick-slice reconstruction (means of k slices, src/dataset/reconstruction.ts); leave-one-patient-out holds both readings of a patient out together`,
+      method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${nFit} screenings (${nFit - nNeg} infected, ${nNeg} without infection) of the ${nPatients} patients of ${relative(REPO_ROOT, options.manifest.file)}: each case as acquired and, where its slices are thin enough (k · spacing ≤ 5 mm), as its thick-slice reconstruction (means of k slices, src/dataset/reconstruction.ts); leave-one-patient-out holds both readings of a patient out together${slabIdx.length ? `; ${slabIdx.length} partial slabs are predicted held out but not fitted on (validation)` : ''}`,
       regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
       operatingPoint: op.why,
       ...(typeFit
@@ -227,14 +274,18 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
     },
     cases: rows,
     validation: {
-      note: `Leave-one-patient-out: each case's probability comes from the model fitted without its patient; the operating point was chosen on these same held-out probabilities, which flatters them slightly. "All cases" includes patients the segmenter or classifier were trained on (their region scores are optimistic); the second column keeps only patients in no network's training split. ${nNegPatients} patient(s) without infection: the specificity interval is wide and says little. The first two columns are the cases as acquired (one per patient); the third, the thick-slice reconstructions of the cases thin enough to make one (the same patients, not independent evidence).`,
+      note: `Leave-one-patient-out: each case's probability comes from the model fitted without its patient; the operating point was chosen on these same held-out probabilities, which flatters them slightly. "All cases" includes patients the segmenter or classifier were trained on (their region scores are optimistic); the second column keeps only patients in no network's training split. ${nNegPatients} patient(s) without infection: the specificity interval is wide and says little. The first two columns are the cases as acquired (one per patient); the third, the thick-slice reconstructions of the cases thin enough to make one (the same patients, not independent evidence).${slabNote}`,
       allCases: ratesRecord(all),
       unseenPatients: ratesRecord(unseen),
       ...(thickRates ? { thickSliceReconstructions: ratesRecord(thickRates) } : {}),
+      ...(slabRates ? { partialSlabs: ratesRecord(slabRates) } : {}),
     },
     limitations: [
-      `Fitted on ${feats.length} screenings of ${nPatients} patients, ${nNegPatients} of them without infection: the operating point is only as good as these few negatives.`,
+      `Fitted on ${nFit} screenings of ${nPatients} patients, ${nNegPatients} of them without infection: the operating point is only as good as these few negatives.`,
       'Infection type (COVID-19 vs other pneumonia) comes from the classifier\'s patch probabilities weighted by region evidence; ../shared/data has one DICOM CAP patient and three resized TB volumes, so the type is weakly validated.',
+      ...(slabRates
+        ? [`Small-extent disease is missed: held out, ${fmtCount(slabRates.primarySensitivity)} partial ${PARTIAL_SLAB_MM} mm slabs with ${slabRates.primarySensitivity.label} were called ${slabRates.primarySensitivity.label}, and ${fmtCount(slabRates.infectionSensitivity)} with any infection were called infected (clean slabs: ${fmtCount(slabRates.noInfectionSpecificity)} called no infection). Every whole infected CT in the fit has ≥ ${Math.floor(Math.min(...fitIdx.filter((i) => feats[i].infected).map((i) => feats[i].lesionMl)))} mL of lesion mask, so the model weighs volume heavily; on slabs the segmenter's lesion mask holds a few mL of P001's ground glass.`]
+        : []),
       'Region probabilities are not recalibrated at region level (see fit.regionCalibration).',
       'Valid only with the exact segmenter and classifier named in fittedFor; ctscreen falls back to the paper\'s rule otherwise and says so.',
     ],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDENTITY_DIRECTION, voxelToPatient, type Mat3, type Volume } from '../../src/core/volume.ts';
-import { thickReconstruction, thickSliceFactor, thickSliceFlags, thickSliceVolume } from '../../src/dataset/reconstruction.ts';
+import { axialSlab, planPartialSlabs, thickReconstruction, thickSliceFactor, thickSliceFlags, thickSliceVolume } from '../../src/dataset/reconstruction.ts';
 
 /** 2×1×5 volume, slice z holds [10z, 10z + 1] (HU). */
 function vol(direction: Mat3 = IDENTITY_DIRECTION): Volume<Int16Array> {
@@ -71,4 +71,47 @@ test('thickReconstruction: the ≤ 5 mm reading with its k and name, or null whe
   assert.deepEqual([r.k, r.name, r.volume.dims[2], r.volume.spacingMm[2]], [2, 'thick-4.0mm', 3, 4]);
   assert.equal(thickReconstruction(vol()), null); // 5 × 2 mm → 2 slabs, fewer than 3
   assert.equal(thickReconstruction({ ...thin, spacingMm: [0.5, 0.5, 3] }), null); // 3 mm: two would be 6 mm
+});
+
+test('planPartialSlabs: 40 mm slabs every 20 mm, infected from 6 mm of labelled slices, clean only 10 mm clear of any', () => {
+  // 2 mm slices: slabs of 20 slices every 10; ≥ 3 infected slices; clean needs 5 clear slices on each side
+  const flags = new Array<boolean>(80).fill(false);
+  for (const z of [22, 23, 24]) flags[z] = true; // 3 infected slices
+  flags[45] = true; // one lone labelled slice
+  const slabs = planPartialSlabs(flags, 2);
+  // z0 = 0 … 60 (60 + 20 = 80 fits)
+  assert.deepEqual(slabs.map((s) => [s.z0, s.slices, s.infectedSlices, s.truth]), [
+    [0, 20, 0, 'ambiguous'], // slices 0–19 hold none, but slice 22 lies within 5 slices of the slab
+    [10, 20, 3, 'infected'], // 22–24
+    [20, 20, 3, 'infected'],
+    [30, 20, 1, 'ambiguous'], // 45 alone: too little to call infected, too much to call clean
+    [40, 20, 1, 'ambiguous'],
+    [50, 20, 0, 'ambiguous'], // 45 is 5 slices before it
+    [60, 20, 0, 'clean'],
+  ]);
+  assert.equal(slabs[1].name, 'slab-40mm-z10');
+  // a clean CT: every slab clean
+  assert.ok(planPartialSlabs(new Array<boolean>(60).fill(false), 2).every((s) => s.truth === 'clean'));
+  // 2.5 mm: 16 slices every 8, ≥ 3 infected (ceil 2.4), margin 4
+  const f = new Array<boolean>(40).fill(false);
+  f[30] = f[31] = true;
+  assert.deepEqual(planPartialSlabs(f, 2.5).map((s) => [s.z0, s.infectedSlices, s.truth]), [[0, 0, 'clean'], [8, 0, 'clean'], [16, 2, 'ambiguous'], [24, 2, 'ambiguous']]);
+  // shorter than a slab and two strides: none (the slab would be most of the CT)
+  assert.deepEqual(planPartialSlabs(new Array<boolean>(39).fill(false), 2), []);
+  assert.throws(() => planPartialSlabs(flags, 0), RangeError);
+});
+
+test('axialSlab: the slices, the origin moved along the slice direction, the rest of the geometry kept', () => {
+  const s = axialSlab(vol(), 1, 3);
+  assert.deepEqual(s.dims, [2, 1, 3]);
+  assert.deepEqual([...s.data], [10, 11, 20, 21, 30, 31]);
+  assert.deepEqual(s.spacingMm, [0.5, 0.5, 2]);
+  assert.equal(s.source.sliceCount, 3);
+  // voxel (0,0,0) of the slab is voxel (0,0,1) of the CT, also along a flipped slice axis
+  assert.deepEqual(voxelToPatient(s, [0, 0, 0]), voxelToPatient(vol(), [0, 0, 1]));
+  const flipped: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, -1];
+  assert.deepEqual(voxelToPatient(axialSlab(vol(flipped), 2, 2), [1, 0, 1]), voxelToPatient(vol(flipped), [1, 0, 3]));
+  assert.match(s.warnings.at(-1) ?? '', /partial slab: slices 2–4 of 5/);
+  assert.throws(() => axialSlab(vol(), 3, 3), RangeError);
+  assert.throws(() => axialSlab(vol(), -1, 2), RangeError);
 });

@@ -35,6 +35,23 @@ test('leave-one-group-out: a group is predicted by the fit without it', () => {
   near(p[2], predictLogistic(fitB, [1]));
 });
 
+test('leave-one-group-out: evaluate-only samples are predicted by their fold and never fitted on', () => {
+  const x = [[-2], [-1], [1], [2], [5], [0.5]];
+  const y = [0, 0, 1, 1, 0, 0];
+  const groups = ['a', 'a', 'b', 'c', 'b', 'a'];
+  const evaluateOnly = [false, false, false, false, true, true];
+  const p = leaveOneGroupOut({ x, y, groups, l2: 1, evaluateOnly });
+  // the fitted samples get exactly the predictions of the LOPO without the extra samples
+  const base = leaveOneGroupOut({ x: x.slice(0, 4), y: y.slice(0, 4), groups: groups.slice(0, 4), l2: 1 });
+  base.forEach((v, i) => near(p[i], v));
+  // the evaluate-only sample of group b (x 5, a mislabelled outlier) comes from the fold without b …
+  const fitB = fitLogistic({ x: [[-2], [-1], [2]], y: [0, 0, 1], weights: balancedWeights([0, 0, 1]), l2: 1 });
+  near(p[4], predictLogistic(fitB, [5]));
+  // … and group a's from the fold without a
+  const fitA = fitLogistic({ x: [[1], [2]], y: [1, 1], weights: balancedWeights([1, 1]), l2: 1 });
+  near(p[5], predictLogistic(fitA, [0.5]));
+});
+
 test('operating point: separable 0.1, 0.2 | 0.8, 0.9 → threshold 0.5 (logit midpoint), band ±1 logit', () => {
   const op = chooseOperatingPoint({ p: [0.1, 0.2, 0.8, 0.9], y: [0, 0, 1, 1], bandLogit: 1 });
   near(op.threshold, 0.5);

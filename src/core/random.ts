@@ -13,3 +13,11 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Standard normal draws from a seeded uniform stream (Box–Muller, one draw per pair of uniforms). */
+export function gaussianStream(rand: () => number): () => number {
+  return () => {
+    const u = Math.max(Number.MIN_VALUE, rand());
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  };
+}

@@ -187,7 +187,7 @@ export const DecisionReportSchema = z.strictObject({
   tie: z.boolean().describe('Several types had exactly the same P; the first in the class list was taken'),
   infectionProbability: probability.optional().describe('Calibrated probability that the case has an infection (calibrated mode)'),
   typeProbabilities: z.record(label, probability).optional().describe('Calibrated P(type | infected) per infection label'),
-  operatingPoint: z.strictObject({ infectedAtOrAbove: probability, noInfectionBelow: probability }).optional().describe('Thresholds on infectionProbability, chosen on patient-level held-out cases (decision model card)'),
+  operatingPoint: z.strictObject({ infectedAtOrAbove: probability, noInfectionBelow: probability, strongRegionAtOrAbove: probability.optional().describe('Decision 5.0.0: below noInfectionBelow, a case whose strongest region reaches this (with at least strongRegionMinLesionMl of lesion mask) is indeterminate'), strongRegionMinLesionMl: z.number().nonnegative().optional() }).optional().describe('Thresholds on infectionProbability, chosen on patient-level held-out cases (decision model card)'),
   decisionModel: z.strictObject({ id: z.string().min(1), version: z.string().min(1) }).optional(),
   notScreenedReason: z.string().min(1).optional().describe(`Why nothing was screened (label '${NOT_SCREENED}')`),
 });

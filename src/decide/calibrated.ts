@@ -18,7 +18,10 @@
  *
  * The case is infected of the leading type when P ≥ the operating point's upper threshold, has no
  * infection when P < its lower threshold, and is indeterminate in between: weak evidence is said to
- * be weak rather than guessed.
+ * be weak rather than guessed. Since 5.0.0 a case with P below the lower threshold is indeterminate
+ * too when its strongest region is beyond any lesion-free CT of the fit and its lesion mask is at least
+ * one candidate's smallest volume (`strongRegion`): conflicting
+ * evidence (a confident region, little lesion volume) is not reported as "no infection".
  *
  *   regionInfectionProbability(patches, spec, model)   step 1
  *   decideCalibrated(options): CalibratedDecision      steps 1–3 and the operating point
@@ -47,6 +50,13 @@ export interface CaseDecisionModel {
    * strongest type (argmax), as 1.0.0.
    */
   typeRule?: { primary: string; primaryAtOrAbove: number };
+  /**
+   * 5.0.0: a case whose P says "no infection" but whose strongest region reaches indeterminateAtOrAbove
+   * (beyond the strongest region of any lesion-free CT of the fit) and whose lesion mask holds at least
+   * minLesionMl (the candidate stage's smallest component) is indeterminate instead: small-extent
+   * disease (a few mL of lesion mask behind a confident region) is what step 2 misses. Absent: no such rule.
+   */
+  strongRegion?: { indeterminateAtOrAbove: number; minLesionMl: number };
 }
 
 /** The infection type of an infected case from its type shares (the model's typeRule, else the strongest). */
@@ -155,6 +165,10 @@ export function decideCalibrated(options: CalibratedDecisionOptions): Calibrated
     if (types.length > 1 && (Math.abs(typeProbabilities[label] - second) < 0.2 || nearRule)) {
       warnings.push(`the infection type is uncertain: ${types.map((t) => `${t} ${(100 * typeProbabilities[t]).toFixed(0)} %`).join(', ')} of the infection evidence${rule ? ` (typed ${rule.primary} at ≥ ${(100 * rule.primaryAtOrAbove).toFixed(0)} %, the type threshold of the decision card)` : ''}`);
     }
+  } else if (P < op.noInfectionBelow && model.strongRegion && maxP >= model.strongRegion.indeterminateAtOrAbove && lesionMl >= model.strongRegion.minLesionMl) {
+    label = INDETERMINATE;
+    confidence = null;
+    warnings.push(`indeterminate: the calibrated infection probability is ${(100 * P).toFixed(0)} % because the lesion mask is small (${lesionMl.toFixed(1)} mL), but one region scores ${(100 * maxP).toFixed(0)} % infection, beyond any lesion-free CT the decision was fitted on (≥ ${(100 * model.strongRegion.indeterminateAtOrAbove).toFixed(0)} %); small-extent disease is what this decision misses, so a clinician must read this CT`);
   } else if (P < op.noInfectionBelow) {
     label = NO_INFECTION_FOUND;
     confidence = 1 - P;

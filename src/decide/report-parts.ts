@@ -71,7 +71,7 @@ export function reportDecisionCalibrated(c: CalibratedDecision, model: CaseDecis
     tie,
     infectionProbability: c.infectionProbability,
     typeProbabilities: { ...c.typeProbabilities },
-    operatingPoint: { ...model.operatingPoint },
+    operatingPoint: { ...model.operatingPoint, ...(model.strongRegion ? { strongRegionAtOrAbove: model.strongRegion.indeterminateAtOrAbove, strongRegionMinLesionMl: model.strongRegion.minLesionMl } : {}) },
     decisionModel: { id: model.id, version: model.version },
   };
 }

@@ -18,10 +18,11 @@
  */
 import { clampSimulatedHu } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';
-import { mulberry32 } from '../core/random.ts';
+import { gaussianStream, mulberry32 } from '../core/random.ts';
 import type { Vec3, Volume } from '../core/volume.ts';
 import { dependentDensity, STRONG_DEPENDENT_DENSITY } from '../dataset/dependent-density.ts';
 import { thickReconstruction } from '../dataset/reconstruction.ts';
+import { drawSolidMasses, insertSolidMass, withSolidMasses } from '../dataset/solid-mass.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import type { Screener } from '../pipeline/run-screening.ts';
 import { readInput, type DecisionMode } from '../pipeline/stages.ts';
@@ -35,13 +36,7 @@ function withData(volume: Volume, data: Int16Array, note: string, geometry: Part
   return { ...volume, ...geometry, data, source: { ...volume.source, sliceCount: (geometry.dims ?? volume.dims)[2] }, warnings: [...volume.warnings, `robustness perturbation: ${note}`] };
 }
 
-/** Standard normal draws from a seeded uniform stream (Box–Muller, one draw per pair). */
-function gaussian(rand: () => number): () => number {
-  return () => {
-    const u = Math.max(Number.MIN_VALUE, rand());
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-  };
-}
+const gaussian = gaussianStream;
 
 /** Independent Gaussian noise of `sigmaHu` on every voxel (lower dose), seeded. */
 export function addGaussianNoise(volume: Volume, sigmaHu: number, seed: number): Volume {
@@ -139,30 +134,8 @@ export function halveInPlane(volume: Volume): Volume {
  * `centreVoxel`; bone (> 200 HU) is left as it is. Returns the volume and how many voxels changed.
  */
 export function insertSolidNodule(volume: Volume, centreVoxel: Vec3, diameterMm: number, seed: number, hu = 35): { volume: Volume; voxels: number } {
-  const [nx, ny, nz] = volume.dims;
-  const [sx, sy, sz] = volume.spacingMm;
-  const r = diameterMm / 2;
-  const rand = mulberry32(seed);
-  const blobs: Array<[number, number, number, number]> = [[0, 0, 0, r]];
-  for (let k = 0; k < 3; k++) blobs.push([(rand() - 0.5) * r, (rand() - 0.5) * r, (rand() - 0.5) * r * 0.8, r * (0.5 + 0.3 * rand())]);
-  const g = gaussian(mulberry32(seed + 1));
-  const d = volume.data;
-  const out = Int16Array.from(d);
-  const [cx, cy, cz] = centreVoxel;
-  const reach = 1.5 * r;
-  let voxels = 0;
-  for (let z = Math.max(0, Math.ceil(cz - reach / sz)); z <= Math.min(nz - 1, Math.floor(cz + reach / sz)); z++) {
-    for (let y = Math.max(0, Math.ceil(cy - reach / sy)); y <= Math.min(ny - 1, Math.floor(cy + reach / sy)); y++) {
-      for (let x = Math.max(0, Math.ceil(cx - reach / sx)); x <= Math.min(nx - 1, Math.floor(cx + reach / sx)); x++) {
-        const px = (x - cx) * sx, py = (y - cy) * sy, pz = (z - cz) * sz;
-        if (!blobs.some(([bx, by, bz, br]) => (px - bx) ** 2 + (py - by) ** 2 + (pz - bz) ** 2 <= br * br)) continue;
-        const i = x + nx * (y + ny * z);
-        if (d[i] > 200) continue;
-        out[i] = clampHu(hu + 15 * g());
-        voxels++;
-      }
-    }
-  }
+  const out = Int16Array.from(volume.data);
+  const voxels = insertSolidMass(out, volume, { centreVoxel, diameterMm, hu, seed, spicules: 0 });
   return { volume: withData(volume, out, `solid ${diameterMm} mm soft-tissue mass inserted (a tumour stand-in)`), voxels };
 }
 
@@ -206,6 +179,14 @@ export const PERTURBATIONS: readonly Perturbation[] = [
     },
   },
   {
+    id: 'pet-ct-like',
+    description: 'σ 25 HU noise, the softer kernel and thick slices together (the low-dose CT of a PET-CT, as in lung-cancer staging; thin-slice cases only)',
+    apply: (v, seed) => {
+      const thick = thickReconstruction(kernel3x3(addGaussianNoise(v, 25, seed + 2), -1));
+      return thick ? thick.volume : { skip: `slices of ${v.spacingMm[2].toFixed(2)} mm are already thick (or too few)` };
+    },
+  },
+  {
     id: 'dependent-density',
     description: 'posterior 8 mm of the inferior half of the lungs +400 to +100 HU (supine dependent atelectasis, a normal finding)',
     apply: (v) => {
@@ -225,6 +206,21 @@ export const PERTURBATIONS: readonly Perturbation[] = [
       if (v.dims[2] < 3) return { skip: 'fewer than 3 slices' };
       const c = rightLungCentre(v);
       return c ? insertSolidNodule(v, c, 30, seed).volume : { skip: 'no lungs found to place it in' };
+    },
+  },
+  {
+    id: 'solid-masses',
+    description: '2–4 solid masses of 10–40 mm in the lungs, half of them spiculated (tumours and large nodules, not infection; a seeded draw per case)',
+    apply: (v, seed) => {
+      if (v.dims[2] < 3) return { skip: 'fewer than 3 slices' };
+      let mask: Uint8Array;
+      try {
+        mask = extractLungs(v).mask;
+      } catch {
+        return { skip: 'no lungs found' };
+      }
+      const masses = drawSolidMasses(v, mask, seed + 3);
+      return masses.length ? withSolidMasses(v, masses) : { skip: 'no lungs found to place them in' };
     },
   },
 ];

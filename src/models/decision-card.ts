@@ -51,12 +51,15 @@ export const DecisionCardSchema = z.strictObject({
     case: z.strictObject({ intercept: z.number(), maxRegionLogit: z.number(), lesionLog1pMl: z.number() }),
     operatingPoint: z.strictObject({ infectedAtOrAbove: probability, noInfectionBelow: probability }),
     typeRule: z.strictObject({ primary: z.string().min(1), primaryAtOrAbove: probability }).optional(),
+    /** 5.0.0: a "no infection" P with a region at or above this and that much lesion mask is indeterminate (decide/calibrated.ts). */
+    strongRegion: z.strictObject({ indeterminateAtOrAbove: probability, minLesionMl: z.number().nonnegative() }).optional(),
   }),
   fit: z.strictObject({
     method: z.string().min(1),
     regionCalibration: z.string().min(1),
     operatingPoint: z.string().min(1),
     typeRule: z.string().min(1).optional(),
+    strongRegion: z.string().min(1).optional(),
     l2: z.number().nonnegative(),
     seed: z.number().int(),
   }),
@@ -110,7 +113,7 @@ export function readDecisionCard(path: string): DecisionCard {
 
 export function decisionModelFromCard(card: DecisionCard): CaseDecisionModel {
   const p = card.parameters;
-  return { id: card.id, version: card.version, region: { ...p.region }, case: { ...p.case }, operatingPoint: { ...p.operatingPoint }, ...(p.typeRule ? { typeRule: { ...p.typeRule } } : {}) };
+  return { id: card.id, version: card.version, region: { ...p.region }, case: { ...p.case }, operatingPoint: { ...p.operatingPoint }, ...(p.typeRule ? { typeRule: { ...p.typeRule } } : {}), ...(p.strongRegion ? { strongRegion: { ...p.strongRegion } } : {}) };
 }
 
 export interface ModelsUsed {
@@ -142,8 +145,10 @@ export function renderDecisionCardMarkdown(card: DecisionCard): string {
   L.push('## Parameters', '', `- region: p_r = σ(${p.region.slope.toFixed(4)} · logit(q_r) + ${p.region.intercept.toFixed(4)}), q_r = 1 − mean P(irrelevant) over the region's patches`);
   L.push(`- case: P = σ(${p.case.intercept.toFixed(4)} + ${p.case.maxRegionLogit.toFixed(4)} · logit(max p_r) + ${p.case.lesionLog1pMl.toFixed(4)} · log(1 + lesion mL))`);
   L.push(`- operating point: infected when P ≥ ${p.operatingPoint.infectedAtOrAbove.toFixed(3)}, no infection when P < ${p.operatingPoint.noInfectionBelow.toFixed(3)}, indeterminate between`);
-  L.push(p.typeRule ? `- type: ${p.typeRule.primary} when its share of the infection evidence is ≥ ${p.typeRule.primaryAtOrAbove.toFixed(3)}, otherwise the strongest other type` : '- type: the strongest share of the infection evidence', '');
-  L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
+  L.push(p.typeRule ? `- type: ${p.typeRule.primary} when its share of the infection evidence is ≥ ${p.typeRule.primaryAtOrAbove.toFixed(3)}, otherwise the strongest other type` : '- type: the strongest share of the infection evidence');
+  if (p.strongRegion) L.push(`- strong region: a case below the no-infection threshold whose strongest region has p_r ≥ ${p.strongRegion.indeterminateAtOrAbove.toFixed(3)} and whose lesion mask holds ≥ ${p.strongRegion.minLesionMl} mL is indeterminate`);
+  L.push('');
+  L.push('## How it was fitted', '', `- ${card.fit.method}`, `- region calibration: ${card.fit.regionCalibration}`, `- operating point: ${card.fit.operatingPoint}`, ...(card.fit.typeRule ? [`- type threshold: ${card.fit.typeRule}`] : []), ...(card.fit.strongRegion ? [`- strong region: ${card.fit.strongRegion}`] : []), `- L2 penalty ${card.fit.l2}, seed ${card.fit.seed}`, '');
   const columns: Array<[string, Record<string, { value: number | null; ci95: [number, number] | null; n: number }>]> = [
     ['all cases', card.validation.allCases],
     ['patients no network trained on', card.validation.unseenPatients],

@@ -109,7 +109,7 @@ function decisionSection(report: CaseReport, colours: Record<string, Rgb>): stri
     return `<section class="card">
 <h2>Screening result</h2>
 <div class="decision ${cls}">${head}${d.confidence === null ? '' : ` <span class="conf">${pct(d.confidence)}</span>`}</div>
-<p class="prob">Probability of an infection: <b>${pct(d.infectionProbability)}</b>${op ? ` <span class="small">(infected at ≥ ${pct(op.infectedAtOrAbove, 0)}, no infection below ${pct(op.noInfectionBelow, 0)}, indeterminate between)</span>` : ''}</p>
+<p class="prob">Probability of an infection: <b>${pct(d.infectionProbability)}</b>${op ? ` <span class="small">(infected at ≥ ${pct(op.infectedAtOrAbove, 0)}, no infection below ${pct(op.noInfectionBelow, 0)}, indeterminate between${op.strongRegionAtOrAbove !== undefined ? `, and below too when a region reaches ${pct(op.strongRegionAtOrAbove, 0)} with ≥ ${op.strongRegionMinLesionMl ?? 0} mL of lesion mask` : ''})</span>` : ''}</p>
 ${types ? `<p class="small">If infected, the type: ${types}</p>` : ''}
 <p class="why">${esc(RULE_TEXT[d.rule])}${d.decisionModel ? ` (${esc(d.decisionModel.id)} ${esc(d.decisionModel.version)})` : ''}. ${regionText}</p>
 <p class="small">${paperText}</p>

@@ -17,13 +17,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
-import { chooseInfectionType, decideCalibrated, logit, regionInfectionEvidence, type CaseDecisionModel } from '../decide/calibrated.ts';
+import { chooseInfectionType, decideCalibrated, logit, regionInfectionEvidence, sigmoid, type CaseDecisionModel } from '../decide/calibrated.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { readManifest, type Manifest } from '../eval/manifest.ts';
 import { screeningRates, type Rate, type ScreeningRates } from '../eval/screening-rates.ts';
 import { readTrainingSplits, splitMembership } from '../eval/training-split.ts';
 import { DECISION_CARD_SCHEMA_VERSION, parseDecisionCard, renderDecisionCardMarkdown, type DecisionCard, type DecisionCaseRow } from '../models/decision-card.ts';
 import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE } from '../models/model-card.ts';
+import { segmenterSettings } from '../candidates/learned.ts';
 import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
 import { readInput } from '../pipeline/stages.ts';
@@ -191,8 +192,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const fit = fitLogistic({ x: fitIdx.map((i) => x[i]), y: fitY, weights: balancedWeights(fitY), l2: DECISION_L2 });
   // 2.0.0: refitted for segmenter v3 (synthetic HU lesions, hysteresis) and classifier v4;
   // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings;
-  // 4.0.0: for segmenter v5 and classifier v6 (dependent density in training), the same procedure
-  const version = '4.0.0';
+  // 4.0.0: for segmenter v5 and classifier v6 (dependent density in training), the same procedure;
+  // 5.0.0: the same fit, with the strong-region rule (a confident region makes a "no infection" P indeterminate)
+  const version = '5.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,
@@ -210,6 +212,16 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   const typed = feats.map((f, i) => ({ share: shares[i], primary: f.label === primary, infected: f.infected && !isSlab(f), group: f.group }));
   const typeFit = chooseTypeThreshold(typed.filter((c) => c.infected));
   if (typeFit) model.typeRule = { primary, primaryAtOrAbove: typeFit.threshold };
+  // 5.0.0: the strong-region rule: beyond the strongest region of every lesion-free whole CT of the fit
+  // by the indeterminate band's margin; held out, from the lesion-free CTs of the other patients
+  const strongFrom = (idx: number[]) => {
+    const neg = idx.filter((i) => !feats[i].infected).map((i) => logit(feats[i].maxQ));
+    return neg.length ? sigmoid(Math.max(...neg) + DECISION_BAND_LOGIT) : undefined;
+  };
+  const strong = strongFrom(fitIdx);
+  const minLesionMl = segmenterSettings(segmenter.card).minVolumeMl;
+  if (strong !== undefined) model.strongRegion = { indeterminateAtOrAbove: strong, minLesionMl };
+  const heldOutStrong = feats.map((f) => strongFrom(fitIdx.filter((i) => feats[i].group !== f.group)));
   const heldOutTypeThreshold = typed.map((c) => chooseTypeThreshold(typed.filter((o) => o.infected && o.group !== c.group))?.threshold);
   // held-out decisions: each case's LOPO probability through the operating point; its type from its own regions by the held-out type threshold
   const decided = feats.map((f, i) => {
@@ -218,7 +230,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       const t = heldOutTypeThreshold[i];
       return chooseInfectionType(typeShares[i], spec.infectionLabels, t === undefined ? undefined : { primary, primaryAtOrAbove: t });
     }
-    return P < op.noInfectionBelow ? NO_INFECTION_FOUND : INDETERMINATE;
+    if (P >= op.noInfectionBelow) return INDETERMINATE;
+    const t = heldOutStrong[i];
+    return t !== undefined && f.maxQ >= t && f.lesionMl >= minLesionMl ? INDETERMINATE : NO_INFECTION_FOUND;
   });
   const rateCases = feats.map((f, i) => ({ label: f.label, predicted: decided[i], infectionProbability: heldOut[i] }));
   // rates: over the cases as acquired (one per patient), and separately over their thick reconstructions
@@ -261,13 +275,16 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
       segmenter: { id: segmenter.card.id, version: segmenter.card.version, sha256: segmenter.card.onnx.sha256 },
       classifier: { id: classifier.card.id, version: classifier.card.version, sha256: classifier.card.onnx.sha256 },
     },
-    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}) },
+    parameters: { region: model.region, case: model.case, operatingPoint: model.operatingPoint, ...(model.typeRule ? { typeRule: model.typeRule } : {}), ...(model.strongRegion ? { strongRegion: model.strongRegion } : {}) },
     fit: {
       method: `L2-penalised (λ = ${DECISION_L2}) logistic regression with class-balanced weights on [logit(max q_r), log(1 + lesion mL)] over ${nFit} screenings (${nFit - nNeg} infected, ${nNeg} without infection) of the ${nPatients} patients of ${relative(REPO_ROOT, options.manifest.file)}: each case as acquired and, where its slices are thin enough (k · spacing ≤ 5 mm), as its thick-slice reconstruction (means of k slices, src/dataset/reconstruction.ts); leave-one-patient-out holds both readings of a patient out together${slabIdx.length ? `; ${slabIdx.length} partial slabs are predicted held out but not fitted on (validation)` : ''}`,
       regionCalibration: "identity on the classifier's output: q_r = 1 − mean P(irrelevant) of the region's patches, with the classifier's temperature scaling fitted on its validation patches (classifier card); no region-level refit, since region-level truth on HU CT exists here only for lesion-free cases",
       operatingPoint: op.why,
       ...(typeFit
         ? { typeRule: `${primary} share of the infection evidence ≥ ${typeFit.threshold.toFixed(3)}: balanced accuracy ${typeFit.balancedAccuracy.toFixed(3)} over the ${typed.filter((c) => c.infected).length} infected cases (shares ${typed.filter((c) => c.infected).map((c, k) => `${c.primary ? primary : 'other'} ${c.share.toFixed(2)}`).join(', ')}), the logit middle of the first range of thresholds reaching it; the held-out types in the validation table use a threshold chosen without the case's patient. Why a threshold instead of the strongest type: the classifier's other-pneumonia training lesions are one CAP patient and three TB volumes, and COVID-19 CT from scanners it never saw (RICORD) came out near even` }
+        : {}),
+      ...(strong !== undefined
+        ? { strongRegion: `a case the model calls "no infection" is indeterminate when its strongest region has p_r ≥ ${strong.toFixed(3)}: the strongest region of any lesion-free CT reading of the fit (${Math.max(...fitIdx.filter((i) => !feats[i].infected).map((i) => feats[i].maxQ)).toFixed(3)}) plus the indeterminate band's ${DECISION_BAND_LOGIT} logit, and whose lesion mask holds at least ${minLesionMl} mL (the segmenter's smallest candidate component: below it the mask is a few stray voxels; without this floor, LIDC-IDRI-0002 under three simulated readings of ctscreen robustness, 0.1–0.2 mL of mask and one small region, turned indeterminate). Why: held out, partial slabs of P001 holding 10–20 slices labelled infected had strongest regions of 0.81–0.99 and a few mL of lesion mask, and step 2 called them "no infection found"; a confident region with little lesion volume is conflicting evidence, not reassurance. Held out, each case is judged by the threshold from the other patients' lesion-free CTs` }
         : {}),
       l2: DECISION_L2,
       seed: DECISION_SEED,

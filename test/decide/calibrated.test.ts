@@ -76,6 +76,27 @@ test('between the thresholds the case is indeterminate, with no confidence and a
   assert.match(d.warnings[0], /indeterminate: the calibrated infection probability 50 % lies between the operating thresholds 30 % and 70 %/);
 });
 
+test('strong-region rule: a "no infection" P with a region beyond the lesion-free CTs is indeterminate, a weaker one is not', () => {
+  const strong = { ...model, strongRegion: { indeterminateAtOrAbove: 0.8, minLesionMl: 0.5 } };
+  // with intercept −2, q = 0.9 and 0 mL give P = 9/(9 + e²) = 0.549 (indeterminate anyway): −5 makes it "no infection"
+  const low = { ...strong, case: { ...strong.case, intercept: -5 } };
+  // q = 0.9, 0.5 mL → P = σ(−5 + ln 9 + ln 1.5) = 13.5/(13.5 + e⁵) = 0.0834… < 0.3, 0.9 ≥ 0.8 and 0.5 mL ≥ 0.5: indeterminate
+  const d = decideCalibrated({ regions: [[p(0.6, 0.3, 0.1)]], spec, model: low, lesionMl: 0.5 });
+  near(d.infectionProbability, 13.5 / (13.5 + Math.E ** 5), 1e-12);
+  assert.equal(d.label, INDETERMINATE);
+  assert.equal(d.confidence, null);
+  assert.match(d.warnings[0], /lesion mask is small \(0\.5 mL\), but one region scores 90 % infection, beyond any lesion-free CT the decision was fitted on \(≥ 80 %\)/);
+  // q = 0.75 < 0.8: no infection as before
+  const w = decideCalibrated({ regions: [[p(0.5, 0.25, 0.25)]], spec, model: low, lesionMl: 0.5 });
+  assert.equal(w.label, NO_INFECTION_FOUND);
+  // the strong region with less lesion mask than the floor (a few stray voxels): no infection
+  assert.equal(decideCalibrated({ regions: [[p(0.6, 0.3, 0.1)]], spec, model: low, lesionMl: 0.4 }).label, NO_INFECTION_FOUND);
+  // without the rule (1.0.0–4.0.0 cards), the strong region is no infection
+  assert.equal(decideCalibrated({ regions: [[p(0.6, 0.3, 0.1)]], spec, model: { ...low, strongRegion: undefined }, lesionMl: 0 }).label, NO_INFECTION_FOUND);
+  // an infected P is not touched by it
+  assert.equal(decideCalibrated({ regions: [[p(0.6, 0.3, 0.1)]], spec, model: strong, lesionMl: 20 }).label, 'covid19');
+});
+
 test('no regions: type probabilities are uniform and the case has no infection', () => {
   const d = decideCalibrated({ regions: [], spec, model, lesionMl: 0 });
   assert.deepEqual(d.typeProbabilities, { covid19: 0.5, other_pneumonia: 0.5 });

@@ -99,6 +99,15 @@ test('perturbations: ids unique, an unknown id is a user error naming the choice
   const ok = thick.apply(vol(new Array(48).fill(0), [2, 2, 12], [1, 1, 1.25]), 1);
   assert.ok(!('skip' in ok));
   assert.deepEqual([ok.dims[2], ok.spacingMm[2]], [3, 5]);
+  // the PET-CT-like reading skips thick CT too, and on thin slices ends as the thick grid
+  const pet = perturbationById('pet-ct-like');
+  assert.ok('skip' in pet.apply(vol(new Array(16).fill(0), [2, 2, 4], [1, 1, 5]), 1));
+  const p = pet.apply(vol(new Array(48).fill(-800), [2, 2, 12], [1, 1, 1.25]), 1);
+  assert.ok(!('skip' in p));
+  assert.deepEqual([p.dims[2], p.spacingMm[2]], [3, 5]);
+  // solid masses need lungs to sit in: a volume of soft tissue has none
+  const masses = perturbationById('solid-masses').apply(vol(new Array(48).fill(40), [2, 2, 12], [1, 1, 1.25]), 1);
+  assert.ok('skip' in masses && /lungs/.test(masses.skip));
 });
 
 test('summarise counts unchanged calls and new false positives / negatives per reading', () => {

@@ -539,7 +539,8 @@ function decisionHow(r: CaseReport): string {
   if (d.mode === 'paper') return `the paper's rule (§2.6.2, ${d.rule}${d.tie ? '; tie: the first type in the class list was taken' : ''}); its confidence is not calibrated`;
   const parts = ['calibrated decision'];
   if (d.infectionProbability !== undefined) parts.push(`P(infection) ${formatPercent(d.infectionProbability)}`);
-  if (d.operatingPoint) parts.push(`infected at ≥ ${formatPercent(d.operatingPoint.infectedAtOrAbove)}, no infection below ${formatPercent(d.operatingPoint.noInfectionBelow)}`);
+  const op = d.operatingPoint;
+  if (op) parts.push(`infected at ≥ ${formatPercent(op.infectedAtOrAbove)}, no infection below ${formatPercent(op.noInfectionBelow)}${op.strongRegionAtOrAbove !== undefined ? ` unless a region reaches ${formatPercent(op.strongRegionAtOrAbove)} with ≥ ${op.strongRegionMinLesionMl ?? 0} mL of lesion mask (then indeterminate)` : ''}`);
   if (d.decisionModel) parts.push(`model ${d.decisionModel.id} ${d.decisionModel.version}`);
   return parts.join('; ');
 }

@@ -53,9 +53,9 @@ export function registerModels(program: Command, io: CliIo): void {
         if (d.card) {
           const op = d.card.parameters.operatingPoint;
           const f = d.card.fittedFor;
-          io.stdout(`  v${d.card.version}, fitted for ${f.segmenter ? `${f.segmenter.id} ${f.segmenter.version} + ` : ''}${f.classifier.id} ${f.classifier.version} (${f.candidates} candidates); infected at P ≥ ${op.infectedAtOrAbove.toFixed(3)}, no infection below ${op.noInfectionBelow.toFixed(3)}\n`);
+          io.stdout(`  v${d.card.version}, fitted for ${f.segmenter ? `${f.segmenter.id} ${f.segmenter.version} + ` : ''}${f.classifier.id} ${f.classifier.version} (${f.candidates} candidates); infected at P ≥ ${op.infectedAtOrAbove.toFixed(3)}, no infection below ${op.noInfectionBelow.toFixed(3)}${d.card.parameters.strongRegion ? ` (indeterminate instead when a region reaches ${d.card.parameters.strongRegion.indeterminateAtOrAbove.toFixed(3)} with ≥ ${d.card.parameters.strongRegion.minLesionMl} mL of lesion mask)` : ''}\n`);
           const rates = Object.entries(d.card.validation.allCases).filter(([, r]) => r.value !== null).slice(0, 3);
-          io.stdout(`  leave-one-patient-out on ${d.card.cases.length} cases: ${rates.map(([k, r]) => `${k} ${r.value!.toFixed(3)} (n=${r.n})`).join(', ')}\n`);
+          io.stdout(`  leave-one-patient-out on ${d.card.cases.filter((c) => !c.reconstruction).length} cases as acquired: ${rates.map(([k, r]) => `${k} ${r.value!.toFixed(3)} (n=${r.n})`).join(', ')}\n`);
         }
         if (d.problem) io.stdout(`  ${d.problem}\n`);
       }

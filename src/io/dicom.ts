@@ -53,10 +53,10 @@ export const HEADER_PROBE_BYTES = 64 * 1024;
 /** Files whose headers are read at once in the header pass. */
 const HEADER_CONCURRENCY = 16;
 /**
- * Slice files read ahead of the one being decoded. A file read is several hops through libuv's thread
- * pool (open, stat, read, close); while the reading thread and the decode workers keep both cores busy,
- * each hop waits for a core, and reading one file at a time left P001's reading thread waiting 373 of
- * its 742 ms in those reads (1 worker, 2 cores).
+ * Slice files read and parsed ahead of the one being decoded. Folder files are read synchronously
+ * (sources.ts): through libuv's pool (open, stat, read, close) each hop waited for this thread's
+ * next turn, which a slice it decodes itself holds for milliseconds, and the read-ahead was what
+ * kept P001's reading thread from waiting 373 of its 742 ms; zip entries still read asynchronously.
  */
 export const SLICE_READ_AHEAD = 8;
 /** Jobs each decode worker holds (running + queued) before the reading thread decodes a slice itself. */
@@ -217,7 +217,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
   const compressed = headers.some((h) => isCompressed(h.transferSyntaxUid));
   const wanted = options.workers ?? defaultWorkerCount();
   const workers = compressed && headers.length >= MIN_SLICES_FOR_WORKERS ? Math.min(wanted, headers.length) : 0;
-  const pool = workers > 0 ? new DecodePool(workers) : undefined;
+  const pool = workers > 0 ? new DecodePool(workers, WORKER_QUEUE_DEPTH) : undefined;
   // a regular stack goes straight into the volume as slices arrive; tilted or uneven stacks
   // keep their slices until all are there (shift / interpolation need neighbours)
   const plane = geom.dims[0] * geom.dims[1];
@@ -252,6 +252,9 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
       let failure: { error: unknown } | undefined;
       for (let z = 0; z < headers.length && !failure; z++) {
         const job = await jobAt(z);
+        // one turn of the event loop: the workers' replies (and their 'ready') are taken in before
+        // choosing where this slice goes (slice files are read synchronously, so nothing else yields)
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (!pool.hasRoom(WORKER_QUEUE_DEPTH)) {
           // every worker holds WORKER_QUEUE_DEPTH jobs (or none has loaded yet): this thread decodes the slice itself
           place(z, await decodeHere(z, job));

@@ -72,66 +72,16 @@ function cross(ox: number, oy: number, ax: number, ay: number, bx: number, by: n
 export function completeCostalBites(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, options: CostalCompletionOptions = DEFAULT_COSTAL_COMPLETION): number {
   const { width: w, height: h } = ctx;
   const [sx, sy] = ctx.spacingMm;
-  // row extremes → hull points (the hull of a pixel set is the hull of each row's end pixels)
-  xs.length = 0;
-  ys.length = 0;
-  let area = 0;
-  let sumX = 0;
-  let sumY = 0;
-  let bx0 = w, bx1 = -1, by0 = h, by1 = -1;
   const win = ctx.window ?? [0, 0, w - 1, h - 1];
   const parts = labelWindow(labels, w, win, { value: label, eight: true, offset });
   const inHull = hullParts(parts, sx, sy, options);
-  let lastRow = -1;
-  let lo = -1;
-  let hi = -1;
-  for (let r = 0; r <= parts.runs; r++) {
-    const row = r < parts.runs ? parts.row[r] : -2;
-    if (row !== lastRow && lo >= 0) {
-      const y = lastRow + win[1];
-      xs.push(lo);
-      ys.push(y);
-      if (hi !== lo) {
-        xs.push(hi);
-        ys.push(y);
-      }
-      if (lo < bx0) bx0 = lo;
-      if (hi > bx1) bx1 = hi;
-      if (y < by0) by0 = y;
-      by1 = y;
-      lo = -1;
-    }
-    if (r === parts.runs) break;
-    lastRow = row;
-    const a = parts.x0[r];
-    const b = parts.x1[r];
-    const len = b - a;
-    area += len;
-    sumX += ((a + b - 1) * len) / 2;
-    sumY += (row + win[1]) * len;
-    if (inHull[parts.label[r]] === 0) continue;
-    if (lo < 0) lo = a;
-    hi = b - 1;
-  }
+  // row extremes → hull points (the hull of a pixel set is the hull of each row's end pixels)
+  const st = rowExtremes(parts, win[1], inHull, w, h);
+  const { area, sumX, sumY, bx0, bx1, by0, by1 } = st;
   if (area < 3) return 0;
-  // Andrew's monotone chain; points are already in (y, x) lexicographic order
-  const m = xs.length;
   const hx: number[] = [];
   const hy: number[] = [];
-  for (let pass = 0; pass < 2; pass++) {
-    const start = hx.length;
-    for (let t = 0; t < m; t++) {
-      const i = pass === 0 ? t : m - 1 - t;
-      while (hx.length >= start + 2 && cross(hy[hy.length - 2], hx[hx.length - 2], hy[hy.length - 1], hx[hx.length - 1], ys[i], xs[i]) <= 0) {
-        hx.pop();
-        hy.pop();
-      }
-      hx.push(xs[i]);
-      hy.push(ys[i]);
-    }
-    hx.pop();
-    hy.pop();
-  }
+  monotoneChain(hx, hy);
   const nv = hx.length;
   if (nv < 3) return 0;
   // bounding box with a 1-pixel margin so "outside the hull" surrounds the deficit
@@ -148,37 +98,7 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   }
   defImg.fill(0, 0, bn);
   hullImg.fill(0, 0, bn);
-  const EPS = 1e-6;
-  let anyDeficit = false;
-  for (let y = by0; y <= by1; y++) {
-    let xl = Infinity;
-    let xr = -Infinity;
-    for (let e = 0; e < nv; e++) {
-      const x1 = hx[e], y1 = hy[e];
-      const x2 = hx[(e + 1) % nv], y2 = hy[(e + 1) % nv];
-      if ((y < Math.min(y1, y2)) || (y > Math.max(y1, y2))) continue;
-      if (y1 === y2) {
-        xl = Math.min(xl, x1, x2);
-        xr = Math.max(xr, x1, x2);
-      } else {
-        const xi = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
-        xl = Math.min(xl, xi);
-        xr = Math.max(xr, xi);
-      }
-    }
-    if (xl > xr) continue;
-    const a = Math.max(0, Math.ceil(xl - EPS));
-    const b = Math.min(w - 1, Math.floor(xr + EPS));
-    const brow = bw * (y - oy);
-    for (let x = a; x <= b; x++) {
-      hullImg[brow + x - ox] = 1;
-      const p = offset + w * y + x;
-      if (labels[p] === label) continue;
-      // 1 = may be added, 2 = blocked (another lung, airway, outside the body)
-      defImg[brow + x - ox] = labels[p] === 0 && ctx.allowed[p] === 1 ? 1 : 2;
-      anyDeficit = true;
-    }
-  }
+  const anyDeficit = rasterizeHull(labels, offset, label, ctx.allowed, w, hx, hy, by0, by1, ox, oy, bw);
   if (!anyDeficit) return 0;
   const cc = labelRuns(defImg, bw, bh, 1);
   const n = cc.count;
@@ -187,18 +107,7 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
   const cX = new Float64Array(n + 1);
   const cY = new Float64Array(n + 1);
   const blocked = new Uint8Array(n + 1);
-  for (let r = 0; r < cc.runs; r++) {
-    const l = cc.label[r];
-    const y = cc.row[r];
-    const x0 = cc.x0[r];
-    const x1 = cc.x1[r];
-    const len = x1 - x0;
-    compLabels.fill(l, bw * y + x0, bw * y + x1);
-    cArea[l] += len;
-    cX[l] += ((x0 + x1 - 1) * len) / 2;
-    cY[l] += y * len;
-    for (let i = bw * y + x0; i < bw * y + x1; i++) if (defImg[i] === 2) blocked[l] = 1;
-  }
+  deficitStats(cc, bw, cArea, cX, cY, blocked);
   const lx = (sumX / area) * sx;
   const ly = (sumY / area) * sy;
   const ovx = lx - ctx.bodyCentre[0] * sx;
@@ -237,25 +146,157 @@ export function completeCostalBites(labels: Uint8Array, offset: number, label: n
         squaredEdt2d(hullImg, bw, bh, [sx, sy], { featureWhen: 'zero', imageBorderIsFeature: true, out: depth2 });
         depthReady = true;
       }
-      let deepest = 0;
-      for (let r = 0; r < cc.runs; r++) {
-        if (cc.label[r] !== l) continue;
-        const base = bw * cc.row[r];
-        for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) if (depth2[i] > deepest) deepest = depth2[i];
-      }
-      if (deepest > maxDepth2) continue;
+      if (deepestSquared(cc, l, bw) > maxDepth2) continue;
     }
     accepted[l] = 1;
-    for (let r = 0; r < cc.runs; r++) {
-      if (cc.label[r] !== l) continue;
-      const base = offset + w * (cc.row[r] + oy) + ox;
-      labels.fill(label, base + cc.x0[r], base + cc.x1[r]);
-      added += cc.x1[r] - cc.x0[r];
-    }
+    added += paintComponent(labels, cc, l, offset + w * oy + ox, w, label);
     added += widenBite(labels, offset, label, ctx, cc, l, ox, oy, options.rimMm);
   }
   if (options.neckMm > 0) added += fillEnclosedPieces(labels, offset, label, ctx, options, accepted, ox, oy, bw, bh);
   return added;
+}
+
+/** Lung area, summed x and y, and box of the parts' pixels; xs/ys = each row's end pixels among the hull parts. */
+function rowExtremes(parts: RunComponents, wy0: number, inHull: Uint8Array, w: number, h: number): { area: number; sumX: number; sumY: number; bx0: number; bx1: number; by0: number; by1: number } {
+  xs.length = 0;
+  ys.length = 0;
+  let area = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+  let lastRow = -1;
+  let lo = -1;
+  let hi = -1;
+  for (let r = 0; r <= parts.runs; r++) {
+    const row = r < parts.runs ? parts.row[r] : -2;
+    if (row !== lastRow && lo >= 0) {
+      const y = lastRow + wy0;
+      xs.push(lo);
+      ys.push(y);
+      if (hi !== lo) {
+        xs.push(hi);
+        ys.push(y);
+      }
+      if (lo < bx0) bx0 = lo;
+      if (hi > bx1) bx1 = hi;
+      if (y < by0) by0 = y;
+      by1 = y;
+      lo = -1;
+    }
+    if (r === parts.runs) break;
+    lastRow = row;
+    const a = parts.x0[r];
+    const b = parts.x1[r];
+    const len = b - a;
+    area += len;
+    sumX += ((a + b - 1) * len) / 2;
+    sumY += (row + wy0) * len;
+    if (inHull[parts.label[r]] === 0) continue;
+    if (lo < 0) lo = a;
+    hi = b - 1;
+  }
+  return { area, sumX, sumY, bx0, bx1, by0, by1 };
+}
+
+/** Andrew's monotone chain over xs/ys, which are already in (y, x) lexicographic order: the hull into hx/hy. */
+function monotoneChain(hx: number[], hy: number[]): void {
+  const m = xs.length;
+  for (let pass = 0; pass < 2; pass++) {
+    const start = hx.length;
+    for (let t = 0; t < m; t++) {
+      const i = pass === 0 ? t : m - 1 - t;
+      while (hx.length >= start + 2 && cross(hy[hy.length - 2], hx[hx.length - 2], hy[hy.length - 1], hx[hx.length - 1], ys[i], xs[i]) <= 0) {
+        hx.pop();
+        hy.pop();
+      }
+      hx.push(xs[i]);
+      hy.push(ys[i]);
+    }
+    hx.pop();
+    hy.pop();
+  }
+}
+
+/** The largest squared depth (depth2) over deficit component `comp`. */
+function deepestSquared(cc: RunComponents, comp: number, bw: number): number {
+  let deepest = 0;
+  for (let r = 0; r < cc.runs; r++) {
+    if (cc.label[r] !== comp) continue;
+    const base = bw * cc.row[r];
+    for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) if (depth2[i] > deepest) deepest = depth2[i];
+  }
+  return deepest;
+}
+
+/** Writes `label` over component `comp`'s runs (box origin at labels[origin]); returns its pixels. */
+function paintComponent(labels: Uint8Array, cc: RunComponents, comp: number, origin: number, w: number, label: number): number {
+  let n = 0;
+  for (let r = 0; r < cc.runs; r++) {
+    if (cc.label[r] !== comp) continue;
+    const base = origin + w * cc.row[r];
+    labels.fill(label, base + cc.x0[r], base + cc.x1[r]);
+    n += cc.x1[r] - cc.x0[r];
+  }
+  return n;
+}
+
+/**
+ * Rasterises the hull polygon (hx, hy) into hullImg and its pixels that are not lung `label` into
+ * defImg (1 = may be added, 2 = blocked: another lung, airway, outside the body); rows by0..by1.
+ * Its own function, as are the other per-pixel loops of this file: V8 compiles a hot loop on the
+ * spot (on-stack replacement) and a big function's later code, not yet run then, would fall back
+ * to the interpreter on every later call (the cached OSR code keeps the missing feedback).
+ */
+function rasterizeHull(labels: Uint8Array, offset: number, label: number, allowed: Uint8Array, w: number, hx: number[], hy: number[], by0: number, by1: number, ox: number, oy: number, bw: number): boolean {
+  const nv = hx.length;
+  const EPS = 1e-6;
+  let anyDeficit = false;
+  for (let y = by0; y <= by1; y++) {
+    let xl = Infinity;
+    let xr = -Infinity;
+    for (let e = 0; e < nv; e++) {
+      const x1 = hx[e], y1 = hy[e];
+      const x2 = hx[(e + 1) % nv], y2 = hy[(e + 1) % nv];
+      if ((y < Math.min(y1, y2)) || (y > Math.max(y1, y2))) continue;
+      if (y1 === y2) {
+        xl = Math.min(xl, x1, x2);
+        xr = Math.max(xr, x1, x2);
+      } else {
+        const xi = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
+        xl = Math.min(xl, xi);
+        xr = Math.max(xr, xi);
+      }
+    }
+    if (xl > xr) continue;
+    const a = Math.max(0, Math.ceil(xl - EPS));
+    const b = Math.min(w - 1, Math.floor(xr + EPS));
+    const brow = bw * (y - oy);
+    for (let x = a; x <= b; x++) {
+      hullImg[brow + x - ox] = 1;
+      const p = offset + w * y + x;
+      if (labels[p] === label) continue;
+      // 1 = may be added, 2 = blocked (another lung, airway, outside the body)
+      defImg[brow + x - ox] = labels[p] === 0 && allowed[p] === 1 ? 1 : 2;
+      anyDeficit = true;
+    }
+  }
+  return anyDeficit;
+}
+
+/** Per deficit component: area, summed x and y, and whether any of its pixels is blocked (defImg 2); fills compLabels. */
+function deficitStats(cc: RunComponents, bw: number, cArea: Float64Array, cX: Float64Array, cY: Float64Array, blocked: Uint8Array): void {
+  for (let r = 0; r < cc.runs; r++) {
+    const l = cc.label[r];
+    const y = cc.row[r];
+    const x0 = cc.x0[r];
+    const x1 = cc.x1[r];
+    const len = x1 - x0;
+    compLabels.fill(l, bw * y + x0, bw * y + x1);
+    cArea[l] += len;
+    cX[l] += ((x0 + x1 - 1) * len) / 2;
+    cY[l] += y * len;
+    for (let i = bw * y + x0; i < bw * y + x1; i++) if (defImg[i] === 2) blocked[l] = 1;
+  }
 }
 
 let edges = new Float64Array(0);
@@ -316,11 +357,50 @@ let cropImg = new Uint8Array(0);
  */
 function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, ctx: SliceLungContext, options: CostalCompletionOptions, accepted: Uint8Array, ox: number, oy: number, bw: number, bh: number): number {
   const bn = bw * bh;
-  const w = ctx.width;
   if (pieceImg.length < bn) {
     pieceImg = new Uint8Array(bn);
     pieceLabels = new Int32Array(bn);
   }
+  const box = markPieces(accepted, bw, bh);
+  if (box === null) return 0;
+  const [px0, py0, px1, py1] = box;
+  // the opening of what is empty outside the pieces' box is empty there too: open the box only
+  const pw = px1 - px0 + 1;
+  const ph = py1 - py0 + 1;
+  if (cropImg.length < pw * ph) cropImg = new Uint8Array(pw * ph);
+  copyBox(pieceImg, bw, px0, py0, cropImg, pw, ph, false);
+  openDisk(cropImg, pw, ph, pixelDisk(ctx.spacingMm, options.neckMm), cropImg);
+  copyBox(pieceImg, bw, px0, py0, cropImg, pw, ph, true);
+  const cc = labelRuns(pieceImg, bw, bh, 1);
+  if (cc.count === 0) return 0;
+  pieceLabels.fill(0, 0, bn);
+  paintLabels(pieceLabels, cc, bw);
+  const lungEdge = new Float64Array(cc.count + 1);
+  const otherEdge = new Float64Array(cc.count + 1);
+  const bad = new Uint8Array(cc.count + 1);
+  pieceEdges(labels, offset, label, ctx.width, ctx.height, cc, ox, oy, bw, bh, lungEdge, otherEdge, bad);
+  return addEnclosedPieces(labels, offset, label, ctx.width, ctx.allowed, cc, ox, oy, lungEdge, otherEdge, bad, options.enclosedFraction);
+}
+
+/** crop (pw × ph) ← the box at (x0, y0) of img (width bw), or back into img when `back`. */
+function copyBox(img: Uint8Array, bw: number, x0: number, y0: number, crop: Uint8Array, pw: number, ph: number, back: boolean): void {
+  for (let y = 0; y < ph; y++) {
+    const at = x0 + bw * (y + y0);
+    if (back) img.set(crop.subarray(pw * y, pw * y + pw), at);
+    else crop.set(img.subarray(at, at + pw), pw * y);
+  }
+}
+
+/** Each run's component label written into `out` (width bw). */
+function paintLabels(out: Int32Array, cc: RunComponents, bw: number): void {
+  for (let r = 0; r < cc.runs; r++) out.fill(cc.label[r], bw * cc.row[r] + cc.x0[r], bw * cc.row[r] + cc.x1[r]);
+}
+
+/**
+ * pieceImg = the deficit components not accepted as bites (compLabels), and defImg kept only there;
+ * returns the pieces' box (x0, y0, x1, y1) in the deficit image, or null when there are none.
+ */
+function markPieces(accepted: Uint8Array, bw: number, bh: number): [number, number, number, number] | null {
   let px0 = bw, py0 = bh, px1 = -1, py1 = -1;
   for (let y = 0; y < bh; y++) {
     for (let x = 0; x < bw; x++) {
@@ -336,22 +416,11 @@ function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, c
       py1 = y;
     }
   }
-  if (px1 < 0) return 0;
-  // the opening of what is empty outside the pieces' box is empty there too: open the box only
-  const pw = px1 - px0 + 1;
-  const ph = py1 - py0 + 1;
-  if (cropImg.length < pw * ph) cropImg = new Uint8Array(pw * ph);
-  for (let y = 0; y < ph; y++) cropImg.set(pieceImg.subarray(px0 + bw * (y + py0), px1 + 1 + bw * (y + py0)), pw * y);
-  openDisk(cropImg, pw, ph, pixelDisk(ctx.spacingMm, options.neckMm), cropImg);
-  for (let y = 0; y < ph; y++) pieceImg.set(cropImg.subarray(pw * y, pw * y + pw), px0 + bw * (y + py0));
-  const cc = labelRuns(pieceImg, bw, bh, 1);
-  if (cc.count === 0) return 0;
-  pieceLabels.fill(0, 0, bn);
-  for (let r = 0; r < cc.runs; r++) pieceLabels.fill(cc.label[r], bw * cc.row[r] + cc.x0[r], bw * cc.row[r] + cc.x1[r]);
-  const lungEdge = new Float64Array(cc.count + 1);
-  const otherEdge = new Float64Array(cc.count + 1);
-  const bad = new Uint8Array(cc.count + 1);
-  const h = ctx.height;
+  return px1 < 0 ? null : [px0, py0, px1, py1];
+}
+
+/** Per opened piece: outline edges against this lung and against anything else; bad = it holds a blocked pixel. */
+function pieceEdges(labels: Uint8Array, offset: number, label: number, w: number, h: number, cc: RunComponents, ox: number, oy: number, bw: number, bh: number, lungEdge: Float64Array, otherEdge: Float64Array, bad: Uint8Array): void {
   for (let r = 0; r < cc.runs; r++) {
     const l = cc.label[r];
     const y = cc.row[r];
@@ -369,14 +438,18 @@ function fillEnclosedPieces(labels: Uint8Array, offset: number, label: number, c
       }
     }
   }
+}
+
+/** The pieces mostly outlined by this lung (and holding no blocked pixel) join it where allowed; returns the pixels added. */
+function addEnclosedPieces(labels: Uint8Array, offset: number, label: number, w: number, allowed: Uint8Array, cc: RunComponents, ox: number, oy: number, lungEdge: Float64Array, otherEdge: Float64Array, bad: Uint8Array, enclosedFraction: number): number {
   let added = 0;
   for (let r = 0; r < cc.runs; r++) {
     const l = cc.label[r];
-    if (bad[l] || lungEdge[l] < options.enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
+    if (bad[l] || lungEdge[l] < enclosedFraction * (lungEdge[l] + otherEdge[l])) continue;
     const base = offset + w * (cc.row[r] + oy) + ox;
     for (let x = cc.x0[r]; x < cc.x1[r]; x++) {
       const p = base + x;
-      if (labels[p] === 0 && ctx.allowed[p] === 1) {
+      if (labels[p] === 0 && allowed[p] === 1) {
         labels[p] = label;
         added++;
       }

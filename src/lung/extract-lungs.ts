@@ -364,25 +364,12 @@ function completeSlices(
       const xa = Math.max(0, -ox);
       const xb = Math.min(bw, cx - ox);
       sub.fill(0, 0, bn);
-      for (let y = ya; y < yb; y++) {
-        const src = off + ox + cx * (oy + y);
-        const dst = bw * y;
-        for (let x = xa; x < xb; x++) sub[dst + x] = labels[src + x] === side ? 1 : 0;
-      }
+      const at = off + ox + cx * oy;
+      copySide(labels, at, cx, side, sub, bw, xa, xb, ya, yb);
       if (closeMm > 0) closeDisk(sub, bw, bh, disk, closed);
       else closed.set(sub.subarray(0, bn));
       fillHoles(closed, bw, bh);
-      for (let y = ya; y < yb; y++) {
-        const src = off + ox + cx * (oy + y);
-        const row = bw * y;
-        for (let x = xa; x < xb; x++) {
-          if (closed[row + x] === 0) continue;
-          const p = src + x;
-          if (labels[p] !== 0 || allowed[p] !== 1 || hu[p] >= BONE_HU) continue;
-          labels[p] = side;
-          added++;
-        }
-      }
+      added += addClosed(labels, allowed, hu, at, cx, side, closed, bw, xa, xb, ya, yb);
       if (Number.isFinite(bodyCentreX[z])) {
         const window = [Math.max(0, ox), Math.max(0, oy), Math.min(cx - 1, ox + bw - 1), Math.min(cy - 1, oy + bh - 1)] as const;
         const ctx: SliceLungContext = { width: cx, height: cy, spacingMm: spacing, bodyCentre: [bodyCentreX[z], bodyCentreY[z]], allowed, hu, window };
@@ -393,6 +380,36 @@ function completeSlices(
     boxes[4 * z + 1] = wy0;
     boxes[4 * z + 2] = wx1;
     boxes[4 * z + 3] = wy1;
+  }
+  return added;
+}
+
+/*
+ * completeSlices' pixel loops, in functions of their own for the reason recordBody gives.
+ */
+
+/** sub (bw wide) = 1 where the labels of the box at labels[at] (image width cx) are `side`, rows ya..yb−1, columns xa..xb−1. */
+function copySide(labels: Uint8Array, at: number, cx: number, side: number, sub: Uint8Array, bw: number, xa: number, xb: number, ya: number, yb: number): void {
+  for (let y = ya; y < yb; y++) {
+    const src = at + cx * y;
+    const dst = bw * y;
+    for (let x = xa; x < xb; x++) sub[dst + x] = labels[src + x] === side ? 1 : 0;
+  }
+}
+
+/** The closed and filled pixels that may join: unlabelled, allowed, below bone density; returns how many were added. */
+function addClosed(labels: Uint8Array, allowed: Uint8Array, hu: Float32Array, at: number, cx: number, side: number, closed: Uint8Array, bw: number, xa: number, xb: number, ya: number, yb: number): number {
+  let added = 0;
+  for (let y = ya; y < yb; y++) {
+    const src = at + cx * y;
+    const row = bw * y;
+    for (let x = xa; x < xb; x++) {
+      if (closed[row + x] === 0) continue;
+      const p = src + x;
+      if (labels[p] !== 0 || allowed[p] !== 1 || hu[p] >= BONE_HU) continue;
+      labels[p] = side;
+      added++;
+    }
   }
   return added;
 }
@@ -489,30 +506,11 @@ function bodyPerSlice(
       // the cut lungs' vessels and lesions are holes of the body now
       if (any) fillHoles(body, cx, cy);
     }
-    let n = 0, sxs = 0, sys = 0, x0 = cx, x1 = -1, y0 = cy, y1 = -1;
-    for (let y = 0; y < cy; y++) {
-      const row = cx * y;
-      let x = 0;
-      while (x < cx) {
-        while (x < cx && body[row + x] === 0) x++;
-        if (x === cx) break;
-        const a = x;
-        while (x < cx && body[row + x] !== 0) x++;
-        inside.fill(1, off + row + a, off + row + x);
-        for (let k = off + row + a; k < off + row + x; k++) enclosed[k] = hu[k] < threshold ? 1 : 0;
-        const len = x - a;
-        n += len;
-        sxs += ((a + x - 1) * len) / 2;
-        sys += y * len;
-        if (a < x0) x0 = a;
-        if (x - 1 > x1) x1 = x - 1;
-        if (y < y0) y0 = y;
-        y1 = y;
-      }
-    }
+    const st = recordBody(body, hu, threshold, cx, cy, off, inside, enclosed);
+    const { n, x0, x1, y0, y1 } = st;
     if (n > 0) {
-      centreX[z] = sxs / n;
-      centreY[z] = sys / n;
+      centreX[z] = st.sxs / n;
+      centreY[z] = st.sys / n;
       width[z] = x1 - x0 + 1;
       if (x0 < ux0) ux0 = x0;
       if (x1 > ux1) ux1 = x1;
@@ -521,6 +519,36 @@ function bodyPerSlice(
     }
   }
   return ux1 < 0 ? null : [ux0, uy0, ux1, uy1];
+}
+
+/**
+ * Marks one slice's body (at `off`) in `inside` and its air in `enclosed`; returns its pixel count,
+ * summed x and y and box. Its own function (called per slice): V8 compiles a hot loop on the spot,
+ * and inside bodyPerSlice's single call this loop started in the interpreter.
+ */
+function recordBody(body: Uint8Array, hu: Float32Array, threshold: number, cx: number, cy: number, off: number, inside: Uint8Array, enclosed: Uint8Array): { n: number; sxs: number; sys: number; x0: number; x1: number; y0: number; y1: number } {
+  let n = 0, sxs = 0, sys = 0, x0 = cx, x1 = -1, y0 = cy, y1 = -1;
+  for (let y = 0; y < cy; y++) {
+    const row = cx * y;
+    let x = 0;
+    while (x < cx) {
+      while (x < cx && body[row + x] === 0) x++;
+      if (x === cx) break;
+      const a = x;
+      while (x < cx && body[row + x] !== 0) x++;
+      inside.fill(1, off + row + a, off + row + x);
+      for (let k = off + row + a; k < off + row + x; k++) enclosed[k] = hu[k] < threshold ? 1 : 0;
+      const len = x - a;
+      n += len;
+      sxs += ((a + x - 1) * len) / 2;
+      sys += y * len;
+      if (a < x0) x0 = a;
+      if (x - 1 > x1) x1 = x - 1;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  return { n, sxs, sys, x0, x1, y0, y1 };
 }
 
 /**

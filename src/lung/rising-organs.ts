@@ -8,7 +8,7 @@
  * tissue below is recognised as an organ, and the filled regions above that lie on what was taken
  * back, no wider than it and no more than a dome's height above, go with it.
  */
-import { labelWindow } from './run-labels.ts';
+import { type RunComponents, labelWindow } from './run-labels.ts';
 
 export interface RisingOrganOptions {
   /** Working-grid dims [x, y, z] and voxel size (mm). */
@@ -89,35 +89,14 @@ export function organSeedPixels(labels: Uint8Array, before: Uint8Array, allowed:
 
 function takeBackSlice(labels: Uint8Array, before: Uint8Array, allowed: Uint8Array, hu: Float32Array, below: Float32Array, here: Float32Array, off: number, offCaudal: number, width: number, box: Int32Array, minPx: number, seedPx: number, sliceMm: number, apply: boolean): number {
   const window = [box[0], box[1], box[2], box[3]] as const;
-  const [x0, y0, x1, y1] = window;
-  let any = false;
-  let belowArea = 0;
-  for (let y = y0; y <= y1; y++) {
-    for (let i = x0 + width * y; i <= x1 + width * y; i++) {
-      if (below[i] > 0) belowArea++;
-      const v = labels[off + i] !== 0 && before[off + i] === 0 ? 1 : 0;
-      fresh[i] = v;
-      if (v === 1) any = true;
-    }
-  }
-  if (!any) return 0;
+  const y0 = window[1];
+  const belowArea = markFresh(labels, before, below, off, width, window);
+  if (belowArea < 0) return 0;
   const cc = labelWindow(fresh, width, window, { value: 1, eight: true });
   const onTissue = new Float64Array(cc.count + 1);
   const onOrgan = new Float64Array(cc.count + 1);
   const height = new Float64Array(cc.count + 1);
-  for (let r = 0; r < cc.runs; r++) {
-    const l = cc.label[r];
-    const base = width * (cc.row[r] + y0);
-    for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) {
-      const q = offCaudal + i;
-      // what was taken back below is not "tissue" for a new seed: a lesion on a dome would be one
-      if (below[i] === 0 && labels[q] === 0 && allowed[q] === 1 && hu[q] > ORGAN_TISSUE_HU) onTissue[l]++;
-      else if (below[i] > 0 && below[i] + sliceMm <= MAX_HEIGHT_MM + 1) {
-        onOrgan[l]++;
-        if (below[i] > height[l]) height[l] = below[i];
-      }
-    }
-  }
+  countSupport(cc, labels, allowed, hu, below, offCaudal, width, y0, sliceMm, onTissue, onOrgan, height);
   let count = 0;
   for (let r = 0; r < cc.runs; r++) {
     const l = cc.label[r];
@@ -135,4 +114,46 @@ function takeBackSlice(labels: Uint8Array, before: Uint8Array, allowed: Uint8Arr
     count += cc.x1[r] - cc.x0[r];
   }
   return count;
+}
+
+/*
+ * takeBackSlice's per-pixel loops, each in a function of its own: V8 compiles a hot loop on the spot
+ * (on-stack replacement), and code of the same function that had not run by then dropped to the
+ * interpreter on later slices (see costal-completion.ts).
+ */
+
+/**
+ * fresh = the pixels the completion added on this slice, inside `window`; returns how many pixels of
+ * the window were taken back on the slice below, or −1 when the completion added nothing here.
+ */
+function markFresh(labels: Uint8Array, before: Uint8Array, below: Float32Array, off: number, width: number, window: readonly [number, number, number, number]): number {
+  const [x0, y0, x1, y1] = window;
+  let any = false;
+  let belowArea = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let i = x0 + width * y; i <= x1 + width * y; i++) {
+      if (below[i] > 0) belowArea++;
+      const v = labels[off + i] !== 0 && before[off + i] === 0 ? 1 : 0;
+      fresh[i] = v;
+      if (v === 1) any = true;
+    }
+  }
+  return any ? belowArea : -1;
+}
+
+/** Per added region: pixels over tissue of the slice below, pixels over an organ taken back there, and that organ's height. */
+function countSupport(cc: RunComponents, labels: Uint8Array, allowed: Uint8Array, hu: Float32Array, below: Float32Array, offCaudal: number, width: number, y0: number, sliceMm: number, onTissue: Float64Array, onOrgan: Float64Array, height: Float64Array): void {
+  for (let r = 0; r < cc.runs; r++) {
+    const l = cc.label[r];
+    const base = width * (cc.row[r] + y0);
+    for (let i = base + cc.x0[r]; i < base + cc.x1[r]; i++) {
+      const q = offCaudal + i;
+      // what was taken back below is not "tissue" for a new seed: a lesion on a dome would be one
+      if (below[i] === 0 && labels[q] === 0 && allowed[q] === 1 && hu[q] > ORGAN_TISSUE_HU) onTissue[l]++;
+      else if (below[i] > 0 && below[i] + sliceMm <= MAX_HEIGHT_MM + 1) {
+        onOrgan[l]++;
+        if (below[i] > height[l]) height[l] = below[i];
+      }
+    }
+  }
 }

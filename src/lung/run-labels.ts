@@ -84,8 +84,17 @@ function pushRun(n: number, r: number, start: number, end: number): void {
 const HIGH_BITS = 0x80808080 | 0;
 const LOW_BITS = 0x01010101;
 
-/** Runs of non-zero bytes (or of bytes equal to `value` when ≥ 0) into the scratch; returns their count. */
+/**
+ * Runs of non-zero bytes (or of bytes equal to `value` when ≥ 0) into the scratch; returns their count.
+ * The two kinds are two functions: V8 compiles a hot loop on the spot (on-stack replacement), and one
+ * function for both left the kind not run by then to the interpreter on every later call (P001's
+ * lung stage: up to 111 deoptimisations of the one function).
+ */
 function extractBytes(mask: Uint8Array, width: number, rows: number, offset: number, value: number): number {
+  return value < 0 ? extractNonZero(mask, width, rows, offset) : extractValue(mask, width, rows, offset, value);
+}
+
+function extractNonZero(mask: Uint8Array, width: number, rows: number, offset: number): number {
   // zero words are skipped four bytes at a time: lung masks are mostly empty
   const aligned = (mask.byteOffset & 3) === 0;
   const words = aligned ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
@@ -95,43 +104,52 @@ function extractBytes(mask: Uint8Array, width: number, rows: number, offset: num
     const base = offset + width * r;
     const end = base + width;
     let p = base;
-    if (value < 0) {
+    while (p < end) {
+      if (words !== null && (p & 3) === 0 && p + 4 <= end) {
+        const v = words[p >> 2];
+        if (v === 0) {
+          p += 4;
+          continue;
+        }
+      }
+      if (mask[p] === 0) {
+        p++;
+        continue;
+      }
+      const start = p;
+      p++;
       while (p < end) {
         if (words !== null && (p & 3) === 0 && p + 4 <= end) {
           const v = words[p >> 2];
-          if (v === 0) {
+          // no zero byte in the word: the run goes on
+          if (((v - LOW_BITS) & ~v & HIGH_BITS) === 0) {
             p += 4;
             continue;
           }
         }
-        if (mask[p] === 0) {
-          p++;
-          continue;
-        }
-        const start = p;
+        if (mask[p] === 0) break;
         p++;
-        while (p < end) {
-          if (words !== null && (p & 3) === 0 && p + 4 <= end) {
-            const v = words[p >> 2];
-            // no zero byte in the word: the run goes on
-            if (((v - LOW_BITS) & ~v & HIGH_BITS) === 0) {
-              p += 4;
-              continue;
-            }
-          }
-          if (mask[p] === 0) break;
-          p++;
-        }
-        pushRun(n++, r, start - base, p - base);
       }
-    } else {
-      while (p < end) {
-        while (p < end && mask[p] !== value) p++;
-        if (p === end) break;
-        const start = p;
-        while (p < end && mask[p] === value) p++;
-        pushRun(n++, r, start - base, p - base);
-      }
+      pushRun(n++, r, start - base, p - base);
+    }
+  }
+  rowStart[rows] = n;
+  return n;
+}
+
+function extractValue(mask: Uint8Array, width: number, rows: number, offset: number, value: number): number {
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = n;
+    const base = offset + width * r;
+    const end = base + width;
+    let p = base;
+    while (p < end) {
+      while (p < end && mask[p] !== value) p++;
+      if (p === end) break;
+      const start = p;
+      while (p < end && mask[p] === value) p++;
+      pushRun(n++, r, start - base, p - base);
     }
   }
   rowStart[rows] = n;
@@ -223,21 +241,46 @@ export function labelWindow(mask: Uint8Array, width: number, window: readonly [n
   const offset = options.offset ?? 0;
   const value = options.value ?? -1;
   if (rowStart.length < rows + 1) rowStart = new Int32Array(rows + 1);
+  const n = value < 0 ? windowNonZero(mask, width, offset, x0, y0, x1, rows) : windowValue(mask, width, offset, x0, y0, x1, rows, value);
+  return connect(n, rows, rows, options.eight === true);
+}
+
+/** labelWindow's runs of non-zero bytes (one function per kind, as extractBytes). */
+function windowNonZero(mask: Uint8Array, width: number, offset: number, x0: number, y0: number, x1: number, rows: number): number {
   let n = 0;
   for (let r = 0; r < rows; r++) {
     rowStart[r] = n;
     const base = offset + width * (y0 + r);
     let x = x0;
     while (x <= x1) {
-      while (x <= x1 && (value < 0 ? mask[base + x] === 0 : mask[base + x] !== value)) x++;
+      while (x <= x1 && mask[base + x] === 0) x++;
       if (x > x1) break;
       const start = x;
-      while (x <= x1 && (value < 0 ? mask[base + x] !== 0 : mask[base + x] === value)) x++;
+      while (x <= x1 && mask[base + x] !== 0) x++;
       pushRun(n++, r, start, x);
     }
   }
   rowStart[rows] = n;
-  return connect(n, rows, rows, options.eight === true);
+  return n;
+}
+
+/** labelWindow's runs of bytes equal to `value`. */
+function windowValue(mask: Uint8Array, width: number, offset: number, x0: number, y0: number, x1: number, rows: number, value: number): number {
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = n;
+    const base = offset + width * (y0 + r);
+    let x = x0;
+    while (x <= x1) {
+      while (x <= x1 && mask[base + x] !== value) x++;
+      if (x > x1) break;
+      const start = x;
+      while (x <= x1 && mask[base + x] === value) x++;
+      pushRun(n++, r, start, x);
+    }
+  }
+  rowStart[rows] = n;
+  return n;
 }
 
 /** Row runs to search in: `row` ascending (then x), [x0, x1) each. */

@@ -169,134 +169,193 @@ export function upsampleLabels(
   const runEnd = new Int32Array(cx + 1);
   const runLab = new Uint8Array(cx + 1);
   const bnd = new Int32Array(cx);
+  const win = new Int32Array(4);
+  const w: BlockRowWriter = { src, out, outWords, labels, hu, edge, cx, nx, ny, f, thresholdHu, outsideScanHu, runStart, runEnd, runLab, bnd, right: 0, left: 0 };
   for (let z = 0; z < nz; z++) {
     const coff = cplane * z;
     // rows and columns holding labels, widened by one (their neighbours are boundary blocks)
-    let yLo = cy, yHi = -1, xLo = cx, xHi = -1;
     const sy0 = boxes ? Math.max(0, boxes[4 * z + 1]) : 0;
     const sy1 = boxes ? Math.min(cy - 1, boxes[4 * z + 3]) : cy - 1;
     const sx0 = boxes ? Math.max(0, boxes[4 * z]) : 0;
     const sx1 = boxes ? Math.min(cx - 1, boxes[4 * z + 2]) : cx - 1;
-    for (let y = sy0; y <= sy1; y++) {
-      const row = coff + cx * y;
-      let a = -1, b = -1;
-      for (let x = sx0; x <= sx1; x++) {
-        if (labels[row + x] !== 0) {
-          if (a < 0) a = x;
-          b = x;
-        }
+    if (!labelledWindow(labels, coff, cx, cy, sx0, sy0, sx1, sy1, win)) continue;
+    const xLo = win[0], yLo = win[1], xHi = win[2], yHi = win[3];
+    markSame(labels, coff, cx, cy, xLo, yLo, xHi, yHi, hSame);
+    markEdges(labels, allowed, coff, cx, cy, xLo, yLo, xHi, yHi, hSame, edge);
+    for (let by = yLo; by <= yHi; by++) writeBlockRow(w, coff, nx * ny * z, by, xLo, xHi);
+  }
+  right = w.right;
+  left = w.left;
+  return { mask: out, right, left };
+}
+
+/*
+ * upsampleLabels' loops, each a function of its own called once per slice (or block row): V8
+ * compiles a hot loop on the spot (on-stack replacement), and in one big single-call function the
+ * loops that had not run by then started in the interpreter, one after the other.
+ */
+
+/**
+ * The rows and columns of slice `coff` holding labels inside the search window, widened by one (their
+ * neighbours are boundary blocks), into win (x0, y0, x1, y1); false when the slice has none.
+ */
+function labelledWindow(labels: Uint8Array, coff: number, cx: number, cy: number, sx0: number, sy0: number, sx1: number, sy1: number, win: Int32Array): boolean {
+  let yLo = cy, yHi = -1, xLo = cx, xHi = -1;
+  for (let y = sy0; y <= sy1; y++) {
+    const row = coff + cx * y;
+    let a = -1, b = -1;
+    for (let x = sx0; x <= sx1; x++) {
+      if (labels[row + x] !== 0) {
+        if (a < 0) a = x;
+        b = x;
       }
-      if (a < 0) continue;
-      if (y < yLo) yLo = y;
-      yHi = y;
-      if (a < xLo) xLo = a;
-      if (b > xHi) xHi = b;
     }
-    if (yHi < 0) continue;
-    yLo = Math.max(0, yLo - 1);
-    yHi = Math.min(cy - 1, yHi + 1);
-    xLo = Math.max(0, xLo - 1);
-    xHi = Math.min(cx - 1, xHi + 1);
-    const hy0 = Math.max(0, yLo - 1);
-    const hy1 = Math.min(cy - 1, yHi + 1);
-    for (let y = hy0; y <= hy1; y++) {
-      const row = coff + cx * y;
-      for (let x = xLo; x <= xHi; x++) {
-        const l = labels[row + x];
-        hSame[x + cx * y] = (x === 0 || labels[row + x - 1] === l) && (x === cx - 1 || labels[row + x + 1] === l) ? 1 : 0;
+    if (a < 0) continue;
+    if (y < yLo) yLo = y;
+    yHi = y;
+    if (a < xLo) xLo = a;
+    if (b > xHi) xHi = b;
+  }
+  if (yHi < 0) return false;
+  win[0] = Math.max(0, xLo - 1);
+  win[1] = Math.max(0, yLo - 1);
+  win[2] = Math.min(cx - 1, xHi + 1);
+  win[3] = Math.min(cy - 1, yHi + 1);
+  return true;
+}
+
+/** hSame = 1 where a pixel's left and right neighbours (those inside the image) carry its label; one row beyond the window. */
+function markSame(labels: Uint8Array, coff: number, cx: number, cy: number, xLo: number, yLo: number, xHi: number, yHi: number, hSame: Uint8Array): void {
+  const hy0 = Math.max(0, yLo - 1);
+  const hy1 = Math.min(cy - 1, yHi + 1);
+  for (let y = hy0; y <= hy1; y++) {
+    const row = coff + cx * y;
+    for (let x = xLo; x <= xHi; x++) {
+      const l = labels[row + x];
+      hSame[x + cx * y] = (x === 0 || labels[row + x - 1] === l) && (x === cx - 1 || labels[row + x + 1] === l) ? 1 : 0;
+    }
+  }
+}
+
+/** edge = 0 for an interior block (its 8 neighbours share its label), else 1 + the lung label a boundary voxel may take. */
+function markEdges(labels: Uint8Array, allowed: Uint8Array, coff: number, cx: number, cy: number, xLo: number, yLo: number, xHi: number, yHi: number, hSame: Uint8Array, edge: Uint8Array): void {
+  for (let y = yLo; y <= yHi; y++) {
+    const row = coff + cx * y;
+    for (let x = xLo; x <= xHi; x++) {
+      const i = row + x;
+      const l = labels[i];
+      const k = x + cx * y;
+      const interior = hSame[k] === 1
+        && (y === 0 || (hSame[k - cx] === 1 && labels[i - cx] === l))
+        && (y === cy - 1 || (hSame[k + cx] === 1 && labels[i + cx] === l));
+      if (interior) {
+        edge[k] = 0;
+        continue;
       }
-    }
-    for (let y = yLo; y <= yHi; y++) {
-      const row = coff + cx * y;
-      for (let x = xLo; x <= xHi; x++) {
-        const i = row + x;
-        const l = labels[i];
-        const k = x + cx * y;
-        const interior = hSame[k] === 1
-          && (y === 0 || (hSame[k - cx] === 1 && labels[i - cx] === l))
-          && (y === cy - 1 || (hSame[k + cx] === 1 && labels[i + cx] === l));
-        if (interior) {
-          edge[k] = 0;
-          continue;
-        }
-        if (l !== 0) {
-          edge[k] = 1 + l;
-          continue;
-        }
-        if (!allowed[i]) {
-          edge[k] = 1;
-          continue;
-        }
-        // the first labelled neighbour in scan order gives the label aerated voxels may take
-        let nb = 0;
-        for (let yy = Math.max(0, y - 1); yy <= Math.min(cy - 1, y + 1) && nb === 0; yy++) {
-          const r = coff + cx * yy;
-          for (let xx = Math.max(0, x - 1); xx <= Math.min(cx - 1, x + 1); xx++) {
-            if (labels[r + xx] !== 0) {
-              nb = labels[r + xx];
-              break;
-            }
+      if (l !== 0) {
+        edge[k] = 1 + l;
+        continue;
+      }
+      if (!allowed[i]) {
+        edge[k] = 1;
+        continue;
+      }
+      // the first labelled neighbour in scan order gives the label aerated voxels may take
+      let nb = 0;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(cy - 1, y + 1) && nb === 0; yy++) {
+        const r = coff + cx * yy;
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(cx - 1, x + 1); xx++) {
+          if (labels[r + xx] !== 0) {
+            nb = labels[r + xx];
+            break;
           }
         }
-        edge[k] = 1 + nb;
       }
+      edge[k] = 1 + nb;
     }
-    const foff = nx * ny * z;
-    for (let by = yLo; by <= yHi; by++) {
-      const crow = cx * by;
-      // segments of this block row, shared by its f input rows
-      let nr = 0;
-      let nbnd = 0;
-      for (let bx = xLo; bx <= xHi; bx++) {
-        const c = crow + bx;
-        const e = edge[c];
-        if (e !== 0) {
-          bnd[nbnd++] = bx;
-          continue;
-        }
-        const l = labels[coff + c];
-        if (l === 0) continue;
-        if (nr > 0 && runEnd[nr - 1] === bx * f && runLab[nr - 1] === l) runEnd[nr - 1] = Math.min(nx, (bx + 1) * f);
-        else {
-          runStart[nr] = bx * f;
-          runEnd[nr] = Math.min(nx, (bx + 1) * f);
-          runLab[nr] = l;
-          nr++;
-        }
-      }
-      const y0 = by * f;
-      const y1 = Math.min(ny, y0 + f);
-      for (let y = y0; y < y1; y++) {
-        const frow = foff + nx * y;
-        for (let r = 0; r < nr; r++) {
-          fillBytes(out, outWords, frow + runStart[r], frow + runEnd[r], runLab[r]);
-          if (runLab[r] === 1) right += runEnd[r] - runStart[r];
-          else left += runEnd[r] - runStart[r];
-        }
-        for (let j = 0; j < nbnd; j++) {
-          const bx = bnd[j];
-          const c = crow + bx;
-          const e = edge[c];
-          const l = labels[coff + c];
-          const x0 = bx * f;
-          const x1 = Math.min(nx, x0 + f);
-          const denseBlock = hu[coff + c] >= thresholdHu;
-          for (let x = x0; x < x1; x++) {
-            const v = src[frow + x];
-            const aerated = v < thresholdHu;
-            let lab = 0;
-            if (l !== 0) lab = aerated || denseBlock ? l : 0;
-            else lab = aerated && e > 1 ? e - 1 : 0;
-            if (lab === 0 || v <= outsideScanHu) continue;
-            out[frow + x] = lab;
-            if (lab === 1) right++;
-            else left++;
-          }
-        }
+  }
+}
+
+/** What writeBlockRow reads and keeps between block rows; right / left count the voxels written. */
+interface BlockRowWriter {
+  src: VoxelData;
+  out: Uint8Array;
+  outWords: Uint32Array;
+  labels: Uint8Array;
+  hu: Float32Array;
+  edge: Uint8Array;
+  cx: number;
+  nx: number;
+  ny: number;
+  f: number;
+  thresholdHu: number;
+  outsideScanHu: number;
+  runStart: Int32Array;
+  runEnd: Int32Array;
+  runLab: Uint8Array;
+  bnd: Int32Array;
+  right: number;
+  left: number;
+}
+
+/** The f input rows of block row `by` (slice at coff / foff): interior blocks as runs, boundary blocks voxel by voxel. */
+function writeBlockRow(w: BlockRowWriter, coff: number, foff: number, by: number, xLo: number, xHi: number): void {
+  const { src, out, outWords, labels, hu, edge, cx, nx, ny, f, thresholdHu, outsideScanHu, runStart, runEnd, runLab, bnd } = w;
+  const crow = cx * by;
+  let right = w.right;
+  let left = w.left;
+  // segments of this block row, shared by its f input rows
+  let nr = 0;
+  let nbnd = 0;
+  for (let bx = xLo; bx <= xHi; bx++) {
+    const c = crow + bx;
+    const e = edge[c];
+    if (e !== 0) {
+      bnd[nbnd++] = bx;
+      continue;
+    }
+    const l = labels[coff + c];
+    if (l === 0) continue;
+    if (nr > 0 && runEnd[nr - 1] === bx * f && runLab[nr - 1] === l) runEnd[nr - 1] = Math.min(nx, (bx + 1) * f);
+    else {
+      runStart[nr] = bx * f;
+      runEnd[nr] = Math.min(nx, (bx + 1) * f);
+      runLab[nr] = l;
+      nr++;
+    }
+  }
+  const y0 = by * f;
+  const y1 = Math.min(ny, y0 + f);
+  for (let y = y0; y < y1; y++) {
+    const frow = foff + nx * y;
+    for (let r = 0; r < nr; r++) {
+      fillBytes(out, outWords, frow + runStart[r], frow + runEnd[r], runLab[r]);
+      if (runLab[r] === 1) right += runEnd[r] - runStart[r];
+      else left += runEnd[r] - runStart[r];
+    }
+    for (let j = 0; j < nbnd; j++) {
+      const bx = bnd[j];
+      const c = crow + bx;
+      const e = edge[c];
+      const l = labels[coff + c];
+      const x0 = bx * f;
+      const x1 = Math.min(nx, x0 + f);
+      const denseBlock = hu[coff + c] >= thresholdHu;
+      for (let x = x0; x < x1; x++) {
+        const v = src[frow + x];
+        const aerated = v < thresholdHu;
+        let lab = 0;
+        if (l !== 0) lab = aerated || denseBlock ? l : 0;
+        else lab = aerated && e > 1 ? e - 1 : 0;
+        if (lab === 0 || v <= outsideScanHu) continue;
+        out[frow + x] = lab;
+        if (lab === 1) right++;
+        else left++;
       }
     }
   }
-  return { mask: out, right, left };
+  w.right = right;
+  w.left = left;
 }
 
 /**

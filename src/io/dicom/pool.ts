@@ -33,14 +33,19 @@ interface Reply {
 
 export class DecodePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  /** Loaded workers and the jobs each holds (posted, not yet answered). */
+  private readonly held = new Map<Worker, number>();
   private readonly queue: Array<{ id: number; job: SliceJob }> = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly busy = new Map<Worker, number>();
   private nextId = 0;
   private failure: Error | undefined;
 
-  constructor(size: number) {
+  /**
+   * `postAhead`: jobs posted to one worker before it answers. More than one queues them in the
+   * worker's own message port, so a worker that finishes a slice starts the next at once instead
+   * of waiting for this thread (busy decoding a slice itself) to hand it one.
+   */
+  constructor(size: number, private readonly postAhead = 1) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./decode-worker-entry.mjs', import.meta.url));
       w.on('message', (m: Reply) => this.onReply(w, m));
@@ -60,8 +65,9 @@ export class DecodePool {
    * (P001: the worker idle 385 of 720 ms while the reading thread decoded 535 ms of slices).
    */
   hasRoom(depth: number): boolean {
-    const loaded = this.idle.length + this.busy.size;
-    return !this.failure && loaded > 0 && this.queue.length + this.busy.size < loaded * depth;
+    let jobs = this.queue.length;
+    for (const n of this.held.values()) jobs += n;
+    return !this.failure && this.held.size > 0 && jobs < this.held.size * depth;
   }
 
   decode(job: SliceJob): Promise<Int16Array | Float32Array> {
@@ -78,22 +84,31 @@ export class DecodePool {
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const w = this.idle.pop()!;
+    while (this.queue.length > 0) {
+      // the loaded worker holding the fewest jobs, if it has room
+      let best: Worker | undefined;
+      let fewest = this.postAhead;
+      for (const [w, n] of this.held) {
+        if (n < fewest) {
+          best = w;
+          fewest = n;
+        }
+      }
+      if (!best) return;
       const msg = this.queue.shift()!;
-      this.busy.set(w, msg.id);
-      w.postMessage(msg, [msg.job.frame.buffer as ArrayBuffer]);
+      this.held.set(best, fewest + 1);
+      best.postMessage(msg, [msg.job.frame.buffer as ArrayBuffer]);
     }
   }
 
   private onReply(w: Worker, m: Reply): void {
     if (m.ready) {
-      this.idle.push(w);
+      this.held.set(w, 0);
       this.pump();
       return;
     }
-    this.busy.delete(w);
-    this.idle.push(w);
+    const n = this.held.get(w);
+    if (n !== undefined) this.held.set(w, n - 1);
     const p = this.pending.get(m.id);
     this.pending.delete(m.id);
     if (p) {
@@ -110,6 +125,6 @@ export class DecodePool {
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
     this.queue.length = 0;
-    this.busy.delete(w);
+    this.held.delete(w);
   }
 }

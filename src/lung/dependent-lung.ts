@@ -47,26 +47,34 @@ export function dependentLesionFraction(volume: Pick<Volume, 'dims' | 'spacingMm
   if (!box) return { fraction: Number.NaN, lesionVoxels: 0 };
   const [bx0, by0, bz0] = box.min;
   const [bx1, by1, bz1] = box.max;
+  const w = bx1 - bx0 + 1;
+  // per slice, each box column's dependent edge, found the first time a lesion voxel needs it (−1: not yet)
+  const edge = new Int32Array(w);
+  const plane = nx * ny;
   for (let z = bz0; z <= bz1; z++) {
-    for (let x = bx0; x <= bx1; x++) {
-      // only columns that hold a lesion voxel need their dependent edge
-      let any = false;
-      for (let y = by0; y <= by1 && !any; y++) any = lesionMask[x + nx * (y + ny * z)] !== 0;
-      if (!any) continue;
-      let yd = -1;
-      if (fromHighY) {
-        for (let y = ny - 1; y >= 0; y--) if (lungMask[x + nx * (y + ny * z)]) { yd = y; break; }
-      } else {
-        for (let y = 0; y < ny; y++) if (lungMask[x + nx * (y + ny * z)]) { yd = y; break; }
-      }
-      if (yd < 0) continue;
-      for (let y = by0; y <= by1; y++) {
-        const i = x + nx * (y + ny * z);
+    const base = plane * z;
+    edge.fill(-1);
+    for (let y = by0; y <= by1; y++) {
+      const row = base + nx * y + bx0;
+      for (let c = 0; c < w; c++) {
+        const i = row + c;
         if (!lesionMask[i] || !lungMask[i]) continue;
+        let e = edge[c];
+        if (e < 0) e = edge[c] = dependentEdge(lungMask, base + bx0 + c, nx, ny, fromHighY);
         lesionVoxels++;
-        if (Math.abs(y - yd) * sy <= bandMm) inBand++;
+        if (Math.abs(y - e) * sy <= bandMm) inBand++;
       }
     }
   }
   return { fraction: lesionVoxels ? inBand / lesionVoxels : Number.NaN, lesionVoxels };
+}
+
+/** y of the first lung voxel of a column (flat index of its y = 0 voxel, row stride nx) from its dependent end; the column holds lung. */
+function dependentEdge(lungMask: Uint8Array, top: number, nx: number, ny: number, fromHighY: boolean): number {
+  if (fromHighY) {
+    for (let y = ny - 1; y >= 0; y--) if (lungMask[top + nx * y]) return y;
+  } else {
+    for (let y = 0; y < ny; y++) if (lungMask[top + nx * y]) return y;
+  }
+  return -1;
 }

@@ -138,6 +138,36 @@ export interface CalibratedDecision {
   warnings: string[];
 }
 
+/** Why a case got its label: P's operating point, or one of the rules that make it indeterminate. */
+export type CaseCallReason = 'infected' | 'no-infection' | 'between' | 'strong-region' | 'dependent';
+
+/**
+ * The label from the case's evidence through the model's operating point, type rule, strong-region
+ * and dependent-lung rules: the one place these rules live (decideCalibrated, and train:decision's
+ * held-out decisions with each fold's thresholds).
+ */
+export function callCase(options: {
+  P: number;
+  maxRegionProbability: number;
+  lesionMl: number;
+  typeProbabilities: Readonly<Record<string, number>>;
+  types: readonly string[];
+  model: Pick<CaseDecisionModel, 'operatingPoint' | 'typeRule' | 'strongRegion' | 'dependentRule'>;
+  dependentFraction?: CalibratedDecisionOptions['dependentFraction'];
+}): { label: string; why: CaseCallReason; dependent: { fraction: number; assumedSupine: boolean } | null } {
+  const { P, maxRegionProbability: maxP, lesionMl, model } = options;
+  const op = model.operatingPoint;
+  if (P >= op.infectedAtOrAbove) {
+    const dependent = model.dependentRule && options.dependentFraction ? options.dependentFraction(model.dependentRule.bandMm) : null;
+    if (dependent && model.dependentRule && dependent.fraction >= model.dependentRule.fractionAtOrAbove) return { label: INDETERMINATE, why: 'dependent', dependent };
+    return { label: chooseInfectionType(options.typeProbabilities, options.types, model.typeRule), why: 'infected', dependent };
+  }
+  if (P >= op.noInfectionBelow) return { label: INDETERMINATE, why: 'between', dependent: null };
+  const s = model.strongRegion;
+  if (s && maxP >= s.indeterminateAtOrAbove && lesionMl >= s.minLesionMl) return { label: INDETERMINATE, why: 'strong-region', dependent: null };
+  return { label: NO_INFECTION_FOUND, why: 'no-infection', dependent: null };
+}
+
 /** Steps 1–3 and the operating point (see the file header). */
 export function decideCalibrated(options: CalibratedDecisionOptions): CalibratedDecision {
   const { regions, spec, model, lesionMl } = options;
@@ -170,16 +200,13 @@ export function decideCalibrated(options: CalibratedDecisionOptions): Calibrated
 
   const P = caseInfectionProbability(maxP, lesionMl, model);
   const warnings: string[] = [];
-  let label: string;
-  let confidence: number | null;
-  const dependent = P >= op.infectedAtOrAbove && model.dependentRule && options.dependentFraction ? options.dependentFraction(model.dependentRule.bandMm) : null;
-  if (dependent && model.dependentRule && dependent.fraction >= model.dependentRule.fractionAtOrAbove) {
-    label = INDETERMINATE;
-    confidence = null;
+  const call = callCase({ P, maxRegionProbability: maxP, lesionMl, typeProbabilities, types, model, dependentFraction: options.dependentFraction });
+  const { label, dependent } = call;
+  let confidence: number | null = null;
+  if (call.why === 'dependent' && dependent && model.dependentRule) {
     const r = model.dependentRule;
     warnings.push(`indeterminate: the calibrated infection probability is ${(100 * P).toFixed(0)} %, but ${(100 * dependent.fraction).toFixed(0)} % of the lesion mask lies within ${r.bandMm} mm of the dependent ${dependent.assumedSupine ? 'posterior pleura (the patient assumed supine: no PatientPosition)' : 'pleura'} (≥ ${(100 * r.fractionAtOrAbove).toFixed(0)} %): dependent atelectasis, a normal finding, looks like this and cannot be told from ground glass on this CT alone; prone images settle it, and a clinician must read this CT`);
-  } else if (P >= op.infectedAtOrAbove) {
-    label = chooseInfectionType(typeProbabilities, types, model.typeRule);
+  } else if (call.why === 'infected') {
     confidence = P * typeProbabilities[label];
     const second = types.filter((t) => t !== label).reduce((m, t) => Math.max(m, typeProbabilities[t]), 0);
     const rule = model.typeRule && types.includes(model.typeRule.primary) ? model.typeRule : null;
@@ -187,16 +214,11 @@ export function decideCalibrated(options: CalibratedDecisionOptions): Calibrated
     if (types.length > 1 && (Math.abs(typeProbabilities[label] - second) < 0.2 || nearRule)) {
       warnings.push(`the infection type is uncertain: ${types.map((t) => `${t} ${(100 * typeProbabilities[t]).toFixed(0)} %`).join(', ')} of the infection evidence${rule ? ` (typed ${rule.primary} at ≥ ${(100 * rule.primaryAtOrAbove).toFixed(0)} %, the type threshold of the decision card)` : ''}`);
     }
-  } else if (P < op.noInfectionBelow && model.strongRegion && maxP >= model.strongRegion.indeterminateAtOrAbove && lesionMl >= model.strongRegion.minLesionMl) {
-    label = INDETERMINATE;
-    confidence = null;
+  } else if (call.why === 'strong-region' && model.strongRegion) {
     warnings.push(`indeterminate: the calibrated infection probability is ${(100 * P).toFixed(0)} % because the lesion mask is small (${lesionMl.toFixed(1)} mL), but one region scores ${(100 * maxP).toFixed(0)} % infection, beyond any lesion-free CT the decision was fitted on (≥ ${(100 * model.strongRegion.indeterminateAtOrAbove).toFixed(0)} %); small-extent disease is what this decision misses, so a clinician must read this CT`);
-  } else if (P < op.noInfectionBelow) {
-    label = NO_INFECTION_FOUND;
+  } else if (call.why === 'no-infection') {
     confidence = 1 - P;
   } else {
-    label = INDETERMINATE;
-    confidence = null;
     warnings.push(`indeterminate: the calibrated infection probability ${(100 * P).toFixed(0)} % lies between the operating thresholds ${(100 * op.noInfectionBelow).toFixed(0)} % and ${(100 * op.infectedAtOrAbove).toFixed(0)} %; a clinician must read this CT`);
   }
   return { label, confidence, infectionProbability: P, typeProbabilities, regionProbabilities, features: { maxRegionProbability: maxP, lesionMl, ...(dependent ? { dependentLesionFraction: dependent.fraction } : {}) }, warnings };

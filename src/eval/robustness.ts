@@ -36,11 +36,9 @@ function withData(volume: Volume, data: Int16Array, note: string, geometry: Part
   return { ...volume, ...geometry, data, source: { ...volume.source, sliceCount: (geometry.dims ?? volume.dims)[2] }, warnings: [...volume.warnings, `robustness perturbation: ${note}`] };
 }
 
-const gaussian = gaussianStream;
-
 /** Independent Gaussian noise of `sigmaHu` on every voxel (lower dose), seeded. */
 export function addGaussianNoise(volume: Volume, sigmaHu: number, seed: number): Volume {
-  const g = gaussian(mulberry32(seed));
+  const g = gaussianStream(mulberry32(seed));
   const d = volume.data;
   const out = new Int16Array(d.length);
   for (let i = 0; i < d.length; i++) out[i] = clampHu(d[i] + sigmaHu * g());

@@ -8,6 +8,9 @@
  *
  *   dependentSide(patientPosition?): { side, assumed } | null     from DICOM PatientPosition (0018,5100)
  *   dependentLesionFraction(volume, lungMask, lesionMask, bandMm, side): { fraction, lesionVoxels }
+ *   dependentShare(volume, lungMask, lesionMask, bandMm): { fraction, assumedSupine } | null   the two
+ *                                          above for a volume: its side from its PatientPosition; null
+ *                                          for a decubitus patient or no lesion voxel
  *
  * The band: in every axial slice and image column, the lung voxels within bandMm of the column's most
  * dependent lung voxel (posterior or anterior along the volume's y axis, read from its direction).
@@ -77,4 +80,12 @@ function dependentEdge(lungMask: Uint8Array, top: number, nx: number, ny: number
     for (let y = 0; y < ny; y++) if (lungMask[top + nx * y]) return y;
   }
   return -1;
+}
+
+/** The dependent share of a volume's lesion mask, its side from the volume's PatientPosition; null for a decubitus patient or no lesion voxel. */
+export function dependentShare(volume: Pick<Volume, 'dims' | 'spacingMm' | 'direction' | 'source'>, lungMask: Uint8Array, lesionMask: Uint8Array, bandMm: number): { fraction: number; assumedSupine: boolean } | null {
+  const side = dependentSide(volume.source.patientPosition);
+  if (!side) return null;
+  const { fraction } = dependentLesionFraction(volume, lungMask, lesionMask, bandMm, side.side);
+  return Number.isNaN(fraction) ? null : { fraction, assumedSupine: side.assumed };
 }

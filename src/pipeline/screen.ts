@@ -26,7 +26,7 @@ import {
 } from '../core/report-schema.ts';
 import type { Volume } from '../core/volume.ts';
 import { decideCalibrated, type CalibratedDecision, type CaseDecisionModel } from '../decide/calibrated.ts';
-import { dependentLesionFraction, dependentSide } from '../lung/dependent-lung.ts';
+import { dependentShare } from '../lung/dependent-lung.ts';
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { decide } from '../decide/decide.ts';
 import { reportClasses, reportDecisionCalibrated, reportDecisionPaperMode, reportNotScreened, reportPaperDecision, reportRegion } from '../decide/report-parts.ts';
@@ -196,17 +196,10 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   let calibrated: CalibratedDecision | null = null;
   if (!notScreened) {
     if (decisionModel) {
-      const lungMaskForDependent = lungResult?.mask ?? null;
-      const mask = lesionMask;
+      const lungs = lungResult?.mask ?? null;
+      const lesions = lesionMask;
       // the dependent-lung rule's share, computed only when P calls the case infected (it scans the masks)
-      const dependentFraction = mask && lungMaskForDependent
-        ? (bandMm: number) => {
-            const side = dependentSide(volume.source.patientPosition);
-            if (!side) return null;
-            const r = dependentLesionFraction(volume, lungMaskForDependent, mask, bandMm, side.side);
-            return Number.isNaN(r.fraction) ? null : { fraction: r.fraction, assumedSupine: side.assumed };
-          }
-        : undefined;
+      const dependentFraction = lesions && lungs ? (bandMm: number) => dependentShare(volume, lungs, lesions, bandMm) : undefined;
       calibrated = decideCalibrated({ regions: regionsPatches, spec, model: decisionModel, lesionMl, dependentFraction });
       warnings.push(...calibrated.warnings);
     }

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../core/report-schema.ts';
-import { chooseInfectionType, decideCalibrated, logit, regionInfectionEvidence, sigmoid, type CaseDecisionModel } from '../decide/calibrated.ts';
+import { callCase, decideCalibrated, logit, regionInfectionEvidence, sigmoid, type CaseDecisionModel } from '../decide/calibrated.ts';
 import type { PatchPrediction } from '../decide/types.ts';
 import { readManifest, type Manifest } from '../eval/manifest.ts';
 import { screeningRates, type Rate, type ScreeningRates } from '../eval/screening-rates.ts';
@@ -25,7 +25,7 @@ import { readTrainingSplits, splitMembership } from '../eval/training-split.ts';
 import { DECISION_CARD_SCHEMA_VERSION, parseDecisionCard, renderDecisionCardMarkdown, type DecisionCard, type DecisionCaseRow } from '../models/decision-card.ts';
 import { NON_COMMERCIAL_NOTICE, NOT_A_DIAGNOSTIC_DEVICE } from '../models/model-card.ts';
 import { segmenterSettings } from '../candidates/learned.ts';
-import { dependentLesionFraction, dependentSide } from '../lung/dependent-lung.ts';
+import { dependentShare } from '../lung/dependent-lung.ts';
 import { loadScreeningModels } from '../pipeline/load-models.ts';
 import { screenCase } from '../pipeline/screen.ts';
 import { readInput } from '../pipeline/stages.ts';
@@ -163,8 +163,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
         const v = artifacts.volume;
         let lesionVoxels = 0;
         if (artifacts.lesionMask) for (let i = 0; i < artifacts.lesionMask.length; i++) lesionVoxels += artifacts.lesionMask[i];
-        const side = dependentSide(v.source.patientPosition);
-        const dep = side && artifacts.lesionMask && artifacts.lungMask ? dependentLesionFraction(v, artifacts.lungMask, artifacts.lesionMask, DECISION_DEPENDENT_RULE.bandMm, side.side).fraction : Number.NaN;
+        const dep = artifacts.lesionMask && artifacts.lungMask ? dependentShare(v, artifacts.lungMask, artifacts.lesionMask, DECISION_DEPENDENT_RULE.bandMm) : null;
         feats.push({
           id: reconstruction ? `${c.id} ${reconstruction}` : c.id,
           path: c.path,
@@ -176,7 +175,7 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
           regions,
           maxQ: regions.reduce((m, r, i) => Math.max(m, regionInfectionEvidence(r, spec, `case ${c.id} region ${i}`)), 0),
           lesionMl: (lesionVoxels * v.spacingMm[0] * v.spacingMm[1] * v.spacingMm[2]) / 1000,
-          dependentFraction: Number.isNaN(dep) ? null : dep,
+          dependentFraction: dep ? dep.fraction : null,
         });
       }
       options.onCase?.(c.id, ++done, options.manifest.cases.length);
@@ -239,17 +238,25 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   model.dependentRule = { ...DECISION_DEPENDENT_RULE };
   const heldOutStrong = feats.map((f) => strongFrom(fitIdx.filter((i) => feats[i].group !== f.group)));
   const heldOutTypeThreshold = typed.map((c) => chooseTypeThreshold(typed.filter((o) => o.infected && o.group !== c.group))?.threshold);
-  // held-out decisions: each case's LOPO probability through the operating point; its type from its own regions by the held-out type threshold
+  // held-out decisions: each case's LOPO probability through the operating point and the rules, with the
+  // type and strong-region thresholds chosen without its patient
   const decided = feats.map((f, i) => {
-    const P = heldOut[i];
-    if (P >= op.infectedAtOrAbove && f.dependentFraction !== null && f.dependentFraction >= DECISION_DEPENDENT_RULE.fractionAtOrAbove) return INDETERMINATE;
-    if (P >= op.infectedAtOrAbove) {
-      const t = heldOutTypeThreshold[i];
-      return chooseInfectionType(typeShares[i], spec.infectionLabels, t === undefined ? undefined : { primary, primaryAtOrAbove: t });
-    }
-    if (P >= op.noInfectionBelow) return INDETERMINATE;
-    const t = heldOutStrong[i];
-    return t !== undefined && f.maxQ >= t && f.lesionMl >= minLesionMl ? INDETERMINATE : NO_INFECTION_FOUND;
+    const t = heldOutTypeThreshold[i];
+    const strongAt = heldOutStrong[i];
+    return callCase({
+      P: heldOut[i],
+      maxRegionProbability: f.maxQ,
+      lesionMl: f.lesionMl,
+      typeProbabilities: typeShares[i],
+      types: spec.infectionLabels,
+      model: {
+        operatingPoint: op,
+        ...(t === undefined ? {} : { typeRule: { primary, primaryAtOrAbove: t } }),
+        ...(strongAt === undefined ? {} : { strongRegion: { indeterminateAtOrAbove: strongAt, minLesionMl } }),
+        dependentRule: DECISION_DEPENDENT_RULE,
+      },
+      dependentFraction: () => (f.dependentFraction === null ? null : { fraction: f.dependentFraction, assumedSupine: false }),
+    }).label;
   });
   const rateCases = feats.map((f, i) => ({ label: f.label, predicted: decided[i], infectionProbability: heldOut[i] }));
   // rates: over the cases as acquired (one per patient), and separately over their thick reconstructions

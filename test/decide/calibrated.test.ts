@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClassSpec } from '../../src/core/classes.ts';
 import { INDETERMINATE, NO_INFECTION_FOUND } from '../../src/core/report-schema.ts';
-import { caseInfectionProbability, decideCalibrated, logit, regionInfectionEvidence, regionInfectionProbability, sigmoid, type CaseDecisionModel } from '../../src/decide/calibrated.ts';
+import { callCase, caseInfectionProbability, decideCalibrated, logit, regionInfectionEvidence, regionInfectionProbability, sigmoid, type CaseDecisionModel } from '../../src/decide/calibrated.ts';
 import type { PatchPrediction } from '../../src/decide/types.ts';
 
 const spec: ClassSpec = { labels: ['covid19', 'other_pneumonia', 'irrelevant'], infectionLabels: ['covid19', 'other_pneumonia'], irrelevantLabel: 'irrelevant' };
@@ -131,4 +131,22 @@ test('no regions: type probabilities are uniform and the case has no infection',
 
 test('an operating point with the lower threshold above the upper one is refused', () => {
   assert.throws(() => decideCalibrated({ regions: [], spec, model: { ...model, operatingPoint: { infectedAtOrAbove: 0.3, noInfectionBelow: 0.7 } }, lesionMl: 0 }), /0 ≤ noInfectionBelow ≤ infectedAtOrAbove ≤ 1/);
+});
+
+test('callCase: each label with its reason, the rules applied in order', () => {
+  const m = { operatingPoint: { infectedAtOrAbove: 0.7, noInfectionBelow: 0.3 }, strongRegion: { indeterminateAtOrAbove: 0.8, minLesionMl: 0.5 }, dependentRule: { bandMm: 10, fractionAtOrAbove: 0.75 } };
+  const base = { maxRegionProbability: 0.9, lesionMl: 1, typeProbabilities: { covid19: 0.6, other_pneumonia: 0.4 }, types: spec.infectionLabels, model: m };
+  const call = (o: Partial<Parameters<typeof callCase>[0]>) => {
+    const r = callCase({ ...base, P: 0.5, ...o });
+    return [r.label, r.why];
+  };
+  assert.deepEqual(call({ P: 0.8 }), ['covid19', 'infected']);
+  assert.deepEqual(call({ P: 0.8, dependentFraction: () => ({ fraction: 0.75, assumedSupine: false }) }), [INDETERMINATE, 'dependent']);
+  assert.deepEqual(call({ P: 0.8, dependentFraction: () => ({ fraction: 0.74, assumedSupine: false }) }), ['covid19', 'infected']);
+  assert.deepEqual(call({ P: 0.5 }), [INDETERMINATE, 'between']);
+  assert.deepEqual(call({ P: 0.1 }), [INDETERMINATE, 'strong-region']);
+  assert.deepEqual(call({ P: 0.1, maxRegionProbability: 0.79 }), [NO_INFECTION_FOUND, 'no-infection']);
+  assert.deepEqual(call({ P: 0.1, lesionMl: 0.4 }), [NO_INFECTION_FOUND, 'no-infection']);
+  // a held-out fold's type threshold: covid19 only at a share ≥ 0.7, so 0.6 is typed other
+  assert.deepEqual(call({ P: 0.8, model: { ...m, typeRule: { primary: 'covid19', primaryAtOrAbove: 0.7 } } }), ['other_pneumonia', 'infected']);
 });

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { CandidateGeneratorId } from '../candidates/types.ts';
 import { ModelError } from '../core/errors.ts';
 import type { Volume } from '../core/volume.ts';
-import type { OutputType } from '../registry.ts';
+import { DEFAULT_OUTPUT_TYPES, type OutputType } from '../registry.ts';
 import { writeScreeningOutputs, type ScreeningOutputs } from '../report/write-outputs.ts';
 import { loadScreeningModels, type LoadedScreeningModels, type LoadScreeningModelsOptions } from './load-models.ts';
 import { screenCase, type ScreenCaseResult, type ScreenInput, type ScreenProgressEvent } from './screen.ts';
@@ -75,6 +75,8 @@ export function screenerFrom(loaded: LoadedScreeningModels): Screener {
         maxCandidates: task.maxCandidates,
         onProgress: task.onProgress,
         warnings,
+        // the HTML's pictures render on a second thread while the screening finishes
+        renderKeySlices: task.outDir !== undefined && (task.outputTypes ?? DEFAULT_OUTPUT_TYPES).includes('html'),
       });
       const outputs = task.outDir ? await writeScreeningOutputs({ outDir: resolve(task.outDir), report: result.report, artifacts: result.artifacts, outputTypes: task.outputTypes }) : null;
       return { ...result, outputs };

@@ -35,7 +35,8 @@ import { SINGLE_SLICE_CAVEAT } from '../classify/extract-patches.ts';
 import { regionLungSide } from '../lung/quantify.ts';
 import { checkVolume } from '../io/check-volume.ts';
 import type { PatchPrediction } from '../decide/types.ts';
-import { chooseKeySlices, type OverlayRegion } from '../report/key-slices.ts';
+import { chooseKeySlices, type KeySliceFigure, type OverlayRegion } from '../report/key-slices.ts';
+import { bootKeySliceRenderer, renderKeySlicesOffThread } from '../report/key-slice-renderer.ts';
 import { modelRefs } from '../report/model-refs.ts';
 import { candidateGenerator } from '../registry.ts';
 import { classifyCubes, findCandidates, findLesionMask, findLungs, measureLungs, readInput, type DecisionMode, type ScreeningModels, type ReadInputOptions, type StartedRead } from './stages.ts';
@@ -74,6 +75,11 @@ export interface ScreenCaseOptions {
   warnings?: readonly string[];
   /** 'calibrated' (default when models.decision is loaded) or 'paper' (§2.6.2 exactly). */
   decision?: DecisionMode;
+  /**
+   * Render the key slices' pictures on a worker thread as soon as the slices are chosen, while the
+   * screening finishes (artifacts.keySliceFigures): for a caller that writes the HTML report.
+   */
+  renderKeySlices?: boolean;
 }
 
 export interface ScreenArtifacts {
@@ -90,6 +96,8 @@ export interface ScreenArtifacts {
   keySlices: number[];
   /** DICOM inputs: the source's UIDs and patient/study modules for DICOM outputs; null otherwise. Identifying: never log it. */
   dicomReferences?: DicomReferences | null;
+  /** The key slices' pictures being rendered off the main thread (options.renderKeySlices). */
+  keySliceFigures?: Promise<KeySliceFigure[]>;
 }
 
 export interface ScreenCaseResult {
@@ -144,6 +152,8 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   // values that are not chest CT are not screened: never a silent "no infection"
   let notScreened: string | null = notScreenableReason(volume);
 
+  // the rendering thread loads while the lungs are found (the main thread's work; the second core idles)
+  if (options.renderKeySlices && !notScreened) bootKeySliceRenderer();
   // lungs: "no lungs found" is an answer about this scan, not a crash
   const lungs = notScreened
     ? null
@@ -208,18 +218,34 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   }
 
   if (candidates && lungResult) {
-    const lungMask = lungResult.mask;
+    const lungs = lungResult.mask;
     const set = candidates;
     set.candidates.forEach((c, i) => {
       const id = `R${i + 1}`;
-      const side = regionLungSide(lungMask, set.labels, c.id, c.boxVoxels, volume.dims);
+      const side = regionLungSide(lungs, set.labels, c.id, c.boxVoxels, volume.dims);
       regions.push(
         reportRegion({ id, box: c.boxVoxels, geometry: volume, patches: regionsPatches[i], vote: decided.votes[i], spec, centreSlice: c.centreSliceZ, volumeMl: c.volumeMl, side, infectionProbability: calibrated?.regionProbabilities[i] }),
       );
       overlay.push({ id, labelValue: c.id, box: c.boxVoxels, voteLabel: decided.votes[i].label, kept: decided.votes[i].kept, confidence: decided.votes[i].confidence });
     });
+  }
+
+  // the key slices are chosen now, so their pictures render on the other thread while the lungs are measured and the report is made
+  const classes = reportClasses(spec);
+  const lungMask = lungResult ? lungResult.mask : null;
+  const candidateLabels = candidates && candidates.candidates.length > 0 ? candidates.labels : null;
+  const keySlices = chooseKeySlices({ volume, lungMask, candidateLabels, regions: overlay, classes });
+  let keySliceFigures: Promise<KeySliceFigure[]> | undefined;
+  if (options.renderKeySlices) {
+    keySliceFigures = renderKeySlicesOffThread({ volume, lungMask, candidateLabels, regions: overlay, classes }, keySlices);
+    // awaited by the HTML writer, or dropped by a caller that writes none: never an unhandled rejection
+    keySliceFigures.catch(() => {});
+  }
+
+  if (candidates && lungResult) {
+    const set = candidates;
     const keptValues = new Set(overlay.filter((r) => r.kept).map((r) => r.labelValue));
-    lungStats = await stage('quantify', () => measureLungs({ volume, lungMask, lesionMask, candidateLabels: set.labels, keptLabelValues: keptValues }));
+    lungStats = await stage('quantify', () => measureLungs({ volume, lungMask: lungResult.mask, lesionMask, candidateLabels: set.labels, keptLabelValues: keptValues }));
   }
 
   const toolVersion = toolVersionOf(options);
@@ -234,7 +260,7 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
     return createCaseReport(
       {
         input: describeInput(volume),
-        classes: reportClasses(spec),
+        classes,
         models: modelRefs(models, options.candidates, toolVersion, decisionModel),
         decision,
         paperDecision: notScreened ? null : paper.paperDecision,
@@ -251,8 +277,5 @@ export async function screenCase(input: ScreenInput, options: ScreenCaseOptions)
   report.timingsMs.report = timings.report;
   report.timingsMs.total = performance.now() - t0;
 
-  const lungMask = lungResult ? lungResult.mask : null;
-  const candidateLabels = candidates && candidates.candidates.length > 0 ? candidates.labels : null;
-  const keySlices = chooseKeySlices({ volume, lungMask, candidateLabels, regions: overlay, classes: report.classes });
-  return { report, artifacts: { volume, lungMask, candidateLabels, lesionMask, regions: overlay, keySlices, dicomReferences } };
+  return { report, artifacts: { volume, lungMask, candidateLabels, lesionMask, regions: overlay, keySlices, dicomReferences, ...(keySliceFigures ? { keySliceFigures } : {}) } };
 }

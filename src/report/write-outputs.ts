@@ -22,7 +22,7 @@ import { writeNifti } from '../io/nifti.ts';
 import type { DicomReferences } from '../io/dicom/references.ts';
 import { DEFAULT_OUTPUT_TYPES, outputFormats, outputWriters, type OutputType } from '../registry.ts';
 import { renderHtmlReport } from './html-report.ts';
-import { displayCrop, renderKeySlice, type OverlayRegion } from './key-slices.ts';
+import { displayCrop, renderKeySlice, type KeySliceFigure, type OverlayRegion } from './key-slices.ts';
 import { dicomOutputNeedsDicomInput } from './writers/dicom-output-error.ts';
 import type { DicomOutputs } from './writers/dicom-outputs.ts';
 
@@ -54,6 +54,11 @@ export interface ReportArtifacts {
   lesionMask?: Uint8Array | null;
   /** DICOM inputs only: what DICOM outputs reference and copy (identifying; never logged). */
   dicomReferences?: DicomReferences | null;
+  /**
+   * The key slices' pictures, already being rendered (screenCase's renderKeySlices option,
+   * key-slice-renderer.ts); used by the HTML when they are the pictures of `keySlices`.
+   */
+  keySliceFigures?: Promise<KeySliceFigure[]>;
 }
 
 export interface WriteOutputsOptions {
@@ -112,11 +117,16 @@ export function huAsInt16(data: Volume['data']): Int16Array {
   return out;
 }
 
-/** The HTML of a screening (key slices rendered from the artifacts). */
-export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts): string {
-  const options = { volume: artifacts.volume, lungMask: artifacts.lungMask, candidateLabels: artifacts.candidateLabels, regions: artifacts.regions, classes: report.classes };
-  const crop = displayCrop(artifacts.volume, artifacts.lungMask);
-  const figures = artifacts.keySlices.map((z) => renderKeySlice(options, z, crop));
+/** The HTML of a screening (key slices rendered from the artifacts, unless `rendered` holds the pictures of exactly those slices). */
+export function screeningHtml(report: CaseReport, artifacts: ReportArtifacts, rendered?: readonly KeySliceFigure[]): string {
+  const same = rendered !== undefined && rendered.length === artifacts.keySlices.length && rendered.every((f, i) => f.sliceIndex === artifacts.keySlices[i]);
+  let figures: readonly KeySliceFigure[];
+  if (same) figures = rendered;
+  else {
+    const options = { volume: artifacts.volume, lungMask: artifacts.lungMask, candidateLabels: artifacts.candidateLabels, regions: artifacts.regions, classes: report.classes };
+    const crop = displayCrop(artifacts.volume, artifacts.lungMask);
+    figures = artifacts.keySlices.map((z) => renderKeySlice(options, z, crop));
+  }
   return renderHtmlReport({ report, keySlices: figures });
 }
 
@@ -139,7 +149,8 @@ export async function writeReportJson({ outDir, report }: OutputContext): Promis
 
 export async function writeReportHtml({ outDir, report, artifacts }: OutputContext): Promise<Partial<OutputFiles>> {
   const html = join(outDir, REPORT_HTML);
-  await writeFile(html, screeningHtml(report, artifacts));
+  const rendered = artifacts.keySliceFigures ? await artifacts.keySliceFigures : undefined;
+  await writeFile(html, screeningHtml(report, artifacts, rendered));
   return { html };
 }
 

@@ -7,7 +7,8 @@
  *   PERTURBATIONS                           the registered perturbations (drive `ctscreen robustness`)
  *   perturbationById(id)                    one of them, or a user error naming the choices
  *   addGaussianNoise / kernel3x3 / offsetHu / ivContrast / halveInPlane / insertSolidNodule   the pure transforms
- *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation)
+ *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation; emphysema and
+ *   pleural effusion: src/dataset/emphysema.ts, pleural-effusion.ts, never trained on)
  *   runRobustness(options): RobustnessRun   screens the cases (models loaded once, passed in)
  *   formatRobustnessText(run)               the table
  *
@@ -23,6 +24,8 @@ import type { Vec3, Volume } from '../core/volume.ts';
 import { dependentDensity, STRONG_DEPENDENT_DENSITY } from '../dataset/dependent-density.ts';
 import { thickReconstruction } from '../dataset/reconstruction.ts';
 import { drawSolidMasses, insertSolidMass, withSolidMasses } from '../dataset/solid-mass.ts';
+import { emphysema, MODERATE_EMPHYSEMA } from '../dataset/emphysema.ts';
+import { MODERATE_EFFUSION, pleuralEffusion } from '../dataset/pleural-effusion.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import type { Screener } from '../pipeline/run-screening.ts';
 import { readInput, type DecisionMode } from '../pipeline/stages.ts';
@@ -187,15 +190,7 @@ export const PERTURBATIONS: readonly Perturbation[] = [
   {
     id: 'dependent-density',
     description: 'posterior 8 mm of the inferior half of the lungs +400 to +100 HU (supine dependent atelectasis, a normal finding)',
-    apply: (v) => {
-      let mask: Uint8Array;
-      try {
-        mask = extractLungs(v).mask;
-      } catch {
-        return { skip: 'no lungs found' };
-      }
-      return dependentDensity(v, mask, STRONG_DEPENDENT_DENSITY);
-    },
+    apply: (v) => withLungMask(v, (mask) => dependentDensity(v, mask, STRONG_DEPENDENT_DENSITY)),
   },
   {
     id: 'solid-nodule-30mm',
@@ -211,17 +206,34 @@ export const PERTURBATIONS: readonly Perturbation[] = [
     description: '2–4 solid masses of 10–40 mm in the lungs, half of them spiculated (tumours and large nodules, not infection; a seeded draw per case)',
     apply: (v, seed) => {
       if (v.dims[2] < 3) return { skip: 'fewer than 3 slices' };
-      let mask: Uint8Array;
-      try {
-        mask = extractLungs(v).mask;
-      } catch {
-        return { skip: 'no lungs found' };
-      }
-      const masses = drawSolidMasses(v, mask, seed + 3);
-      return masses.length ? withSolidMasses(v, masses) : { skip: 'no lungs found to place them in' };
+      return withLungMask(v, (mask) => {
+        const masses = drawSolidMasses(v, mask, seed + 3);
+        return masses.length ? withSolidMasses(v, masses) : { skip: 'no lungs found to place them in' };
+      });
     },
   },
+  {
+    id: 'emphysema',
+    description: 'moderate centrilobular emphysema (2–8 mm holes, 15 % of the upper 60 % of the lung) and 4 paraseptal bullae of 10–30 mm (a smoker\'s lung, not infection)',
+    apply: (v, seed) => withLungMask(v, (mask) => emphysema(v, mask, { ...MODERATE_EMPHYSEMA, seed: seed + 4 })),
+  },
+  {
+    id: 'pleural-effusion',
+    description: 'bilateral posterior pleural effusion, up to 25 mm deep over the inferior 40 % of the lung, with 8 mm of compressive atelectasis (not infection)',
+    apply: (v, seed) => withLungMask(v, (mask) => pleuralEffusion(v, mask, { ...MODERATE_EFFUSION, seed: seed + 5 })),
+  },
 ];
+
+/** `f` of the volume's lung mask (extractLungs as acquired), or a skip when no lungs are found. */
+function withLungMask(v: Volume, f: (mask: Uint8Array) => Volume | { skip: string }): Volume | { skip: string } {
+  let mask: Uint8Array;
+  try {
+    mask = extractLungs(v).mask;
+  } catch {
+    return { skip: 'no lungs found' };
+  }
+  return f(mask);
+}
 
 export function perturbationById(id: string): Perturbation {
   const p = PERTURBATIONS.find((x) => x.id === id);

@@ -17,6 +17,7 @@
 import { clampSimulatedHu } from '../core/constants.ts';
 import { mulberry32 } from '../core/random.ts';
 import type { Volume } from '../core/volume.ts';
+import { lungZone } from './lung-zone.ts';
 
 export interface DependentDensityOptions {
   depthMm: number;
@@ -41,22 +42,10 @@ export function dependentDensity(volume: Volume, lungMask: Uint8Array, options: 
   if (lungMask.length !== nx * ny * nz) throw new RangeError(`dependentDensity: lung mask has ${lungMask.length} voxels, the volume ${nx * ny * nz}`);
   const { depthMm, pleuraHu, deepHu, inferiorFraction, depthJitter, phase } = options;
   const d = volume.direction;
-  // LPS P component of the voxel y axis (+y runs posterior when d[4] > 0); S component of z (d[8])
+  // LPS P component of the voxel y axis (+y runs posterior when d[4] > 0)
   const yPosterior = d[4] >= 0;
-  const zSuperior = d[8] >= 0;
-  const plane = nx * ny;
-  const lungSlices: number[] = [];
-  for (let z = 0; z < nz; z++) {
-    for (let i = plane * z; i < plane * (z + 1); i++) {
-      if (lungMask[i]) {
-        lungSlices.push(z);
-        break;
-      }
-    }
-  }
   const out = Int16Array.from(volume.data, clampSimulatedHu);
-  const count = Math.ceil(lungSlices.length * inferiorFraction);
-  const band = zSuperior ? lungSlices.slice(0, count) : lungSlices.slice(lungSlices.length - count);
+  const band = lungZone(volume, lungMask, inferiorFraction, 'inferior');
   const sy = volume.spacingMm[1];
   for (const z of band) {
     const depth = depthMm * (1 - depthJitter * (0.5 + 0.5 * Math.sin(phase + z / JITTER_PERIOD_SLICES)));

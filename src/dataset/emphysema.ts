@@ -19,6 +19,7 @@
 import { clampSimulatedHu } from '../core/constants.ts';
 import { gaussianStream, mulberry32 } from '../core/random.ts';
 import type { Volume } from '../core/volume.ts';
+import { lungZone } from './lung-zone.ts';
 
 export interface EmphysemaOptions {
   /** Share of the lung's slices, from the superior end, that are affected. */
@@ -60,19 +61,9 @@ export function emphysema(volume: Volume, lungMask: Uint8Array, options: Emphyse
   if (lungMask.length !== nx * ny * nz) throw new RangeError(`emphysema: lung mask has ${lungMask.length} voxels, the volume ${nx * ny * nz}`);
   const { superiorFraction, centrilobularShare, bullae, seed } = options;
   const plane = nx * ny;
-  const lungSlices: number[] = [];
-  for (let z = 0; z < nz; z++) {
-    for (let i = plane * z; i < plane * (z + 1); i++) {
-      if (lungMask[i]) {
-        lungSlices.push(z);
-        break;
-      }
-    }
-  }
   const out = Int16Array.from(volume.data, clampSimulatedHu);
-  const count = Math.ceil(lungSlices.length * superiorFraction);
-  // S component of the voxel z axis: slice 0 is the most inferior when d[8] > 0
-  const zone = volume.direction[8] >= 0 ? lungSlices.slice(lungSlices.length - count) : lungSlices.slice(0, count);
+  // in volume order: the seeded draws pick from the zone's voxels by index
+  const zone = lungZone(volume, lungMask, superiorFraction, 'superior').sort((a, b) => a - b);
   const zoneVoxels: number[] = [];
   for (const z of zone) for (let i = plane * z; i < plane * (z + 1); i++) if (lungMask[i]) zoneVoxels.push(i);
   if (!zoneVoxels.length) return { ...volume, data: out, warnings: [...volume.warnings, 'emphysema simulated: no lung to place it in'] };

@@ -18,6 +18,7 @@
 import { clampSimulatedHu } from '../core/constants.ts';
 import { gaussianStream, mulberry32 } from '../core/random.ts';
 import type { Volume } from '../core/volume.ts';
+import { lungZone } from './lung-zone.ts';
 
 export interface PleuralEffusionOptions {
   maxDepthMm: number;
@@ -37,21 +38,9 @@ export function pleuralEffusion(volume: Volume, lungMask: Uint8Array, options: P
   if (lungMask.length !== nx * ny * nz) throw new RangeError(`pleuralEffusion: lung mask has ${lungMask.length} voxels, the volume ${nx * ny * nz}`);
   const { maxDepthMm, inferiorFraction, atelectasisMm, seed } = options;
   const yPosterior = volume.direction[4] >= 0;
-  const zSuperior = volume.direction[8] >= 0;
-  const plane = nx * ny;
-  const lungSlices: number[] = [];
-  for (let z = 0; z < nz; z++) {
-    for (let i = plane * z; i < plane * (z + 1); i++) {
-      if (lungMask[i]) {
-        lungSlices.push(z);
-        break;
-      }
-    }
-  }
   const out = Int16Array.from(volume.data, clampSimulatedHu);
-  const count = Math.ceil(lungSlices.length * inferiorFraction);
-  // ordered from the most inferior slice up
-  const zone = zSuperior ? lungSlices.slice(0, count) : lungSlices.slice(lungSlices.length - count).reverse();
+  const zone = lungZone(volume, lungMask, inferiorFraction, 'inferior'); // from the most inferior slice up
+  const count = zone.length;
   const sy = volume.spacingMm[1];
   const g = gaussianStream(mulberry32(seed));
   let fluidVoxels = 0;

@@ -57,9 +57,12 @@ import { extractTile } from '../candidates/tile.ts';
 import { drawLesionSpecs, insertLesions } from './synthetic-lesions.ts';
 import { thickReconstruction, thickSliceFlags } from './reconstruction.ts';
 import { dependentDensity, drawDependentDensity } from './dependent-density.ts';
+import { drawEmphysema, emphysema } from './emphysema.ts';
 
 /** The name of the dependent-density variant of a lesion-free training volume (v5), in tile and report records. */
 export const DEPENDENT_DENSITY_NAME = 'dependent-density';
+/** The reconstruction tag of the emphysema training variant (segmenter v6, classifier 7.0.0). */
+export const EMPHYSEMA_NAME = 'emphysema';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */
 export const SYNTHETIC_MAX_LESIONS = 3;
@@ -135,6 +138,13 @@ export interface ExportSegmentationOptions {
   includeHu?: boolean;
   /** Add one synthetic-lesion copy of every clean HU training slice (src/dataset/synthetic-lesions.ts; default true). */
   syntheticLesions?: boolean;
+  /**
+   * Add the lesion-free training CTs once more with a drawn emphysema (emphysema.ts), empty masks (default
+   * false). Tried for segmenter 6.0.0 and not adopted: at the lesion threshold it needs on lesion-free CT it
+   * measured less of every infected CT (README, "Emphysema as a training negative"); `train:candidates
+   * --emphysema-negatives` reproduces that network.
+   */
+  emphysemaNegatives?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -376,7 +386,7 @@ const sourceOfHu = (path: string): SegmentationSource => (path.startsWith('covid
  * every lung slice with an empty mask; slice-labelled ones (P001, cap001) only slices labelled
  * uninfected with CLEAN_SLICE_MARGIN clean neighbours; TB volumes every lung slice with its mask.
  */
-async function huVolumeTiles(dataDir: string, s: number, limit: number, synthetic: boolean): Promise<{ tiles: HuTileSample[]; reports: HuVolumeReport[] }> {
+async function huVolumeTiles(dataDir: string, s: number, limit: number, synthetic: boolean, emphysemaNegatives: boolean): Promise<{ tiles: HuTileSample[]; reports: HuVolumeReport[] }> {
   const tiles: HuTileSample[] = [];
   const reports: HuVolumeReport[] = [];
   const tileLen = s * s;
@@ -503,6 +513,14 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
       // the lung mask of the volume as acquired: the band is inside the lungs, where lesions would be
       cut(dependent, lungMask, () => true, depReport, DEPENDENT_DENSITY_NAME);
     }
+    // opt-in (not in the committed segmenter): once more with simulated emphysema (emphysema.ts, the classifier
+    // export's draw for the same volume), empty masks: lung destroyed towards air is not a lesion
+    if (emphysemaNegatives && synthetic && entry.kind === 'lesion-free' && entry.split === 'train') {
+      const destroyed = emphysema(volume, lungMask, drawEmphysema(syntheticSeed(`${entry.group}/${EMPHYSEMA_NAME}`, 0)));
+      const empReport: HuVolumeReport = { group: entry.group, split: entry.split, kind: entry.kind, reconstruction: EMPHYSEMA_NAME, slices: nz, lungSlices: 0, tiles: 0, tilesWithLesion: 0 };
+      reports.push(empReport);
+      cut(destroyed, lungMask, () => true, empReport, EMPHYSEMA_NAME);
+    }
   }
   return { tiles, reports };
 }
@@ -532,7 +550,7 @@ export async function exportSegmentationDataset(options: ExportSegmentationOptio
       if (g !== undefined) valPseudo.add(g);
     }
   }
-  const hu = options.includeHu === false ? { tiles: [], reports: [] } : await huVolumeTiles(dataDir, s, options.limitPerVolume ?? Infinity, options.syntheticLesions ?? true);
+  const hu = options.includeHu === false ? { tiles: [], reports: [] } : await huVolumeTiles(dataDir, s, options.limitPerVolume ?? Infinity, options.syntheticLesions ?? true, options.emphysemaNegatives ?? false);
   const splitOf = (g: string, src: SegmentationSource): SplitName => (src === 'infnet-doctor' || valPseudo.has(g) ? 'validation' : 'train');
 
   const c = SEGMENTER_SLICE_OFFSETS.length;

@@ -8,7 +8,8 @@
  *   chooseThreshold(sweep, recallTarget): number
  *   restackPseudoVolume(dataDir, samples): Promise<{ volume, truth }>
  *   croppedLungMask(volume): Uint8Array                       lung mask for slices already cropped to the lungs
- *   chooseLesionThreshold(points): number                     Dice-optimal threshold (the lesion mask's)
+ *   chooseLesionThreshold(points, constraint?): number         Dice-optimal threshold (the lesion mask's), v6: within the lesion-free volume bound
+ *   maskVolumesMl(probability, region, dims, lung, ml, ts)      lesion-mask mL at each threshold
  *   replayPredictor(predict): ReplayPredictor                 runs the network once per volume, replays it for a settings sweep
  *   chooseCandidateSettings(points, maxFp): CandidateSettingPoint   threshold + min volume on validation patients
  *   sweepCandidateSettings(options): Promise<VolumeSettingResult[]>  one volume: recall and false positives per setting
@@ -207,11 +208,43 @@ export async function readSegmentationDataset(dir: string): Promise<{ inputs: Fl
 }
 
 
-/** The Dice-optimal threshold of a sweep (ties: the lower threshold). */
-export function chooseLesionThreshold(points: readonly ThresholdPoint[]): number {
-  let best = points[0];
-  for (const p of points) if (p.dice > best.dice) best = p;
+/**
+ * Segmenter v6: the lesion mask may hold at most this much per lesion-free CT as acquired (each CT,
+ * not the median; issue 9's false-positive volume target), mL. Without it a flat Dice curve put v6's
+ * threshold at 0.45, where normal001 held 64 mL of "lesion" (7 mL at 0.85).
+ */
+export const MAX_LESION_FREE_MASK_ML = 10;
+
+/**
+ * The Dice-optimal threshold of a sweep (ties: the lower threshold). With `lesionFreeMl` (per threshold,
+ * the lesion-mask volume of each lesion-free CT), only thresholds at which every one holds ≤ `maxMl`
+ * compete; when none does, the threshold with the least worst-case volume (ties: the higher one).
+ */
+export function chooseLesionThreshold(points: readonly ThresholdPoint[], constraint?: { lesionFreeMl: ReadonlyMap<number, readonly number[]>; maxMl: number }): number {
+  const worst = (t: number) => Math.max(0, ...(constraint?.lesionFreeMl.get(t) ?? []));
+  const allowed = constraint ? points.filter((p) => worst(p.threshold) <= constraint.maxMl) : points;
+  if (!allowed.length) return points.reduce((b, p) => (worst(p.threshold) < worst(b.threshold) || (worst(p.threshold) === worst(b.threshold) && p.threshold > b.threshold) ? p : b)).threshold;
+  let best = allowed[0];
+  for (const p of allowed) if (p.dice > best.dice) best = p;
   return best.threshold;
+}
+
+/** Lung voxels at or above each threshold, in mL, from a probability map over `region` of the volume's grid. */
+export function maskVolumesMl(probability: Float32Array, region: { min: readonly number[]; max: readonly number[] }, dims: readonly [number, number, number], lungMask: Uint8Array, voxelMl: number, thresholds: readonly number[]): number[] {
+  const [nx, ny] = dims;
+  const rw = region.max[0] - region.min[0] + 1, rh = region.max[1] - region.min[1] + 1, rz = region.max[2] - region.min[2] + 1;
+  const counts = new Array<number>(thresholds.length).fill(0);
+  let i = 0;
+  for (let z = 0; z < rz; z++) {
+    for (let y = 0; y < rh; y++) {
+      const o = region.min[0] + nx * (region.min[1] + y + ny * (region.min[2] + z));
+      for (let x = 0; x < rw; x++, i++) {
+        if (!lungMask[o + x]) continue;
+        for (let k = 0; k < thresholds.length; k++) if (probability[i] >= thresholds[k]) counts[k]++;
+      }
+    }
+  }
+  return counts.map((n) => n * voxelMl);
 }
 
 export interface ReplayPredictor {

@@ -99,6 +99,25 @@ test('chooseLesionThreshold: the Dice-optimal threshold, ties to the lower one',
   assert.equal(chooseLesionThreshold(pts), 0.4);
 });
 
+test('chooseLesionThreshold with the lesion-free bound: Dice-optimal among thresholds where every lesion-free CT holds ≤ maxMl; else the least worst case', () => {
+  const pts = [0.4, 0.6, 0.8].map((t, i) => ({ threshold: t, lesionRecall: 1, lesions: 1, dice: [0.7, 0.6, 0.5][i] }));
+  // at 0.4 one CT holds 30 mL, at 0.6 the worst is 12, at 0.8 it is 4: only 0.8 is within 10 mL
+  const ml = new Map([[0.4, [30, 2]], [0.6, [12, 1]], [0.8, [4, 0.5]]]);
+  assert.equal(chooseLesionThreshold(pts, { lesionFreeMl: ml, maxMl: 10 }), 0.8);
+  assert.equal(chooseLesionThreshold(pts, { lesionFreeMl: ml, maxMl: 12 }), 0.6);
+  assert.equal(chooseLesionThreshold(pts, { lesionFreeMl: ml, maxMl: 50 }), 0.4);
+  // none within 1 mL: the least worst case (0.8 at 4 mL)
+  assert.equal(chooseLesionThreshold(pts, { lesionFreeMl: ml, maxMl: 1 }), 0.8);
+});
+
+test('maskVolumesMl: lung voxels at or above each threshold inside the region (hand-computed)', async () => {
+  const { maskVolumesMl } = await import('../../src/eval/segmenter-evaluation.ts');
+  // 3 × 2 × 1 grid; region x 1..2, y 0..1 (4 voxels); lung everywhere but (2, 1)
+  const lung = Uint8Array.from([1, 1, 1, 1, 1, 0]);
+  const p = Float32Array.from([0.9, 0.5, 0.7, 0.95]); // region order: (1,0) (2,0) (1,1) (2,1)
+  assert.deepEqual(maskVolumesMl(p, { min: [1, 0, 0], max: [2, 1, 0] }, [3, 2, 1], lung, 2, [0.5, 0.8, 0.99]), [6, 2, 0]);
+});
+
 test('the one patient split: both exporters name the same held-out COVID-19-CT-Seg patients', () => {
   for (const g of ['coronacases_org_008', 'covid19ctseg-coronacases-009', 'radiopaedia-case-14', 'covid19ctseg-radiopaedia-27']) assert.ok(isValidationPseudoPatient(g), g);
   for (const g of ['coronacases_org_001', 'covid19ctseg-coronacases-010', 'radiopaedia-case-40', 'medseg-doctor']) assert.ok(!isValidationPseudoPatient(g), g);

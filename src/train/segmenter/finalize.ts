@@ -4,7 +4,8 @@
 //   1. parity: onnxruntime-node vs the PyTorch reference outputs (max |Δ| ≤ 1e-4, else exit 1)
 //   2. thresholds on validation tiles: lesion recall per threshold (the low candidate threshold of
 //      §3.3.2 as v1) and Dice per threshold → lesionThreshold (Dice-optimal, non-expert validation
-//      tiles), Dice on the expert (Doctor-label) slices at it
+//      tiles; among thresholds leaving ≤ 10 mL of lesion mask on each lesion-free CT), Dice on the
+//      expert (Doctor-label) slices at it
 //   2b. candidate settings on validation PATIENTS (threshold × min component volume): restacked
 //      pseudo-label volumes, tb 003, LIDC-IDRI-0002 — highest lesion recall with ≤ 5 false-positive
 //      candidates per volume (median); chosen once, written to the card, read by the candidate stage
@@ -25,7 +26,7 @@ import { falsePositiveCandidates, lesionRecall, sliceRecall } from '../../eval/c
 import { learnedCandidates, loadLearnedGenerator } from '../../candidates/learned.ts';
 import { HU_VOLUMES, SPLIT_RATIONALE } from '../../dataset/patient-split.ts';
 import { covidCtMdSliceLabels, type SegmentationSample } from '../../dataset/segmentation.ts';
-import { chooseCandidateSettings, chooseLesionThreshold, MAX_LESION_FREE_LUNG_FRACTION, SEED_THRESHOLD_GRID, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../eval/segmenter-evaluation.ts';
+import { chooseCandidateSettings, chooseLesionThreshold, MAX_LESION_FREE_LUNG_FRACTION, MAX_LESION_FREE_MASK_ML, maskVolumesMl, SEED_THRESHOLD_GRID, chooseThreshold, croppedLungMask, LESION_THRESHOLD_GRID, MAX_FALSE_POSITIVE_CANDIDATES, MAX_OFF_LESION_ML, median, MIN_VOLUME_GRID_ML, readSegmentationDataset, replayPredictor, restackPseudoVolume, sweepCandidateSettings, RECALL_TARGET, tileThresholdSweep, THRESHOLD_GRID, type CandidateSettingPoint, type ThresholdPoint } from '../../eval/segmenter-evaluation.ts';
 import { splitLargeCandidates } from '../../candidates/split-large.ts';
 import { readVolume } from '../../io/read.ts';
 import { thickReconstruction } from '../../dataset/reconstruction.ts';
@@ -53,6 +54,8 @@ export interface FinalizeSegmenterOptions {
   workDir: string;
   /** Where the model, card, metrics and split go (the repository's models/ for the real run). */
   modelsDir: string;
+  /** The dataset was exported with emphysemaNegatives (segmenter 6.0.0, tried and not adopted): version and card say so. */
+  emphysemaNegatives?: boolean;
   /** Leave out the candidate-settings sweep and the recall measurements (tests, quick runs). */
   skipRecall?: boolean;
   log?: (line: string) => void;
@@ -71,6 +74,8 @@ const work = resolve(options.workDir);
 const modelsDir = resolve(options.modelsDir);
 const datasetDir = resolve(options.datasetDir);
 const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+const emph = options.emphysemaNegatives ?? false;
+const EMPH_NOTE = '; v6: and with simulated emphysema (empty masks)';
 
 const onnxWork = join(work, `${MODEL_ID}.onnx`);
 const session = await ort.InferenceSession.create(onnxWork, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -97,7 +102,26 @@ log(`low threshold ${lowThreshold} (validation tile lesion recall ${JSON.stringi
 const expertSamples = valSamples.filter((s) => s.source === 'infnet-doctor');
 const nonExpert = valSamples.filter((s) => s.source !== 'infnet-doctor');
 const diceSweep = await tileThresholdSweep({ predict, inputs: ds.inputs, masks: ds.masks, tileSize: ds.tileSize, channels: ds.channels, samples: nonExpert.length ? nonExpert : valSamples, thresholds: LESION_THRESHOLD_GRID });
-const lesionThreshold = chooseLesionThreshold(diceSweep.all);
+// ... and only among thresholds at which every lesion-free CT as acquired (normal001, both LIDC-IDRI
+// slabs; training patients included: their false positives can only understate an unseen patient's)
+// holds ≤ MAX_LESION_FREE_MASK_ML of lesion mask
+const lesionFreeMl = new Map<number, number[]>(LESION_THRESHOLD_GRID.map((t) => [t, []]));
+const lesionFreeMlBy: Record<string, Record<string, number>> = {};
+if (!options.skipRecall) {
+  for (const e of HU_VOLUMES.filter((h) => h.kind === 'lesion-free')) {
+    const path = join(dataDir, e.path);
+    if (!existsSync(path)) continue;
+    const volume = await readVolume(path);
+    const lungMask = extractLungs(volume).mask;
+    const set = await learnedCandidates({ volume, lungMask }, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold: 1, minVolumeMl: 1e9 });
+    if (!set.probability) continue;
+    const ml = maskVolumesMl(set.probability.data, set.probability.region, volume.dims, lungMask, (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000, LESION_THRESHOLD_GRID);
+    ml.forEach((v, k) => lesionFreeMl.get(LESION_THRESHOLD_GRID[k])!.push(v));
+    lesionFreeMlBy[e.group] = Object.fromEntries(LESION_THRESHOLD_GRID.map((t, k) => [String(t), Math.round(ml[k] * 10) / 10]));
+  }
+}
+const lesionThreshold = chooseLesionThreshold(diceSweep.all, Object.keys(lesionFreeMlBy).length ? { lesionFreeMl, maxMl: MAX_LESION_FREE_MASK_ML } : undefined);
+log(`lesion mask on lesion-free CT (mL per threshold): ${JSON.stringify(lesionFreeMlBy)}`);
 const expertSweep = expertSamples.length ? await tileThresholdSweep({ predict, inputs: ds.inputs, masks: ds.masks, tileSize: ds.tileSize, channels: ds.channels, samples: expertSamples, thresholds: [...new Set([...THRESHOLD_GRID, ...LESION_THRESHOLD_GRID])].sort((x, y) => x - y) }) : null;
 const expertAt = (t: number) => expertSweep?.all.find((p) => p.threshold === t) ?? null;
 const expertBest = expertSweep ? expertSweep.all.reduce((b, p) => (p.dice > b.dice ? p : b)) : null;
@@ -349,7 +373,8 @@ const metrics = {
     tileRecallThresholdRule: `largest of ${THRESHOLD_GRID.join(', ')} whose validation tile lesion recall (lesions ≥ 4 tile px) is ≥ ${RECALL_TARGET}; else the smallest (v1's rule; v2 keeps it for comparison)`,
     candidateSettings: { threshold, minVolumeMl, seedThreshold: seedThreshold || null, volumes: settingVolumes, rule: `among thresholds ${THRESHOLD_GRID.join(', ')} × min component volumes ${MIN_VOLUME_GRID_ML.join(', ')} mL × hysteresis seeds ${seedGrid.map((x) => x || 'none').join(', ')} (a candidate must reach the seed probability somewhere): highest pooled 3-D lesion recall on the validation volumes with medians per volume of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} false-positive candidates (touching no lesion voxel) and, on the lesion-free volumes, medians of ≤ ${MAX_FALSE_POSITIVE_CANDIDATES} candidates per CT and ≤ ${MAX_LESION_FREE_LUNG_FRACTION * 100} % of the lung inside candidates (v3: a share of the lung, not v2's ${MAX_OFF_LESION_ML} mL, which no setting met once whole lesion-free CTs were included; LIDC-IDRI-0002 held out; normal001 and LIDC-IDRI-0001 are training patients of the network, used only in this false-positive constraint, where they can only understate an unseen patient's false positives); none meeting them → least lesion-free volume`, grid: settingPoints },
     lesionThreshold,
-    lesionThresholdRule: `Dice-optimal of ${LESION_THRESHOLD_GRID.join(', ')} on the validation tiles without the expert slices (held-out pseudo-label patients, tb 003, LIDC-IDRI-0002), at tile resolution`,
+    lesionThresholdRule: `Dice-optimal of ${LESION_THRESHOLD_GRID.join(', ')} on the validation tiles without the expert slices (held-out pseudo-label patients, tb 003, LIDC-IDRI-0002), at tile resolution; only among thresholds at which every lesion-free CT as acquired (normal001, LIDC-IDRI-0001: training patients; LIDC-IDRI-0002: validation) holds ≤ ${MAX_LESION_FREE_MASK_ML} mL of lesion mask`,
+    lesionFreeMaskMlByThreshold: lesionFreeMlBy,
     nonExpertDiceSweep: diceSweep,
     expertSliceDiceSweep: expertSweep,
   },
@@ -368,7 +393,8 @@ function readableMetrics(): Record<string, unknown> {
   out['candidate hysteresis seed (a candidate must reach it; chosen with the candidate threshold)'] = seedThreshold || 'none';
   const chosen = settingPoints.find((p) => p.threshold === threshold && p.minVolumeMl === minVolumeMl && p.seedThreshold === seedThreshold);
   if (chosen) out['candidate settings on validation patients'] = `3-D lesion recall ${chosen.recall?.toFixed(3)} (${chosen.hit}/${chosen.lesions} lesions); false-positive candidates per volume ${chosen.falsePositives.join(', ')} (${chosen.falsePositiveMl.map((x) => x.toFixed(1)).join(', ')} mL; ${chosen.offLesionMl.map((x) => x.toFixed(1)).join(', ')} mL of candidate voxels off the lesions) on ${settingVolumes.join(', ')}`;
-  out['lesionThreshold (Dice-optimal, non-expert validation tiles)'] = lesionThreshold;
+  out[`lesionThreshold (Dice-optimal on the non-expert validation tiles among thresholds leaving ≤ ${MAX_LESION_FREE_MASK_ML} mL on each lesion-free CT)`] = lesionThreshold;
+  for (const [g, byT] of Object.entries(lesionFreeMlBy)) out[`lesion mask on ${g} (as acquired) at 0.5 / 0.7 / lesionThreshold, mL`] = `${byT['0.5']} / ${byT['0.7']} / ${byT[String(lesionThreshold)]}`;
   const ea = expertAt(lesionThreshold);
   if (ea) out['Dice on the 50 expert (Doctor-label) slices at lesionThreshold, tile resolution'] = `${ea.dice.toFixed(3)} (lesion recall ${ea.lesionRecall?.toFixed(3)} of ${ea.lesions})`;
   const ec = expertAt(threshold);
@@ -415,7 +441,10 @@ const pseudoPatients = (names: string[]) => names.filter((g) => !g.startsWith('m
 const card: ModelCard = {
   schemaVersion: 1,
   id: MODEL_ID,
-  version: '5.0.0',
+  // 5.1.0: the 5.0.0 recipe re-run on another machine of the same kind (training is bit-reproducible on one
+  // machine, not across machines: the weights and the settings chosen from them differ), with the lesion-free
+  // bound on the lesion threshold; 6.0.0: with emphysema negatives (opt-in, not adopted)
+  version: emph ? '6.0.0' : '5.1.0',
   task: 'segmenter',
   description: 'Candidate-region segmenter (paper §2.3): a small 2.5D U-Net giving a lesion (infection) probability per pixel of an axial slice from the slice and its two neighbours; thresholded low and split into 3D connected components, it yields the candidate cubes the patch classifier reads.',
   paperSections: ['2.3', '3.3.2'],
@@ -435,8 +464,8 @@ const card: ModelCard = {
   training: {
     data: [
       { source: 'infnet-semiseg', licence: 'COVID-SemiSeg (Fan et al. 2020): non-commercial use only; images from COVID-19-CT-Seg (coronacases.org, Radiopaedia CC BY-NC-SA 3.0) and MedSeg', use: `Pseudo-label slices (model-made masks) of ${pseudoPatients(split.train)} patients for training, ${pseudoPatients(split.validation)} patients held out; the ${countBy('infnet-doctor', 'validation')} Doctor-label (radiologist) slices only for validation`, counts: { 'pseudo-train': countBy('infnet-pseudo', 'train'), 'pseudo-validation': countBy('infnet-pseudo', 'validation'), 'doctor-validation': countBy('infnet-doctor', 'validation') } },
-      { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021; no licence file, treated as non-commercial research)', use: 'v2: lesion-free HU tiles with EMPTY masks: every lung slice of normal001, and the slices of P001 and cap001 that labels.csv calls uninfected with both neighbours uninfected (all three TRAINING patients); infected slices only for the slice-level recall check; v4: the same slices once more from each volume\'s 4 mm thick-slice reconstruction (means of 2 slices); v5: normal001 once more with simulated supine dependent density (empty masks)', counts: huCount('covid-ct-md') },
-      { source: 'lidc-idri', licence: 'CC BY 3.0 (TCIA, LIDC-IDRI)', use: 'v2: lesion-free HU tiles with empty masks (nodules may be present, no infection): LIDC-IDRI-0001 training, LIDC-IDRI-0002 validation; v4: also from each slab\'s 5 mm thick-slice reconstruction; v5: LIDC-IDRI-0001 once more with simulated supine dependent density (empty masks)', counts: huCount('lidc-idri') },
+      { source: 'covid-ct-md', licence: 'public for research (COVID-CT-MD, Afshar et al. 2021; no licence file, treated as non-commercial research)', use: `v2: lesion-free HU tiles with EMPTY masks: every lung slice of normal001, and the slices of P001 and cap001 that labels.csv calls uninfected with both neighbours uninfected (all three TRAINING patients); infected slices only for the slice-level recall check; v4: the same slices once more from each volume\'s 4 mm thick-slice reconstruction (means of 2 slices); v5: normal001 once more with simulated supine dependent density (empty masks)${emph ? EMPH_NOTE : ''}`, counts: huCount('covid-ct-md') },
+      { source: 'lidc-idri', licence: 'CC BY 3.0 (TCIA, LIDC-IDRI)', use: `v2: lesion-free HU tiles with empty masks (nodules may be present, no infection): LIDC-IDRI-0001 training, LIDC-IDRI-0002 validation; v4: also from each slab\'s 5 mm thick-slice reconstruction; v5: LIDC-IDRI-0001 once more with simulated supine dependent density (empty masks)${emph ? EMPH_NOTE : ''}`, counts: huCount('lidc-idri') },
       { source: 'tb-lesions', licence: 'Apache-2.0 (source repository)', use: 'v2: HU tiles with the tuberculosis blob masks: tb 001 and 002 training, tb 003 validation', counts: huCount('tb-lesions') },
       { source: 'synthetic-hu', licence: 'derived from the covid-ct-md and lidc-idri training slices above (their licences)', use: 'v3: every clean HU TRAINING slice once more with 1–3 synthetic lesions inserted (src/dataset/synthetic-lesions.ts: lobulated ground-glass, some with patchy consolidation, mostly subpleural, lifted from aerated lung so vessels and scanner noise stay) and their masks: HU lesions against the image-source shortcut; training only, never validation', counts: huCount('synthetic-hu') },
       { source: 'ricord-1a', licence: 'CC BY-NC 4.0 (TCIA, MIDRC-RICORD-1a)', use: 'not trained on (no masks): held-out COVID-19 CT from another scanner, candidate and lesion-mask volume check' },
@@ -448,6 +477,7 @@ const card: ModelCard = {
       'v3 synthetic lesions: each clean HU training slice is exported twice, as it is (empty mask) and with 1–3 synthetic lesions drawn in 3-D on its own voxel grid (seeded by patient and slice; the z−1 and z+1 channels carry the same lesion), masked where the lesion weight is ≥ 0.5; only training patients, so validation numbers are on real lesions only. Not the demo phantom\'s lesion generator.',
       'v4 thick-slice reconstructions (src/dataset/reconstruction.ts): each lesion-free or slice-labelled HU volume is exported once more as the means of k slices with k · spacing ≤ 5 mm (COVID-CT-MD 2 → 4 mm, LIDC-IDRI-0001 2.5 → 5 mm, LIDC-IDRI-0002 1.25 → 5 mm), cut the same way, with synthetic lesions on the training ones; why: screened as 4 mm slabs, segmenter v3 marked 36 mL of lesion on the lesion-free normal001 (3 mL as acquired), and chest CT is often read at 4–5 mm. The candidate-settings sweep and the lesion-free rows count these reconstructions as further lesion-free CTs (of the same patients).',
       'v5 dependent density (src/dataset/dependent-density.ts): the lesion-free TRAINING volumes (normal001, LIDC-IDRI-0001) are exported once more with a simulated posterior band of supine dependent atelectasis (one seeded draw per volume: 4–10 mm deep, +200 to +450 HU at the pleura falling to a quarter at depth, the inferior 40–80 % of the lung slices), EMPTY masks, synthetic lesions on top as on every clean training slice; why: with the band at 8 mm and +400 HU (ctscreen robustness), segmenter v4 marked 396 mL of lesion on normal001 (17 mL as acquired) and the case was called COVID-19. Not in the candidate-settings sweep or the validation tiles.',
+      ...(emph ? ['v6 emphysema (src/dataset/emphysema.ts, drawEmphysema; train:candidates --emphysema-negatives, not the committed segmenter): the same lesion-free TRAINING volumes once more with simulated smoker\'s emphysema (one seeded draw per volume: centrilobular holes of 2–8 mm over 5–25 % of the upper 40–80 % of the lung slices, 0–6 paraseptal bullae of 10–30 mm; only parenchyma below −500 HU destroyed), EMPTY masks, synthetic lesions on top; why: with moderate emphysema (ctscreen robustness) segmenter v5 made 50 candidate regions and 17.9 mL of lesion mask on normal001 (19 and 3.3 mL as acquired). Lung-cancer CTs, the held-back negatives, often show emphysema. Not in the candidate-settings sweep or the validation tiles; the robustness reading of it is therefore no longer unseen by the networks on training patients.'] : []),
       'COVID-CT-MD slice labels: labels.csv instance_number is matched to the DICOM InstanceNumber, whose slice comes from ImagePositionPatient (io/dicom parser); a slice is clean for training only when it and both neighbours are labelled uninfected.',
       'Hard negatives: of the training crops not centred on a lesion, half are centred on dense non-lesion lung (lung-window value ≥ 0.55, ≈ −525 HU: vessels, hila, dependent lung, nodules).',
       'Pseudo-label PNG masks are soft (0–255): ≥ 128 is infection; tile pixels are infection when ≥ 50 % of their area was.',
@@ -470,6 +500,7 @@ const card: ModelCard = {
     'Lesion masks are COVID-19 (most model-made pseudo labels) and 2 coarse TB blob volumes; other pneumonia is found only as far as it looks alike. No HU COVID-19 CT with voxel masks exists here: HU lesion-free tiles against 8-bit lesion tiles could teach "HU = no lesion"; v3 adds synthetic HU lesions against that (synthetic, not real lesions: a model can learn their look rather than infection), and RICORD (held out, HU COVID-19) and tb 003 are the checks.',
     'Lesion-free validation is ONE patient (LIDC-IDRI-0002, a 12-slice slab); normal001 and LIDC-IDRI-0001 are TRAINING patients: their candidate counts are training numbers.',
     'Works per slice at 128 × 128 over each lung box: foci under ≈ 4 mm are below its resolution.',
+    'Run-to-run spread (measured 2026-12-02): training is bit-reproducible on one machine (two 40-step runs gave identical weights) but not across machines of the same kind. The same recipe and byte-identical dataset (candidates-dataset-fingerprint.json) trained on 2026-12-01 (5.0.0) and 2026-12-02 (5.1.0) gave different weights and, through the sweeps, different settings: candidate threshold / min volume / seed 0.5 / 0.5 mL / 0.85 against 0.1 / 0.05 mL / 0.85; expert-slice Dice at the lesion threshold 0.436 against 0.581; 3-D candidate recall on the validation volumes 0.316 against 0.596; lesion mask on normal001 3.3 against 2.4 mL (4 mm slabs 20.4 against 6.0). A difference between two versions smaller than this is not a finding.',
     'Thresholded low on purpose (§3.3.2): many candidates are normal tissue; the classifier decides.',
     `Validation is small (${pseudoPatients(split.validation)} held-out patients, ${countBy('infnet-doctor', 'validation')} expert slices) and from public 8-bit images, not HU scanners.`,
     ...(threshold === Math.min(...THRESHOLD_GRID) ? [`Even at the lowest threshold tried (${threshold}) the validation tile lesion recall (${at0()?.toFixed(3)}) stays below the ${RECALL_TARGET} target: small and faint foci are missed.`] : []),

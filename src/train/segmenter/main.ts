@@ -18,6 +18,8 @@ const { values } = parseArgs({
     work: { type: 'string', default: process.env.WORK ?? 'training/work' },
     epochs: { type: 'string', default: process.env.EPOCHS ?? '24' },
     models: { type: 'string', default: 'models' },
+    // the emphysema negatives tried for segmenter 6.0.0 and not adopted (ExportSegmentationOptions.emphysemaNegatives)
+    'emphysema-negatives': { type: 'boolean', default: false },
   },
 });
 const at = (p: string) => resolve(REPO_ROOT, p);
@@ -39,6 +41,7 @@ const summary = await exportSegmentationDataset({
   tileSize: SEGMENTER_TILE_SIZE,
   validationGroups: DEFAULT_VALIDATION_GROUPS,
   seed: 1,
+  emphysemaNegatives: values['emphysema-negatives'],
   onProgress: (done, total) => {
     if (done === total || done - last >= 200) {
       last = done;
@@ -52,5 +55,5 @@ await runPython(['training/segmenter/train.py', '--data', dataset, '--out', segW
 log('[3/4] ONNX export + PyTorch reference outputs');
 await runPython(['training/segmenter/export_onnx.py', '--data', dataset, '--work', segWork, '--out', join(segWork, 'candidates-segmenter.onnx')], { log, what: 'training/segmenter/export_onnx.py' });
 log('[4/4] parity, threshold, candidate recall, model card (TypeScript)');
-const r = await finalizeSegmenter({ dataDir: data, datasetDir: dataset, workDir: segWork, modelsDir: at(values.models!), log });
+const r = await finalizeSegmenter({ dataDir: data, datasetDir: dataset, workDir: segWork, modelsDir: at(values.models!), log, emphysemaNegatives: values['emphysema-negatives'] });
 console.log(JSON.stringify({ parity: r.parityMaxAbsDiff, threshold: r.threshold, recall: r.recall }, null, 1));

@@ -1,10 +1,13 @@
 /**
  * Emphysema, simulated: the smoker's lung of most lung-cancer CTs (the held-back Lung-PET-CT-Dx kind),
- * which no CT in ../shared/data shows. `ctscreen robustness` places it as a stress test (not infection,
- * never trained on): does lung destroyed towards air make the aerated lung around it, its vessels or the
- * walls of bullae look like ground glass to the networks?
+ * which no CT in ../shared/data shows. `ctscreen robustness` places it as a stress test (not infection):
+ * does lung destroyed towards air make the aerated lung around it, its vessels or the walls of bullae look
+ * like ground glass to the networks? Since classifier 7.0.0 the lesion-free training CTs are also exported
+ * with a drawn emphysema (drawEmphysema) as negatives, so the reading is no longer unseen by the classifier
+ * (the segmenter never saw it); LIDC-IDRI-0002, a validation patient, is never given it in training.
  *
  *   emphysema(volume, lungMask, options): Volume     the destruction added to a volume (pure)
+ *   drawEmphysema(seed): EmphysemaOptions              a seeded training draw (classifier 7.0.0)
  *
  * Two patterns, both in the superior `superiorFraction` of the slices holding lung (emphysema of
  * smokers is upper-lobe predominant):
@@ -33,6 +36,18 @@ export interface EmphysemaOptions {
 
 /** The stress test of `ctscreen robustness`: moderate centrilobular emphysema (15 %) with 4 bullae in the upper 60 %. */
 export const MODERATE_EMPHYSEMA: Omit<EmphysemaOptions, 'seed'> = { superiorFraction: 0.6, centrilobularShare: 0.15, bullae: 4 };
+/** Beyond the training draws (share ≤ 25 %, ≤ 6 bullae): 35 % of the upper 80 % and 10 bullae, an extrapolation test. */
+export const SEVERE_EMPHYSEMA: Omit<EmphysemaOptions, 'seed'> = { superiorFraction: 0.8, centrilobularShare: 0.35, bullae: 10 };
+
+/**
+ * A seeded draw for the classifier export (7.0.0): lesion-free TRAINING CT once more with emphysema, its
+ * candidates irrelevant. Mild to severe (share 5–25 %, upper 40–80 %, 0–6 bullae), so the robustness
+ * reading's moderate setting lies inside the trained range and is no longer independent evidence.
+ */
+export function drawEmphysema(seed: number): EmphysemaOptions {
+  const r = mulberry32(seed);
+  return { superiorFraction: 0.4 + 0.4 * r(), centrilobularShare: 0.05 + 0.2 * r(), bullae: Math.floor(7 * r()), seed: Math.floor(r() * 2 ** 31) };
+}
 
 /** Parenchyma (and only it) is destroyed: voxels at or above this stay (vessels, walls, nodules). */
 const PARENCHYMA_BELOW_HU = -500;

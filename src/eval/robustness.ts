@@ -7,8 +7,10 @@
  *   PERTURBATIONS                           the registered perturbations (drive `ctscreen robustness`)
  *   perturbationById(id)                    one of them, or a user error naming the choices
  *   addGaussianNoise / kernel3x3 / offsetHu / ivContrast / halveInPlane / insertSolidNodule   the pure transforms
- *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation; emphysema and
- *   pleural effusion: src/dataset/emphysema.ts, pleural-effusion.ts, never trained on)
+ *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation; emphysema:
+ *   src/dataset/emphysema.ts, a training augmentation of segmenter 6 and classifier 7 (other draws, on the
+ *   lesion-free training CTs; the severe reading lies beyond them); pleural effusion: pleural-effusion.ts,
+ *   never trained on)
  *   runRobustness(options): RobustnessRun   screens the cases (models loaded once, passed in)
  *   formatRobustnessText(run)               the table
  *
@@ -24,7 +26,7 @@ import type { Vec3, Volume } from '../core/volume.ts';
 import { dependentDensity, STRONG_DEPENDENT_DENSITY } from '../dataset/dependent-density.ts';
 import { thickReconstruction } from '../dataset/reconstruction.ts';
 import { drawSolidMasses, insertSolidMass, withSolidMasses } from '../dataset/solid-mass.ts';
-import { emphysema, MODERATE_EMPHYSEMA } from '../dataset/emphysema.ts';
+import { emphysema, MODERATE_EMPHYSEMA, SEVERE_EMPHYSEMA } from '../dataset/emphysema.ts';
 import { MODERATE_EFFUSION, pleuralEffusion } from '../dataset/pleural-effusion.ts';
 import { extractLungs } from '../lung/extract-lungs.ts';
 import type { Screener } from '../pipeline/run-screening.ts';
@@ -216,6 +218,11 @@ export const PERTURBATIONS: readonly Perturbation[] = [
     id: 'emphysema',
     description: 'moderate centrilobular emphysema (2–8 mm holes, 15 % of the upper 60 % of the lung) and 4 paraseptal bullae of 10–30 mm (a smoker\'s lung, not infection)',
     apply: (v, seed) => withLungMask(v, (mask) => emphysema(v, mask, { ...MODERATE_EMPHYSEMA, seed: seed + 4 })),
+  },
+  {
+    id: 'severe-emphysema',
+    description: 'severe centrilobular emphysema (35 % of the upper 80 % of the lung) and 10 paraseptal bullae: beyond the emphysema the networks trained on (≤ 25 %, ≤ 6 bullae)',
+    apply: (v, seed) => withLungMask(v, (mask) => emphysema(v, mask, { ...SEVERE_EMPHYSEMA, seed: seed + 6 })),
   },
   {
     id: 'pleural-effusion',

@@ -45,3 +45,34 @@ test('emphysema: only parenchyma of the superior zone drops to air density; vess
   assert.ok(holesOnly.data.subarray(0, 16 * 1600).every((hu, i) => hu === v.data[i]), 'holes alone stay within 4 mm of the zone');
   assert.throws(() => emphysema(v, new Uint8Array(2), { superiorFraction: 0.5, centrilobularShare: 0.1, bullae: 0, seed: 1 }), /lung mask has 2 voxels/);
 });
+
+test('drawEmphysema: seeded, inside the trained range (upper 40–80 %, 5–25 %, 0–6 bullae), and varied', async () => {
+  const { drawEmphysema } = await import('../../src/dataset/emphysema.ts');
+  assert.deepEqual(drawEmphysema(11), drawEmphysema(11));
+  const draws = Array.from({ length: 200 }, (_, k) => drawEmphysema(k));
+  for (const d of draws) {
+    assert.ok(d.superiorFraction >= 0.4 && d.superiorFraction < 0.8, `superiorFraction ${d.superiorFraction}`);
+    assert.ok(d.centrilobularShare >= 0.05 && d.centrilobularShare < 0.25, `share ${d.centrilobularShare}`);
+    assert.ok(Number.isInteger(d.bullae) && d.bullae >= 0 && d.bullae <= 6, `bullae ${d.bullae}`);
+    assert.ok(Number.isInteger(d.seed) && d.seed >= 0);
+  }
+  assert.equal(new Set(draws.map((d) => d.bullae)).size, 7, 'every bulla count 0–6 is drawn');
+  assert.ok(new Set(draws.map((d) => d.seed)).size > 190, 'the hole seeds differ between draws');
+});
+
+test('SEVERE_EMPHYSEMA destroys more lung than MODERATE_EMPHYSEMA, and reaches slices the moderate one leaves', async () => {
+  const { MODERATE_EMPHYSEMA, SEVERE_EMPHYSEMA } = await import('../../src/dataset/emphysema.ts');
+  const { v, lung } = vol();
+  const lowered = (o: { data: ArrayLike<number> }) => {
+    let n = 0;
+    const perSlice = new Array<number>(40).fill(0);
+    for (let i = 0; i < v.data.length; i++) if (o.data[i] < v.data[i]) { n++; perSlice[Math.floor(i / 1600)]++; }
+    return { n, perSlice };
+  };
+  const m = lowered(emphysema(v, lung, { ...MODERATE_EMPHYSEMA, seed: 3 }));
+  const s = lowered(emphysema(v, lung, { ...SEVERE_EMPHYSEMA, seed: 3 }));
+  assert.ok(s.n > 1.5 * m.n, `severe ${s.n} vs moderate ${m.n} voxels`);
+  // lungZone takes the superior share from the end the direction calls superior; count the slices touched
+  const touched = (p: number[]) => p.filter((x) => x > 0).length;
+  assert.ok(touched(s.perSlice) > touched(m.perSlice), `severe ${touched(s.perSlice)} vs moderate ${touched(m.perSlice)} slices`);
+});

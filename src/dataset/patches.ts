@@ -35,8 +35,9 @@ import { InputError } from '../core/errors.ts';
 import type { Box3, Volume } from '../core/volume.ts';
 import { classicalCandidates } from '../candidates/classical.ts';
 import { HU_VOLUMES, isValidationPseudoPatient, SPLIT_RATIONALE } from './patient-split.ts';
-import { covidCtMdSliceLabels, DEPENDENT_DENSITY_NAME, syntheticSeed } from './segmentation.ts';
+import { covidCtMdSliceLabels, DEPENDENT_DENSITY_NAME, EMPHYSEMA_NAME, syntheticSeed } from './segmentation.ts';
 import { dependentDensity, drawDependentDensity } from './dependent-density.ts';
+import { drawEmphysema, emphysema } from './emphysema.ts';
 import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../core/ndimage/connected-components.ts';
@@ -406,8 +407,12 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     // v6 (classifier 6.0.0): lesion-free TRAINING volumes once more with simulated dependent density
     // (dependent-density.ts; the segmenter export's draw for the same volume): its candidates are irrelevant
     if (label === 'irrelevant' && hc.split === 'train') {
-      const band = dependentDensity(acquired, extractLungs(acquired).mask, drawDependentDensity(syntheticSeed(`${hc.group}/${DEPENDENT_DENSITY_NAME}`, 0)));
+      const acquiredLungs = extractLungs(acquired).mask;
+      const band = dependentDensity(acquired, acquiredLungs, drawDependentDensity(syntheticSeed(`${hc.group}/${DEPENDENT_DENSITY_NAME}`, 0)));
       reconstructions.push({ vol: band, infected: acquiredInfected, tag: `-${DEPENDENT_DENSITY_NAME}` });
+      // v7 (classifier 7.0.0): and with simulated emphysema (emphysema.ts, drawEmphysema), the smoker's lung of lung-cancer CT
+      const destroyed = emphysema(acquired, acquiredLungs, drawEmphysema(syntheticSeed(`${hc.group}/${EMPHYSEMA_NAME}`, 0)));
+      reconstructions.push({ vol: destroyed, infected: acquiredInfected, tag: `-${EMPHYSEMA_NAME}` });
     }
     for (const { vol, infected, tag } of reconstructions) {
       let lungs: Lungs;

@@ -207,8 +207,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   // 3.0.0: for segmenter v4 and classifier v5 (thick-slice reconstructions), fitted on both readings;
   // 4.0.0: for segmenter v5 and classifier v6 (dependent density in training), the same procedure;
   // 5.0.0: the same fit, with the strong-region rule (a confident region makes a "no infection" P indeterminate);
-  // 5.1.0: and the dependent-lung rule (a lesion mask along the dependent pleura makes an infected P indeterminate)
-  const version = '5.1.0';
+  // 5.1.0: and the dependent-lung rule (a lesion mask along the dependent pleura makes an infected P indeterminate);
+  // 6.0.0: refitted, the same procedure and rules, for classifier v7 (emphysema negatives in training)
+  const version = '6.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,

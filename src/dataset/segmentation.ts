@@ -61,7 +61,7 @@ import { drawEmphysema, emphysema } from './emphysema.ts';
 
 /** The name of the dependent-density variant of a lesion-free training volume (v5), in tile and report records. */
 export const DEPENDENT_DENSITY_NAME = 'dependent-density';
-/** The reconstruction tag of the emphysema training variant (segmenter v6, classifier 7.0.0). */
+/** The reconstruction tag of the emphysema training variant (classifier 7.0.0; the opt-in segmenter export). */
 export const EMPHYSEMA_NAME = 'emphysema';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */

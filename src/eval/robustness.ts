@@ -8,9 +8,9 @@
  *   perturbationById(id)                    one of them, or a user error naming the choices
  *   addGaussianNoise / kernel3x3 / offsetHu / ivContrast / halveInPlane / insertSolidNodule   the pure transforms
  *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation; emphysema:
- *   src/dataset/emphysema.ts, a training augmentation of segmenter 6 and classifier 7 (other draws, on the
- *   lesion-free training CTs; the severe reading lies beyond them); pleural effusion: pleural-effusion.ts,
- *   never trained on)
+ *   src/dataset/emphysema.ts, a training augmentation of classifier 7.0.0, not of the committed segmenter
+ *   (other draws, on the lesion-free training CTs; the severe reading lies beyond them); pleural effusion:
+ *   pleural-effusion.ts, never trained on)
  *   runRobustness(options): RobustnessRun   screens the cases (models loaded once, passed in)
  *   formatRobustnessText(run)               the table
  *

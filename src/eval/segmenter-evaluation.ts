@@ -8,7 +8,7 @@
  *   chooseThreshold(sweep, recallTarget): number
  *   restackPseudoVolume(dataDir, samples): Promise<{ volume, truth }>
  *   croppedLungMask(volume): Uint8Array                       lung mask for slices already cropped to the lungs
- *   chooseLesionThreshold(points, constraint?): number         Dice-optimal threshold (the lesion mask's), v6: within the lesion-free volume bound
+ *   chooseLesionThreshold(points, constraint?): number         Dice-optimal threshold (the lesion mask's), within the lesion-free volume bound
  *   maskVolumesMl(probability, region, dims, lung, ml, ts)      lesion-mask mL at each threshold
  *   replayPredictor(predict): ReplayPredictor                 runs the network once per volume, replays it for a settings sweep
  *   chooseCandidateSettings(points, maxFp): CandidateSettingPoint   threshold + min volume on validation patients
@@ -209,9 +209,9 @@ export async function readSegmentationDataset(dir: string): Promise<{ inputs: Fl
 
 
 /**
- * Segmenter v6: the lesion mask may hold at most this much per lesion-free CT as acquired (each CT,
- * not the median; issue 9's false-positive volume target), mL. Without it a flat Dice curve put v6's
- * threshold at 0.45, where normal001 held 64 mL of "lesion" (7 mL at 0.85).
+ * The lesion mask may hold at most this much per lesion-free CT as acquired (each CT, not the median;
+ * issue 9's false-positive volume target), mL. Without it a flat Dice curve put the emphysema-trained
+ * segmenter (6.0.0, not adopted) at 0.45, where normal001 held 64 mL of "lesion" (7 mL at 0.85).
  */
 export const MAX_LESION_FREE_MASK_ML = 10;
 

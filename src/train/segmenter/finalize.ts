@@ -105,14 +105,19 @@ const diceSweep = await tileThresholdSweep({ predict, inputs: ds.inputs, masks: 
 // ... and only among thresholds at which every lesion-free CT as acquired (normal001, both LIDC-IDRI
 // slabs; training patients included: their false positives can only understate an unseen patient's)
 // holds ≤ MAX_LESION_FREE_MASK_ML of lesion mask
+/** The lesion-free CTs as acquired with their lungs, read and extracted once for the three steps that use them. */
+const acquired = new Map<string, Promise<{ volume: Volume; lungMask: Uint8Array }>>();
+const acquiredWithLungs = (path: string) => {
+  if (!acquired.has(path)) acquired.set(path, readVolume(path).then((volume) => ({ volume, lungMask: extractLungs(volume).mask })));
+  return acquired.get(path)!;
+};
 const lesionFreeMl = new Map<number, number[]>(LESION_THRESHOLD_GRID.map((t) => [t, []]));
 const lesionFreeMlBy: Record<string, Record<string, number>> = {};
 if (!options.skipRecall) {
   for (const e of HU_VOLUMES.filter((h) => h.kind === 'lesion-free')) {
     const path = join(dataDir, e.path);
     if (!existsSync(path)) continue;
-    const volume = await readVolume(path);
-    const lungMask = extractLungs(volume).mask;
+    const { volume, lungMask } = await acquiredWithLungs(path);
     const set = await learnedCandidates({ volume, lungMask }, { predict, tileSize: ds.tileSize, sliceOffsets: [-1, 0, 1], threshold: 1, minVolumeMl: 1e9 });
     if (!set.probability) continue;
     const ml = maskVolumesMl(set.probability.data, set.probability.region, volume.dims, lungMask, (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000, LESION_THRESHOLD_GRID);
@@ -156,10 +161,9 @@ async function validationVolumes(): Promise<ValVolume[]> {
   for (const e of HU_VOLUMES.filter((h) => (h.split === 'validation' && h.kind === 'tb-masked') || h.kind === 'lesion-free')) {
     const path = join(dataDir, e.path);
     if (!existsSync(path)) continue;
-    const volume = await readVolume(path);
-    let lungMask: Uint8Array;
+    let volume: Volume, lungMask: Uint8Array;
     try {
-      lungMask = extractLungs(volume).mask;
+      ({ volume, lungMask } = await acquiredWithLungs(path));
     } catch (err) {
       log(`settings: ${e.group}: lung extraction failed (${(err as Error).message}); skipped`);
       continue;
@@ -343,8 +347,7 @@ if (!options.skipRecall && existsSync(join(dataDir, 'infnet-semiseg'))) {
   for (const e of HU_VOLUMES.filter((h) => h.kind === 'lesion-free' || h.kind === 'covid-unmasked')) {
     const path = join(dataDir, e.path);
     if (!existsSync(path)) continue;
-    const volume = await readVolume(path);
-    const lungMask = extractLungs(volume).mask;
+    const { volume, lungMask } = await acquiredWithLungs(path);
     spec[e.group] = { split: e.split, kind: e.kind, slices: volume.dims[2], ...(await specificityEval(volume, lungMask)) };
     const thick = thickWithLungs(volume);
     if (thick) spec[`${e.group} ${thick.name}`] = { split: e.split, kind: e.kind, reconstruction: thick.name, slices: thick.volume.dims[2], ...(await specificityEval(thick.volume, thick.lungMask)) };

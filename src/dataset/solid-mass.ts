@@ -2,13 +2,15 @@
  * Solid masses: lung tumours and large nodules, which a lung-cancer CT without infection has and no
  * CT in ../shared/data shows in HU. `ctscreen robustness` places them as stress tests: one fixed
  * smooth 30 mm mass (`solid-nodule-30mm`), and a seeded draw of 2–4, half spiculated (`solid-masses`).
- * Not in training: screened with the training-style draw on normal001, segmenter v5 / classifier v6
- * voted none of them an infection (P 3.6 %, as without them), so retraining with them was not done.
+ * Classifier 8.0.0 trains on them (dataset/patches.ts): under robustness's readings normal001 (a
+ * training patient) turned indeterminate with classifier 7.0.0, because a borderline region beside a
+ * mass rose above the strong-region threshold (0.73 and 0.70 against 0.674).
  *
  *   insertSolidMass(data, volume, spec): number           the mass written into `data` (in place); voxels changed
  *   drawSolidMasses(volume, lungMask, seed): SolidMassSpec[]   a seeded training draw: 2–4 masses of 10–40 mm
  *                                                         centred on lung voxels, half of them spiculated
  *   withSolidMasses(volume, specs): Volume                a copy of the volume with the masses (pure)
+ *   solidMassBox(volume, spec, extraMm?): Box3           the voxel box a mass can reach (lobules), grown by extraMm
  *
  * A mass is the union of a sphere of diameterMm and three smaller ones around it (lobulated), at hu ±
  * 15 HU of noise; spiculated masses add thin straight strands of soft tissue radiating 5–15 mm from the
@@ -16,7 +18,7 @@
  */
 import { clampSimulatedHu } from '../core/constants.ts';
 import { gaussianStream, mulberry32 } from '../core/random.ts';
-import type { Vec3, Volume } from '../core/volume.ts';
+import type { Box3, Vec3, Volume } from '../core/volume.ts';
 
 export interface SolidMassSpec {
   /** Centre, voxel coordinates [x, y, z]. */
@@ -124,4 +126,20 @@ export function solidMassSlices(volume: Pick<Volume, 'dims' | 'spacingMm'>, spec
     for (let z = Math.max(0, s.centreVoxel[2] - reach); z <= Math.min(volume.dims[2] - 1, s.centreVoxel[2] + reach); z++) zs.add(z);
   }
   return zs;
+}
+
+/**
+ * The voxel box a mass's lobules can reach: its centre ± 0.75 × diameter (+ extraMm) on each axis,
+ * rounded outwards to whole voxels and clamped to the volume. With extraMm = 15 it holds the spicules.
+ */
+export function solidMassBox(volume: Pick<Volume, 'dims' | 'spacingMm'>, spec: SolidMassSpec, extraMm = 0): Box3 {
+  const reachMm = 0.75 * spec.diameterMm + extraMm;
+  const min = [0, 0, 0] as [number, number, number];
+  const max = [0, 0, 0] as [number, number, number];
+  for (let a = 0; a < 3; a++) {
+    const r = Math.ceil(reachMm / volume.spacingMm[a]);
+    min[a] = Math.max(0, spec.centreVoxel[a] - r);
+    max[a] = Math.min(volume.dims[a] - 1, spec.centreVoxel[a] + r);
+  }
+  return { min, max };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDENTITY_DIRECTION, type Volume } from '../../src/core/volume.ts';
-import { drawSolidMasses, insertSolidMass, solidMassSlices, withSolidMasses } from '../../src/dataset/solid-mass.ts';
+import { drawSolidMasses, insertSolidMass, solidMassBox, solidMassSlices, withSolidMasses } from '../../src/dataset/solid-mass.ts';
 
 /** n³ voxels of 1 mm at −800 HU (aerated lung). */
 function lung(n: number): Volume<Int16Array> {
@@ -84,4 +84,28 @@ test('withSolidMasses copies the volume and names the masses; solidMassSlices sp
   assert.deepEqual([...solidMassSlices(v, specs)].sort((a, b) => a - b), [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
   // spiculated: + 15 mm → ceil(19.5) = 20: clamped to 0…20
   assert.equal(solidMassSlices(v, [{ ...specs[0], spicules: 3 }]).size, 21);
+});
+
+test('solidMassBox: centre ± 0.75 d (+ extra) rounded outwards per axis, clamped; every voxel a mass changes lies inside', () => {
+  const geo = { dims: [100, 100, 20] as [number, number, number], spacingMm: [1, 1, 2] as [number, number, number] };
+  // d = 20 mm: reach 15 mm = 15 voxels in x, y and ceil(7.5) = 8 slices in z
+  assert.deepEqual(solidMassBox(geo, { centreVoxel: [50, 50, 10], diameterMm: 20, hu: 40, seed: 1, spicules: 0 }), { min: [35, 35, 2], max: [65, 65, 18] });
+  // + 15 mm: reach 30 mm = 30 voxels, 15 slices, clamped at 0 and 19
+  assert.deepEqual(solidMassBox(geo, { centreVoxel: [10, 50, 10], diameterMm: 20, hu: 40, seed: 1, spicules: 0 }, 15), { min: [0, 20, 0], max: [40, 80, 19] });
+  const v = lung(61);
+  for (const [spicules, extra] of [[0, 0], [8, 15]]) {
+    const spec = { centreVoxel: [30, 30, 30] as [number, number, number], diameterMm: 16, hu: 40, seed: 5, spicules };
+    const out = Int16Array.from(v.data);
+    insertSolidMass(out, v, spec);
+    const b = solidMassBox(v, spec, extra);
+    let outside = 0, inside = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (out[i] === v.data[i]) continue;
+      const x = i % 61, y = Math.floor(i / 61) % 61, z = Math.floor(i / 3721);
+      if (x < b.min[0] || x > b.max[0] || y < b.min[1] || y > b.max[1] || z < b.min[2] || z > b.max[2]) outside++;
+      else inside++;
+    }
+    assert.equal(outside, 0, `${spicules} spicules: ${outside} changed voxels outside the box`);
+    assert.ok(inside > 1000, `${inside}`);
+  }
 });

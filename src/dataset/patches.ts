@@ -23,6 +23,8 @@
  *   ≤ 5 mm; reconstruction.ts), mined the same way with the slice labels carried to the slabs.
  * - v6: the lesion-free training volumes (normal001, LIDC-IDRI-0001) a third time with simulated
  *   supine dependent density (dependent-density.ts), their candidates mined as irrelevant.
+ * - v7: and with simulated emphysema (emphysema.ts). v8: and SOLID_MASS_DRAWS times with 2–4 simulated
+ *   solid masses (solid-mass.ts, tumour stand-ins): each mass's box and the candidates near it are irrelevant.
  * The split is the fixed one shared with the segmenter (dataset/patient-split.ts).
  * Radiopaedia COVID stacks carry case-level labels only (no lesion location): not used for patches.
  */
@@ -35,9 +37,10 @@ import { InputError } from '../core/errors.ts';
 import type { Box3, Volume } from '../core/volume.ts';
 import { classicalCandidates } from '../candidates/classical.ts';
 import { HU_VOLUMES, isValidationPseudoPatient, SPLIT_RATIONALE } from './patient-split.ts';
-import { covidCtMdSliceLabels, DEPENDENT_DENSITY_NAME, EMPHYSEMA_NAME, syntheticSeed } from './segmentation.ts';
+import { covidCtMdSliceLabels, DEPENDENT_DENSITY_NAME, EMPHYSEMA_NAME, SOLID_MASSES_NAME, syntheticSeed } from './segmentation.ts';
 import { dependentDensity, drawDependentDensity } from './dependent-density.ts';
 import { drawEmphysema, emphysema } from './emphysema.ts';
+import { drawSolidMasses, solidMassBox, withSolidMasses, type SolidMassSpec } from './solid-mass.ts';
 import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../core/ndimage/connected-components.ts';
@@ -70,6 +73,10 @@ export const DUPLICATE_BOX_IOU = 0.5;
 export const TB_CANDIDATE_LESION_FRACTION = 0.1;
 /** The classical generator's cap before splitting: the paper averages ~6 cubes per CT, diffuse disease gives more. */
 export const EXPORT_MAX_COMPONENTS = 100;
+/** v8: simulated-solid-mass volumes per lesion-free training CT (2–4 masses each). */
+export const SOLID_MASS_DRAWS = 3;
+/** v8: a candidate of a mass volume is mined when its box comes within this of a mass's lobules (its spicules reach 15 mm). */
+export const SOLID_MASS_NEAR_MM = 15;
 
 export interface PatchExportLimits {
   /** COVID-SemiSeg pseudo-label slices per volume (evenly spaced among slices with infection). */
@@ -125,7 +132,7 @@ export const LABEL_POLICY: readonly string[] = [
   'covid19 = components of COVID-SemiSeg infection masks: doctor masks (50 MedSeg slices) and model-made pseudo masks (from 20 COVID-19-CT-Seg volumes). Pseudo masks count as covid19 at full weight: the volumes\' COVID-19 diagnosis is certain, only the outline is a model\'s. Irrelevant boxes on pseudo-label slices keep a 10 mm clearance from the pseudo mask.',
   'covid19 also = candidate sub-cubes of COVID-CT-MD P001 whose three patch slices (centre ± 1) are all labelled infected (slice labels, no masks: noisy; a candidate on an infected slice need not be the lesion).',
   'other_pneumonia = the same slice-label candidates of COVID-CT-MD cap001 (the ONLY community-acquired pneumonia patient), plus the 2-D components of the 3 TB volumes\' lesion masks on every second slice. TB counts as other_pneumonia: it is the only other infection with masks; its share and recall are reported separately per source.',
-  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, on lesion-free HU CT; v5: also on the thick-slice reconstruction of each HU volume, means of k slices ≤ 5 mm, slice labels carried to the slabs; v6: also on the lesion-free training volumes with simulated supine dependent density, a posterior subpleural band); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
+  'irrelevant = lung boxes (8–40 mm) at least 10 mm from any infection mask on COVID-SemiSeg and TB slices (4 per 8-bit slice, 2 per TB lesion cube); candidate sub-cubes wholly on uninfected slices of P001, cap001 and normal001 (all of normal001) and ALL candidate sub-cubes of the LIDC-IDRI slabs (lesion-free; nodules may be present), each cut at up to 7 slices of its z range (v3 hard-negative mining: the candidates of the screening itself, on lesion-free HU CT; v5: also on the thick-slice reconstruction of each HU volume, means of k slices ≤ 5 mm, slice labels carried to the slabs; v6: also on the lesion-free training volumes with simulated supine dependent density, a posterior subpleural band; v7: and with simulated emphysema; v8: and 3 times with 2–4 simulated solid masses of 10–40 mm, half spiculated (tumour stand-ins), the box of each mass and the candidates within 15 mm of one); and up to 60 lung boxes per COVID-CT-MD volume on slices whose neighbours are uninfected too (easy negatives). Candidates spanning infected and uninfected slices are dropped.',
   'Radiopaedia COVID stacks (case-level diagnosis only, no lesion location) are not used for patches.',
   `Candidates of the CT volumes = screening's, from BOTH generators: extractLungs, the learned segmenter (candidates-segmenter, its card's low threshold) and the classical HU-band generator (each at most ${EXPORT_MAX_COMPONENTS} components), each followed by splitLargeCandidates (sub-cubes ≤ ${DEFAULT_MAX_SIDE_MM} mm), merged round-robin with boxes of 3-D IoU ≥ ${DUPLICATE_BOX_IOU} dropped as duplicates; at most 120 cubes per class and COVID-CT-MD volume. Optionally (limits.tbCandidatesPerClass, 0 by default) the same candidates on the TB volumes, labelled by the lesion mask: ≥ ${TB_CANDIDATE_LESION_FRACTION * 100} % of the box on the mask → other_pneumonia, none → irrelevant, between → dropped.`,
   ` COVID-SemiSeg slices (body-cropped 8-bit, where extractLungs finds no lungs) use a per-slice lung mask (src/dataset/image-slice-lungs.ts) for irrelevant boxes; every distance-from-edge is the lung stage's volumeEdgeDistance.`,
@@ -401,7 +408,7 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
     // v5 (classifier 5.0.0): the volume as acquired and its thick-slice reconstruction (means of k slices, ≤ 5 mm;
     // reconstruction.ts), mined alike: CT is often read at 4–5 mm, and lesion-free lung looks denser there
     const thick = thickReconstruction(acquired);
-    const reconstructions = [{ vol: acquired, infected: acquiredInfected, tag: '' }];
+    const reconstructions: { vol: Volume; infected: boolean[]; tag: string; masses?: SolidMassSpec[] }[] = [{ vol: acquired, infected: acquiredInfected, tag: '' }];
     // the tag keeps the exported case names of classifier 5.0.0 ('P001-thick4.0mm')
     if (thick) reconstructions.push({ vol: thick.volume, infected: thickSliceFlags(acquiredInfected, thick.k), tag: `-thick${thick.volume.spacingMm[2].toFixed(1)}mm` });
     // v6 (classifier 6.0.0): lesion-free TRAINING volumes once more with simulated dependent density
@@ -413,8 +420,14 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
       // v7 (classifier 7.0.0): and with simulated emphysema (emphysema.ts, drawEmphysema), the smoker's lung of lung-cancer CT
       const destroyed = emphysema(acquired, acquiredLungs, drawEmphysema(syntheticSeed(`${hc.group}/${EMPHYSEMA_NAME}`, 0)));
       reconstructions.push({ vol: destroyed, infected: acquiredInfected, tag: `-${EMPHYSEMA_NAME}` });
+      // v8 (classifier 8.0.0): and with simulated solid masses (solid-mass.ts, drawSolidMasses), the tumours of
+      // lung-cancer CT, SOLID_MASS_DRAWS draws of 2–4 each: only the candidates near a mass, plus the mass's own box
+      for (let k = 0; k < SOLID_MASS_DRAWS; k++) {
+        const masses = drawSolidMasses(acquired, acquiredLungs, syntheticSeed(`${hc.group}/${SOLID_MASSES_NAME}`, k));
+        reconstructions.push({ vol: withSolidMasses(acquired, masses), infected: acquiredInfected, tag: `-${SOLID_MASSES_NAME}${k}`, masses });
+      }
     }
-    for (const { vol, infected, tag } of reconstructions) {
+    for (const { vol, infected, tag, masses } of reconstructions) {
       let lungs: Lungs;
       try {
         lungs = ctLungs(vol);
@@ -425,7 +438,10 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
       const infectedZ = new Set<number>();
       infected.forEach((inf, z) => inf && infectedZ.add(z));
       const found = await screeningCandidates(vol, lungs.mask, options.learned);
-      const cands = found.candidates;
+      // a mass volume adds only what the masses changed: the candidates within reach of a mass (the rest of
+      // its lung is the acquired volume's, mined above)
+      const near = masses?.map((m) => solidMassBox(vol, m, SOLID_MASS_NEAR_MM));
+      const cands = near ? found.candidates.filter((cand) => near.some((b) => boxIou(b, cand.box) > 0)) : found.candidates;
       let nInf = 0, nIrr = 0, nMixed = 0;
       const meta = (r: string) => ({ case: `${caseId}${tag}`, source: hc.source, group: hc.group, region: `${caseId}${tag}#${r}` });
       const nz = vol.dims[2];
@@ -450,10 +466,20 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
           }
         } else nMixed++;
       }
-      // easy negatives: normal lung on uninfected slices, evenly over the volume
+      let nMassBoxes = 0;
+      for (const [j, m] of (masses ?? []).entries()) {
+        // the mass itself as a candidate would box it (a tumour the segmenter marks)
+        const box = solidMassBox(vol, m);
+        const cx = (box.min[0] + box.max[0]) / 2, cy = (box.min[1] + box.max[1]) / 2;
+        for (const z of negativeSlices(box, m.centreVoxel[2], c.spec.sliceOffsets, limits.irrelevantSlicesPerCube, nz)) {
+          addPatch(c, vol, box, z, lungs.distanceAt(cx, cy, z), { ...meta(`m${j}`), label: 'irrelevant', labelSource: 'simulated-solid-mass' });
+        }
+        nMassBoxes++;
+      }
+      // easy negatives: normal lung on uninfected slices, evenly over the volume (not again on a mass volume)
       const clean: number[] = [];
       for (let z = 1; z < nz - 1; z++) if (!infectedZ.has(z) && !infectedZ.has(z - 1) && !infectedZ.has(z + 1)) clean.push(z);
-      const nBoxes = Math.min(limits.lungBoxesPerVolume, clean.length);
+      const nBoxes = masses ? 0 : Math.min(limits.lungBoxesPerVolume, clean.length);
       let nLungBoxes = 0;
       for (let j = 0; j < nBoxes; j++) {
         const z = clean[Math.floor(((j + 0.5) * clean.length) / nBoxes)];
@@ -462,8 +488,8 @@ export async function exportPatchDataset(options: PatchExportOptions): Promise<P
           nLungBoxes++;
         }
       }
-      measurements[`${hc.path}${tag}`] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed };
-      log(`dataset patches: ${hc.path}${tag}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${nMixed} dropped (span infected and uninfected slices)`);
+      measurements[`${hc.path}${tag}`] = { lungBoxes: nLungBoxes, candidates: cands.length, candidatesPerGenerator: found.perGenerator, duplicateCandidates: found.duplicates, largestCandidateMl: cands.length ? Math.max(...cands.map((x) => x.ml)) : null, infectedSlices: infectedZ.size, infectionCubes: nInf, irrelevantCubes: nIrr, droppedMixedCubes: nMixed, ...(masses ? { solidMasses: nMassBoxes } : {}) };
+      log(`dataset patches: ${hc.path}${tag}: ${cands.length} candidate sub-cubes (${Object.entries(found.perGenerator).map(([g, n]) => `${g} ${n}`).join(', ')}, ${found.duplicates} duplicates dropped) → ${label === 'irrelevant' ? '' : `${nInf} ${label}, `}${nIrr} irrelevant (× up to ${limits.irrelevantSlicesPerCube} slices), ${nLungBoxes} lung boxes, ${masses ? `${nMassBoxes} solid-mass boxes, ` : ''}${nMixed} dropped (span infected and uninfected slices)`);
       }
   }
 

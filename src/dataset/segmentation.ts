@@ -63,6 +63,8 @@ import { drawEmphysema, emphysema } from './emphysema.ts';
 export const DEPENDENT_DENSITY_NAME = 'dependent-density';
 /** The reconstruction tag of the emphysema training variant (classifier 7.0.0; the opt-in segmenter export). */
 export const EMPHYSEMA_NAME = 'emphysema';
+/** The reconstruction tag of the solid-mass training variants of the classifier (8.0.0), followed by the draw's index. */
+export const SOLID_MASSES_NAME = 'solid-masses';
 
 /** Synthetic lesions per synthetic tile: 1 to this many. */
 export const SYNTHETIC_MAX_LESIONS = 3;

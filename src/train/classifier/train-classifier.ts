@@ -25,7 +25,7 @@ import { validationTables, type ValidationTables } from './validation-tables.ts'
  * mode; lung masks without the abdominal organs at the bases. The committed models/ are what
  * `npm run train:classifier` writes with its defaults (v2.1 was made by an earlier export and is gone).
  */
-export const CLASSIFIER_VERSION = '7.0.0';
+export const CLASSIFIER_VERSION = '8.0.0';
 
 export type ClassifierVariant = 'm1' | 'm2';
 

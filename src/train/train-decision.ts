@@ -209,7 +209,8 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   // 5.0.0: the same fit, with the strong-region rule (a confident region makes a "no infection" P indeterminate);
   // 5.1.0: and the dependent-lung rule (a lesion mask along the dependent pleura makes an infected P indeterminate);
   // 6.0.0: refitted, the same procedure and rules, for classifier v7 (emphysema negatives in training)
-  const version = '6.0.0';
+  // 7.0.0: refitted, the same procedure and rules, for classifier v8 (simulated solid masses in training)
+  const version = '7.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,

@@ -10,14 +10,16 @@
  *   (dependent density: src/dataset/dependent-density.ts, also a training augmentation; emphysema:
  *   src/dataset/emphysema.ts, a training augmentation of classifier 7.0.0, not of the committed segmenter
  *   (other draws, on the lesion-free training CTs; the severe reading lies beyond them); pleural effusion:
- *   pleural-effusion.ts, never trained on)
+ *   pleural-effusion.ts, never trained on; solid masses: src/dataset/solid-mass.ts, a training augmentation of
+ *   classifier 8.0.0 on the lesion-free training CTs, with other draws than these)
  *   runRobustness(options): RobustnessRun   screens the cases (models loaded once, passed in)
  *   formatRobustnessText(run)               the table
  *
  * These are simulations of scanner differences, not real scans from other scanners: a case that
  * stays right under all of them is not shown to be right on real data from elsewhere. The thick-slice
  * reconstruction is the one the networks also trained on (src/dataset/reconstruction.ts); the others
- * were never trained on. The solid nodule stands in for a lung tumour (not infection).
+ * were never trained on, but for the training augmentations named above. The solid nodule stands in for a
+ * lung tumour (not infection).
  */
 import { clampSimulatedHu } from '../core/constants.ts';
 import { InputError } from '../core/errors.ts';

@@ -102,7 +102,9 @@ function decisionSection(report: CaseReport, colours: Record<string, Rgb>): stri
     const op = d.operatingPoint;
     const cls = d.label === NO_INFECTION_FOUND ? 'none' : d.label === INDETERMINATE ? 'indeterminate' : 'infection';
     const head = d.label === NO_INFECTION_FOUND || d.label === INDETERMINATE ? esc(displayName(report, d.label)) : classChip(report, d.label, colours);
-    const types = d.typeProbabilities
+    // the type split of the infection evidence: shown where an infection is called or not ruled out; on a
+    // "no infection found" call (or with no region at all: an even split of nothing) it would read as a finding
+    const types = d.typeProbabilities && d.label !== NO_INFECTION_FOUND && report.regions.length > 0
       ? report.classes.infectionLabels.map((l) => `${classChip(report, l, colours, true)} ${pct(d.typeProbabilities?.[l], 0)}`).join(' · ')
       : '';
     const paperText = pd ? `The paper's rule (§2.6.2: any infection-voted region makes the case infected) would say <b>${esc(pd.displayName)}</b>${pd.confidence === null ? '' : ` (${pct(pd.confidence)})`}; its Noisy-OR values, for reference:` : '';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
-import { createCaseReport, NO_INFECTION_FOUND, NOT_SCREENED, type CaseReportBody } from '../../src/core/report-schema.ts';
+import { createCaseReport, INDETERMINATE, NO_INFECTION_FOUND, NOT_SCREENED, type CaseReportBody } from '../../src/core/report-schema.ts';
 import type { Mat3, Volume } from '../../src/core/volume.ts';
 import { formatPercent, renderHtmlReport } from '../../src/report/html-report.ts';
 import { chooseKeySlices, classColours, renderKeySlice, type KeySliceOptions, type OverlayRegion } from '../../src/report/key-slices.ts';
@@ -232,6 +232,26 @@ test('a calibrated report shows the infection probability first and the paper de
   assert.match(html, /infected at ≥ 70 %, no infection below 30 %/);
   assert.match(html, /The paper's rule .* would say <b>COVID-19 \(SARS-CoV-2\)<\/b> \(90\.0 %\)/);
   assert.ok(html.indexOf('Probability of an infection') < html.indexOf('Noisy-OR P'), 'calibrated probability comes before the paper values');
+});
+
+test('the type split shows for an infected or indeterminate call, never beside "no infection found" or without regions', () => {
+  const calibrated = (label: string, displayName: string) => ({
+    label, displayName, mode: 'calibrated' as const, rule: 'calibrated' as const, confidence: label === INDETERMINATE ? null : 0.9, tie: false,
+    infectionProbability: label === NO_INFECTION_FOUND ? 0.03 : 0.9, typeProbabilities: { covid19: 0.6, other_pneumonia: 0.4 }, operatingPoint: { infectedAtOrAbove: 0.7, noInfectionBelow: 0.3 }, decisionModel: { id: 'case-decision', version: '1.0.0' },
+  });
+  const html = (label: string, displayName: string, noRegions = false) => {
+    const b = body('x');
+    b.decision = calibrated(label, displayName);
+    if (noRegions) {
+      b.regions = [];
+      b.infections = b.infections.map((s) => ({ ...s, regionCount: 0, noisyOr: 0, exportedConfidence: 0 }));
+    }
+    return renderHtmlReport({ report: createCaseReport(b), keySlices: [] });
+  };
+  assert.match(html('covid19', 'COVID-19 (SARS-CoV-2)'), /If infected, the type: .*60 %.*40 %/);
+  assert.match(html(INDETERMINATE, 'Indeterminate'), /If infected, the type:/);
+  assert.doesNotMatch(html(NO_INFECTION_FOUND, 'No infection found'), /If infected, the type/);
+  assert.doesNotMatch(html(INDETERMINATE, 'Indeterminate', true), /If infected, the type/);
 });
 
 test('a softmax decision says how high its confidence can go (e / (e + 1) = 73.1 % for two types)', () => {

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { INDETERMINATE, NOT_A_DIAGNOSTIC_DEVICE_NOTICE } from '../../src/core/report-schema.ts';
+import { INDETERMINATE, NO_INFECTION_FOUND, NOT_A_DIAGNOSTIC_DEVICE_NOTICE } from '../../src/core/report-schema.ts';
 import type { Mat3, Vec3, Volume } from '../../src/core/volume.ts';
 import { encodeNifti } from '../../src/io/nifti.ts';
 import { NOTICE } from '../../viewer/src/dom.ts';
-import { INDETERMINATE_LABEL, formatDuration, formatPercent, regionLabelValue } from '../../viewer/src/format.ts';
+import { INDETERMINATE_LABEL, NO_INFECTION_LABEL, formatDuration, formatPercent, regionLabelValue, showsTypeSplit } from '../../viewer/src/format.ts';
 import { filenameHeader, uploadContentType } from '../../viewer/src/api.ts';
 import { clampSlice, keyAction, sliceAfter, wheelSteps, DOM_DELTA_LINE, DOM_DELTA_PIXEL, PAGE_SLICES } from '../../viewer/src/navigation.ts';
 import { NiftiFormatError, parseNifti, qformMatrix } from '../../viewer/src/nifti.ts';
@@ -216,4 +216,14 @@ test('text: percent, duration, region label values, upload headers, and the noti
   assert.equal(filenameHeader('größe.zip'), 'gr%C3%B6%C3%9Fe.zip');
   assert.equal(NOTICE, NOT_A_DIAGNOSTIC_DEVICE_NOTICE);
   assert.equal(INDETERMINATE_LABEL, INDETERMINATE);
+  assert.equal(NO_INFECTION_LABEL, NO_INFECTION_FOUND);
+});
+
+test('the type split shows beside an infected or indeterminate call with regions, never beside "no infection found" or without regions', () => {
+  const split = { covid19: 0.6, other_pneumonia: 0.4 };
+  assert.equal(showsTypeSplit({ label: 'covid19', typeProbabilities: split }, 3), true);
+  assert.equal(showsTypeSplit({ label: INDETERMINATE, typeProbabilities: split }, 1), true);
+  assert.equal(showsTypeSplit({ label: NO_INFECTION_FOUND, typeProbabilities: split }, 19), false);
+  assert.equal(showsTypeSplit({ label: INDETERMINATE, typeProbabilities: split }, 0), false);
+  assert.equal(showsTypeSplit({ label: 'covid19' }, 3), false);
 });

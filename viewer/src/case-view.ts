@@ -7,7 +7,7 @@
 import type { CaseReport, RegionReport } from '../../src/core/report-schema.ts';
 import { ApiError, getFile, getJob, type Job } from './api.ts';
 import { clear, h } from './dom.ts';
-import { INDETERMINATE_LABEL, formatPercent, regionLabelValue } from './format.ts';
+import { INDETERMINATE_LABEL, formatPercent, regionLabelValue, showsTypeSplit } from './format.ts';
 import { loadJobNifti } from './load.ts';
 import { keyAction, sliceAfter, clampSlice, wheelSteps, type WheelState } from './navigation.ts';
 import type { NiftiImage, NiftiVoxels } from './nifti.ts';
@@ -513,7 +513,7 @@ function decisionPanel(c: Loaded): HTMLElement {
     h('p', { class: 'muted small', id: 'decision-how' }, decisionHow(r)),
     d.notScreenedReason ? h('p', { class: 'error', id: 'not-screened' }, `Not screened: ${d.notScreenedReason}. This is not a finding of "no infection".`) : null,
     d.label === INDETERMINATE_LABEL ? h('p', { class: 'small', id: 'indeterminate' }, 'Indeterminate: the evidence lies between the operating thresholds; a clinician must read the CT.') : null,
-    d.typeProbabilities
+    d.typeProbabilities && showsTypeSplit(d, r.regions.length)
       ? h('p', { class: 'small', id: 'type-probabilities' }, 'Type given infection: ', Object.entries(d.typeProbabilities).map(([l, p]) => `${r.classes.displayNames?.[l] ?? l} ${formatPercent(p)}`).join(', '))
       : null,
     r.paperDecision

@@ -37,3 +37,15 @@ export function regionLabelValue(region: { id: string; labelValue?: number }): n
 
 /** The calibrated decision's label for weak evidence (core/report-schema.ts INDETERMINATE; a test keeps them equal). */
 export const INDETERMINATE_LABEL = 'indeterminate';
+
+/** The calibrated decision's lesion-free label (core/report-schema.ts NO_INFECTION_FOUND; a test keeps them equal). */
+export const NO_INFECTION_LABEL = 'no_infection_found';
+
+/**
+ * Whether the type split of the infection evidence is shown (as the HTML report decides): beside an
+ * infected or indeterminate call with regions; beside "no infection found", or with no region (an even
+ * split of nothing), it would read as a finding.
+ */
+export function showsTypeSplit(decision: { label: string; typeProbabilities?: Record<string, number> }, regionCount: number): boolean {
+  return decision.typeProbabilities !== undefined && decision.label !== NO_INFECTION_LABEL && regionCount > 0;
+}

@@ -40,7 +40,7 @@ import { HU_VOLUMES, isValidationPseudoPatient, SPLIT_RATIONALE } from './patien
 import { covidCtMdSliceLabels, DEPENDENT_DENSITY_NAME, EMPHYSEMA_NAME, SOLID_MASSES_NAME, syntheticSeed } from './segmentation.ts';
 import { dependentDensity, drawDependentDensity } from './dependent-density.ts';
 import { drawEmphysema, emphysema } from './emphysema.ts';
-import { drawSolidMasses, solidMassBox, withSolidMasses, type SolidMassSpec } from './solid-mass.ts';
+import { drawSolidMasses, solidMassBox, SPICULE_REACH_MM, withSolidMasses, type SolidMassSpec } from './solid-mass.ts';
 import type { LearnedRunOptions } from '../candidates/learned.ts';
 import type { CandidateGenerator, CandidateGeneratorId, CandidateSet } from '../candidates/types.ts';
 import { labelComponents3d, componentStats } from '../core/ndimage/connected-components.ts';
@@ -75,8 +75,8 @@ export const TB_CANDIDATE_LESION_FRACTION = 0.1;
 export const EXPORT_MAX_COMPONENTS = 100;
 /** v8: simulated-solid-mass volumes per lesion-free training CT (2–4 masses each). */
 export const SOLID_MASS_DRAWS = 3;
-/** v8: a candidate of a mass volume is mined when its box comes within this of a mass's lobules (its spicules reach 15 mm). */
-export const SOLID_MASS_NEAR_MM = 15;
+/** v8: a candidate of a mass volume is mined when its box comes within this of a mass's lobules: as far as its spicules reach. */
+export const SOLID_MASS_NEAR_MM = SPICULE_REACH_MM;
 
 export interface PatchExportLimits {
   /** COVID-SemiSeg pseudo-label slices per volume (evenly spaced among slices with infection). */

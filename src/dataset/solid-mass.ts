@@ -20,6 +20,9 @@ import { clampSimulatedHu } from '../core/constants.ts';
 import { gaussianStream, mulberry32 } from '../core/random.ts';
 import type { Box3, Vec3, Volume } from '../core/volume.ts';
 
+/** How far beyond a mass's radius its spicules reach at most (insertSolidMass draws r + 5–15 mm). */
+export const SPICULE_REACH_MM = 15;
+
 export interface SolidMassSpec {
   /** Centre, voxel coordinates [x, y, z]. */
   centreVoxel: Vec3;
@@ -122,15 +125,15 @@ export function withSolidMasses(volume: Volume, specs: readonly SolidMassSpec[])
 export function solidMassSlices(volume: Pick<Volume, 'dims' | 'spacingMm'>, specs: readonly SolidMassSpec[]): Set<number> {
   const zs = new Set<number>();
   for (const s of specs) {
-    const reach = Math.ceil((0.75 * s.diameterMm + (s.spicules ? 15 : 0)) / volume.spacingMm[2]);
-    for (let z = Math.max(0, s.centreVoxel[2] - reach); z <= Math.min(volume.dims[2] - 1, s.centreVoxel[2] + reach); z++) zs.add(z);
+    const box = solidMassBox(volume, s, s.spicules ? SPICULE_REACH_MM : 0);
+    for (let z = box.min[2]; z <= box.max[2]; z++) zs.add(z);
   }
   return zs;
 }
 
 /**
  * The voxel box a mass's lobules can reach: its centre ± 0.75 × diameter (+ extraMm) on each axis,
- * rounded outwards to whole voxels and clamped to the volume. With extraMm = 15 it holds the spicules.
+ * rounded outwards to whole voxels and clamped to the volume. With extraMm = SPICULE_REACH_MM it holds the spicules.
  */
 export function solidMassBox(volume: Pick<Volume, 'dims' | 'spacingMm'>, spec: SolidMassSpec, extraMm = 0): Box3 {
   const reachMm = 0.75 * spec.diameterMm + extraMm;

@@ -113,7 +113,7 @@ export const candidateGenerators: readonly CandidateGeneratorEntry[] = [
       if (!segmenter) throw new ModelError('MODEL_MISSING', "learned candidates need a segmenter model; load one or use candidates 'classical'");
       const { learnedCandidates, onnxTilePredictor, segmenterSettings } = await import('./candidates/learned.ts');
       const st = segmenterSettings(segmenter.card);
-      return learnedCandidates(input, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, seedThreshold: st.seedThreshold, minVolumeMl: st.minVolumeMl, maxCandidates });
+      return learnedCandidates(input, { predict: onnxTilePredictor(segmenter), tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: st.threshold, seedThreshold: st.seedThreshold, minVolumeMl: st.minVolumeMl, lesionThreshold: st.lesionThreshold, maxCandidates });
     },
   },
   {

@@ -16,7 +16,7 @@ import { floatTensor, loadModel, type LoadedModel, type LoadModelOptions } from 
 import type { SegmenterCard } from '../models/model-card.ts';
 import type { Connectivity } from '../core/ndimage/connected-components.ts';
 import { componentsToCandidates } from './components-to-candidates.ts';
-import { lungSliceBoxes, slidingWindow, type TilePredictor } from './sliding-window.ts';
+import { lungSliceBoxes, slidingWindow, type SlicePlane, type TilePredictor } from './sliding-window.ts';
 import type { CandidateGenerator, CandidateInput, CandidateSet } from './types.ts';
 
 /** Registry id of the trained segmenter (models/candidates-segmenter.onnx + card). */
@@ -74,6 +74,8 @@ export interface LearnedRunOptions {
   /** Keep only voxels inside the lung mask (default true). */
   restrictToLungMask?: boolean;
   connectivity?: Connectivity;
+  /** Also make the lesion mask at this threshold (the card's Dice-optimal lesionThreshold), slice by slice with the map; null/absent: none. */
+  lesionThreshold?: number | null;
 }
 
 export interface LearnedCandidatesOptions extends LearnedRunOptions {
@@ -92,29 +94,34 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
   }
   const threshold = options.threshold;
   if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`threshold must be in (0, 1], got ${threshold}`);
+  const lesionThreshold = options.lesionThreshold ?? null;
+  if (lesionThreshold !== null && !(lesionThreshold > 0 && lesionThreshold <= 1)) throw new RangeError(`lesion threshold must be in (0, 1], got ${lesionThreshold}`);
   const boxes = lungSliceBoxes(lungMask, volume.dims, volume.spacingMm, options.lungBoxMarginMm ?? LUNG_BOX_MARGIN_MM);
-  const sw = await slidingWindow(volume, { tileSize: options.tileSize, sliceOffsets: options.sliceOffsets, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, sliceBoxes: boxes }, options.predict);
+  const restrict = options.restrictToLungMask ?? true;
+  // both thresholds are applied slice by slice as the window pastes each slice's plane, while later
+  // batches are in the network: a slice the window skips is 0 in the map, below either threshold
+  // the candidate mask is over the window's region, known at its first slice
+  const candidate: { mask: Uint8Array | null } = { mask: null };
+  const lesion = lesionThreshold !== null ? { mask: new Uint8Array(n), voxels: 0, threshold: lesionThreshold } : null;
+  const [nx, ny] = volume.dims;
+  const onSlice = (plane: SlicePlane) => {
+    const { region } = plane;
+    const rw = region.max[0] - region.min[0] + 1;
+    const rh = region.max[1] - region.min[1] + 1;
+    candidate.mask ??= new Uint8Array(rw * rh * (region.max[2] - region.min[2] + 1));
+    const at = region.min[0] + nx * (region.min[1] + ny * plane.z);
+    thresholdPlane(plane.probability, plane.offset, rw, rh, threshold, restrict ? lungMask : null, at, nx, candidate.mask);
+    if (lesion) lesion.voxels += thresholdPlaneInto(plane.probability, plane.offset, rw, rh, lesion.threshold, lungMask, at, nx, lesion.mask);
+  };
+  const sw = await slidingWindow(volume, { tileSize: options.tileSize, sliceOffsets: options.sliceOffsets, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, sliceBoxes: boxes, onSlice }, options.predict);
   const timingsMs: Record<string, number> = { network: performance.now() - t0 };
-  if (!sw.region) {
+  const mask = candidate.mask;
+  if (!sw.region || !mask) {
     return { generator: 'learned', candidates: [], labels: new Uint32Array(n), dims: volume.dims, threshold, componentsBeforeFilter: 0, warnings: ['lung mask is empty: no candidates'], timingsMs };
   }
   const t1 = performance.now();
   const region: Box3 = sw.region;
-  const [nx, ny] = volume.dims;
-  const rw = region.max[0] - region.min[0] + 1;
-  const rh = region.max[1] - region.min[1] + 1;
-  const rz = region.max[2] - region.min[2] + 1;
-  const mask = new Uint8Array(rw * rh * rz);
-  const restrict = options.restrictToLungMask ?? true;
   const p = sw.probability;
-  let i = 0;
-  for (let z = 0; z < rz; z++) {
-    for (let y = 0; y < rh; y++) {
-      const o = region.min[0] + nx * (region.min[1] + y + ny * (region.min[2] + z));
-      // the mask starts all 0: only candidate voxels are written
-      for (let x = 0; x < rw; x++, i++) if (p[i] >= threshold && (!restrict || lungMask[o + x] !== 0)) mask[i] = 1;
-    }
-  }
   const r = componentsToCandidates(
     { mask, grid: volume, probability: p, region },
     {
@@ -126,7 +133,50 @@ export async function learnedCandidates(input: CandidateInput, options: LearnedC
     },
   );
   timingsMs.components = performance.now() - t1;
-  return { generator: 'learned', candidates: r.candidates, labels: r.labels, dims: volume.dims, threshold, componentsBeforeFilter: r.componentsBeforeFilter, warnings: r.warnings, timingsMs, probability: { data: p, region }, ...(options.seedThreshold != null ? { seedThreshold: options.seedThreshold } : {}) };
+  return {
+    generator: 'learned',
+    candidates: r.candidates,
+    labels: r.labels,
+    dims: volume.dims,
+    threshold,
+    componentsBeforeFilter: r.componentsBeforeFilter,
+    warnings: r.warnings,
+    timingsMs,
+    probability: { data: p, region },
+    ...(lesion ? { lesion } : {}),
+    ...(options.seedThreshold != null ? { seedThreshold: options.seedThreshold } : {}),
+  };
+}
+
+// The per-slice thresholds, as top-level functions of their arguments (a loop in a closure reads every
+// captured variable from the closure's context on each pass: see tile.ts).
+
+/** Region-grid mask[i] = 1 where the plane's p[i] ≥ threshold (and, with a lung mask, inside it); `at` = the volume index of the plane's first voxel. */
+function thresholdPlane(p: Float32Array, offset: number, rw: number, rh: number, threshold: number, lungMask: Uint8Array | null, at: number, nx: number, mask: Uint8Array): void {
+  for (let y = 0, i = offset; y < rh; y++) {
+    const o = at + nx * y;
+    // the mask starts all 0: only candidate voxels are written
+    if (lungMask) {
+      for (let x = 0; x < rw; x++, i++) if (p[i] >= threshold && lungMask[o + x] !== 0) mask[i] = 1;
+    } else {
+      for (let x = 0; x < rw; x++, i++) if (p[i] >= threshold) mask[i] = 1;
+    }
+  }
+}
+
+/** Volume-grid out[v] = 1 where the plane's p ≥ threshold inside the lung mask; returns how many. */
+function thresholdPlaneInto(p: Float32Array, offset: number, rw: number, rh: number, threshold: number, lungMask: Uint8Array, at: number, nx: number, out: Uint8Array): number {
+  let count = 0;
+  for (let y = 0, i = offset; y < rh; y++) {
+    const o = at + nx * y;
+    for (let x = 0; x < rw; x++, i++) {
+      if (p[i] >= threshold && lungMask[o + x] !== 0) {
+        out[o + x] = 1;
+        count++;
+      }
+    }
+  }
+  return count;
 }
 
 /**
@@ -137,5 +187,5 @@ export async function loadLearnedGenerator(idOrPath: string = SEGMENTER_MODEL_ID
   const model = await loadModel(idOrPath, { ...options, task: 'segmenter' });
   const st = segmenterSettings(model.card);
   const predict = onnxTilePredictor(model);
-  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold, seedThreshold: run.seedThreshold !== undefined ? run.seedThreshold : st.seedThreshold, minVolumeMl: run.minVolumeMl ?? st.minVolumeMl });
+  return (input, run = {}) => learnedCandidates(input, { ...run, predict, tileSize: st.tileSize, sliceOffsets: st.sliceOffsets, threshold: run.threshold ?? st.threshold, seedThreshold: run.seedThreshold !== undefined ? run.seedThreshold : st.seedThreshold, minVolumeMl: run.minVolumeMl ?? st.minVolumeMl, lesionThreshold: run.lesionThreshold !== undefined ? run.lesionThreshold : st.lesionThreshold });
 }

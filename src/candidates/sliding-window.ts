@@ -30,6 +30,22 @@ export interface SlidingWindowOptions {
    * that runs elsewhere (a worker thread), batch k + 1 is tiled while batch k runs. 1 = strictly one at a time.
    */
   inFlight?: number;
+  /**
+   * Called once per predicted slice as soon as its plane of the map is final, in the order the batches
+   * come back: per-slice work on the map (thresholds) then runs while later batches are in the
+   * network, instead of after the window with the other core idle.
+   */
+  onSlice?: (plane: SlicePlane) => void;
+}
+
+/** One predicted slice's plane of the map, final (SlidingWindowOptions.onSlice). */
+export interface SlicePlane {
+  /** Slice index in the volume. */
+  z: number;
+  /** The whole map over `region` (as in the result); this slice's plane starts at `offset`. */
+  probability: Float32Array;
+  offset: number;
+  region: Box3;
 }
 
 /** Two batches in flight keep a worker-thread predictor busy while this thread tiles and pastes (double buffering). */
@@ -70,6 +86,7 @@ export async function slidingWindow(volume: Pick<Volume, 'data' | 'dims'>, optio
   const rw = x1 - x0 + 1;
   const rh = y1 - y0 + 1;
   const probability = new Float32Array(rw * rh * (z1 - z0 + 1));
+  const region: Box3 = { min: [x0, y0, z0], max: [x1, y1, z1] };
   const c = sliceOffsets.length;
   const tileLen = s * s;
   const inFlight = options.inFlight ?? DEFAULT_IN_FLIGHT;
@@ -113,11 +130,11 @@ export async function slidingWindow(volume: Pick<Volume, 'data' | 'dims'>, optio
       const box = sliceBoxes[z]!;
       const local: Box2 = { x0: box.x0 - x0, y0: box.y0 - y0, x1: box.x1 - x0, y1: box.y1 - y0 };
       pasteTile(out, b * tileLen, s, local, probability, rw, rw * rh * (z - z0), pasteScratch);
+      options.onSlice?.({ z, probability, offset: rw * rh * (z - z0), region });
     });
     // batch k is pasted (its output may be its input buffer), so that buffer takes the next batch
     if (k + buffers.length < batches.length) running.push(submit(k + buffers.length));
   }
-  const region: Box3 = { min: [x0, y0, z0], max: [x1, y1, z1] };
   return { region, probability, slicesPredicted: zs.length };
 }
 

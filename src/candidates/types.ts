@@ -52,6 +52,12 @@ export interface CandidateSet {
   timingsMs: Record<string, number>;
   /** The learned generator's probability map over `region` (x fastest), for the lesion mask (lesion-mask.ts). */
   probability?: { data: Float32Array; region: Box3 };
+  /**
+   * The lesion mask (0/1 on the input grid, inside the lungs) at `threshold`, made slice by slice while
+   * the map was computed (learned generator given a lesion threshold); otherwise lesion-mask.ts makes it
+   * from `probability` afterwards, with the same voxels.
+   */
+  lesion?: { mask: Uint8Array; voxels: number; threshold: number };
   /** Hysteresis seed the generator applied (learned, v3): split-large keeps only sub-cubes that reach it too. */
   seedThreshold?: number;
 }

@@ -124,7 +124,8 @@ export function findLesionMask(options: { volume: Volume; lungMask: Uint8Array; 
   if (!models.segmenter || !candidates.probability) return { mask: null, why: 'no lesion mask: it comes from the learned segmenter, and this screening used classical candidates' };
   const st = segmenterSettings(models.segmenter.card);
   if (st.lesionThreshold === null) return { mask: null, why: `no lesion mask: the segmenter card ${models.segmenter.card.id} ${models.segmenter.card.version} has no Dice-optimal lesionThreshold` };
-  const r = lesionMaskFromProbability({ probability: candidates.probability.data, region: candidates.probability.region, dims: volume.dims, threshold: st.lesionThreshold, lungMask });
+  // the generator made it with the map when it was given this threshold; otherwise it is made now
+  const r = candidates.lesion?.threshold === st.lesionThreshold ? candidates.lesion : lesionMaskFromProbability({ probability: candidates.probability.data, region: candidates.probability.region, dims: volume.dims, threshold: st.lesionThreshold, lungMask });
   const voxelMl = (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000;
   return { mask: r.mask, volumeMl: r.voxels * voxelMl };
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classicalCandidates, LESION_HU_BAND } from '../../src/candidates/classical.ts';
 import { componentsToCandidates } from '../../src/candidates/components-to-candidates.ts';
+import { lesionMaskFromProbability } from '../../src/candidates/lesion-mask.ts';
 import { learnedCandidates } from '../../src/candidates/learned.ts';
 import type { TilePredictor } from '../../src/candidates/sliding-window.ts';
 import { IDENTITY_DIRECTION, type Vec3, type Volume } from '../../src/core/volume.ts';
@@ -125,6 +126,26 @@ test('learned generator with a passed-in predictor: low threshold, lung-restrict
   // nothing outside the lung mask is labelled
   for (let i = 0; i < lungMask.length; i++) if (!lungMask[i]) assert.equal(low.labels[i], 0);
   assert.deepEqual(low.dims, volume.dims);
+});
+
+test('learned generator: the lesion mask it makes slice by slice equals lesionMaskFromProbability on its map', async () => {
+  const { volume, lungMask } = phantom();
+  // a graded stand-in network: probability rises with the centre channel's density
+  const graded: TilePredictor = (batch, [n, c, s]) => {
+    const out = new Float32Array(n * s * s);
+    for (let b = 0; b < n; b++) for (let k = 0; k < s * s; k++) out[b * s * s + k] = Math.min(1, batch[(b * c + 1) * s * s + k] * 1.2);
+    return out;
+  };
+  const set = await learnedCandidates({ volume, lungMask }, { predict: graded, tileSize: 64, sliceOffsets: [-1, 0, 1], threshold: 0.3, minVolumeMl: 0.05, lesionThreshold: 0.6 });
+  const after = lesionMaskFromProbability({ probability: set.probability!.data, region: set.probability!.region, dims: volume.dims, threshold: 0.6, lungMask });
+  assert.ok(set.lesion, 'a lesion threshold gives a lesion mask');
+  assert.equal(set.lesion.threshold, 0.6);
+  assert.ok(after.voxels > 0 && after.voxels < lungMask.reduce((a, v) => a + (v ? 1 : 0), 0), `a partial mask (${after.voxels} voxels)`);
+  assert.equal(set.lesion.voxels, after.voxels);
+  assert.ok(Buffer.from(set.lesion.mask).equals(Buffer.from(after.mask)));
+  const none = await learnedCandidates({ volume, lungMask }, { predict: graded, tileSize: 64, sliceOffsets: [-1, 0, 1], threshold: 0.3 });
+  assert.equal(none.lesion, undefined);
+  await assert.rejects(learnedCandidates({ volume, lungMask }, { predict: graded, tileSize: 64, sliceOffsets: [-1, 0, 1], threshold: 0.3, lesionThreshold: 0 }), /lesion threshold must be in \(0, 1\]/);
 });
 
 test('classical generator on the chest phantom (vessel tree, airways, GGO and consolidation): every lesion is hit', async () => {

@@ -162,6 +162,25 @@ test('slidingWindow with batches in flight gives exactly the sequential map, for
   }
 });
 
+test('slidingWindow onSlice: each predicted slice once, its plane already final, skipped slices never', async () => {
+  const dims: Vec3 = [20, 16, 7];
+  const data = rampVolume(dims);
+  const sliceBoxes = Array.from({ length: 7 }, (_, z) => (z === 4 ? null : { x0: z, y0: 1, x1: 19 - z, y1: 15 - (z % 3) }));
+  const seen: { z: number; plane: number[]; offset: number }[] = [];
+  const r = await slidingWindow({ data, dims }, { tileSize: 8, sliceOffsets: [-1, 0, 1], sliceBoxes, batchSize: 4, inFlight: 2, onSlice: ({ z, probability, offset, region }) => {
+    const size = (region.max[0] - region.min[0] + 1) * (region.max[1] - region.min[1] + 1);
+    seen.push({ z, plane: [...probability.subarray(offset, offset + size)], offset });
+  } }, slowDouble({ now: 0, max: 0 }));
+  assert.deepEqual(seen.map((s) => s.z), [0, 1, 2, 3, 5, 6]);
+  const size = (r.region!.max[0] - r.region!.min[0] + 1) * (r.region!.max[1] - r.region!.min[1] + 1);
+  for (const s of seen) {
+    assert.equal(s.offset, size * (s.z - r.region!.min[2]));
+    // what the callback saw is what the window returns
+    assert.deepEqual(s.plane, [...r.probability.subarray(s.offset, s.offset + size)], `slice ${s.z}`);
+    assert.ok(s.plane.some((v) => v > 0), `slice ${s.z} was pasted before its callback`);
+  }
+});
+
 test('slidingWindow in flight: a predictor answering with its own input buffer (1 channel) is pasted before the buffer is refilled', async () => {
   const dims: Vec3 = [6, 6, 5];
   const data = rampVolume(dims);

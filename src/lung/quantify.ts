@@ -156,36 +156,32 @@ const INT16_BINS = 65536;
 function int16Counts(data: Int16Array, lungMask: Uint8Array, words: Uint32Array | null, lesion: Uint8Array | undefined, plane: number, nz: number, bands: readonly HuBand[], out: SideCounts): void {
   const hist = new Int32Array(2 * INT16_BINS);
   const lesionHere = [0, 0, 0];
+  // right, left, lesion right, lesion left of one slice
+  const acc = new Int32Array(4);
   for (let z = 0; z < nz; z++) {
-    let right = 0;
-    let left = 0;
-    let lesionRight = 0;
-    let lesionLeft = 0;
-    for (let i = plane * z, end = plane * (z + 1); i < end; i++) {
-      if (words && (i & 3) === 0 && words[i >> 2] === 0) {
-        i += 3;
-        continue;
+    acc.fill(0);
+    const end = plane * (z + 1);
+    if (words) {
+      // runs of all-zero mask words (most of a CT is not lung) are skipped four voxels a read; the voxels
+      // of each run of non-zero words are counted in one call
+      const we = end >> 2;
+      let w = (plane * z) >> 2;
+      while (w < we) {
+        while (w < we && words[w] === 0) w++;
+        const from = w;
+        while (w < we && words[w] !== 0) w++;
+        if (w > from) countSpan(data, lungMask, lesion, hist, from << 2, w << 2, acc);
       }
-      const s = lungMask[i];
-      if (s === 1) {
-        right++;
-        hist[data[i] + 32768]++;
-        if (lesion && lesion[i] !== 0) lesionRight++;
-      } else if (s === 2) {
-        left++;
-        hist[INT16_BINS + data[i] + 32768]++;
-        if (lesion && lesion[i] !== 0) lesionLeft++;
-      }
-    }
-    out.sliceLung[1][z] = right;
-    out.sliceLung[2][z] = left;
-    out.count[1] += right;
-    out.count[2] += left;
+    } else countSpan(data, lungMask, lesion, hist, plane * z, end, acc);
+    out.sliceLung[1][z] = acc[0];
+    out.sliceLung[2][z] = acc[1];
+    out.count[1] += acc[0];
+    out.count[2] += acc[1];
     if (lesion) {
-      out.sliceLesion[1][z] = lesionRight;
-      out.sliceLesion[2][z] = lesionLeft;
-      lesionHere[1] += lesionRight;
-      lesionHere[2] += lesionLeft;
+      out.sliceLesion[1][z] = acc[2];
+      out.sliceLesion[2][z] = acc[3];
+      lesionHere[1] += acc[2];
+      lesionHere[2] += acc[3];
     }
   }
   out.lesionCount[1] += lesionHere[1];
@@ -207,6 +203,30 @@ function int16Counts(data: Int16Array, lungMask: Uint8Array, words: Uint32Array 
     }
     out.huSum[s] += sum;
   }
+}
+
+/** Voxels [from, to): per side the count, its HU histogram and its lesion count, added to acc = [right, left, lesion right, lesion left]. */
+function countSpan(data: Int16Array, lungMask: Uint8Array, lesion: Uint8Array | undefined, hist: Int32Array, from: number, to: number, acc: Int32Array): void {
+  let right = 0;
+  let left = 0;
+  let lesionRight = 0;
+  let lesionLeft = 0;
+  for (let i = from; i < to; i++) {
+    const s = lungMask[i];
+    if (s === 1) {
+      right++;
+      hist[data[i] + 32768]++;
+      if (lesion && lesion[i] !== 0) lesionRight++;
+    } else if (s === 2) {
+      left++;
+      hist[INT16_BINS + data[i] + 32768]++;
+      if (lesion && lesion[i] !== 0) lesionLeft++;
+    }
+  }
+  acc[0] += right;
+  acc[1] += left;
+  acc[2] += lesionRight;
+  acc[3] += lesionLeft;
 }
 
 /** Splits the lung's height range (slice centres, mm) into equal thirds; slices go by their centre. */

@@ -3,57 +3,39 @@
 // load under 1 (README, Benchmarks), so a bench row means something only beside the probe's time
 // taken in the same run: compare rows of two benches after scaling by their probes, never raw.
 //
-// The workload is the segmenter's own tiling (candidates/tile.ts extractTile) of a fixed synthetic
-// int16 slice, the kind of JavaScript float work most of a screening's main thread is; it allocates
-// nothing per tile and depends on no file, model or data.
-import { performance } from 'node:perf_hooks';
-import { extractTile } from '../../src/candidates/tile.ts';
+// The workload is a fixed separable [1 2 1] / 4 blur over a 512 × 512 float64 plane, the kind of
+// float row work most of a screening's main thread does (tiling, resampling). It is written here, not
+// taken from src/: a probe that ran project code would speed up with every optimisation of that code,
+// and two benches could no longer be scaled by it.
+import { measure } from './measure.ts';
 
 const WIDTH = 512;
-const TILE = 128;
-/** Tiles per probe run: 0.29–0.37 s at the slow phase of the 2-core Xeon VM (2026-12-03 11:42 UTC). */
-const TILES = 150;
+/** Blur passes per probe run: 102–182 ms on the 2-core Xeon VM (2026-12-03 12:03 UTC, 3 probes). */
+const PASSES = 60;
 
-export interface SpeedProbe {
-  /** Median ms of the runs. */
-  ms: number;
-  runs: number[];
-  /** Sum of the last tile's values: the work is used, and equal on every machine kind that rounds IEEE-754 alike. */
-  checksum: number;
-}
-
-/** Fixed pseudo-CT slice: air outside an ellipse, lung-like values with a deterministic texture inside. */
-function probeSlice(): Int16Array {
-  const s = new Int16Array(WIDTH * WIDTH);
-  for (let y = 0; y < WIDTH; y++) {
-    for (let x = 0; x < WIDTH; x++) {
-      const dx = (x - 256) / 230;
-      const dy = (y - 256) / 180;
-      s[x + WIDTH * y] = dx * dx + dy * dy > 1 ? -1000 : -850 + ((x * 7 + y * 13) % 97) * 6;
+function blurPasses(a: Float64Array, b: Float64Array): number {
+  for (let p = 0; p < PASSES; p++) {
+    // horizontal a → b, vertical b → a; the border pixels stay as they are
+    for (let y = 0; y < WIDTH; y++) {
+      const o = WIDTH * y;
+      for (let x = 1; x < WIDTH - 1; x++) b[o + x] = 0.25 * a[o + x - 1] + 0.5 * a[o + x] + 0.25 * a[o + x + 1];
+    }
+    for (let y = 1; y < WIDTH - 1; y++) {
+      const o = WIDTH * y;
+      for (let x = 0; x < WIDTH; x++) a[o + x] = 0.25 * b[o + x - WIDTH] + 0.5 * b[o + x] + 0.25 * b[o + x + WIDTH];
     }
   }
-  return s;
+  return a[WIDTH * 256 + 256];
 }
 
-/**
- * `repeats` runs of TILES tiles (boxes varying as lung boxes do), median wall time, after one run that
- * is not counted (the first is 1.2–2x slower: the JIT compiles extractTile during it).
- */
-export function speedProbe(repeats = 5): SpeedProbe {
-  const data = probeSlice();
-  const out = new Float32Array(TILE * TILE);
-  const scratch = new Float32Array(WIDTH * TILE);
-  const runs: number[] = [];
-  for (let r = -1; r < repeats; r++) {
-    const t = performance.now();
-    for (let k = 0; k < TILES; k++) {
-      const m = k % 40;
-      extractTile({ data, width: WIDTH, height: WIDTH, offset: 0 }, { x0: 40 + m, y0: 90 + m, x1: 470 - m, y1: 420 - m }, TILE, out, 0, scratch);
-    }
-    if (r >= 0) runs.push(performance.now() - t);
-  }
-  let checksum = 0;
-  for (const v of out) checksum += v;
-  const sorted = [...runs].sort((a, b) => a - b);
-  return { ms: sorted[Math.floor(sorted.length / 2)], runs, checksum };
+/** Median ms of 5 probe runs after one that is not counted (the JIT compiles the loop during it). */
+export async function speedProbe(): Promise<number> {
+  const a = new Float64Array(WIDTH * WIDTH);
+  const b = new Float64Array(WIDTH * WIDTH);
+  const r = await measure(() => {
+    for (let i = 0; i < a.length; i++) a[i] = (i * 7919) % 1000;
+    b.set(a);
+    return blurPasses(a, b);
+  }, { runs: 5, warmup: 1 });
+  return r.ms;
 }

@@ -4,7 +4,9 @@
 // segmenter batches are about a GB); both runtimes then replay exactly those batches REPEATS times,
 // timing the network calls only. PyTorch runs the networks rebuilt from the weights inside the same
 // ONNX files (training/bench/torch_from_onnx.py), so a fresh clone benches too; max |Δ| between the
-// two runtimes' outputs shows it is the same network.
+// two runtimes' outputs shows it is the same network. Each network's multiply-accumulates per sample
+// (counted by the PyTorch side) make its times rates (GMAC/s), read against one fixed 1024³ fp32
+// matrix product timed through both runtimes in the same minute: how far either runtime could go.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -84,11 +86,45 @@ async function replayOrt(model: Runnable, batches: RecordedBatch[], dir: string)
   return median(totals);
 }
 
+interface TorchNetwork {
+  ms?: Record<string, number>;
+  batches?: number;
+  samples?: number;
+  /** Multiply-accumulates of one sample through the network (forward hooks in torch_inference.py). */
+  macsPerSample?: number;
+  maxAbsDiff?: number;
+  skipped?: string;
+}
 interface TorchResult {
-  segmenter?: { ms?: Record<string, number>; batches?: number; maxAbsDiff?: number; skipped?: string };
-  classifier?: { ms?: Record<string, number>; batches?: number; maxAbsDiff?: number; skipped?: string };
+  segmenter?: TorchNetwork;
+  classifier?: TorchNetwork;
+  /** One fixed fp32 matrix product through PyTorch, and the same product as an ONNX file for onnxruntime. */
+  gemm?: { ms: Record<string, number>; macs: number; onnx: string; shape: number[] };
   torch?: string;
   peakRssMiB?: number;
+}
+
+/** GMAC/s: multiply-accumulates per second, in units of 10⁹. */
+function gmacs(macs: number, ms: number): number {
+  return macs / ms / 1e6;
+}
+
+/** Median over REPEATS (at least 5) of one run of the fixed matrix product torch_inference.py exported. */
+async function ortGemmMs(path: string, shape: readonly number[]): Promise<number> {
+  const session = await ort.InferenceSession.create(path, { intraOpNumThreads: DEFAULT_INTRA_OP_THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  try {
+    const x = new ort.Tensor('float32', new Float32Array(shape[0] * shape[1]).fill(0.5), [...shape]);
+    await session.run({ x });
+    const times: number[] = [];
+    for (let r = 0; r < Math.max(REPEATS, 5); r++) {
+      const t0 = performance.now();
+      await session.run({ x });
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  } finally {
+    await session.release();
+  }
 }
 
 function runTorch(dir: string, onnx: Record<Network, string | undefined>): { result: TorchResult; why: string } {
@@ -124,6 +160,24 @@ async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScr
     const { result: torch, why } = runTorch(dir, { segmenter: onnxOf(real.segmenter), classifier: onnxOf(real.classifier) });
     const load = `load ${l0} → ${loadavg()[0].toFixed(2)}`;
     const rows: BenchRow[] = [];
+    // the best-shaped fp32 work there is (one 1024³ matrix product), timed through both runtimes in
+    // this minute: the ceiling a network's rate is read against (a ratio above what the two runtimes'
+    // GEMM rates allow would need the network to beat onnxruntime's own GEMM)
+    const gemm = torch.gemm;
+    let ortGemm: number | undefined;
+    if (gemm) {
+      const ms = await ortGemmMs(gemm.onnx, gemm.shape);
+      ortGemm = gmacs(gemm.macs, ms);
+      rows.push({ stage: 'fp32 GEMM 1024³: onnxruntime-node', input: c.id, ms, note: `${ortGemm.toFixed(1)} GMAC/s; ${DEFAULT_INTRA_OP_THREADS} intra-op threads` });
+      for (const [threads, tms] of Object.entries(gemm.ms)) {
+        rows.push({ stage: `fp32 GEMM 1024³: PyTorch CPU, ${threads} thr.`, input: c.id, ms: tms, note: `${gmacs(gemm.macs, tms).toFixed(1)} GMAC/s` });
+      }
+    }
+    const rate = (t: TorchNetwork | undefined, ms: number) => {
+      if (!t?.macsPerSample || !t.samples) return '';
+      const r = gmacs(t.macsPerSample * t.samples, ms);
+      return `; ${t.samples} samples × ${(t.macsPerSample / 1e6).toFixed(1)} MMAC = ${r.toFixed(1)} GMAC/s${ortGemm ? ` (${((100 * r) / ortGemm).toFixed(0)} % of ORT's GEMM rate)` : ''}`;
+    };
     for (const name of NETWORKS) {
       const batches = recorded.filter((b) => b.model === name).length;
       const ortTime = ortMs[name];
@@ -131,8 +185,8 @@ async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScr
         rows.push({ stage: `${name}: onnxruntime-node`, input: c.id, ms: NaN, note: name === 'segmenter' && loaded.candidates !== 'learned' ? `skipped: ${loaded.candidates} candidates` : 'skipped: no batch fed' });
         continue;
       }
-      rows.push({ stage: `${name}: onnxruntime-node`, input: c.id, ms: ortTime, note: `${batches} batches replayed, median of ${REPEATS}; ${DEFAULT_INTRA_OP_THREADS} intra-op threads; ${load}` });
       const t = torch[name];
+      rows.push({ stage: `${name}: onnxruntime-node`, input: c.id, ms: ortTime, note: `${batches} batches replayed, median of ${REPEATS}; ${DEFAULT_INTRA_OP_THREADS} intra-op threads${rate(t, ortTime)}; ${load}` });
       if (!t || t.skipped || t.ms === undefined) {
         rows.push({ stage: `${name}: PyTorch CPU`, input: c.id, ms: NaN, note: `skipped: ${t?.skipped ?? why}` });
         continue;
@@ -144,7 +198,7 @@ async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScr
           ms,
           peakRssMiB: torch.peakRssMiB,
           target: `ORT ≥ ${TARGET_NETWORK_SPEEDUP}× faster`,
-          note: `PyTorch time / ORT time = ${(ms / ortTime).toFixed(2)}×; torch ${torch.torch}; same batches, max |Δ| vs ORT ${t.maxAbsDiff?.toExponential(1)}`,
+          note: `PyTorch time / ORT time = ${(ms / ortTime).toFixed(2)}×${rate(t, ms)}; torch ${torch.torch}; same batches, max |Δ| vs ORT ${t.maxAbsDiff?.toExponential(1)}`,
         });
       }
     }

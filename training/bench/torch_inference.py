@@ -8,6 +8,11 @@ too), runs the same batches in the same order, and prints one JSON object:
   {"segmenter": {"ms": {"2": …, "1": …}, "batches": …, "maxAbsDiff": …} | {"skipped": why},
    "classifier": {…}, "torch": version, "threads": n, "peakRssMiB": …}
 `maxAbsDiff` against the onnxruntime outputs shows the two runtimes ran the same network.
+`macsPerSample` (multiply-accumulates of one sample through every Conv / ConvTranspose / Linear,
+counted with forward hooks) turns each runtime's time into a rate, and "gemm" times one fixed fp32
+matrix product (1024 × 1024 by 1024 × 1024) through PyTorch and writes it as an ONNX file
+(gemm.onnx in --inputs) for onnxruntime to time too: the rate a runtime reaches on the best-shaped
+work there is, on this machine at this minute, against which a network's rate can be read.
 
 Usage: /usr/bin/python3 training/bench/torch_inference.py --inputs DIR
          [--segmenter-onnx models/candidates-segmenter.onnx]
@@ -34,12 +39,67 @@ def load_array(inputs, spec):
     return torch.from_numpy(data.reshape(spec["shape"]))
 
 
+def macs_per_sample(module, forward, feeds):
+    """Multiply-accumulates of ONE sample (the first of `feeds`) through the network's layers."""
+    total = [0]
+
+    def hook(m, inputs, out):
+        if isinstance(m, torch.nn.Conv2d):
+            total[0] += out.numel() * m.kernel_size[0] * m.kernel_size[1] * (m.in_channels // m.groups)
+        elif isinstance(m, torch.nn.ConvTranspose2d):
+            total[0] += inputs[0].numel() * m.kernel_size[0] * m.kernel_size[1] * (m.out_channels // m.groups)
+        elif isinstance(m, torch.nn.Linear):
+            total[0] += out.numel() * m.in_features
+
+    handles = [m.register_forward_hook(hook) for m in module.modules()]
+    try:
+        forward({k: v[:1] for k, v in feeds.items()})
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0]
+
+
+GEMM_N = 1024
+
+
+def bench_gemm(inputs, repeats, threads):
+    """One fp32 matrix product through PyTorch; gemm.onnx (the same product) for onnxruntime."""
+    torch.manual_seed(0)
+    w = torch.randn(GEMM_N, GEMM_N)
+
+    class Product(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(w)
+
+        def forward(self, x):
+            return x @ self.w
+
+    x = torch.randn(GEMM_N, GEMM_N)
+    path = os.path.join(inputs, "gemm.onnx")
+    torch.onnx.export(Product(), x, path, input_names=["x"], output_names=["y"], opset_version=13)
+    ms = {}
+    with torch.inference_mode():
+        for n in threads:
+            torch.set_num_threads(n)
+            x @ w
+            times = []
+            for _ in range(max(repeats, 5)):
+                t0 = time.perf_counter()
+                x @ w
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            ms[str(n)] = times[(len(times) - 1) // 2]
+    return {"ms": ms, "macs": GEMM_N ** 3, "onnx": path, "shape": [GEMM_N, GEMM_N]}
+
+
 def bench(name, onnx_path, loader, batches, inputs, repeats, threads):
     if not batches:
         return {"skipped": f"the pipeline fed no batch to the {name}"}
     if not onnx_path or not os.path.exists(onnx_path):
         return {"skipped": f"{onnx_path} not present"}
-    _, forward = loader(onnx_path)
+    module, forward = loader(onnx_path)
 
     def feeds_of(b):
         # read per batch, untimed: a long CT's segmenter batches are about a GB together
@@ -48,6 +108,7 @@ def bench(name, onnx_path, loader, batches, inputs, repeats, threads):
     max_diff = 0.0
     ms = {}
     with torch.inference_mode():
+        macs = macs_per_sample(module, forward, feeds_of(batches[0]))
         for b in batches:  # warm-up, and parity with onnxruntime
             e = load_array(inputs, b["output"])
             out = forward(feeds_of(b)).reshape(e.shape)
@@ -66,7 +127,8 @@ def bench(name, onnx_path, loader, batches, inputs, repeats, threads):
                 times.append(total * 1000)
             times.sort()
             ms[str(n)] = times[(len(times) - 1) // 2]
-    return {"ms": ms, "batches": len(batches), "maxAbsDiff": max_diff}
+    samples = sum(b["output"]["shape"][0] for b in batches)
+    return {"ms": ms, "batches": len(batches), "samples": samples, "macsPerSample": macs, "maxAbsDiff": max_diff}
 
 
 def main(argv=None):
@@ -85,6 +147,7 @@ def main(argv=None):
     out = {
         "segmenter": bench("segmenter", a.segmenter_onnx, segmenter_from_onnx, [b for b in recorded if b["model"] == "segmenter"], a.inputs, a.repeats, threads),
         "classifier": bench("classifier", a.classifier_onnx, classifier_from_onnx, [b for b in recorded if b["model"] == "classifier"], a.inputs, a.repeats, threads),
+        "gemm": bench_gemm(a.inputs, a.repeats, threads),
         "torch": torch.__version__,
         "threads": threads,
         # ru_maxrss is in KiB on Linux

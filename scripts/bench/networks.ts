@@ -17,6 +17,7 @@ import { isCtscreenError } from '../../src/core/errors.ts';
 import { DEFAULT_INTRA_OP_THREADS, resolveModel, type Tensor } from '../../src/models/load-model.ts';
 import { loadScreeningModels } from '../../src/pipeline/load-models.ts';
 import { screenCase, type ScreeningModels } from '../../src/pipeline/screen.ts';
+import { measure } from './measure.ts';
 import { benchCases, median, REPO, TARGET_NETWORK_SPEEDUP, type BenchCase } from './cases.ts';
 import type { Bench, BenchRow } from './types.ts';
 
@@ -109,19 +110,12 @@ function gmacs(macs: number, ms: number): number {
   return macs / ms / 1e6;
 }
 
-/** Median over REPEATS (at least 5) of one run of the fixed matrix product torch_inference.py exported. */
+/** Median of 5 runs (after a warm-up) of the fixed matrix product torch_inference.py exported. */
 async function ortGemmMs(path: string, shape: readonly number[]): Promise<number> {
   const session = await ort.InferenceSession.create(path, { intraOpNumThreads: DEFAULT_INTRA_OP_THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   try {
     const x = new ort.Tensor('float32', new Float32Array(shape[0] * shape[1]).fill(0.5), [...shape]);
-    await session.run({ x });
-    const times: number[] = [];
-    for (let r = 0; r < Math.max(REPEATS, 5); r++) {
-      const t0 = performance.now();
-      await session.run({ x });
-      times.push(performance.now() - t0);
-    }
-    return median(times);
+    return (await measure(() => session.run({ x }), { runs: 5, warmup: 1 })).ms;
   } finally {
     await session.release();
   }
@@ -161,10 +155,8 @@ async function benchCase(c: BenchCase, loaded: Awaited<ReturnType<typeof loadScr
     const load = `load ${l0} → ${loadavg()[0].toFixed(2)}`;
     const rows: BenchRow[] = [];
     // the best-shaped fp32 work there is (one 1024³ matrix product), timed through both runtimes in
-    // this minute: the ceiling a network's rate is read against (a ratio above what the two runtimes'
-    // GEMM rates allow would need the network to beat onnxruntime's own GEMM)
+    // this minute; the faster of the two rates is what a network's rate is read against
     const gemm = torch.gemm;
-    // the faster of the two runtimes' GEMM rates: the best fp32 rate seen on this machine this minute
     let bestGemm: number | undefined;
     if (gemm) {
       const ms = await ortGemmMs(gemm.onnx, gemm.shape);

@@ -142,9 +142,9 @@ export interface ExportSegmentationOptions {
   syntheticLesions?: boolean;
   /**
    * Add the lesion-free training CTs once more with a drawn emphysema (emphysema.ts), empty masks (default
-   * false). Tried for segmenter 6.0.0 and not adopted: at the lesion threshold it needs on lesion-free CT it
-   * measured less of every infected CT (README, "Emphysema as a training negative"); `train:candidates
-   * --emphysema-negatives` reproduces that network.
+   * false here; `train:candidates` turns it on). Tried at 24 epochs for segmenter 6.0.0 and not adopted: at
+   * the lesion threshold it needs on lesion-free CT it measured less of every infected CT; trained 96 epochs it
+   * is segmenter 8.0.0, and `train:candidates --no-emphysema-negatives` reproduces 7.0.0 (README).
    */
   emphysemaNegatives?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -515,7 +515,7 @@ async function huVolumeTiles(dataDir: string, s: number, limit: number, syntheti
       // the lung mask of the volume as acquired: the band is inside the lungs, where lesions would be
       cut(dependent, lungMask, () => true, depReport, DEPENDENT_DENSITY_NAME);
     }
-    // opt-in (not in the committed segmenter): once more with simulated emphysema (emphysema.ts, the classifier
+    // segmenter 8.0.0 (train:candidates' default): once more with simulated emphysema (emphysema.ts, the classifier
     // export's draw for the same volume), empty masks: lung destroyed towards air is not a lesion
     if (emphysemaNegatives && synthetic && entry.kind === 'lesion-free' && entry.split === 'train') {
       const destroyed = emphysema(volume, lungMask, drawEmphysema(syntheticSeed(`${entry.group}/${EMPHYSEMA_NAME}`, 0)));

@@ -210,7 +210,9 @@ export async function trainDecision(options: TrainDecisionOptions): Promise<Deci
   // 5.1.0: and the dependent-lung rule (a lesion mask along the dependent pleura makes an infected P indeterminate);
   // 6.0.0: refitted, the same procedure and rules, for classifier v7 (emphysema negatives in training)
   // 7.0.0: refitted, the same procedure and rules, for classifier v8 (simulated solid masses in training)
-  const version = '7.0.0';
+  // 8.0.0: refitted, the same procedure and rules, for segmenter v7 (96 training epochs) and classifier v9
+  // 9.0.0: refitted, the same procedure and rules, for segmenter v8 (96 epochs, emphysema negatives) and classifier v10
+  const version = '9.0.0';
   const model: CaseDecisionModel = {
     id: 'case-decision',
     version,

@@ -25,7 +25,9 @@ import { validationTables, type ValidationTables } from './validation-tables.ts'
  * mode; lung masks without the abdominal organs at the bases. The committed models/ are what
  * `npm run train:classifier` writes with its defaults (v2.1 was made by an earlier export and is gone).
  */
-export const CLASSIFIER_VERSION = '8.0.0';
+// 9.0.0: v8's recipe, its irrelevant class mined with segmenter 7.0.0's candidates (96 training epochs)
+// 10.0.0: v8's recipe, mined with segmenter 8.0.0's candidates (96 epochs with emphysema negatives)
+export const CLASSIFIER_VERSION = '10.0.0';
 
 export type ClassifierVariant = 'm1' | 'm2';
 

@@ -1,4 +1,4 @@
-// `npm run train:candidates [-- --data DIR --work DIR --epochs N --models DIR]`: shared data →
+// `npm run train:candidates [-- --data DIR --work DIR --epochs N --models DIR --no-emphysema-negatives]`: shared data →
 // models/candidates-segmenter.{onnx,card.json,md} + metrics + split, the same shape as
 // `npm run train:classifier`: dataset export (TypeScript) → PyTorch (training/segmenter/, resumes
 // from its checkpoint) → ONNX → parity, thresholds, candidate recall, card (./finalize.ts).
@@ -16,11 +16,14 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string', default: process.env.DATA ?? '../shared/data' },
     work: { type: 'string', default: process.env.WORK ?? 'training/work' },
-    epochs: { type: 'string', default: process.env.EPOCHS ?? '24' },
+    epochs: { type: 'string', default: process.env.EPOCHS ?? '96' },
     models: { type: 'string', default: 'models' },
-    // the emphysema negatives tried for segmenter 6.0.0 and not adopted (ExportSegmentationOptions.emphysemaNegatives)
-    'emphysema-negatives': { type: 'boolean', default: false },
+    // the emphysema negatives (ExportSegmentationOptions.emphysemaNegatives): tried at 24 epochs for segmenter
+    // 6.0.0 and not adopted (it cost sensitivity); with 96 epochs segmenter 8.0.0, the default since;
+    // --no-emphysema-negatives reproduces 7.0.0
+    'emphysema-negatives': { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const at = (p: string) => resolve(REPO_ROOT, p);
 const data = at(values.data!);

@@ -254,25 +254,49 @@ export function pasteTile(tile: Float32Array, tileOffset: number, tileSize: numb
     const src = tileOffset + i * tileSize;
     const o = i * bw;
     for (let x = 0, k0 = 0; x < bw; x++, k0 += txTaps) {
+      const from = txFrom[x];
+      const end = txTo[x];
       let acc = 0;
-      for (let t = txFrom[x], end = txTo[x]; t < end; t++) acc += txWeight[k0 + t] * tile[src + txIndex[k0 + t]];
+      if (end - from === 2) {
+        // enlarging (the usual case: a 128² map onto a larger box) leaves two taps: the loop unrolled,
+        // the same additions in the same order
+        acc += txWeight[k0 + from] * tile[src + txIndex[k0 + from]];
+        acc += txWeight[k0 + from + 1] * tile[src + txIndex[k0 + from + 1]];
+      } else for (let t = from; t < end; t++) acc += txWeight[k0 + t] * tile[src + txIndex[k0 + t]];
       tmp[o + x] = acc;
     }
   }
-  // vertical pass: each destination pixel's taps summed in float64, in tap order, into a float64
-  // row (a tap's source row is read contiguously), then stored (rounded to float32) once
+  // vertical pass: each destination pixel's taps summed in float64, in tap order, then stored (rounded
+  // to float32) once; with two taps in one pass over the row, else through a float64 row (a tap's
+  // source row is read contiguously)
   if (pasteRow.length < bw) pasteRow = new Float64Array(bw);
   const acc = pasteRow;
   for (let y = 0; y < bh; y++) {
     const k0 = y * tyTaps;
     const o = dstOffset + dstWidth * (box.y0 + y) + box.x0;
+    const from = ty.tapFrom[y];
+    const end = ty.tapTo[y];
+    if (end - from === 2) {
+      pasteTwoTaps(tmp, tyIndex[k0 + from] * bw, tyWeight[k0 + from], tyIndex[k0 + from + 1] * bw, tyWeight[k0 + from + 1], dst, o, bw);
+      continue;
+    }
     acc.fill(0, 0, bw);
-    for (let t = ty.tapFrom[y], end = ty.tapTo[y]; t < end; t++) {
+    for (let t = from; t < end; t++) {
       const w = tyWeight[k0 + t];
       const src = tyIndex[k0 + t] * bw;
       for (let x = 0; x < bw; x++) acc[x] += w * tmp[src + x];
     }
     for (let x = 0; x < bw; x++) dst[o + x] = acc[x];
+  }
+}
+
+/** dst[o + x] = (0 + wa·tmp[a + x]) + wb·tmp[b + x] in float64, rounded once: pasteTile's general row sum for two taps. */
+function pasteTwoTaps(tmp: Float32Array, a: number, wa: number, b: number, wb: number, dst: Float32Array, o: number, n: number): void {
+  for (let x = 0; x < n; x++) {
+    let s = 0;
+    s += wa * tmp[a + x];
+    s += wb * tmp[b + x];
+    dst[o + x] = s;
   }
 }
 

@@ -1,4 +1,4 @@
-// `npm run train:candidates [-- --data DIR --work DIR --epochs N --models DIR --no-emphysema-negatives]`: shared data →
+// `npm run train:candidates [-- --data DIR --work DIR --epochs N --seed N --models DIR --no-emphysema-negatives]`: shared data →
 // models/candidates-segmenter.{onnx,card.json,md} + metrics + split, the same shape as
 // `npm run train:classifier`: dataset export (TypeScript) → PyTorch (training/segmenter/, resumes
 // from its checkpoint) → ONNX → parity, thresholds, candidate recall, card (./finalize.ts).
@@ -17,6 +17,9 @@ const { values } = parseArgs({
     data: { type: 'string', default: process.env.DATA ?? '../shared/data' },
     work: { type: 'string', default: process.env.WORK ?? 'training/work' },
     epochs: { type: 'string', default: process.env.EPOCHS ?? '96' },
+    // the network's seed (weights, crops, augmentation; train.py --seed): other seeds measure the
+    // run-to-run spread; the dataset export and its split do not depend on it
+    seed: { type: 'string', default: '1' },
     models: { type: 'string', default: 'models' },
     // the emphysema negatives (ExportSegmentationOptions.emphysemaNegatives): tried at 24 epochs for segmenter
     // 6.0.0 and not adopted (it cost sensitivity); with 96 epochs segmenter 8.0.0, the default since;
@@ -54,7 +57,7 @@ const summary = await exportSegmentationDataset({
 });
 log(JSON.stringify(summary));
 log(`[2/4] training (PyTorch, 1 thread; resumes from ${join(segWork, 'checkpoint.pt')})`);
-await runPython(['training/segmenter/train.py', '--data', dataset, '--out', segWork, '--epochs', values.epochs!], { log, what: 'training/segmenter/train.py' });
+await runPython(['training/segmenter/train.py', '--data', dataset, '--out', segWork, '--epochs', values.epochs!, '--seed', values.seed!], { log, what: 'training/segmenter/train.py' });
 log('[3/4] ONNX export + PyTorch reference outputs');
 await runPython(['training/segmenter/export_onnx.py', '--data', dataset, '--work', segWork, '--out', join(segWork, 'candidates-segmenter.onnx')], { log, what: 'training/segmenter/export_onnx.py' });
 log('[4/4] parity, threshold, candidate recall, model card (TypeScript)');
